@@ -1,0 +1,192 @@
+"""The core's own hook implementations, registered as the plugin ``core``.
+
+The core declares its record types, permissions, metrics and write-path rules
+through the very hooks third-party plugins use, so the hooks stay honest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from .errors import ValidationError
+from .hooks import hookimpl
+from .models import Activity, Contact, Organization, Team, User, Product
+from .records import Permission, RecordType, TimelineItem
+from .schemas import (ActivitySchema, ContactSchema, OrganizationSchema, ProductSchema,
+                      TeamSchema, UserSchema)
+
+if TYPE_CHECKING:
+    from .kernel import Accord
+    from .metrics import Metric
+    from .services.actors import Actor
+
+CORE_TYPES = (
+    RecordType("organization", Organization, OrganizationSchema, "organizations",
+               "Organization", searchable=("name", "website", "city"),
+               personal=("phone", "email"), title_fields=("name",)),
+    RecordType("contact", Contact, ContactSchema, "contacts", "Contact",
+               searchable=("first_name", "last_name", "email"),
+               personal=("email", "phone", "mobile", "street", "city", "postal_code",
+                         "birthday"), title_fields=("first_name", "last_name")),
+    RecordType("user", User, UserSchema, "users", "User", searchable=("name", "email"),
+               title_fields=("name",)),
+    RecordType("team", Team, TeamSchema, "teams", "Team", searchable=("name",)),
+    RecordType("activity", Activity, ActivitySchema, "activities", "Activity",
+               searchable=("subject", "body"), title_fields=("subject",)),
+    RecordType("product", Product, ProductSchema, "products", "Product",
+               searchable=("sku", "name", "category"), title_fields=("name",)),
+)
+
+
+@hookimpl
+def register_record_types() -> list[RecordType]:
+    return list(CORE_TYPES)
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    perms = [Permission("core.personal_data.read", "See personal data unmasked"),
+             Permission("admin.plugins", "Enable, disable and purge plugins"),
+             Permission("admin.users", "Manage users, teams and roles"),
+             Permission("admin.fields", "Define custom fields"),
+             Permission("admin.audit", "Read the audit trail")]
+    for record_type in CORE_TYPES:
+        for action in ("read", "write", "delete"):
+            perms.append(Permission(f"core.{record_type.name}.{action}",
+                                    f"{action.capitalize()} {record_type.plural}"))
+    return perms
+
+
+@hookimpl
+def register_metrics() -> list[Metric]:
+    from .metrics import CORE_METRICS
+
+    return list(CORE_METRICS)
+
+
+@hookimpl
+def record_defaults(record_type: RecordType, rows: list[dict[str, Any]], actor: Actor) -> None:
+    # New records belong to whoever creates them unless an owner is given.
+    if record_type.owned and actor.user_id is not None:
+        for row in rows:
+            row.setdefault("owner_id", actor.user_id)
+
+
+@hookimpl
+def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
+                     existing: list[Any]) -> None:
+    if record_type.name == "organization":
+        allowed = kernel.config.organization_relationships
+        for index, row in enumerate(rows):
+            value = row.get("relationship")
+            if value is not None and value not in allowed:
+                raise ValidationError({"relationship": [
+                    f"{value!r} is not a relationship; use one of {', '.join(allowed)}"]},
+                    row=index if len(rows) > 1 else None)
+            if value is None and "relationship" in row:
+                raise ValidationError({"relationship": ["may not be empty"]},
+                                      row=index if len(rows) > 1 else None)
+    elif record_type.name == "contact":
+        _unique_contact_emails(rows, existing)
+    elif record_type.name == "activity":
+        _linked_records_exist(kernel, rows)
+
+
+def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> None:
+    """Contact emails are unique whatever their case; checked for the whole batch at once."""
+    single = len(rows) == 1
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        email = row.get("email")
+        if not email:
+            continue
+        key = email.lower()
+        if key in seen:
+            raise ValidationError({"email": [
+                f"{email} appears twice (also in rows[{seen[key]}])"]}, row=index)
+        seen[key] = index
+    if not seen:
+        return
+    keys = list(seen)
+    taken: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        query = (Contact.select(peewee.fn.lower(Contact.email), Contact.id)
+                 .where(peewee.fn.lower(Contact.email).in_(keys[start:start + 500])))
+        taken.update(dict(query.tuples()))
+    for key, index in seen.items():
+        holder = taken.get(key)
+        current = existing[index]
+        if holder is not None and (current is None or current.id != holder):
+            raise ValidationError({"email": [
+                f"{rows[index]['email']} is already the email of contact {holder}"]},
+                row=None if single else index)
+
+
+def _linked_records_exist(kernel: Accord, rows: list[dict[str, Any]]) -> None:
+    single = len(rows) == 1
+    for index, row in enumerate(rows):
+        type_name, record_id = row.get("record_type"), row.get("record_id")
+        if type_name is None and record_id is None:
+            continue
+        where = None if single else index
+        if type_name is None or record_id is None:
+            raise ValidationError({"record_type": [
+                "give both record_type and record_id to link an activity"]}, row=where)
+        if type_name not in kernel.records:
+            raise ValidationError({"record_type": [f"unknown record type {type_name!r}"]},
+                                  row=where)
+        model = kernel.records.get(type_name).model
+        if not model.select().where(model.id == record_id).exists():
+            raise ValidationError({"record_id": [f"there is no {type_name} {record_id}"]},
+                                  row=where)
+
+
+@hookimpl
+def compute_fields(record_type: RecordType, rows: list[dict[str, Any]],
+                   existing: list[Any]) -> None:
+    if record_type.name != "organization":
+        return
+    # The date an organization became a customer drives the new-customers metric.
+    today = dt.datetime.now(dt.timezone.utc).date()
+    for row, current in zip(rows, existing):
+        becomes_customer = row.get("relationship") == "customer" and (
+            current is None or current.relationship != "customer")
+        if becomes_customer and not row.get("customer_since") and (
+                current is None or current.customer_since is None):
+            row["customer_since"] = today
+
+
+@hookimpl
+def timeline_items(kernel: Accord, record_type: str, record_ids: list[int]) -> list[TimelineItem]:
+    query = Activity.select().where(
+        (Activity.record_type == record_type) & (Activity.record_id.in_(record_ids)))
+    if record_type == "organization":
+        query = query | Activity.select().where(Activity.organization.in_(record_ids))
+    elif record_type == "contact":
+        query = query | Activity.select().where(Activity.contact.in_(record_ids))
+    items = []
+    seen = set()
+    for activity in query:
+        if activity.id in seen:
+            continue
+        seen.add(activity.id)
+        target = (activity.record_id if activity.record_type == record_type else
+                  activity.organization_id if record_type == "organization" else
+                  activity.contact_id)
+        items.append(TimelineItem(
+            record_type=record_type, record_id=target,
+            at=activity.done_at or activity.due_at or activity.created_at,
+            kind=f"activity.{activity.kind}", title=activity.subject,
+            source_type="activity", source_id=activity.id,
+            details={"done": activity.done_at is not None}))
+    return items
+
+
+@hookimpl(tryfirst=True)  # plugins' demo data builds on the core's records
+def load_demo_data(kernel: Accord, actor: Actor) -> None:
+    from .demo import core_demo
+
+    core_demo(kernel, actor)

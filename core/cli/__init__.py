@@ -1,0 +1,87 @@
+"""The ``accord`` command line: a thin face over the kernel.
+
+Commands are imported only when run, so ``accord --help`` starts fast; a plugin's
+commands appear as ``accord <plugin> …`` once the plugin is enabled.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from ._context import CliState, handle_errors
+
+__all__ = ["main", "cli"]
+
+#: Core commands: name -> (module, attribute, one-line help for the listing).
+CORE_COMMANDS = {
+    "init": ("accord.cli.setup", "init", "Write accord.toml and create the database."),
+    "serve": ("accord.cli.setup", "serve", "Serve the web app (development server)."),
+    "plugins": ("accord.cli.plugins", "plugins", "List, enable, disable and purge plugins."),
+    "hooks": ("accord.cli.plugins", "hooks", "List hooks and the plugins implementing them."),
+    "db": ("accord.cli.db", "db", "Migrations: status, upgrade, downgrade, drift check."),
+    "fields": ("accord.cli.fields", "fields", "List, add and remove custom fields."),
+    "users": ("accord.cli.users", "users", "Add and list users."),
+    "teams": ("accord.cli.users", "teams", "Add and list teams and their members."),
+    "assign": ("accord.cli.records", "assign", "Assign a record to a user or a team."),
+    "transfer": ("accord.cli.records", "transfer", "Move a user's records to another user."),
+    "report": ("accord.cli.report", "report", "Compute a metric (KPI) over a date range."),
+}
+
+
+class AccordGroup(click.Group):
+    """Loads core commands lazily and finds plugin command groups through the kernel."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(CORE_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in CORE_COMMANDS:
+            module, attr, _ = CORE_COMMANDS[name]
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return _plugin_group(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, CORE_COMMANDS[name][2]) for name in sorted(CORE_COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+        with formatter.section("Plugin commands"):
+            formatter.write_text("accord PLUGIN --help lists the commands of an enabled "
+                                 "plugin (accord plugins list shows them).")
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with handle_errors():
+            return super().invoke(ctx)
+
+
+def _plugin_group(ctx: click.Context, name: str) -> click.Command | None:
+    state = ctx.ensure_object(CliState)
+    with handle_errors():
+        kernel = state.kernel()
+        if name not in kernel.plugins.plugins:
+            return None
+        if name not in kernel.plugins.active:
+            raise click.ClickException(f"the {name} plugin is {kernel.plugins.get(name).state}; "
+                                       f"'accord plugins enable {name}' first")
+        group = click.Group(name, help=f"Commands of the {name} plugin.")
+        for _, command in kernel.plugins.collect("register_commands", only=[name]):
+            group.add_command(command)
+        return group
+
+
+@click.group(cls=AccordGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: ./accord.toml, or $ACCORD_CONFIG).")
+@click.version_option(package_name="accord-crm", prog_name="accord")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Accord: a plugin-based CRM framework."""
+    ctx.ensure_object(CliState).config_path = config_path
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="accord")

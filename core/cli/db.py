@@ -1,0 +1,95 @@
+"""``accord db …``: migrations of the core and of each plugin."""
+
+from __future__ import annotations
+
+import click
+
+from ._context import CliState, pass_state, table
+
+
+@click.group()
+def db() -> None:
+    """Migrations: status, upgrade, downgrade, drift check."""
+
+
+@db.command()
+@pass_state
+def status(state: CliState) -> None:
+    """Applied and pending migrations of every owner (exit 1 if any are pending)."""
+    kernel = state.kernel()
+    rows, pending = [], 0
+    for owner in kernel.migrations.owners():
+        s = kernel.migrations.status(owner)
+        pending += len(s.pending)
+        for name in s.applied:
+            rows.append([owner, name, "applied"])
+        for name in s.pending:
+            rows.append([owner, name, "pending"])
+        for name in s.missing:
+            rows.append([owner, name, "applied, file missing"])
+    table(["OWNER", "MIGRATION", "STATE"], rows)
+    if pending:
+        click.echo(f"{pending} pending; run 'accord db upgrade'")
+        raise SystemExit(1)
+
+
+@db.command()
+@pass_state
+def upgrade(state: CliState) -> None:
+    """Apply every pending migration of the core and the enabled plugins."""
+    kernel = state.kernel(upgrade=True)
+    applied = 0
+    for owner in kernel.migrations.owners():
+        if owner != "core" and kernel.plugins.get(owner).stored_state != "enabled":
+            continue
+        for name in kernel.migrations.upgrade(owner):
+            click.echo(f"{owner}: applied {name}")
+            applied += 1
+    if not applied:
+        click.echo("nothing to apply; the database is up to date")
+
+
+@db.command()
+@click.argument("owner")
+@click.option("--to", "to", type=int, required=True,
+              help="Keep migrations up to this number; 0 reverts them all.")
+@pass_state
+def downgrade(state: CliState, owner: str, to: int) -> None:
+    """Run the backward steps of OWNER's migrations numbered above --to."""
+    kernel = state.kernel()
+    if owner != "core":
+        plugin = kernel.plugins.get(owner)
+        if plugin.stored_state == "enabled" and to == 0:
+            raise click.ClickException(f"{owner} is enabled; disable it before reverting all "
+                                       "its migrations")
+    elif to == 0:
+        raise click.ClickException("reverting every core migration would drop all data; "
+                                   "export it and delete the database instead")
+    reverted = kernel.migrations.downgrade(owner, to)
+    for name in reverted:
+        click.echo(f"{owner}: reverted {name}")
+    if not reverted:
+        click.echo(f"nothing to revert: {owner} has no applied migration above {to}")
+
+
+@db.command()
+@pass_state
+def check(state: CliState) -> None:
+    """Compare the models with the tables; exit 1 and list the drift if they differ."""
+    kernel = state.kernel()
+    from ..models import CORE_MODELS
+
+    models = list(CORE_MODELS)
+    for name in sorted(kernel.plugins.active - {"core"}):
+        models += [rt.model for _, rt in kernel.plugins.collect("register_record_types",
+                                                                only=[name])]
+        models += [m for _, m in kernel.plugins.collect("register_models", only=[name])]
+    with kernel.bound():
+        diff = kernel.migrations.drift(list(dict.fromkeys(models)))
+    if not diff:
+        click.echo("the tables match the models")
+        return
+    click.echo("the tables differ from the models:")
+    for line in str(diff).splitlines():
+        click.echo(f"  {line}")
+    raise SystemExit(1)

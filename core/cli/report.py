@@ -1,0 +1,51 @@
+"""``accord report``: one metric over a date range."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from ._context import CliState, pass_state, table
+
+
+@click.command()
+@click.argument("metric", required=False)
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]),
+              help="First day (default: the first of the month, eleven months ago).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option("--by", type=click.Choice(["month", "total"]), default="month", show_default=True)
+@click.option("--owner", help="Only records of this user (id or email).")
+@click.option("--team", help="Only records of this team (id or name).")
+@pass_state
+def report(state: CliState, metric: str | None, start: dt.datetime | None,
+           end: dt.datetime | None, by: str, owner: str | None, team: str | None) -> None:
+    """Compute METRIC; without one, list the metrics of the enabled plugins."""
+    from ..metrics import MetricQuery, compute, list_metrics
+    from ..services.assignment import find_team, find_user
+
+    kernel = state.kernel()
+    if metric is None:
+        rows = [[name, plugin, m.unit, m.description]
+                for name, (plugin, m) in sorted(list_metrics(kernel).items())]
+        table(["METRIC", "PLUGIN", "UNIT", "DESCRIPTION"], rows)
+        return
+    today = dt.date.today()
+    last = end.date() if end else today
+    first = start.date() if start else _months_back(last, 11)
+    query = MetricQuery(first, last, by=by,
+                        owner_id=find_user(kernel, owner).id if owner else None,
+                        team_id=find_team(kernel, team).id if team else None)
+    points = compute(kernel, metric, query)
+    _, definition = list_metrics(kernel)[metric]
+    click.echo(f"{metric}: {definition.description} ({definition.unit}), {first} to {last}")
+    table(["PERIOD", "VALUE"], [[p.period, p.value] for p in points])
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    month = day.month - months
+    year = day.year
+    while month < 1:
+        month += 12
+        year -= 1
+    return dt.date(year, month, 1)

@@ -1,0 +1,111 @@
+"""``accord init`` and ``accord serve``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._context import CliState, actor, pass_state
+
+CONFIG_TEMPLATE = '''\
+# Accord configuration. Every key can also be set by an ACCORD_* environment
+# variable, which wins (ACCORD_DATABASE_URL, ACCORD_PLUGINS_DIR, ACCORD_SECRET_KEY,
+# ACCORD_ENABLED_PLUGINS as a comma-separated list, ACCORD_LOG_LEVEL).
+
+# The secret that signs web sessions. Keep it private; change it to log everyone out.
+secret_key = "{secret}"
+
+# WARNING, INFO or DEBUG.
+log_level = "WARNING"
+
+# Relationships an organization can have with the firm.
+organization_relationships = ["prospect", "customer", "partner", "reseller", "supplier"]
+
+[database]
+# SQLite file (the embedded default) or PostgreSQL for production:
+#   url = "postgresql://accord@127.0.0.1:5432/accord"
+url = "sqlite:///accord.db"
+
+[plugins]
+# Plugins enabled when the database is created; later, use 'accord plugins enable'.
+enabled = {enabled}
+# A folder of client-specific plugins (packages with MANIFEST and hooks.py).
+# dir = "plugins"
+# Look for installed plugins (the accord.plugins entry points).
+discover = true
+
+# Settings of each plugin, checked against the plugin's settings schema:
+# [plugins.settings.sales]
+# currency = "EUR"
+
+# Custom fields per record type; names start with x_. Kinds: text, integer,
+# decimal, date, boolean, choice, multi_choice.
+# [fields.contact.x_tier]
+# kind = "choice"
+# choices = ["gold", "silver", "bronze"]
+# indexed = true
+'''
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="Load demo data when the database is new.")
+@pass_state
+def init(state: CliState, demo: bool) -> None:
+    """Write a commented accord.toml (if there is none) and create the database.
+
+    Safe to run again: an existing file and database are kept, and only pending
+    migrations are applied.
+    """
+    import secrets
+
+    path = Path(state.config_path or "accord.toml")
+    if path.exists():
+        click.echo(f"{path}: kept as it is")
+    else:
+        enabled = "[" + ", ".join(f'"{n}"' for n in _installed_plugins()) + "]"
+        path.write_text(CONFIG_TEMPLATE.format(secret=secrets.token_urlsafe(32),
+                                               enabled=enabled), encoding="utf-8")
+        click.echo(f"{path}: written")
+        state.config_path = str(path)
+    kernel = state.kernel(upgrade=True)
+    from ..services.setup import initialise
+
+    for name in kernel.migrations.owners():
+        if name != "core" and name in kernel.plugins.active:
+            kernel.migrations.upgrade(name)
+    enabled_now = initialise(kernel, actor=actor())
+    for name in enabled_now:
+        click.echo(f"enabled plugin {name}")
+    click.echo(f"database ready: {kernel.config.database_url}")
+    if demo:
+        from ..demo import load_demo
+
+        counts = load_demo(kernel)
+        if counts:
+            click.echo("demo data loaded: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+        else:
+            click.echo("demo data skipped: the database already holds records")
+
+
+def _installed_plugins() -> list[str]:
+    from ..plugins.discovery import from_entry_points
+
+    return sorted(c.name for c in from_entry_points())
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Reload on code changes; show errors in pages.")
+@pass_state
+def serve(state: CliState, host: str, port: int, debug: bool) -> None:
+    """Serve Accord with Flask's development server.
+
+    In production run several workers: gunicorn 'accord.web:create_app()'.
+    """
+    from ..web import create_app
+
+    app = create_app(state.kernel())
+    click.echo(f"Accord is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=debug, use_reloader=debug)

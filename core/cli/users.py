@@ -1,0 +1,109 @@
+"""``accord users …`` and ``accord teams …``."""
+
+from __future__ import annotations
+
+import click
+
+from ._context import CliState, actor, pass_state, table
+
+
+@click.group()
+def users() -> None:
+    """Add and list users."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, help="admin, manager, sales, service, marketing, read-only…")
+@click.option("--team", "teams", multiple=True, help="Team to join (name or id); repeatable.")
+@pass_state
+def add_user(state: CliState, email: str, name: str, role: str, teams: tuple[str, ...]) -> None:
+    """Add a user."""
+    from .. import services
+    from ..errors import ValidationError
+    from ..models import Role
+    from ..services.teams import add_member
+
+    kernel = state.kernel()
+    with kernel.bound():
+        if Role.get_or_none(Role.name == role) is None:
+            known = ", ".join(r.name for r in Role.select().order_by(Role.name))
+            raise ValidationError({"role": [f"no role {role!r} (roles: {known})"]})
+    user = services.create(kernel, "user", {"email": email, "name": name, "role": role},
+                           actor=actor())
+    for team in teams:
+        add_member(kernel, team, user.id, actor=actor())
+    click.echo(f"added user {user.id}: {user.email} ({user.role_id})")
+
+
+@users.command("list")
+@pass_state
+def list_users(state: CliState) -> None:
+    """Every user with role, state and teams."""
+    from ..models import Team, TeamMember, User
+
+    kernel = state.kernel()
+    with kernel.bound():
+        members: dict[int, list[str]] = {}
+        for tm in TeamMember.select(TeamMember, Team).join(Team):
+            members.setdefault(tm.user_id, []).append(tm.team.name)
+        rows = [[u.id, u.email, u.name, u.role_id, "active" if u.active else "inactive",
+                 ", ".join(sorted(members.get(u.id, []))) or "-"]
+                for u in User.select().order_by(User.id)]
+    table(["ID", "EMAIL", "NAME", "ROLE", "STATE", "TEAMS"], rows)
+
+
+@click.group()
+def teams() -> None:
+    """Add and list teams and their members."""
+
+
+@teams.command("add")
+@click.argument("name")
+@click.option("--manager", help="Manager (user id or email).")
+@pass_state
+def add_team(state: CliState, name: str, manager: str | None) -> None:
+    """Add a team."""
+    from .. import services
+    from ..services.assignment import find_user
+
+    kernel = state.kernel()
+    data: dict[str, object] = {"name": name}
+    if manager:
+        data["manager_id"] = find_user(kernel, manager).id
+    team = services.create(kernel, "team", data, actor=actor())
+    click.echo(f"added team {team.id}: {team.name}")
+
+
+@teams.command("join")
+@click.argument("team")
+@click.argument("user")
+@pass_state
+def join(state: CliState, team: str, user: str) -> None:
+    """Make USER (id or email) a member of TEAM (id or name)."""
+    from ..services.assignment import find_user
+    from ..services.teams import add_member
+
+    kernel = state.kernel()
+    member = find_user(kernel, user)
+    add_member(kernel, team, member.id, actor=actor())
+    click.echo(f"{member.email} joined {team}")
+
+
+@teams.command("list")
+@pass_state
+def list_teams(state: CliState) -> None:
+    """Every team with its manager and members."""
+    from ..models import Team, TeamMember, User
+
+    kernel = state.kernel()
+    with kernel.bound():
+        emails = {u.id: u.email for u in User.select(User.id, User.email)}
+        members: dict[int, list[str]] = {}
+        for tm in TeamMember.select():
+            members.setdefault(tm.team_id, []).append(emails[tm.user_id])
+        rows = [[t.id, t.name, emails.get(t.manager_id, "-"),
+                 ", ".join(sorted(members.get(t.id, []))) or "-"]
+                for t in Team.select().order_by(Team.id)]
+    table(["ID", "NAME", "MANAGER", "MEMBERS"], rows)

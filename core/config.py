@@ -1,0 +1,192 @@
+"""Configuration: ``accord.toml`` (or ``--config``), overridden by ``ACCORD_*`` variables.
+
+A broken file or a bad value is a ``ConfigError`` that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import marshmallow as ma
+
+from .errors import ConfigError
+
+__all__ = ["Config", "load_config", "CONFIG_FILE", "FIELD_KINDS"]
+
+CONFIG_FILE = "accord.toml"
+FIELD_KINDS = ("text", "integer", "decimal", "date", "boolean", "choice", "multi_choice")
+
+#: Environment variables and the key each overrides.
+ENV_KEYS = {
+    "ACCORD_DATABASE_URL": "database_url",
+    "ACCORD_PLUGINS_DIR": "plugins_dir",
+    "ACCORD_SECRET_KEY": "secret_key",
+    "ACCORD_ENABLED_PLUGINS": "enabled_plugins",
+    "ACCORD_DISCOVER_PLUGINS": "discover_plugins",
+    "ACCORD_LOG_LEVEL": "log_level",
+}
+
+
+class _CustomFieldSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(FIELD_KINDS))
+    label = ma.fields.String(load_default=None)
+    required = ma.fields.Boolean(load_default=False)
+    choices = ma.fields.List(ma.fields.String(), load_default=None)
+    indexed = ma.fields.Boolean(load_default=False)
+    personal = ma.fields.Boolean(load_default=False)
+
+
+class _ConfigSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    database_url = ma.fields.String(load_default="sqlite:///accord.db")
+    plugins_dir = ma.fields.String(load_default=None)
+    secret_key = ma.fields.String(load_default=None)
+    enabled_plugins = ma.fields.List(ma.fields.String(), load_default=list)
+    discover_plugins = ma.fields.Boolean(load_default=True)
+    log_level = ma.fields.String(
+        load_default="WARNING",
+        validate=ma.validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    )
+    plugin_settings = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Dict(), load_default=dict
+    )
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict()),
+        load_default=dict,
+    )
+    organization_relationships = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
+        load_default=lambda: ["prospect", "customer", "partner", "reseller", "supplier"],
+        validate=ma.validate.Length(min=1),
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings a kernel runs with. Built by ``load_config`` or directly in code."""
+
+    database_url: str = "sqlite:///accord.db"
+    plugins_dir: str | None = None
+    secret_key: str | None = None
+    enabled_plugins: tuple[str, ...] = ()
+    discover_plugins: bool = True
+    log_level: str = "WARNING"
+    plugin_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fields: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    organization_relationships: tuple[str, ...] = (
+        "prospect", "customer", "partner", "reseller", "supplier")
+    path: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, path: str | None = None) -> Config:
+        """Validate a mapping shaped like ``accord.toml``; raise ConfigError naming the key."""
+        where = path or "configuration"
+        try:
+            loaded = _ConfigSchema().load(dict(data))
+        except ma.ValidationError as exc:
+            raise ConfigError(f"{where}: {_describe(exc.messages)}") from None
+        for type_name, defs in loaded["fields"].items():
+            for name, definition in defs.items():
+                key = f"fields.{type_name}.{name}"
+                if not name.startswith("x_"):
+                    raise ConfigError(f"{where}: {key}: custom field names start with 'x_'")
+                try:
+                    _CustomFieldSchema().load(definition)
+                except ma.ValidationError as exc:
+                    raise ConfigError(f"{where}: {key}: {_describe(exc.messages)}") from None
+        loaded["enabled_plugins"] = tuple(loaded["enabled_plugins"])
+        loaded["organization_relationships"] = tuple(loaded["organization_relationships"])
+        return cls(**loaded, path=path)
+
+
+def _describe(messages: Any, prefix: str = "") -> str:
+    """Flatten marshmallow's nested messages into 'key.sub: problem' text."""
+    if isinstance(messages, dict):
+        parts = []
+        for key, value in messages.items():
+            text = "unknown key" if value == ["Unknown field."] else None
+            name = f"{prefix}{key}"
+            parts.append(f"{name}: {text}" if text else _describe(value, f"{name}."))
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        flat = [m for m in messages if isinstance(m, str)]
+        nested = [m for m in messages if not isinstance(m, str)]
+        out = f"{prefix.rstrip('.')}: {' '.join(flat)}" if flat else ""
+        return "; ".join([out] * bool(out) + [_describe(m, prefix) for m in nested])
+    return f"{prefix.rstrip('.')}: {messages}"
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for var, key in ENV_KEYS.items():
+        if var not in environ:
+            continue
+        value: Any = environ[var]
+        if key == "enabled_plugins":
+            value = [p.strip() for p in value.split(",") if p.strip()]
+        elif key == "discover_plugins":
+            lowered = value.strip().lower()
+            if lowered not in ("0", "1", "true", "false", "yes", "no"):
+                raise ConfigError(f"{var}: expected true or false, got {value!r}")
+            value = lowered in ("1", "true", "yes")
+        out[key] = value
+    return out
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Read ``accord.toml`` (or ``path``) if present, then apply ``ACCORD_*`` variables.
+
+    A path given explicitly (or through ``ACCORD_CONFIG``) must exist; relative paths
+    in it are taken from the working folder, as the quick start runs Accord there.
+    """
+    environ = os.environ if environ is None else environ
+    explicit = path is not None or "ACCORD_CONFIG" in environ
+    file = Path(path if path is not None else environ.get("ACCORD_CONFIG", CONFIG_FILE))
+    data: dict[str, Any] = {}
+    if file.exists():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot be read: {exc.strerror}") from None
+        data = _flatten_file(data, str(file))
+    elif explicit:
+        raise ConfigError(f"{file}: no such configuration file")
+    data.update(_env_overrides(environ))
+    return Config.from_mapping(data, path=str(file) if file.exists() else None)
+
+
+def _flatten_file(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Map the file's tables onto the flat keys: [database] url, [plugins] enabled/dir/settings."""
+    data = dict(data)
+    out: dict[str, Any] = {}
+    database = data.pop("database", {})
+    plugins = data.pop("plugins", {})
+    if not isinstance(database, dict) or not isinstance(plugins, dict):
+        raise ConfigError(f"{where}: [database] and [plugins] must be tables")
+    for key, value in database.items():
+        if key != "url":
+            raise ConfigError(f"{where}: database.{key}: unknown key")
+        out["database_url"] = value
+    for key, value in plugins.items():
+        target = {"enabled": "enabled_plugins", "dir": "plugins_dir",
+                  "discover": "discover_plugins", "settings": "plugin_settings"}.get(key)
+        if target is None:
+            raise ConfigError(f"{where}: plugins.{key}: unknown key")
+        out[target] = value
+    if "fields" in data:
+        out["fields"] = data.pop("fields")
+    out.update(data)
+    return out

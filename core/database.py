@@ -1,0 +1,116 @@
+"""Opening the database named by a URL, and the proxy every model is bound through.
+
+Models are declared once and bound to ``db``, a proxy that resolves to the database
+of the kernel in use: the one whose ``kernel.bound()`` block is active in this
+context, else the kernel started last. Two kernels on two databases can therefore
+live in one process (the services enter ``bound()`` on every call).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from contextvars import ContextVar
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+import peewee
+from playhouse.db_url import connect
+
+from .errors import ConfigError
+
+__all__ = ["db", "open_database", "is_postgres", "JSONField"]
+
+_SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("foreign_keys", 1),
+    ("synchronous", "normal"),
+    ("busy_timeout", 10000),
+    ("cache_size", -32000),
+)
+
+
+class _DatabaseRouter(peewee.DatabaseProxy):
+    """A DatabaseProxy whose target is chosen per context, with a process fallback."""
+
+    __slots__ = ("_var", "_fallback")
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_var", ContextVar("accord_database", default=None))
+        object.__setattr__(self, "_fallback", None)
+        object.__setattr__(self, "_callbacks", [])
+
+    @property  # type: ignore[override]
+    def obj(self) -> peewee.Database | None:
+        return self._var.get() or self._fallback  # type: ignore[no-any-return]
+
+    def initialize(self, obj: peewee.Database | None) -> None:
+        object.__setattr__(self, "_fallback", obj)
+
+    @contextlib.contextmanager
+    def use(self, database: peewee.Database) -> Iterator[None]:
+        token = self._var.set(database)
+        try:
+            yield
+        finally:
+            self._var.reset(token)
+
+
+#: The proxy every Accord model (core and plugins) is bound through.
+db = _DatabaseRouter()
+
+
+def open_database(url: str) -> peewee.Database:
+    """Open (lazily: no connection yet) the database a URL names.
+
+    ``sqlite:///accord.db`` (WAL, foreign keys on) and ``postgresql://user@host/name``
+    (pooled) are supported.
+    """
+    parsed = urlparse(url)
+    scheme = parsed.scheme
+    if scheme == "sqlite":
+        if parsed.path in ("", "/"):
+            raise ConfigError(f"database_url: no file in {url!r} (e.g. sqlite:///accord.db)")
+        database = connect(url, pragmas=dict(_SQLITE_PRAGMAS), check_same_thread=False)
+    elif scheme in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
+        try:
+            import psycopg2  # noqa: F401
+        except ImportError:
+            raise ConfigError(
+                "database_url: PostgreSQL needs psycopg2; install accord-crm[postgres]"
+            ) from None
+        if "+pool" not in scheme:
+            url = url.replace(f"{scheme}://", f"{scheme}+pool://", 1)
+        database = connect(url, max_connections=32, stale_timeout=300,
+                           field_types={"JSON": "JSONB"})
+    else:
+        raise ConfigError(
+            f"database_url: unsupported scheme {scheme!r} in {url!r}; use sqlite:/// or postgresql://"
+        )
+    return database
+
+
+def is_postgres(database: Any) -> bool:
+    """True when ``database`` (or the proxy's target) is PostgreSQL."""
+    target = getattr(database, "obj", database) if isinstance(database, peewee.Proxy) else database
+    return isinstance(target, peewee.PostgresqlDatabase)
+
+
+class JSONField(peewee.Field):
+    """A JSON document: JSONB on PostgreSQL, JSON text on SQLite.
+
+    One field class serves both engines because models are declared once and bound
+    to either at run time (see docs/architecture.md).
+    """
+
+    field_type = "JSON"
+
+    def db_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+
+    def python_value(self, value: Any) -> Any:
+        if value is None or not isinstance(value, (str, bytes)):
+            return value
+        return json.loads(value)

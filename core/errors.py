@@ -1,0 +1,118 @@
+"""The errors Accord raises on purpose, and who sees each of them.
+
+Every error a user can cause is an ``AccordError``: the CLI prints its message and
+exits 1 without a traceback, the API turns it into an ``application/problem+json``
+answer with the status given here.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccordError",
+    "ConfigError",
+    "NotFound",
+    "PermissionDenied",
+    "PluginError",
+    "PluginLoadError",
+    "StaleVersion",
+    "Conflict",
+    "ValidationError",
+]
+
+
+class AccordError(Exception):
+    """Base of every expected error. Seen by API clients and CLI users as a message."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(AccordError):
+    """Input that breaks a rule: a field, a custom field or a plugin's veto (API: 422).
+
+    ``messages`` maps a field name (``email``, ``x_tier``, or ``rows[17].email`` for a
+    row of a bulk write) to the list of what is wrong with it.
+    """
+
+    status = 422
+
+    def __init__(self, messages: dict[str, list[str]] | str, *, row: int | None = None) -> None:
+        if isinstance(messages, str):
+            messages = {"_schema": [messages]}
+        self.messages = {key: list(value) for key, value in messages.items()}
+        self.row = row
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        parts = []
+        for field, problems in self.messages.items():
+            where = field if self.row is None else f"rows[{self.row}].{field}"
+            if field == "_schema":
+                where = "record" if self.row is None else f"rows[{self.row}]"
+            parts.append(f"{where}: {' '.join(problems)}")
+        return "; ".join(parts)
+
+    def at_row(self, row: int) -> ValidationError:
+        """The same error, placed at a row of a bulk write."""
+        return ValidationError(self.messages, row=row)
+
+    def flat(self) -> dict[str, list[str]]:
+        """Messages keyed by their full path (``rows[3].email`` inside a bulk)."""
+        if self.row is None:
+            return dict(self.messages)
+        return {
+            (f"rows[{self.row}]" if k == "_schema" else f"rows[{self.row}].{k}"): v
+            for k, v in self.messages.items()
+        }
+
+
+class NotFound(AccordError):
+    """A record, record type, user, plugin or field that does not exist (API: 404)."""
+
+    status = 404
+
+
+class PermissionDenied(AccordError):
+    """The actor lacks a permission; the message names it (API: 403)."""
+
+    status = 403
+
+
+class StaleVersion(AccordError):
+    """An update or delete made against an older version of a record (API: 412)."""
+
+    status = 412
+
+
+class Conflict(AccordError):
+    """A request that clashes with the current state, such as disabling a plugin
+    that others need (API: 409)."""
+
+    status = 409
+
+
+class ConfigError(AccordError):
+    """A broken ``accord.toml`` or ``ACCORD_*`` variable; the message names the key.
+    Seen by whoever starts Accord."""
+
+
+class PluginError(AccordError):
+    """A plugin that cannot be enabled, disabled or purged as asked; names the plugin."""
+
+    status = 409
+
+    def __init__(self, message: str, *, plugin: str, hook: str | None = None) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.hook = hook
+
+
+class PluginLoadError(PluginError):
+    """A plugin that failed to import or register (a misspelled hook, wrong hook
+    arguments). The plugin is marked failed with this message; the rest start."""

@@ -1,0 +1,74 @@
+"""Hooks through which plugins contribute commands, permissions, metrics, timeline items."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import hookspec
+
+if TYPE_CHECKING:
+    import click
+
+    from accord.kernel import Accord
+    from accord.metrics import Metric
+    from accord.records import Permission, TimelineItem
+
+
+@hookspec
+def register_commands() -> list[click.Command]:
+    """Add commands to the ``accord`` CLI under the plugin's name.
+
+    Called: when ``accord <plugin> …`` is run; only for enabled plugins.
+    Returns: a list of click commands (or groups), shown as ``accord <plugin> <command>``.
+    Order: every implementation runs; each plugin's commands go under its own name.
+    Since: 0.1
+    """
+
+
+@hookspec
+def register_permissions() -> list[Permission]:
+    """Declare the permissions a plugin's records and actions need.
+
+    Called: when the kernel starts and whenever the enabled plugins change.
+    Returns: a list of Permission, named ``<plugin>.<object>.<action>``
+        (``sales.opportunity.write``); the core declares ``core.…`` and ``admin.…``.
+    Order: every implementation runs; a name declared twice is a load error.
+    Since: 0.1
+    """
+
+
+@hookspec
+def register_metrics() -> list[Metric]:
+    """Declare KPIs: name, description, unit and a set-based query over a date range.
+
+    Called: when ``accord report`` (and later the dashboard and the metrics API) lists
+        or computes metrics; only for enabled plugins.
+    Returns: a list of Metric, named ``<plugin>.<metric>`` (``core.new_customers``).
+    Order: every implementation runs; a name declared twice is an error.
+    Since: 0.1
+    """
+
+
+@hookspec
+def timeline_items(kernel: Accord, record_type: str, record_ids: list[int]) -> list[TimelineItem]:
+    """Contribute entries to the timeline of records (an organization, a contact).
+
+    Called: when a timeline is read (``kernel.timeline(...)``); once per request for
+        all the ids asked, never once per record; outside any transaction.
+    Returns: a list of TimelineItem for those records; None or [] for none.
+    Order: every implementation runs; the kernel merges them newest first.
+    Since: 0.1
+    """
+
+
+@hookspec
+def load_demo_data(kernel: Accord, actor: object) -> None:
+    """Add believable demo records to a new database (``accord init --demo``, ``make run``).
+
+    Called: once, when a new database is created with demo data; outside any
+        transaction; write through ``accord.services`` like any other change.
+    Returns: None.
+    Order: every implementation runs; the core's runs first (tryfirst), so plugins
+        can build on its organizations, contacts, users and products.
+    Since: 0.1
+    """

@@ -1,0 +1,266 @@
+"""The Accord kernel: configuration, database, plugins, record types and signals.
+
+Python code, the CLI and the web app are thin faces over one ``Accord`` object.
+The constructor does no I/O; ``start()`` opens the database and loads plugins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from typing import Any, Iterator
+
+import marshmallow as ma
+import peewee
+from blinker import Signal
+
+from . import signals as _signals
+from .config import Config
+from .customfields import CustomFields, from_json
+from .database import db, open_database
+from .errors import AccordError, ConfigError
+from .migrating import Migrations
+from .plugins.discovery import Candidate, from_entry_points, from_folder, from_object
+from .plugins.manager import CORE, PluginManager
+from .records import Permission, RecordType, RecordTypes, TimelineItem
+
+__all__ = ["Accord"]
+
+logger = logging.getLogger(__name__)
+
+
+class Hooks:
+    """``kernel.hooks.<name>(**kwargs)``: call a hook on the active plugins only."""
+
+    def __init__(self, plugins: PluginManager) -> None:
+        self._plugins = plugins
+
+    def __getattr__(self, name: str) -> Any:
+        return self._plugins.caller(name)
+
+
+class Accord:
+    """One CRM instance: owns its config, database, plugin manager and registries.
+
+    Two kernels on two databases can live in one process; nothing is global.
+    """
+
+    def __init__(self, config: Config | None = None, *, plugins: list[Any] | None = None) -> None:
+        self.config = config or Config()
+        self.database: peewee.Database | None = None  # type: ignore[assignment]
+        self.plugins = PluginManager(self)
+        self.hooks = Hooks(self.plugins)
+        self.records = RecordTypes()
+        self.fields = CustomFields(self)
+        self.migrations = Migrations(self)
+        self.permissions: dict[str, tuple[str, Permission]] = {}
+        #: Free room for plugins' per-kernel state, keyed by their own names.
+        self.stash: dict[str, Any] = {}
+        self.started = False
+        self._code_plugins = list(plugins or [])
+        self._seen: dict[str, int] = {}
+        self._schemas: dict[tuple[str, Any], ma.Schema] = {}
+        self._local = threading.local()
+
+    # Life cycle -----------------------------------------------------------
+
+    def start(self, *, upgrade: bool = False) -> Accord:
+        """Open the database, load plugins, and (with ``upgrade``) apply the core's
+        pending migrations. Raises ConfigError when the database is not set up."""
+        if self.started:
+            return self
+        logging.getLogger("accord").setLevel(self.config.log_level)
+        self.database = open_database(self.config.database_url)
+        db.initialize(self.database)
+        try:
+            self.database.connect(reuse_if_open=True)
+        except peewee.OperationalError as exc:
+            raise ConfigError(f"database_url: cannot connect to {self.config.database_url}: "
+                              f"{str(exc).strip().splitlines()[0]}") from None
+        from . import builtin
+
+        self.plugins.register_core(builtin)
+        self.plugins.load(self._candidates())
+        if os.environ.get("ACCORD_TRACE_HOOKS") == "1":
+            self._trace_hooks()
+        with self.bound():
+            if upgrade:
+                self.migrations.upgrade("core")
+            if not self.is_initialised():
+                raise ConfigError(f"the database {self.config.database_url} is not set up; "
+                                  "run 'accord init' (or 'accord db upgrade')")
+            self.started = True
+            self._refresh(force=True)
+        self.plugins.caller("kernel_started").call_historic(kwargs={"kernel": self})
+        return self
+
+    def close(self) -> None:
+        """Release the database connections."""
+        if self.database is not None and not self.database.is_closed():
+            self.database.close()
+        if isinstance(self.database, peewee.Database) and hasattr(self.database, "close_all"):
+            self.database.close_all()
+        self.started = False
+
+    def __enter__(self) -> Accord:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _candidates(self) -> list[Candidate]:
+        found = [from_object(obj) for obj in self._code_plugins]
+        if self.config.plugins_dir:
+            if not os.path.isdir(self.config.plugins_dir):
+                raise ConfigError(f"plugins_dir: {self.config.plugins_dir!r} is not a folder")
+            found += from_folder(self.config.plugins_dir)
+        if self.config.discover_plugins:
+            found += from_entry_points()
+        return found
+
+    def _trace_hooks(self) -> None:
+        def before(hook_name: str, impls: Any, kwargs: Any) -> None:
+            logger.warning("hook %s -> %s", hook_name, [i.plugin_name for i in impls])
+
+        def after(outcome: Any, hook_name: str, impls: Any, kwargs: Any) -> None:
+            logger.warning("hook %s done", hook_name)
+
+        self.plugins.pm.add_hookcall_monitoring(before, after)
+
+    # Database ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def bound(self) -> Iterator[None]:
+        """Route every model to this kernel's database within the block."""
+        assert self.database is not None, "start() the kernel first"
+        with db.use(self.database):
+            yield
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; signals emitted inside wait for the outermost commit."""
+        with self.bound():
+            outermost = not getattr(self._local, "depth", 0)
+            if outermost:
+                self._local.pending = []
+            self._local.depth = getattr(self._local, "depth", 0) + 1
+            try:
+                with self.database.atomic():
+                    yield
+            except BaseException:
+                if outermost:
+                    self._local.pending = []
+                raise
+            finally:
+                self._local.depth -= 1
+        if outermost:
+            pending, self._local.pending = self._local.pending, []
+            for signal, kwargs in pending:
+                _signals.send(signal, self, **kwargs)
+
+    def emit(self, signal: Signal, **kwargs: Any) -> None:
+        """Send a signal now, or after the outermost commit when in a transaction."""
+        if getattr(self._local, "depth", 0):
+            self._local.pending.append((signal, kwargs))
+        else:
+            _signals.send(signal, self, **kwargs)
+
+    def is_initialised(self) -> bool:
+        from .models import KernelMeta
+
+        return bool(KernelMeta.table_exists())
+
+    # Keeping every process in step -----------------------------------------
+
+    def sync(self) -> None:
+        """Pick up plugin toggles and field changes made by any process: one cheap
+        read of two counters, and a reload only when one moved."""
+        if not self.started:
+            raise AccordError("the kernel is not started; call start() first")
+        with self.bound():
+            self._refresh()
+
+    def _refresh(self, force: bool = False) -> None:
+        from .models import KernelMeta, PluginState
+
+        seen = {row.key: row.value for row in KernelMeta.select()}
+        if not force and seen == self._seen:
+            return
+        self._seen = seen
+        states = {row.name: row.state for row in PluginState.select()}
+        self.plugins.set_states(states)
+        self._rebuild()
+
+    def bump(self, key: str) -> None:
+        """Tell every process that something they cache changed (inside a transaction)."""
+        from .models import KernelMeta
+
+        updated = (KernelMeta.update(value=KernelMeta.value + 1)
+                   .where(KernelMeta.key == key).execute())
+        if not updated:
+            KernelMeta.insert(key=key, value=1).on_conflict_ignore().execute()
+
+    def _rebuild(self) -> None:
+        types: dict[str, RecordType] = {}
+        for plugin, record_type in self.plugins.collect("register_record_types"):
+            if record_type.name in types:
+                logger.error("record type %s of %s ignored: %s declared it first",
+                             record_type.name, plugin, types[record_type.name].plugin)
+                continue
+            types[record_type.name] = record_type
+        self.records.replace(types)
+        perms: dict[str, tuple[str, Permission]] = {}
+        for plugin, permission in self.plugins.collect("register_permissions"):
+            perms.setdefault(permission.name, (plugin, permission))
+        self.permissions = perms
+        self.fields.load()
+        self.fields.check_config()
+        self._schemas.clear()
+
+    # Records ---------------------------------------------------------------
+
+    def schema(self, record_type: RecordType) -> ma.Schema:
+        """The schema of a record type with its custom fields (cached per definition)."""
+        key = (record_type.name, self.fields.version_key(record_type.name))
+        schema = self._schemas.get(key)
+        if schema is None:
+            extra = self.fields.schema_fields(record_type.name)
+            for name, field in extra.items():
+                kind = self.fields.get(record_type.name, name).kind
+                field.get_value = _custom_getter(kind)  # type: ignore[method-assign]
+            cls = type(f"{record_type.schema.__name__}WithFields", (record_type.schema,), extra)
+            schema = cls()
+            self._schemas[key] = schema
+        return schema
+
+    def dump(self, record_type: RecordType | str, record: Any) -> dict[str, Any]:
+        """A record as JSON-ready data, custom fields included."""
+        rt = self.records.get(record_type) if isinstance(record_type, str) else record_type
+        return self.schema(rt).dump(record)  # type: ignore[no-any-return]
+
+    def timeline(self, type_name: str, record_id: int, limit: int = 100) -> list[TimelineItem]:
+        """The merged timeline of a record, newest first, from every active plugin."""
+        self.sync()
+        self.records.get(type_name)
+        with self.bound():
+            items = [item for _, item in self.plugins.collect(
+                "timeline_items", kernel=self, record_type=type_name, record_ids=[record_id])]
+        items.sort(key=lambda i: i.at, reverse=True)
+        return items[:limit]
+
+    @property
+    def core(self) -> str:
+        return CORE
+
+
+def _custom_getter(kind: str) -> Any:
+    """Custom values are read from the record's ``custom`` column, typed back."""
+
+    def get_value(obj: Any, attr: str, accessor: Any = None, default: Any = ma.missing) -> Any:
+        if isinstance(obj, dict):
+            return obj.get(attr, default)
+        return from_json(kind, (getattr(obj, "custom", None) or {}).get(attr))
+
+    return get_value

@@ -1,0 +1,174 @@
+"""Metrics (KPIs): declared through ``register_metrics``, computed set-based in SQL.
+
+A metric answers a ``MetricQuery`` (a date range, a grouping, owner/team filters)
+with a list of points, one per month or one for the whole range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, Callable
+
+import peewee
+
+from .database import is_postgres
+from .errors import NotFound, ValidationError
+
+if TYPE_CHECKING:
+    from .kernel import Accord
+
+__all__ = ["Metric", "MetricQuery", "MetricPoint", "compute", "list_metrics", "month_of",
+           "months_between", "CORE_METRICS"]
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """What a metric is asked: dates ``start`` to ``end`` inclusive, by month or total."""
+
+    start: dt.date
+    end: dt.date
+    by: str = "month"  # or "total"
+    owner_id: int | None = None
+    team_id: int | None = None
+
+    @property
+    def end_exclusive(self) -> dt.datetime:
+        day = self.end + dt.timedelta(days=1)
+        return dt.datetime(day.year, day.month, day.day)  # naive UTC, as stored
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime(self.start.year, self.start.month, self.start.day)
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    period: str  # "2026-11", or "total"
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A KPI a plugin declares: a name (``<plugin>.<metric>``), what it means, its unit
+    (count, ratio, percent, currency, per customer per month …) and its query."""
+
+    name: str
+    description: str
+    unit: str
+    compute: Callable[[Accord, MetricQuery], list[MetricPoint]]
+
+
+def list_metrics(kernel: Accord) -> dict[str, tuple[str, Metric]]:
+    kernel.sync()
+    out: dict[str, tuple[str, Metric]] = {}
+    for plugin, metric in kernel.plugins.collect("register_metrics"):
+        out.setdefault(metric.name, (plugin, metric))
+    return out
+
+
+def compute(kernel: Accord, name: str, query: MetricQuery) -> list[MetricPoint]:
+    """Compute one metric; every month of the range appears, zero when empty."""
+    if query.start > query.end:
+        raise ValidationError({"from": [f"{query.start} is after {query.end}"]})
+    if query.by not in ("month", "total"):
+        raise ValidationError({"by": ["use month or total"]})
+    metrics = list_metrics(kernel)
+    if name not in metrics:
+        raise NotFound(f"unknown metric {name!r} (known: {', '.join(sorted(metrics))})")
+    with kernel.bound():
+        points = {p.period: p.value for p in metrics[name][1].compute(kernel, query)}
+    periods = months_between(query.start, query.end) if query.by == "month" else ["total"]
+    return [MetricPoint(p, points.get(p, Decimal(0))) for p in periods]
+
+
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    out, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def month_of(kernel: Accord, expr: Any, query: MetricQuery) -> Any:
+    """The ``YYYY-MM`` bucket of a date/datetime expression, or 'total'."""
+    if query.by == "total":
+        return peewee.Value("total")
+    if is_postgres(kernel.database):
+        return peewee.fn.to_char(expr, "YYYY-MM")
+    return peewee.fn.strftime("%Y-%m", expr)
+
+
+def _ratio(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# The core's own metrics -------------------------------------------------------
+
+def _scoped(query: Any, model: Any, mq: MetricQuery) -> Any:
+    if mq.owner_id is not None:
+        query = query.where(model.owner == mq.owner_id)
+    if mq.team_id is not None:
+        query = query.where(model.team == mq.team_id)
+    return query
+
+
+def _new_customers(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    from .models import Organization as O
+
+    bucket = month_of(kernel, O.customer_since, mq)
+    query = (O.select(bucket.alias("period"), peewee.fn.COUNT(O.id))
+             .where(O.customer_since >= mq.start, O.customer_since <= mq.end)
+             .group_by(bucket))
+    return [MetricPoint(p, Decimal(n)) for p, n in _scoped(query, O, mq).tuples()]
+
+
+def _customer_activities(kernel: Accord, mq: MetricQuery) -> Any:
+    """Activities about customer organizations in the range: (period, org) rows.
+
+    An activity is about an organization through its ``organization`` link or a
+    generic ``record_type``/``record_id`` link; it counts on its done (else created) date.
+    """
+    from .models import Activity as A
+    from .models import Organization as O
+
+    at = peewee.fn.COALESCE(A.done_at, A.created_at)
+    org = peewee.fn.COALESCE(A.organization, peewee.Case(
+        None, [((A.record_type == "organization"), A.record_id)], None))
+    query = (A.select(month_of(kernel, at, mq).alias("period"), org.alias("org"))
+             .join(O, on=(O.id == org))
+             .where(O.relationship == "customer", at >= mq.start_at, at < mq.end_exclusive))
+    return _scoped(query, O, mq)
+
+
+def _active_customers(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    sub = _customer_activities(kernel, mq).alias("acts")
+    query = (peewee.Select([sub], [sub.c.period, peewee.fn.COUNT(sub.c.org.distinct())])
+             .group_by(sub.c.period).bind(kernel.database))
+    return [MetricPoint(p, Decimal(n)) for p, n in query.tuples()]
+
+
+def _contact_frequency(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    from .models import Organization as O
+
+    customers = _scoped(O.select().where(O.relationship == "customer"), O, mq).count()
+    if not customers:
+        return []
+    sub = _customer_activities(kernel, mq).alias("acts")
+    query = (peewee.Select([sub], [sub.c.period, peewee.fn.COUNT(peewee.SQL("*"))])
+             .group_by(sub.c.period).bind(kernel.database))
+    months = 1 if mq.by == "month" else len(months_between(mq.start, mq.end))
+    return [MetricPoint(p, _ratio(Decimal(n) / customers / months)) for p, n in query.tuples()]
+
+
+CORE_METRICS = (
+    Metric("core.new_customers", "Organizations that became customers in the period",
+           "count", _new_customers),
+    Metric("core.active_customers",
+           "Customers with at least one activity (call, meeting, email, task, note) in the period",
+           "count", _active_customers),
+    Metric("core.contact_frequency",
+           "Activities per customer per month, over all current customers",
+           "activities per customer per month", _contact_frequency),
+)

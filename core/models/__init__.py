@@ -1,0 +1,21 @@
+"""Accord's core models. Plugins derive theirs from ``BaseRecord`` or ``OwnedRecord``."""
+
+from __future__ import annotations
+
+from .base import BaseModel, BaseRecord, MoneyAmountField, UTCDateTimeField, utcnow
+from .people import BUILTIN_ROLES, OwnedRecord, Role, Team, TeamMember, User
+from .records import Activity, Contact, ContactInterest, Organization, Product, Tag, Tagging
+from .system import AuditEntry, CustomField, KernelMeta, OutboxMessage, PluginState
+
+__all__ = [
+    "BaseModel", "BaseRecord", "OwnedRecord", "MoneyAmountField", "UTCDateTimeField", "utcnow",
+    "Role", "User", "Team", "TeamMember", "BUILTIN_ROLES",
+    "Organization", "Contact", "ContactInterest", "Activity", "Product", "Tag", "Tagging",
+    "PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage",
+]
+
+#: Every core table, in creation order.
+CORE_MODELS = [
+    Role, User, Team, TeamMember, Organization, Contact, Product, ContactInterest,
+    Activity, Tag, Tagging, PluginState, KernelMeta, CustomField, AuditEntry, OutboxMessage,
+]

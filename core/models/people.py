@@ -1,0 +1,66 @@
+"""Users, roles, teams, and ``OwnedRecord``: the base of records someone owns."""
+
+from __future__ import annotations
+
+import peewee
+
+from .base import BaseModel, BaseRecord
+
+__all__ = ["Role", "User", "Team", "TeamMember", "OwnedRecord", "BUILTIN_ROLES"]
+
+#: The roles every database starts with (their permissions come with the API).
+BUILTIN_ROLES = {
+    "admin": "Everything, including plugins, users and roles",
+    "manager": "All records of their teams, reports",
+    "sales": "Customers and the sales pipeline",
+    "service": "Customers and after-sales service",
+    "marketing": "Customers, segments and campaigns",
+    "read-only": "Reads records, changes nothing",
+}
+
+
+class Role(BaseModel):
+    name = peewee.CharField(max_length=64, primary_key=True)
+    description = peewee.TextField(default="")
+    builtin = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "accord_role"
+
+
+class User(BaseRecord):
+    email = peewee.CharField(max_length=254)
+    name = peewee.CharField(max_length=200)
+    role = peewee.ForeignKeyField(Role, backref="users", on_delete="RESTRICT",
+                                  column_name="role", index=True)
+    active = peewee.BooleanField(default=True)
+    password_hash = peewee.CharField(max_length=255, null=True)
+
+    class Meta:
+        table_name = "accord_user"
+        indexes = ((("email",), True),)
+
+
+class Team(BaseRecord):
+    name = peewee.CharField(max_length=200, unique=True)
+    manager = peewee.ForeignKeyField(User, null=True, backref="managed_teams",
+                                     on_delete="SET NULL")
+
+    class Meta:
+        table_name = "accord_team"
+
+
+class TeamMember(BaseModel):
+    team = peewee.ForeignKeyField(Team, backref="memberships", on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "accord_team_member"
+        indexes = ((("team", "user"), True),)
+
+
+class OwnedRecord(BaseRecord):
+    """A record assigned to a user and/or a team (organizations, contacts, deals…)."""
+
+    owner = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", index=True)
+    team = peewee.ForeignKeyField(Team, null=True, on_delete="SET NULL", index=True)

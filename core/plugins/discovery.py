@@ -1,0 +1,95 @@
+"""Finding plugins: the ``accord.plugins`` entry points, a local folder, or code.
+
+Discovery reads manifests only; importing the hooks module happens at load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .manifest import PluginManifest
+
+__all__ = ["Candidate", "from_entry_points", "from_folder", "from_object", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "accord.plugins"
+
+
+@dataclass
+class Candidate:
+    """A plugin found somewhere, not yet loaded."""
+
+    name: str
+    source: str
+    load_manifest: Callable[[], Any]
+    load_hooks: Callable[[], Any]
+    folder: Path | None = None
+    manifest: PluginManifest | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _package_of(module_path: str) -> str:
+    return module_path.rsplit(".", 1)[0] if "." in module_path else module_path
+
+
+def from_entry_points() -> list[Candidate]:
+    """Plugins installed as packages (shipped ones and third parties alike)."""
+    out = []
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        target = ep.value.split(":", 1)[0]
+        package = _package_of(target)
+        out.append(Candidate(
+            name=ep.name,
+            source=f"entry point {ep.value}" + (f" ({ep.dist.name})" if ep.dist else ""),
+            load_manifest=lambda package=package: importlib.import_module(package).MANIFEST,
+            load_hooks=ep.load,
+        ))
+    return out
+
+
+def from_folder(folder: str | os.PathLike[str]) -> list[Candidate]:
+    """Plugins in a local folder: packages (``acme/__init__.py`` with MANIFEST and
+    ``acme/hooks.py``) or single modules (``acme.py`` holding both)."""
+    root = Path(folder).resolve()
+    if not root.is_dir():
+        return []
+    if str(root) not in sys.path:
+        # Local plugins import like any package, so their relative imports work.
+        sys.path.insert(0, str(root))
+    out = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(("_", ".")):
+            continue
+        if entry.is_dir() and (entry / "__init__.py").exists():
+            name = entry.name
+            hooks = f"{name}.hooks" if (entry / "hooks.py").exists() else name
+            out.append(Candidate(
+                name=name, source=f"local {entry}", folder=entry,
+                load_manifest=lambda name=name: importlib.import_module(name).MANIFEST,
+                load_hooks=lambda hooks=hooks: importlib.import_module(hooks)))
+        elif entry.suffix == ".py":
+            name = entry.stem
+            out.append(Candidate(
+                name=name, source=f"local {entry}", folder=root,
+                load_manifest=lambda name=name: importlib.import_module(name).MANIFEST,
+                load_hooks=lambda name=name: importlib.import_module(name)))
+    return out
+
+
+def from_object(obj: Any) -> Candidate:
+    """A plugin given in code: a module or an object with MANIFEST and hookimpls (tests)."""
+    manifest = getattr(obj, "MANIFEST", None)
+    if manifest is None and isinstance(obj, types.ModuleType):
+        manifest = getattr(sys.modules.get(_package_of(obj.__name__)), "MANIFEST", None)
+    name = getattr(manifest, "name", None) or getattr(obj, "__name__", repr(obj))
+    module_file = getattr(obj, "__file__", None) or getattr(
+        sys.modules.get(type(obj).__module__), "__file__", None)
+    folder = Path(module_file).parent if module_file else None
+    return Candidate(name=name, source="code", folder=folder,
+                     load_manifest=lambda: manifest, load_hooks=lambda: obj)

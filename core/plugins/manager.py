@@ -1,0 +1,359 @@
+"""The plugin manager of one kernel: loading, states, and hook calls limited to the
+plugins that are active (enabled, loaded, and with their requirements active)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+import pluggy
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from ..errors import NotFound, PluginError, PluginLoadError
+from ..hooks import PROJECT, SPEC_MODULES
+from .discovery import Candidate
+from .manifest import CORE_API_VERSION, PluginManifest, check_manifest
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
+
+__all__ = ["PluginManager", "Plugin", "CORE"]
+
+logger = logging.getLogger(__name__)
+
+CORE = "core"
+
+
+@dataclass
+class Plugin:
+    """A plugin the kernel knows of, with what its loading found."""
+
+    name: str
+    source: str
+    manifest: PluginManifest | None
+    folder: Path | None = None
+    module: Any = None
+    loader: Any = None
+    error: str | None = None
+    failed_hook: str | None = None
+    #: The state stored in the database: discovered, enabled, disabled or purged.
+    stored_state: str = "discovered"
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version if self.manifest else "?"
+
+    @property
+    def requires(self) -> dict[str, str]:
+        return dict(self.manifest.requires) if self.manifest else {}
+
+    @property
+    def state(self) -> str:
+        return "failed" if self.failed else self.stored_state
+
+    @property
+    def migrations_folder(self) -> Path | None:
+        if self.manifest and self.manifest.migrations:
+            path = Path(self.manifest.migrations)
+            return path if path.is_absolute() or self.folder is None else self.folder / path
+        if self.folder is not None and (self.folder / "migrations").is_dir():
+            return self.folder / "migrations"
+        return None
+
+
+class PluginManager:
+    """Owns one pluggy PluginManager; no module globals (two kernels, two managers)."""
+
+    def __init__(self, kernel: Accord) -> None:
+        self.kernel = kernel
+        self.pm = pluggy.PluginManager(PROJECT)
+        for module in SPEC_MODULES:
+            self.pm.add_hookspecs(importlib.import_module(module))
+        self.plugins: dict[str, Plugin] = {}
+        self._active: frozenset[str] = frozenset({CORE})
+        self._callers: dict[str, Any] = {}
+        #: Loaded plugins, each after the plugins it requires.
+        self.load_order: list[str] = []
+
+    # Loading -------------------------------------------------------------
+
+    def register_core(self, module: Any) -> None:
+        self.pm.register(module, name=CORE)
+
+    def load(self, candidates: Iterable[Candidate]) -> None:
+        """Read manifests, then import and register plugins in dependency order.
+
+        A plugin that fails is recorded with its error and left out; the rest load.
+        """
+        for cand in candidates:
+            if cand.name in self.plugins:
+                other = self.plugins[cand.name]
+                logger.warning("plugin %s from %s ignored: already found at %s",
+                               cand.name, cand.source, other.source)
+                continue
+            plugin = Plugin(cand.name, cand.source, None, cand.folder)
+            self.plugins[cand.name] = plugin
+            try:
+                manifest = cand.load_manifest()
+            except Exception as exc:  # a broken third-party package must not stop the kernel
+                logger.exception("plugin %s: cannot read its manifest", cand.name)
+                plugin.error = f"cannot import: {type(exc).__name__}: {exc}"
+                continue
+            problems = check_manifest(manifest, cand.name)
+            if problems:
+                plugin.error = "bad manifest: " + "; ".join(problems)
+                continue
+            plugin.manifest = manifest
+            plugin.loader = cand.load_hooks
+        for name in self._load_order():
+            self._import_and_register(self.plugins[name])
+        self.load_order = [n for n in self._load_order() if self.plugins[n].module is not None]
+
+    def _load_order(self) -> list[str]:
+        """Names in an order where a plugin comes after what it requires; cycles fail."""
+        order: list[str] = []
+        state: dict[str, str] = {}
+
+        def visit(name: str, path: list[str]) -> None:
+            plugin = self.plugins.get(name)
+            if plugin is None or plugin.failed or state.get(name) == "done":
+                return
+            if state.get(name) == "visiting":
+                cycle = path[path.index(name):] + [name]
+                message = "dependency cycle: " + " -> ".join(cycle)
+                for member in cycle:
+                    self.plugins[member].error = message
+                return
+            state[name] = "visiting"
+            for required in plugin.requires:
+                visit(required, path + [name])
+            state[name] = "done"
+            if not plugin.failed:
+                order.append(name)
+
+        for name in sorted(self.plugins):
+            visit(name, [])
+        return [n for n in order if not self.plugins[n].failed]
+
+    def _import_and_register(self, plugin: Plugin) -> None:
+        manifest = plugin.manifest
+        assert manifest is not None
+        try:
+            if manifest.hookspecs:
+                self.pm.add_hookspecs(importlib.import_module(manifest.hookspecs))
+            module = plugin.loader()
+        except Exception as exc:  # plugin import boundary: record, log, keep starting
+            logger.exception("plugin %s failed to import", plugin.name)
+            plugin.error = f"cannot import: {type(exc).__name__}: {exc}"
+            return
+        try:
+            self.pm.register(module, name=plugin.name)
+        except pluggy.PluginValidationError as exc:
+            hook = _hook_named_in(str(exc))
+            plugin.error = f"hook {hook}: {_first_line(exc)}" if hook else str(exc)
+            plugin.failed_hook = hook
+            return
+        except ValueError as exc:
+            plugin.error = f"cannot register: {exc}"
+            return
+        unknown = self._unknown_hooks(plugin.name)
+        if unknown:
+            self.pm.unregister(name=plugin.name)
+            plugin.failed_hook = unknown[0]
+            plugin.error = (f"unknown hook {unknown[0]!r}" + (
+                f" (and {', '.join(unknown[1:])})" if unknown[1:] else "") +
+                ": no such hook specification; check its spelling")
+            return
+        plugin.module = module
+
+    def _unknown_hooks(self, name: str) -> list[str]:
+        out = []
+        for hook_name in list(self.pm.hook.__dict__):
+            if hook_name.startswith("_"):
+                continue
+            caller = getattr(self.pm.hook, hook_name)
+            if caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin_name == name and not impl.optionalhook:
+                    out.append(hook_name)
+        return sorted(out)
+
+    # Lookup -------------------------------------------------------------
+
+    def get(self, name: str) -> Plugin:
+        try:
+            return self.plugins[name]
+        except KeyError:
+            known = ", ".join(sorted(self.plugins)) or "none installed"
+            raise NotFound(f"unknown plugin {name!r} (known: {known})") from None
+
+    @property
+    def active(self) -> frozenset[str]:
+        """Names whose hooks run: the core and enabled, loaded plugins whose
+        requirements are active too."""
+        return self._active
+
+    def set_states(self, states: dict[str, str]) -> None:
+        """Apply the states read from the database and recompute the active set."""
+        for plugin in self.plugins.values():
+            plugin.stored_state = states.get(plugin.name, "discovered")
+        active = {CORE}
+        changed = True
+        candidates = {n for n, p in self.plugins.items()
+                      if p.stored_state == "enabled" and not p.failed}
+        while changed:
+            changed = False
+            for name in sorted(candidates - active):
+                if all(r in active and self._satisfies(r, spec)
+                       for r, spec in self.plugins[name].requires.items()):
+                    active.add(name)
+                    changed = True
+        self._active = frozenset(active)
+        self._callers.clear()
+
+    def _satisfies(self, name: str, spec: str) -> bool:
+        plugin = self.plugins.get(name)
+        return bool(plugin and plugin.manifest and
+                    SpecifierSet(spec).contains(Version(plugin.manifest.version),
+                                                prereleases=True))
+
+    def inactive_reason(self, name: str) -> str | None:
+        """Why an enabled plugin is not running (a requirement missing), else None."""
+        plugin = self.get(name)
+        if plugin.failed or plugin.stored_state != "enabled" or name in self._active:
+            return None
+        for req, spec in plugin.requires.items():
+            if req not in self._active:
+                return f"requires {req} ({spec}), which is not running"
+            if not self._satisfies(req, spec):
+                return f"requires {req} {spec}, found {self.plugins[req].version}"
+        return None
+
+    # Calling hooks ------------------------------------------------------
+
+    def caller(self, hook_name: str) -> Any:
+        """The hook caller limited to active plugins, cached until the states change."""
+        caller = self._callers.get(hook_name)
+        if caller is None:
+            inactive = [p.module for n, p in self.plugins.items()
+                        if p.module is not None and n not in self._active]
+            caller = self.pm.subset_hook_caller(hook_name, remove_plugins=inactive)
+            self._callers[hook_name] = caller
+        return caller
+
+    def collect(self, hook_name: str, only: Iterable[str] | None = None,
+                **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call each implementation separately and pair each item it returns with the
+        plugin that returned it. ``only`` names plugins to ask whatever their state;
+        by default the active ones are asked."""
+        names = set(only) if only is not None else self._active
+        hook = getattr(self.pm.hook, hook_name)
+        out: list[tuple[str, Any]] = []
+        for impl in reversed(hook.get_hookimpls()):
+            if impl.plugin_name not in names:
+                continue
+            result = impl.function(**{a: kwargs[a] for a in impl.argnames})
+            for item in result or ():
+                out.append((impl.plugin_name, item))
+        return out
+
+    def implementations(self, hook_name: str) -> list[str]:
+        """Plugin names implementing a hook, in call order."""
+        hook = getattr(self.pm.hook, hook_name)
+        return [impl.plugin_name for impl in reversed(hook.get_hookimpls())]
+
+    def hook_names(self) -> list[str]:
+        return sorted(n for n in self.pm.hook.__dict__ if not n.startswith("_")
+                      and getattr(self.pm.hook, n).has_spec())
+
+    def hooks_of(self, name: str) -> list[str]:
+        module = self.plugins[name].module if name != CORE else self.pm.get_plugin(CORE)
+        if module is None:
+            return []
+        return sorted(c.name for c in self.pm.get_hookcallers(module) or [])
+
+    # Dependency checks --------------------------------------------------
+
+    def check_enable(self, name: str) -> list[str]:
+        """What ``name`` needs enabled first, in enabling order; raise if it cannot run."""
+        plugin = self.get(name)
+        self._refuse_failed(plugin)
+        assert plugin.manifest is not None
+        if not SpecifierSet(plugin.manifest.core_api).contains(Version(CORE_API_VERSION)):
+            raise PluginError(
+                f"{name} {plugin.version} needs core API {plugin.manifest.core_api}, but this "
+                f"Accord provides {CORE_API_VERSION}", plugin=name)
+        order: list[str] = []
+        missing: list[str] = []
+
+        def walk(current: str) -> None:
+            for req, spec in self.plugins[current].requires.items():
+                dep = self.plugins.get(req)
+                if dep is None or dep.stored_state == "purged" and dep.module is None:
+                    missing.append(f"{req} ({spec}) is not installed")
+                    continue
+                if dep.failed:
+                    missing.append(f"{req} failed to load: {dep.error}")
+                    continue
+                if not self._satisfies(req, spec):
+                    missing.append(f"{req} {spec} is required, but {req} {dep.version} "
+                                   "is installed")
+                    continue
+                walk(req)
+                if dep.stored_state != "enabled" and req not in order:
+                    order.append(req)
+
+        walk(name)
+        if missing:
+            raise PluginError(f"cannot enable {name}: " + "; ".join(dict.fromkeys(missing)),
+                              plugin=name)
+        return order
+
+    def dependents(self, name: str, *, enabled_only: bool = True) -> list[str]:
+        """Plugins that require ``name`` (directly or not), those depending on others first."""
+        out: list[str] = []
+
+        def walk(target: str) -> None:
+            for other, plugin in sorted(self.plugins.items()):
+                if target in plugin.requires and other not in out:
+                    if enabled_only and plugin.stored_state != "enabled":
+                        continue
+                    walk(other)
+                    out.append(other)
+
+        walk(name)
+        return out
+
+    def _refuse_failed(self, plugin: Plugin) -> None:
+        if plugin.failed:
+            raise PluginError(f"{plugin.name} failed to load: {plugin.error}", plugin=plugin.name,
+                              hook=plugin.failed_hook)
+
+
+def _hook_named_in(message: str) -> str | None:
+    # pluggy: "Plugin 'x' for hook 'validate_records'\nhookimpl definition: ..."
+    marker = "for hook '"
+    if marker in message:
+        return message.split(marker, 1)[1].split("'", 1)[0]
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc)
+    lines = [line for line in text.splitlines() if line.strip()]
+    detail = [line for line in lines if "Argument" in line]
+    return detail[0] if detail else lines[-1] if lines else text
+
+
+def as_load_error(plugin: Plugin) -> PluginLoadError:
+    return PluginLoadError(f"plugin {plugin.name}: {plugin.error}", plugin=plugin.name,
+                           hook=plugin.failed_hook)

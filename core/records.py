@@ -1,0 +1,124 @@
+"""Record types and the small frozen values hooks return (permissions, timeline items).
+
+A record type ties a name (``contact``, ``sales.opportunity``) to its model, its
+marshmallow schema and what the kernel needs to know to list, search and mask it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator
+
+import marshmallow as ma
+import peewee
+
+from .errors import NotFound
+
+if TYPE_CHECKING:
+    from .models import BaseRecord
+
+__all__ = ["RecordType", "Permission", "TimelineItem", "OutboxItem", "RecordTypes"]
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """A kind of record: its name, model and schema, and how it is searched."""
+
+    name: str
+    model: type[BaseRecord]
+    schema: type[ma.Schema]
+    #: API resource name, plural snake case (``contacts``; a plugin's: ``opportunities``).
+    plural: str
+    label: str = ""
+    #: Fields ``?q=`` searches.
+    searchable: tuple[str, ...] = ()
+    #: Fields holding personal data (masked for roles without core.personal_data.read).
+    personal: tuple[str, ...] = ()
+    #: Fields shown as the record's title.
+    title_fields: tuple[str, ...] = ("name",)
+
+    @property
+    def plugin(self) -> str:
+        """The owning plugin (``core`` for bare names)."""
+        return self.name.split(".", 1)[0] if "." in self.name else "core"
+
+    @property
+    def owned(self) -> bool:
+        """Whether records of this type have an owner and a team."""
+        return "owner" in self.model._meta.fields
+
+    @property
+    def money_fields(self) -> tuple[str, ...]:
+        from .money import MoneyField
+
+        return tuple(n for n, f in self.schema._declared_fields.items() if isinstance(f, MoneyField))
+
+    def title(self, record: Any) -> str:
+        parts = [str(getattr(record, f, "") or "") for f in self.title_fields]
+        return " ".join(p for p in parts if p) or f"{self.name} {record.id}"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission that roles can hold (``sales.opportunity.write``)."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One entry on a record's timeline."""
+
+    record_type: str
+    record_id: int
+    at: dt.datetime
+    kind: str
+    title: str
+    source_type: str = ""
+    source_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message for another system, stored with the write and delivered later."""
+
+    topic: str
+    payload: dict[str, Any]
+
+
+class RecordTypes:
+    """The record types of the core and the enabled plugins, by name."""
+
+    def __init__(self) -> None:
+        self._types: dict[str, RecordType] = {}
+
+    def replace(self, types: dict[str, RecordType]) -> None:
+        self._types = dict(types)
+
+    def get(self, name: str) -> RecordType:
+        try:
+            return self._types[name]
+        except KeyError:
+            known = ", ".join(sorted(self._types)) or "none"
+            raise NotFound(f"unknown record type {name!r} (known: {known})") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def __iter__(self) -> Iterator[RecordType]:
+        return iter(self._types.values())
+
+    def names(self) -> list[str]:
+        return sorted(self._types)
+
+    def owned(self) -> list[RecordType]:
+        return [t for t in self._types.values() if t.owned]
+
+    def for_model(self, model: type[peewee.Model]) -> RecordType | None:
+        for record_type in self._types.values():
+            if record_type.model is model:
+                return record_type
+        return None

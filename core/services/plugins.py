@@ -1,0 +1,185 @@
+"""Enabling, disabling and purging plugins: states shared through the database.
+
+Every change bumps the ``plugin_state`` counter, so every process and web worker
+picks the toggle up on its next request, without a restart.
+"""
+
+from __future__ import annotations
+
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from .. import signals
+from ..errors import PluginError, ValidationError
+from ..models import AuditEntry, PluginState, utcnow
+from ..plugins.manager import CORE
+from .actors import Actor
+from .values import jsonable
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
+
+__all__ = ["enable", "disable", "purge_plan", "purge", "PurgePlan"]
+
+logger = logging.getLogger(__name__)
+
+
+def enable(kernel: Accord, name: str, *, actor: Actor, with_deps: bool = False) -> list[str]:
+    """Enable a plugin (and, with ``with_deps``, what it requires). Returns the names
+    enabled, in order. Applies each one's migrations first."""
+    kernel.sync()
+    _not_core(name, "enable")
+    plugin = kernel.plugins.get(name)
+    needed = kernel.plugins.check_enable(name)
+    if needed and not with_deps:
+        wanted = ", ".join(f"{n} ({plugin.requires.get(n, 'indirectly')})" for n in needed)
+        raise PluginError(f"cannot enable {name}: it requires {wanted}, not enabled; enable "
+                          f"{'it' if len(needed) == 1 else 'them'} first or use --with-deps",
+                          plugin=name)
+    done = []
+    for target in [*needed, name]:
+        if kernel.plugins.get(target).stored_state == "enabled":
+            continue
+        _check_record_types(kernel, target)
+        with kernel.bound():
+            kernel.migrations.upgrade(target)
+        with kernel.transaction():
+            _set_state(kernel, target, "enabled", actor)
+        kernel.sync()
+        kernel.hooks.plugin_enabled(kernel=kernel, name=target)
+        kernel.emit(signals.plugin_enabled, name=target)
+        done.append(target)
+    return done
+
+
+def disable(kernel: Accord, name: str, *, actor: Actor, cascade: bool = False) -> list[str]:
+    """Disable a plugin; its tables and rows stay untouched. Refused while enabled
+    plugins require it, unless ``cascade`` disables them first. Returns the names."""
+    kernel.sync()
+    _not_core(name, "disable")
+    plugin = kernel.plugins.get(name)
+    if plugin.stored_state != "enabled":
+        raise PluginError(f"{name} is not enabled (it is {plugin.state})", plugin=name)
+    dependents = kernel.plugins.dependents(name)
+    if dependents and not cascade:
+        raise PluginError(f"cannot disable {name}: {', '.join(dependents)} "
+                          f"{'requires' if len(dependents) == 1 else 'require'} it; disable "
+                          f"{'it' if len(dependents) == 1 else 'them'} first or use --cascade",
+                          plugin=name)
+    order = [*dependents, name]
+    with kernel.transaction():
+        for target in order:
+            _set_state(kernel, target, "disabled", actor)
+    kernel.sync()
+    for target in order:
+        kernel.emit(signals.plugin_disabled, name=target)
+    return order
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    name: str
+    tables: dict[str, int]  # table name -> rows
+    dependents: list[str]
+    migrations: list[str]
+
+
+def purge_plan(kernel: Accord, name: str) -> PurgePlan:
+    """What purging ``name`` would remove: tables with row counts, and who depends on it."""
+    kernel.sync()
+    _not_core(name, "purge")
+    plugin = kernel.plugins.get(name)
+    if plugin.failed:
+        raise PluginError(f"{name} failed to load ({plugin.error}); fix it before purging, so "
+                          "its data can be exported", plugin=name)
+    with kernel.bound():
+        models = _models_of(kernel, name)
+        existing = set(kernel.database.get_tables())
+        tables = {m._meta.table_name: (m.select().count() if m._meta.table_name in existing else 0)
+                  for m in models}
+        migrations = list(kernel.migrations.status(name).applied)
+    dependents = [d for d in kernel.plugins.dependents(name, enabled_only=False)
+                  if kernel.plugins.get(d).stored_state != "purged"]
+    return PurgePlan(name, tables, dependents, migrations)
+
+
+def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> PurgePlan:
+    """Export every row of the plugin to a JSON file, then drop its tables (its
+    migrations run backward) and mark it purged."""
+    plan = purge_plan(kernel, name)
+    plugin = kernel.plugins.get(name)
+    if plugin.stored_state == "enabled":
+        raise PluginError(f"{name} is enabled; disable it before purging", plugin=name)
+    if plan.dependents:
+        raise PluginError(f"cannot purge {name}: {', '.join(plan.dependents)} "
+                          f"{'depends' if len(plan.dependents) == 1 else 'depend'} on it; "
+                          "purge those first", plugin=name)
+    target = Path(export_to)
+    if target.exists():
+        raise ValidationError({"export": [f"{target} already exists; choose a new file"]})
+    with kernel.bound():
+        existing = set(kernel.database.get_tables())
+        dump: dict[str, Any] = {
+            "plugin": name, "version": plugin.version,
+            "exported_at": utcnow().isoformat(),
+            "tables": {m._meta.table_name: [jsonable(r) for r in m.select().dicts()]
+                       for m in _models_of(kernel, name) if m._meta.table_name in existing},
+        }
+    try:
+        target.write_text(json.dumps(dump, indent=1, default=str), encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError({"export": [f"cannot write {target}: {exc.strerror}"]}) from None
+    with kernel.bound():
+        kernel.migrations.downgrade(name, 0)
+        kernel.migrations.forget(name)
+    with kernel.transaction():
+        _set_state(kernel, name, "purged", actor)
+        AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
+                          action="purged", record_type="plugin", record_id=0,
+                          changes={"plugin": [name, None], "export": [None, str(target)],
+                                   "rows": [plan.tables, None]})
+    kernel.sync()
+    kernel.emit(signals.plugin_purged, name=name)
+    return plan
+
+
+def _models_of(kernel: Accord, name: str) -> list[type[peewee.Model]]:
+    models: list[type[peewee.Model]] = [
+        rt.model for _, rt in kernel.plugins.collect("register_record_types", only=[name])]
+    models += [m for _, m in kernel.plugins.collect("register_models", only=[name])]
+    return list(dict.fromkeys(models))
+
+
+def _check_record_types(kernel: Accord, name: str) -> None:
+    for _, record_type in kernel.plugins.collect("register_record_types", only=[name]):
+        if record_type.name in kernel.records:
+            owner = kernel.records.get(record_type.name).plugin
+            raise PluginError(f"cannot enable {name}: record type {record_type.name} is "
+                              f"already declared by {owner}", plugin=name)
+
+
+def _set_state(kernel: Accord, name: str, state: str, actor: Actor) -> None:
+    plugin = kernel.plugins.get(name)
+    previous = plugin.stored_state
+    (PluginState.insert(name=name, state=state, version=plugin.version, changed_at=utcnow())
+     .on_conflict(conflict_target=[PluginState.name],
+                  update={PluginState.state: state, PluginState.version: plugin.version,
+                          PluginState.changed_at: utcnow()})
+     .execute())
+    AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
+                      action=state, record_type="plugin", record_id=0,
+                      changes={"plugin": [name, name], "state": [previous, state]})
+    kernel.bump("plugin_state")
+
+
+def _not_core(name: str, verb: str) -> None:
+    if name == CORE:
+        raise PluginError(f"the core cannot be {verb}d; it is not a plugin", plugin=CORE)
+
+

@@ -1,0 +1,361 @@
+"""Create, update and delete records of any type, singly or in bulk.
+
+Every step a user would count on happens here and nowhere else: validation by the
+record type's schema and its custom fields, the write-path hooks (once per batch),
+reference and uniqueness checks done set-based, one transaction with the audit
+entries and outbox rows, then the signals.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import marshmallow as ma
+import peewee
+
+from .. import signals
+from ..errors import NotFound, StaleVersion, ValidationError
+from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
+from .actors import Actor
+from .tags import forget_tags
+from .values import column_values, jsonable, to_columns
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
+    from ..records import RecordType
+
+__all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update"]
+
+#: Rows per INSERT statement (SQLite allows 32,766 variables in one statement).
+CHUNK = 500
+#: Bad rows named in one error before the rest are summarised.
+MAX_REPORTED = 20
+
+
+def get(kernel: Accord, type_name: str, record_id: int) -> BaseRecord:
+    """One record by id, or NotFound naming the type and id."""
+    kernel.sync()
+    record_type = kernel.records.get(type_name)
+    with kernel.bound():
+        record = record_type.model.get_or_none(record_type.model.id == record_id)
+    if record is None:
+        raise NotFound(f"{type_name} {record_id} does not exist")
+    return record
+
+
+def create(kernel: Accord, type_name: str, data: dict[str, Any], *, actor: Actor) -> BaseRecord:
+    """Create one record; ValidationError names the fields that are wrong."""
+    ids = _create(kernel, type_name, [data], actor=actor, single=True)
+    return get(kernel, type_name, ids[0])
+
+
+def bulk_create(kernel: Accord, type_name: str, rows: Sequence[dict[str, Any]], *,
+                actor: Actor) -> list[int]:
+    """Create many records all-or-nothing; an error names each bad row and field."""
+    return _create(kernel, type_name, list(rows), actor=actor, single=False)
+
+
+def update(kernel: Accord, type_name: str, record_id: int, data: dict[str, Any], *,
+           actor: Actor, version: int | None = None) -> BaseRecord:
+    """Change some fields of a record. With ``version``, a stale version is refused."""
+    _update(kernel, type_name, [(record_id, data, version)], actor=actor, single=True)
+    return get(kernel, type_name, record_id)
+
+
+def bulk_update(kernel: Accord, type_name: str,
+                changes: Sequence[tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], int | None]],
+                *, actor: Actor) -> list[int]:
+    """Apply ``(id, data[, version])`` changes all-or-nothing; returns the ids changed."""
+    items = [(c[0], c[1], c[2] if len(c) > 2 else None) for c in changes]  # type: ignore[misc]
+    return _update(kernel, type_name, items, actor=actor, single=False)
+
+
+def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
+           version: int | None = None) -> None:
+    """Delete a record (its tags go with it). With ``version``, a stale one is refused."""
+    kernel.sync()
+    record_type = kernel.records.get(type_name)
+    model = record_type.model
+    with kernel.transaction():
+        record = model.get_or_none(model.id == record_id)
+        if record is None:
+            raise NotFound(f"{type_name} {record_id} does not exist")
+        if version is not None and record.version != version:
+            raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
+                               f"not {version}; reload it and try again")
+        kernel.hooks.validate_delete(kernel=kernel, record_type=record_type, records=[record],
+                                     actor=actor)
+        before = jsonable(record.__data__)
+        query = model.delete().where(model.id == record_id, model.version == record.version)
+        if query.execute() != 1:
+            raise StaleVersion(f"{type_name} {record_id} changed while being deleted")
+        forget_tags(type_name, [record_id])
+        _audit(actor, "deleted", type_name, [(record_id, {k: [v, None] for k, v in before.items()})])
+        _outbox(kernel, record_type, "deleted", [{"id": record_id}])
+    kernel.emit(signals.record_deleted, record_type=type_name, ids=[record_id],
+                 actor=actor)
+
+
+# Creating ------------------------------------------------------------------
+
+def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, actor: Actor,
+            single: bool) -> list[int]:
+    kernel.sync()
+    record_type = kernel.records.get(type_name)
+    if not raw_rows:
+        return []
+    rows = _load(kernel, record_type, raw_rows, partial=False, single=single)
+    with kernel.bound():
+        kernel.hooks.record_defaults(kernel=kernel, record_type=record_type, rows=rows,
+                                     actor=actor)
+    existing: list[Any] = [None] * len(rows)
+    model = record_type.model
+    with kernel.transaction():
+        _check_rows(kernel, record_type, rows, existing, single)
+        kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
+                                      existing=existing, actor=actor)
+        kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
+                                    existing=existing)
+        now = utcnow()
+        inserts = []
+        for row in rows:
+            columns, custom = to_columns(kernel, record_type, row)
+            columns.update(custom=custom, created_at=now, updated_at=now, version=1)
+            inserts.append(columns)
+        ids = _insert(kernel, model, inserts, single)
+        _audit(actor, "created", type_name, [
+            (rid, {k: [None, v] for k, v in jsonable(row).items() if v is not None})
+            for rid, row in zip(ids, rows)])
+        _outbox(kernel, record_type, "created",
+                [{"id": rid, **jsonable(row)} for rid, row in zip(ids, rows)])
+    kernel.emit(signals.record_created, record_type=type_name, ids=ids, actor=actor)
+    return ids
+
+
+def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any]],
+            single: bool) -> list[int]:
+    # Rows of one batch may name different columns; fill the gaps with the defaults so
+    # one multi-row INSERT serves them all.
+    names = sorted({k for row in inserts for k in row})
+    fields = [_field_named(model, n) for n in names]
+    for row in inserts:
+        for name, field in zip(names, fields):
+            if name not in row:
+                row[name] = field.default() if callable(field.default) else field.default
+    ids: list[int] = []
+    try:
+        for start in range(0, len(inserts), CHUNK):
+            chunk = inserts[start:start + CHUNK]
+            query = model.insert_many([[r[n] for n in names] for r in chunk], fields=fields)
+            ids.extend(row[0] for row in query.returning(model.id).tuples().execute())
+    except peewee.IntegrityError as exc:
+        raise ValidationError(_integrity_message(exc)) from None
+    return ids
+
+
+def _field_named(model: type[BaseRecord], name: str) -> peewee.Field:
+    """A model field by attribute name or by its foreign key's ``<name>_id``."""
+    field = model._meta.combined.get(name)
+    if field is None:
+        for candidate in model._meta.refs:
+            if candidate.object_id_name == name:
+                return candidate
+        raise ValidationError({name: [f"unknown field {name!r}"]})
+    return field
+
+
+# Updating ------------------------------------------------------------------
+
+def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any], int | None]],
+            *, actor: Actor, single: bool) -> list[int]:
+    kernel.sync()
+    record_type = kernel.records.get(type_name)
+    if not items:
+        return []
+    model = record_type.model
+    rows = _load(kernel, record_type, [data for _, data, _ in items], partial=True, single=single)
+    ids = [record_id for record_id, _, _ in items]
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"id": ["the same record appears twice in one bulk update"]})
+    changed_ids: list[int] = []
+    all_changes: list[tuple[int, dict[str, list[Any]]]] = []
+    with kernel.transaction():
+        found = {r.id: r for r in _fetch(model, ids)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"{type_name} {', '.join(map(str, missing[:10]))} "
+                           f"{'does' if len(missing) == 1 else 'do'} not exist")
+        existing = [found[i] for i in ids]
+        for (record_id, _, version), record in zip(items, existing):
+            if version is not None and record.version != version:
+                raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
+                                   f"not {version}; reload it and try again")
+        _check_rows(kernel, record_type, rows, existing, single)
+        kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
+                                      existing=existing, actor=actor)
+        kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
+                                    existing=existing)
+        now = utcnow()
+        outbox_rows = []
+        for record, row in zip(existing, rows):
+            before = column_values(kernel, record_type, record, list(row))
+            diff = {k: [jsonable(before[k]), jsonable(v)] for k, v in row.items()
+                    if jsonable(before[k]) != jsonable(v)}
+            if not diff:
+                continue
+            columns, custom = to_columns(kernel, record_type,
+                                         {k: v for k, v in row.items() if k in diff})
+            if custom:
+                columns["custom"] = {**(record.custom or {}), **custom}
+            columns.update(updated_at=now, version=model.version + 1)
+            query = model.update(columns).where(model.id == record.id,
+                                                model.version == record.version)
+            if query.execute() != 1:
+                raise StaleVersion(f"{type_name} {record.id} was changed by someone else; "
+                                   "reload it and try again")
+            changed_ids.append(record.id)
+            all_changes.append((record.id, diff))
+            outbox_rows.append({"id": record.id, **{k: v[1] for k, v in diff.items()}})
+        _audit(actor, "updated", type_name, all_changes)
+        _outbox(kernel, record_type, "updated", outbox_rows)
+    if changed_ids:
+        kernel.emit(signals.record_updated, record_type=type_name, ids=changed_ids,
+                     changes=[c for _, c in all_changes], actor=actor)
+    return changed_ids
+
+
+def _fetch(model: type[BaseRecord], ids: list[int]) -> Iterable[BaseRecord]:
+    for start in range(0, len(ids), CHUNK):
+        yield from model.select().where(model.id.in_(ids[start:start + CHUNK]))
+
+
+# Shared steps --------------------------------------------------------------
+
+def _load(kernel: Accord, record_type: RecordType, raw_rows: list[Any], *, partial: bool,
+          single: bool) -> list[dict[str, Any]]:
+    """Validate each row with the type's schema (custom fields included)."""
+    schema = kernel.schema(record_type)
+    rows: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    bad = 0
+    for index, raw in enumerate(raw_rows):
+        if not isinstance(raw, dict):
+            problem = {"_schema": ["a record must be a JSON object"]}
+        else:
+            try:
+                rows.append(schema.load(raw, partial=partial))
+                continue
+            except ma.ValidationError as exc:
+                problem = _flatten(exc.messages)
+        bad += 1
+        if bad <= MAX_REPORTED:
+            errors.update(problem if single else ValidationError(problem, row=index).flat())
+    if bad:
+        if bad > MAX_REPORTED:
+            errors["_schema"] = [f"{bad - MAX_REPORTED} more rows have errors"]
+        raise ValidationError(errors)
+    return rows
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    out: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if value == ["Unknown field."]:
+            value = [f"unknown field {key!r}"]
+        out.update(_flatten(value, name))
+    return out
+
+
+def _check_rows(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
+                existing: list[Any], single: bool) -> None:
+    """References must exist and unique values must be free, checked set-based."""
+    model = record_type.model
+    for field in model._meta.sorted_fields:
+        if isinstance(field, peewee.ForeignKeyField):
+            _check_references(field, rows, single)
+        elif field.unique:
+            _check_unique(record_type, field, rows, existing, single)
+
+
+def _check_references(field: peewee.ForeignKeyField, rows: list[dict[str, Any]],
+                      single: bool) -> None:
+    key = field.object_id_name
+    wanted = {row[key] for row in rows if row.get(key) is not None}
+    if not wanted:
+        return
+    target = field.rel_model
+    found: set[Any] = set()
+    values = list(wanted)
+    for start in range(0, len(values), CHUNK):
+        query = target.select(field.rel_field).where(field.rel_field.in_(values[start:start + CHUNK]))
+        found.update(r[0] for r in query.tuples())
+    for index, row in enumerate(rows):
+        if row.get(key) is not None and row[key] not in found:
+            label = target._meta.table_name.split("_", 1)[-1].replace("_", " ")
+            _row_error(single, index, key, f"there is no {label} {row[key]!r}")
+
+
+def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[str, Any]],
+                  existing: list[Any], single: bool) -> None:
+    name = field.name
+    seen: dict[Any, int] = {}
+    for index, row in enumerate(rows):
+        value = row.get(name)
+        if value is None:
+            continue
+        if value in seen:
+            _row_error(single, index, name, f"{value!r} appears twice (also in rows[{seen[value]}])")
+        seen[value] = index
+    if not seen:
+        return
+    model = record_type.model
+    owners: dict[Any, int] = {}
+    values = list(seen)
+    for start in range(0, len(values), CHUNK):
+        query = model.select(field, model.id).where(field.in_(values[start:start + CHUNK]))
+        owners.update({value: rid for value, rid in query.tuples()})
+    for value, index in seen.items():
+        holder = owners.get(value)
+        current = existing[index]
+        if holder is not None and (current is None or current.id != holder):
+            _row_error(single, index, name,
+                       f"{value!r} is already used by {record_type.name} {holder}")
+
+
+def _row_error(single: bool, index: int, field: str, message: str) -> None:
+    raise ValidationError({field: [message]}, row=None if single else index)
+
+
+def _audit(actor: Actor, action: str, type_name: str,
+           entries: list[tuple[int, dict[str, Any]]]) -> None:
+    if not entries:
+        return
+    now = utcnow()
+    rows = [(now, actor.user_id, actor.label, action, type_name, rid, changes)
+            for rid, changes in entries]
+    fields = [AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_label, AuditEntry.action,
+              AuditEntry.record_type, AuditEntry.record_id, AuditEntry.changes]
+    for start in range(0, len(rows), CHUNK):
+        AuditEntry.insert_many(rows[start:start + CHUNK], fields=fields).execute()
+
+
+def _outbox(kernel: Accord, record_type: RecordType, action: str,
+            records: list[dict[str, Any]]) -> None:
+    if not records:
+        return
+    items = [item for batch in kernel.hooks.outbox_items(
+        kernel=kernel, record_type=record_type, action=action, records=records) for item in
+        (batch or ())]
+    if items:
+        OutboxMessage.insert_many([{"topic": i.topic, "payload": jsonable(i.payload)}
+                                   for i in items]).execute()
+
+
+def _integrity_message(exc: peewee.IntegrityError) -> dict[str, list[str]]:
+    text = str(exc).lower()
+    if "email" in text:
+        return {"email": ["this email address is already used"]}
+    return {"_schema": ["the record clashes with a stored one (a unique value is taken)"]}

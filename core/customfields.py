@@ -226,4 +226,6 @@ def json_value_expr(model: type[peewee.Model], field: FieldDef) -> peewee.Node:
         if field.kind == "multi_choice":
             return peewee.NodeList((column, peewee.SQL(f"->'{field.name}'")), glue="")
         return text
-    return peewee.fn.json_extract(column, f"$.{field.name}")
+    value = peewee.fn.json_extract(column, f"$.{field.name}")
+    # Decimals are stored as JSON strings (exact); compare them as numbers.
+    return peewee.Cast(value, "REAL") if field.kind == "decimal" else value

@@ -116,10 +116,12 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
     plugin = kernel.plugins.get(name)
     if plugin.stored_state == "enabled":
         raise PluginError(f"{name} is enabled; disable it before purging", plugin=name)
-    if plan.dependents:
-        raise PluginError(f"cannot purge {name}: {', '.join(plan.dependents)} "
-                          f"{'depends' if len(plan.dependents) == 1 else 'depend'} on it; "
-                          "purge those first", plugin=name)
+    enabled_dependents = kernel.plugins.dependents(name)
+    if enabled_dependents:
+        raise PluginError(f"cannot purge {name}: {', '.join(enabled_dependents)} "
+                          f"{'requires' if len(enabled_dependents) == 1 else 'require'} it and "
+                          f"{'is' if len(enabled_dependents) == 1 else 'are'} enabled",
+                          plugin=name)
     target = Path(export_to)
     if target.exists():
         raise ValidationError({"export": [f"{target} already exists; choose a new file"]})

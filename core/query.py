@@ -1,0 +1,197 @@
+"""Finding records: field filters with operators, text search and sorting, custom
+fields included. The API's lists and the CLI build on this one module.
+
+Filters are ``{"name": "Acme", "size__gte": 10, "x_tier__in": ["gold", "silver"]}``;
+operators: (none) equals, ``__gte``, ``__lte``, ``__gt``, ``__lt``, ``__in``,
+``__contains`` (text, case-insensitive; a multi-choice custom field: holds the
+value), ``__isnull``. Sorting: ``["-created_at", "name"]``; the id always breaks ties.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import marshmallow as ma
+import peewee
+
+from .customfields import FieldDef, json_value_expr
+from .database import is_postgres
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .kernel import Accord
+    from .records import RecordType
+
+__all__ = ["find", "build_query", "OPERATORS"]
+
+OPERATORS = ("gte", "lte", "gt", "lt", "in", "contains", "isnull")
+
+
+def find(kernel: Accord, type_name: str, filters: Mapping[str, Any] | None = None, *,
+         q: str | None = None, sort: Sequence[str] = (), limit: int | None = None) -> list[Any]:
+    """Records of a type matching ``filters`` and text search ``q``, sorted."""
+    kernel.sync()
+    record_type = kernel.records.get(type_name)
+    with kernel.bound():
+        query = build_query(kernel, record_type, filters or {}, q=q, sort=sort)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(query)
+
+
+def build_query(kernel: Accord, record_type: RecordType, filters: Mapping[str, Any], *,
+                q: str | None = None, sort: Sequence[str] = ()) -> peewee.ModelSelect:
+    model = record_type.model
+    query = model.select()
+    problems: dict[str, list[str]] = {}
+    for key, value in filters.items():
+        try:
+            query = query.where(_condition(kernel, record_type, key, value))
+        except _Bad as exc:
+            problems[key] = [str(exc)]
+    if q:
+        terms = [model._meta.fields[name] for name in record_type.searchable]
+        if terms:
+            like = f"%{q.strip()}%"
+            condition = None
+            for term in terms:
+                part = term.ilike(like)
+                condition = part if condition is None else condition | part
+            query = query.where(condition)
+    order = []
+    for key in sort:
+        name = key[1:] if key.startswith("-") else key
+        try:
+            expr = _expression(kernel, record_type, name)[0]
+        except _Bad as exc:
+            problems[f"sort.{name}"] = [str(exc)]
+            continue
+        order.append(expr.desc() if key.startswith("-") else expr.asc())
+    if problems:
+        raise ValidationError(problems)
+    order.append(model.id.desc() if sort and sort[-1].startswith("-") else model.id.asc())
+    return query.order_by(*order)
+
+
+class _Bad(Exception):
+    pass
+
+
+def _expression(kernel: Accord, record_type: RecordType,
+                name: str) -> tuple[Any, peewee.Field | FieldDef]:
+    model = record_type.model
+    if name.startswith("x_"):
+        defs = kernel.fields.of(record_type.name)
+        if name not in defs:
+            raise _Bad(f"{record_type.name} has no field {name!r}")
+        return json_value_expr(model, defs[name]), defs[name]
+    field = model._meta.fields.get(name)
+    if field is None:
+        for candidate in model._meta.refs:
+            if candidate.object_id_name == name:
+                field = candidate
+    if field is None or name in ("custom", "password_hash") or name.endswith("_currency"):
+        raise _Bad(f"{record_type.name} has no field {name!r}")
+    return field, field
+
+
+def _condition(kernel: Accord, record_type: RecordType, key: str, value: Any) -> Any:
+    name, _, op = key.partition("__")
+    if op and op not in OPERATORS:
+        raise _Bad(f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
+    expr, field = _expression(kernel, record_type, name)
+    if op == "isnull":
+        wanted = _boolean(value)
+        return expr.is_null(wanted)
+    if op == "in":
+        values = value if isinstance(value, (list, tuple)) else str(value).split(",")
+        return expr.in_([_coerce(kernel, field, v) for v in values])
+    if op == "contains":
+        if isinstance(field, FieldDef) and field.kind == "multi_choice":
+            return _json_array_contains(kernel, record_type, field, str(value))
+        return expr.ilike(f"%{value}%")
+    coerced = _coerce(kernel, field, value)
+    return {"": expr == coerced, "gte": expr >= coerced, "lte": expr <= coerced,
+            "gt": expr > coerced, "lt": expr < coerced}[op]
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text in ("1", "true", "yes"):
+        return True
+    if text in ("0", "false", "no"):
+        return False
+    raise _Bad(f"expected true or false, got {value!r}")
+
+
+def _coerce(kernel: Accord, field: peewee.Field | FieldDef, value: Any) -> Any:
+    """Turn a filter value (often text from a URL) into the field's type."""
+    if isinstance(field, FieldDef):
+        if field.kind == "integer":
+            try:
+                return int(str(value))
+            except ValueError:
+                raise _Bad(f"{value!r} is not a whole number") from None
+        if field.kind == "decimal":
+            try:
+                number = Decimal(str(value))
+            except InvalidOperation:
+                raise _Bad(f"{value!r} is not a number") from None
+            # SQLite compares the JSON value as REAL; PostgreSQL casts it to numeric.
+            return number if is_postgres(kernel.database) else float(number)
+        if field.kind == "boolean":
+            return _boolean(value)
+        return str(value)
+    target = field.rel_field if isinstance(field, peewee.ForeignKeyField) else field
+    if isinstance(target, (peewee.IntegerField, peewee.AutoField)):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise _Bad(f"{value!r} is not a whole number") from None
+    if isinstance(field, peewee.BooleanField):
+        return _boolean(value)
+    if isinstance(field, peewee.DecimalField):
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            raise _Bad(f"{value!r} is not a number") from None
+    if isinstance(field, peewee.DateTimeField):
+        try:
+            parsed = ma.fields.AwareDateTime(default_timezone=None).deserialize(str(value))
+        except ma.ValidationError:
+            try:
+                parsed = ma.fields.Date().deserialize(str(value))
+                return field.db_value(_midnight(parsed))
+            except ma.ValidationError:
+                raise _Bad(f"{value!r} is not a date or an ISO datetime with a zone") from None
+        return field.db_value(parsed)
+    if isinstance(field, peewee.DateField):
+        try:
+            return ma.fields.Date().deserialize(str(value))
+        except ma.ValidationError:
+            raise _Bad(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return value
+
+
+def _midnight(day: Any) -> Any:
+    import datetime as dt
+
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def _json_array_contains(kernel: Accord, record_type: RecordType, field: FieldDef,
+                         value: str) -> Any:
+    model = record_type.model
+    column = model._meta.fields["custom"]
+    if is_postgres(kernel.database):
+        import json
+
+        return peewee.NodeList((column, peewee.SQL(f"-> '{field.name}' @> %s",
+                                                    [json.dumps([value])])), glue=" ")
+    return peewee.NodeList((
+        peewee.SQL("EXISTS (SELECT 1 FROM json_each("),
+        peewee.fn.json_extract(column, f"$.{field.name}"),
+        peewee.SQL(") WHERE value = ?)", [value])), glue="")

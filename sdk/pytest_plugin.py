@@ -1,0 +1,199 @@
+"""Pytest fixtures for Accord and its plugins; Accord's own suite uses exactly these.
+
+- ``make_kernel(plugins=[...], enable=[...], **config)``: a started kernel on a fresh
+  database, with only the plugins named (objects, modules or installed names).
+- ``kernel``: ``make_kernel()`` with the plugins of ``@pytest.mark.plugins(...)``,
+  all enabled.
+- ``actor``: the actor tests write as; ``cli``: runs ``accord`` against a kernel;
+  ``count_queries``: counts the SQL a block runs.
+
+Every test that uses a kernel runs on SQLite, and on PostgreSQL too when
+``ACCORD_TEST_DATABASE_URL`` is set (test ids end in ``[sqlite]`` / ``[postgres]``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+ENGINE_FIXTURE = "accord_engine"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "plugins(*plugins): plugins the `kernel` fixture loads "
+                                       "and enables (objects, modules or installed names)")
+    config.addinivalue_line("markers", "sqlite_only: run on SQLite only")
+    config.addinivalue_line("markers", "postgres_only: run on PostgreSQL only")
+
+
+def _engines() -> list[str]:
+    return ["sqlite", "postgres"] if os.environ.get("ACCORD_TEST_DATABASE_URL") else ["sqlite"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if ENGINE_FIXTURE not in metafunc.fixturenames:
+        return
+    engines = _engines()
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        engines = ["sqlite"]
+    if metafunc.definition.get_closest_marker("postgres_only"):
+        engines = [e for e in engines if e == "postgres"]
+    if not engines:
+        metafunc.parametrize(ENGINE_FIXTURE, [pytest.param(
+            "postgres", marks=pytest.mark.skip(reason="set ACCORD_TEST_DATABASE_URL"))])
+        return
+    metafunc.parametrize(ENGINE_FIXTURE, engines)
+
+
+@pytest.fixture(autouse=True)
+def _accord_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's accord.toml, ACCORD_* variables or database."""
+    for name in list(os.environ):
+        if name.startswith("ACCORD_") and name != "ACCORD_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def _reset_postgres(url: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def database_url(accord_engine: str, tmp_path: Path) -> str:
+    """The URL of an empty database on the engine under test."""
+    if accord_engine == "postgres":
+        url = os.environ["ACCORD_TEST_DATABASE_URL"]
+        _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path / 'accord.db'}"
+
+
+def _resolve(plugin: Any) -> Any:
+    """An installed plugin's name becomes its hooks module (tests name what they load)."""
+    if not isinstance(plugin, str):
+        return plugin
+    for ep in importlib.metadata.entry_points(group="accord.plugins"):
+        if ep.name == plugin:
+            return ep.load()
+    raise LookupError(f"no installed plugin named {plugin!r}")
+
+
+@pytest.fixture
+def make_kernel(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Build started kernels on the test's database; all are closed at teardown."""
+    from accord.config import Config
+    from accord.kernel import Accord
+    from accord.services import Actor
+    from accord.services.plugins import enable as enable_plugin
+
+    made: list[Accord] = []
+
+    def factory(plugins: list[Any] | tuple[Any, ...] = (), enable: list[str] | None = None,
+                **settings: Any) -> Accord:
+        settings.setdefault("database_url", database_url)
+        settings.setdefault("discover_plugins", False)
+        kernel = Accord(Config(**settings), plugins=[_resolve(p) for p in plugins])
+        made.append(kernel)
+        kernel.start(upgrade=True)
+        names = enable if enable is not None else []
+        for name in names:
+            if kernel.plugins.get(name).stored_state != "enabled":
+                enable_plugin(kernel, name, actor=Actor.system("test"), with_deps=True)
+        return kernel
+
+    yield factory
+    for kernel in made:
+        kernel.close()
+
+
+@pytest.fixture
+def kernel(make_kernel: Callable[..., Any], request: pytest.FixtureRequest) -> Any:
+    """A started kernel; ``@pytest.mark.plugins(...)`` names plugins to load and enable."""
+    marker = request.node.get_closest_marker("plugins")
+    plugins = list(marker.args) if marker else []
+    k = make_kernel(plugins=plugins)
+    names = [n for n in k.plugins.plugins if not k.plugins.get(n).failed]
+    from accord.services import Actor
+    from accord.services.plugins import enable
+
+    for name in names:
+        if k.plugins.get(name).stored_state != "enabled":
+            enable(k, name, actor=Actor.system("test"), with_deps=True)
+    return k
+
+
+@pytest.fixture
+def actor() -> Any:
+    """The actor tests write as."""
+    from accord.services import Actor
+
+    return Actor.system("test")
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    output: str
+    exception: BaseException | None = None
+
+
+@dataclass
+class CliRunner:
+    """Runs ``accord`` commands; against ``kernel`` when given, else from the config
+    files and variables in the test's working folder."""
+
+    kernel: Any = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, *args: str, input: str | None = None) -> CliResult:
+        from click.testing import CliRunner as ClickRunner
+
+        from accord.cli import cli
+        from accord.cli._context import CliState
+
+        runner = ClickRunner()
+        result = runner.invoke(cli, list(args), obj=CliState(_kernel=self.kernel),
+                               env=self.env, input=input, catch_exceptions=True)
+        exc = result.exception
+        if exc is not None and not isinstance(exc, SystemExit):
+            raise exc
+        return CliResult(result.exit_code, result.output, exc)
+
+
+@pytest.fixture
+def cli(kernel: Any) -> CliRunner:
+    """Run ``accord ...`` against the test's ``kernel``: ``cli("plugins", "list")``."""
+    return CliRunner(kernel)
+
+
+@pytest.fixture
+def cli_runner() -> CliRunner:
+    """Run ``accord ...`` as a user would: from ./accord.toml and ACCORD_* variables."""
+    return CliRunner()
+
+
+@pytest.fixture
+def count_queries(kernel: Any) -> Callable[[], Any]:
+    """``with count_queries() as counter: ...`` then ``counter.count``."""
+    from playhouse.test_utils import count_queries as _count
+
+    @contextlib.contextmanager
+    def counting() -> Iterator[Any]:
+        with kernel.bound(), _count() as counter:
+            yield counter
+
+    return counting

@@ -1,0 +1,3 @@
+from accord.plugins import PluginManifest
+
+MANIFEST = PluginManifest(name="cycle_b", version="1.0", requires={"cycle_a": ">=1"})

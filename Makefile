@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/accord init --if-missing --demo
+	$(BIN)/accord init --demo
 	$(BIN)/accord serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)

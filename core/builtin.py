@@ -68,11 +68,16 @@ def register_metrics() -> list[Metric]:
 
 
 @hookimpl
-def record_defaults(record_type: RecordType, rows: list[dict[str, Any]], actor: Actor) -> None:
+def record_defaults(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
+                    actor: Actor) -> None:
     # New records belong to whoever creates them unless an owner is given.
     if record_type.owned and actor.user_id is not None:
         for row in rows:
             row.setdefault("owner_id", actor.user_id)
+    # A new organization gets the first relationship of the configured list.
+    if record_type.name == "organization":
+        for row in rows:
+            row.setdefault("relationship", kernel.config.organization_relationships[0])
 
 
 @hookimpl
@@ -110,12 +115,9 @@ def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> N
         seen[key] = index
     if not seen:
         return
-    keys = list(seen)
-    taken: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        query = (Contact.select(peewee.fn.lower(Contact.email), Contact.id)
-                 .where(peewee.fn.lower(Contact.email).in_(keys[start:start + 500])))
-        taken.update(dict(query.tuples()))
+    from .services.records import ids_by_key  # one index probe per key, on both engines
+
+    taken = ids_by_key(Contact, peewee.fn.lower(Contact.email), list(seen))
     for key, index in seen.items():
         holder = taken.get(key)
         current = existing[index]

@@ -164,7 +164,15 @@ def load_config(path: str | os.PathLike[str] | None = None,
         data = _flatten_file(data, str(file))
     elif explicit:
         raise ConfigError(f"{file}: no such configuration file")
-    data.update(_env_overrides(environ))
+    overrides = _env_overrides(environ)
+    try:
+        # Checked on their own first, so a bad value is blamed on its variable, not the file.
+        _ConfigSchema().load(overrides, partial=True)
+    except ma.ValidationError as exc:
+        key = next(iter(exc.messages))
+        variable = {k: v for v, k in ENV_KEYS.items()}.get(key, "ACCORD_*")
+        raise ConfigError(f"{variable}: {_describe(exc.messages)}") from None
+    data.update(overrides)
     return Config.from_mapping(data, path=str(file) if file.exists() else None)
 
 

@@ -199,6 +199,15 @@ class CustomFields:
             f'CREATE INDEX IF NOT EXISTS "{self.index_name(record_type, field.name)}" '
             f'ON "{table}" ({expr})')
 
+    def create_config_indexes(self) -> None:
+        """Index the fields ``accord.toml`` marks indexed (at start; the config is read then)."""
+        for type_name, defs in self._defs.items():
+            if type_name in self._kernel.records:
+                record_type = self._kernel.records.get(type_name)
+                for field in defs.values():
+                    if field.indexed and field.source == "config":
+                        self.create_index(record_type, field)
+
     def drop_index(self, record_type: RecordType, field: FieldDef) -> None:
         self._kernel.database.execute_sql(
             f'DROP INDEX IF EXISTS "{self.index_name(record_type, field.name)}"')

@@ -61,7 +61,11 @@ class Accord:
         self.started = False
         self._code_plugins = list(plugins or [])
         self._seen: dict[str, int] = {}
+        #: Plugins told ``kernel_started``; None until start() has told the first ones.
+        self._announced: set[str] | None = None
         self._schemas: dict[tuple[str, Any], ma.Schema] = {}
+        self._stored_settings: dict[str, dict[str, Any]] = {}
+        self._settings: dict[str, dict[str, Any]] = {}
         self._local = threading.local()
 
     # Life cycle -----------------------------------------------------------
@@ -93,7 +97,9 @@ class Accord:
                                   "run 'accord init' (or 'accord db upgrade')")
             self.started = True
             self._refresh(force=True)
+            self.fields.create_config_indexes()
         self.plugins.caller("kernel_started").call_historic(kwargs={"kernel": self})
+        self._announced = set(self.plugins.active)
         return self
 
     def close(self) -> None:
@@ -189,18 +195,20 @@ class Accord:
         if not force and seen == self._seen:
             return
         self._seen = seen
-        states = {row.name: row.state for row in PluginState.select()}
-        self.plugins.set_states(states)
+        rows = list(PluginState.select())
+        self._stored_settings = {row.name: dict(row.settings or {}) for row in rows}
+        self._settings.clear()
+        if force:
+            self._check_settings()
+        self.plugins.set_states({row.name: row.state for row in rows})
         self._rebuild()
-
-    def bump(self, key: str) -> None:
-        """Tell every process that something they cache changed (inside a transaction)."""
-        from .models import KernelMeta
-
-        updated = (KernelMeta.update(value=KernelMeta.value + 1)
-                   .where(KernelMeta.key == key).execute())
-        if not updated:
-            KernelMeta.insert(key=key, value=1).on_conflict_ignore().execute()
+        if self._announced is not None:
+            # A plugin that starts running later (enabled here or by another process)
+            # is told once too, so it connects its receivers without a restart.
+            newly = self.plugins.active - self._announced
+            if newly:
+                self._announced |= newly
+                self.plugins.collect("kernel_started", only=newly, kernel=self)
 
     def _rebuild(self) -> None:
         types: dict[str, RecordType] = {}
@@ -213,11 +221,56 @@ class Accord:
         self.records.replace(types)
         perms: dict[str, tuple[str, Permission]] = {}
         for plugin, permission in self.plugins.collect("register_permissions"):
-            perms.setdefault(permission.name, (plugin, permission))
+            if permission.name in perms:
+                logger.warning("permission %s of %s ignored: %s declared it first",
+                               permission.name, plugin, perms[permission.name][0])
+                continue
+            perms[permission.name] = (plugin, permission)
         self.permissions = perms
         self.fields.load()
         self.fields.check_config()
         self._schemas.clear()
+
+    # Plugin settings ---------------------------------------------------------
+
+    def settings(self, name: str) -> dict[str, Any]:
+        """A plugin's settings: ``[plugins.settings.NAME]`` of the config, overridden by
+        values set through ``accord plugins settings``, loaded by its settings schema."""
+        if name not in self._settings:
+            self._settings[name] = self.load_settings(name, self._stored_settings.get(name, {}))
+        return self._settings[name]
+
+    def _check_settings(self) -> None:
+        """A plugin whose configured settings are invalid is marked failed at start."""
+        for name in self.config.plugin_settings:
+            if name not in self.plugins.plugins:
+                logger.warning("plugins.settings.%s: no plugin %s is installed", name, name)
+        for name, plugin in self.plugins.plugins.items():
+            if plugin.module is None or plugin.failed:
+                continue
+            try:
+                self.load_settings(name, self._stored_settings.get(name, {}))
+            except ConfigError as exc:
+                plugin.error = f"bad settings: {exc}"
+
+    def load_settings(self, name: str, stored: dict[str, Any]) -> dict[str, Any]:
+        """Validate settings for ``name``; a bad value is a ConfigError naming the key."""
+        plugin = self.plugins.get(name)
+        raw = {**self.config.plugin_settings.get(name, {}), **stored}
+        schema = plugin.manifest.settings_schema if plugin.manifest else None
+        if schema is None:
+            if raw:
+                raise ConfigError(f"plugins.settings.{name}: {name} takes no settings")
+            return {}
+        try:
+            loaded: dict[str, Any] = schema(unknown=ma.RAISE).load(raw)
+        except ma.ValidationError as exc:
+            problems = "; ".join(
+                f"plugins.settings.{name}.{key}: "
+                f"{'unknown setting' if msgs == ['Unknown field.'] else msgs}"
+                for key, msgs in _flat(exc.messages).items())
+            raise ConfigError(problems) from None
+        return loaded
 
     # Records ---------------------------------------------------------------
 
@@ -253,6 +306,19 @@ class Accord:
     @property
     def core(self) -> str:
         return CORE
+
+
+def _flat(messages: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(messages, dict):
+        return {prefix: " ".join(map(str, messages)) if isinstance(messages, list) else messages}
+    out: dict[str, Any] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if value == ["Unknown field."]:
+            out[name] = value
+        else:
+            out.update(_flat(value, name))
+    return out
 
 
 def _custom_getter(kind: str) -> Any:

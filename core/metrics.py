@@ -7,6 +7,7 @@ with a list of points, one per month or one for the whole range.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Callable
@@ -19,8 +20,10 @@ from .errors import NotFound, ValidationError
 if TYPE_CHECKING:
     from .kernel import Accord
 
+logger = logging.getLogger(__name__)
+
 __all__ = ["Metric", "MetricQuery", "MetricPoint", "compute", "list_metrics", "month_of",
-           "months_between", "CORE_METRICS"]
+           "months_between", "stored", "CORE_METRICS"]
 
 
 @dataclass(frozen=True)
@@ -34,13 +37,22 @@ class MetricQuery:
     team_id: int | None = None
 
     @property
-    def end_exclusive(self) -> dt.datetime:
-        day = self.end + dt.timedelta(days=1)
-        return dt.datetime(day.year, day.month, day.day)  # naive UTC, as stored
+    def start_at(self) -> dt.datetime:
+        """Midnight UTC of ``start``, aware: compare model datetime fields with it."""
+        return dt.datetime(self.start.year, self.start.month, self.start.day,
+                           tzinfo=dt.timezone.utc)
 
     @property
-    def start_at(self) -> dt.datetime:
-        return dt.datetime(self.start.year, self.start.month, self.start.day)
+    def end_exclusive(self) -> dt.datetime:
+        """Midnight UTC after ``end``, aware."""
+        day = self.end + dt.timedelta(days=1)
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def stored(moment: dt.datetime) -> dt.datetime:
+    """A bound as stored (naive UTC), for SQL expressions that wrap columns (COALESCE…),
+    where no field converts the value."""
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,11 @@ def list_metrics(kernel: Accord) -> dict[str, tuple[str, Metric]]:
     kernel.sync()
     out: dict[str, tuple[str, Metric]] = {}
     for plugin, metric in kernel.plugins.collect("register_metrics"):
-        out.setdefault(metric.name, (plugin, metric))
+        if metric.name in out:
+            logger.warning("metric %s of %s ignored: %s declared it first", metric.name,
+                           plugin, out[metric.name][0])
+            continue
+        out[metric.name] = (plugin, metric)
     return out
 
 
@@ -94,7 +110,8 @@ def months_between(start: dt.date, end: dt.date) -> list[str]:
 def month_of(kernel: Accord, expr: Any, query: MetricQuery) -> Any:
     """The ``YYYY-MM`` bucket of a date/datetime expression, or 'total'."""
     if query.by == "total":
-        return peewee.Value("total")
+        # A bare literal in GROUP BY is refused by PostgreSQL ("non-integer constant").
+        return peewee.Cast(peewee.Value("total"), "TEXT")
     if is_postgres(kernel.database):
         return peewee.fn.to_char(expr, "YYYY-MM")
     return peewee.fn.strftime("%Y-%m", expr)
@@ -138,7 +155,8 @@ def _customer_activities(kernel: Accord, mq: MetricQuery) -> Any:
         None, [((A.record_type == "organization"), A.record_id)], None))
     query = (A.select(month_of(kernel, at, mq).alias("period"), org.alias("org"))
              .join(O, on=(O.id == org))
-             .where(O.relationship == "customer", at >= mq.start_at, at < mq.end_exclusive))
+             .where(O.relationship == "customer", at >= stored(mq.start_at),
+                    at < stored(mq.end_exclusive)))
     return _scoped(query, O, mq)
 
 

@@ -62,11 +62,19 @@ class MoneyField(ma.fields.Field):
     """
 
     default_error_messages = {
-        "invalid": 'Not a money value; give {"amount": "12.50", "currency": "EUR"}.',
+        # Braces doubled: marshmallow formats every message.
+        "invalid": 'Not a money value; give {{"amount": "12.50", "currency": "EUR"}}.',
         "amount": "Not a valid amount: {input!r}.",
         "currency": "Not a currency code (three capital letters): {input!r}.",
         "float": "Give the amount as a string or an integer, not a float.",
+        "range": "Not a storable amount: {input!r} (at most {whole} digits before the point "
+                 "and {places} after it).",
     }
+
+    #: What every engine keeps exactly: 15 significant digits (SQLite stores DECIMAL
+    #: columns as 8-byte floats, exact to 15 digits), 4 of them after the point.
+    whole_digits = 11
+    places = 4
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Money:
         if isinstance(value, Money):
@@ -82,6 +90,11 @@ class MoneyField(ma.fields.Field):
             amount = None
         if amount is None or not amount.is_finite():
             raise self.make_error("amount", input=raw)
+        # Refused rather than overflowing the column (PostgreSQL) or being rounded silently.
+        if abs(amount) >= Decimal(10) ** self.whole_digits or (
+                amount != amount.quantize(Decimal(1).scaleb(-self.places))):
+            raise self.make_error("range", input=raw, whole=self.whole_digits,
+                                  places=self.places)
         if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
             raise self.make_error("currency", input=currency)
         return Money(amount, currency.upper())

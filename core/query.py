@@ -4,7 +4,8 @@ fields included. The API's lists and the CLI build on this one module.
 Filters are ``{"name": "Acme", "size__gte": 10, "x_tier__in": ["gold", "silver"]}``;
 operators: (none) equals, ``__gte``, ``__lte``, ``__gt``, ``__lt``, ``__in``,
 ``__contains`` (text, case-insensitive; a multi-choice custom field: holds the
-value), ``__isnull``. Sorting: ``["-created_at", "name"]``; the id always breaks ties.
+value), ``__isnull``. Sorting: ``["-created_at", "name"]``; empty values come last in
+either direction (on both engines); the id always breaks ties.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def build_query(kernel: Accord, record_type: RecordType, filters: Mapping[str, A
         except _Bad as exc:
             problems[f"sort.{name}"] = [str(exc)]
             continue
-        order.append(expr.desc() if key.startswith("-") else expr.asc())
+        # Both engines put empty values last (their defaults differ).
+        order.append(expr.desc(nulls="LAST") if key.startswith("-") else expr.asc(nulls="LAST"))
     if problems:
         raise ValidationError(problems)
     order.append(model.id.desc() if sort and sort[-1].startswith("-") else model.id.asc())
@@ -164,10 +166,11 @@ def _coerce(kernel: Accord, field: peewee.Field | FieldDef, value: Any) -> Any:
         except ma.ValidationError:
             try:
                 parsed = ma.fields.Date().deserialize(str(value))
-                return field.db_value(_midnight(parsed))
+                return _midnight(parsed)
             except ma.ValidationError:
                 raise _Bad(f"{value!r} is not a date or an ISO datetime with a zone") from None
-        return field.db_value(parsed)
+        # Aware, as the field's own db_value converts it when the query is built.
+        return parsed
     if isinstance(field, peewee.DateField):
         try:
             return ma.fields.Date().deserialize(str(value))

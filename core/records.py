@@ -7,6 +7,7 @@ marshmallow schema and what the kernel needs to know to list, search and mask it
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -18,7 +19,18 @@ from .errors import NotFound
 if TYPE_CHECKING:
     from .models import BaseRecord
 
-__all__ = ["RecordType", "Permission", "TimelineItem", "OutboxItem", "RecordTypes"]
+__all__ = ["RecordType", "Link", "Permission", "TimelineItem", "OutboxItem", "RecordTypes"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A many-to-many field kept in a link table: ``products_of_interest`` of a contact
+    is a list of product ids stored as rows of ``through`` (``source`` -> ``target``)."""
+
+    name: str
+    through: type[peewee.Model]
+    source: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class RecordType:
     personal: tuple[str, ...] = ()
     #: Fields shown as the record's title.
     title_fields: tuple[str, ...] = ("name",)
+    #: Many-to-many fields (lists of ids) kept in link tables.
+    links: tuple[Link, ...] = ()
 
     @property
     def plugin(self) -> str:
@@ -48,8 +62,9 @@ class RecordType:
         """Whether records of this type have an owner and a team."""
         return "owner" in self.model._meta.fields
 
-    @property
+    @functools.cached_property
     def money_fields(self) -> tuple[str, ...]:
+        """Names of the schema's Money fields (computed once: the bulk path asks per row)."""
         from .money import MoneyField
 
         return tuple(n for n, f in self.schema._declared_fields.items() if isinstance(f, MoneyField))

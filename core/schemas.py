@@ -79,7 +79,8 @@ class _AddressMixin(ma.Schema):
 
 class OrganizationSchema(_AddressMixin, OwnedRecordSchema):
     name = _text(200, required=True)
-    relationship = fields.String(load_default="prospect")
+    # No schema default: the first of the configured relationships is (builtin.py).
+    relationship = fields.String()
     industry = _text(100)
     size = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
     website = fields.Url(allow_none=True, require_tld=False)

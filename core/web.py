@@ -34,7 +34,7 @@ def create_app(kernel: Accord | None = None, **config: Any) -> Flask:
         from .config import load_config
 
         kernel = Accord(load_config()).start()
-    app = Flask("accord")
+    app = Flask(__name__)
     app.config.update(config)
     app.extensions["accord"] = kernel
 

@@ -21,7 +21,7 @@ CORE_COMMANDS = {
     "init": ("accord.cli.setup", "init", "Write accord.toml and create the database."),
     "serve": ("accord.cli.setup", "serve", "Serve the web app (development server)."),
     "plugins": ("accord.cli.plugins", "plugins", "List, enable, disable and purge plugins."),
-    "hooks": ("accord.cli.plugins", "hooks", "List hooks and the plugins implementing them."),
+    "hooks": ("accord.cli.plugins", "hooks", "Hooks and the plugins that implement them."),
     "db": ("accord.cli.db", "db", "Migrations: status, upgrade, downgrade, drift check."),
     "fields": ("accord.cli.fields", "fields", "List, add and remove custom fields."),
     "users": ("accord.cli.users", "users", "Add and list users."),

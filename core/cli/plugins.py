@@ -127,6 +127,33 @@ def purge(state: CliState, name: str, export_to: str | None, yes: bool, dry_run:
     click.echo(f"purged {name}")
 
 
+@plugins.command("settings")
+@click.argument("name")
+@click.argument("assignments", nargs=-1, metavar="[KEY=VALUE]...")
+@pass_state
+def settings(state: CliState, name: str, assignments: tuple[str, ...]) -> None:
+    """Show a plugin's settings, or change some: KEY=VALUE, the value as JSON or text."""
+    from ..services.plugins import set_settings
+
+    kernel = state.kernel()
+    kernel.plugins.get(name)
+    if assignments:
+        values = {}
+        for item in assignments:
+            key, sep, raw = item.partition("=")
+            if not sep or not key:
+                raise click.UsageError(f"{item!r}: write KEY=VALUE")
+            try:
+                values[key] = json.loads(raw)
+            except json.JSONDecodeError:
+                values[key] = raw
+        current = set_settings(kernel, name, values, actor=actor())
+    else:
+        kernel.sync()
+        current = kernel.settings(name)
+    click.echo(json.dumps(current, indent=2, sort_keys=True, default=str))
+
+
 @click.group()
 def hooks() -> None:
     """Hooks and the plugins that implement them."""

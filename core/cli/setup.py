@@ -9,12 +9,9 @@ import click
 from ._context import CliState, actor, pass_state
 
 CONFIG_TEMPLATE = '''\
-# Accord configuration. Every key can also be set by an ACCORD_* environment
-# variable, which wins (ACCORD_DATABASE_URL, ACCORD_PLUGINS_DIR, ACCORD_SECRET_KEY,
-# ACCORD_ENABLED_PLUGINS as a comma-separated list, ACCORD_LOG_LEVEL).
-
-# The secret that signs web sessions. Keep it private; change it to log everyone out.
-secret_key = "{secret}"
+# Accord configuration. Keys can also be set by ACCORD_* environment variables,
+# which win: ACCORD_DATABASE_URL, ACCORD_PLUGINS_DIR, ACCORD_ENABLED_PLUGINS (a
+# comma-separated list), ACCORD_DISCOVER_PLUGINS (true/false), ACCORD_LOG_LEVEL.
 
 # WARNING, INFO or DEBUG.
 log_level = "WARNING"
@@ -57,15 +54,13 @@ def init(state: CliState, demo: bool) -> None:
     Safe to run again: an existing file and database are kept, and only pending
     migrations are applied.
     """
-    import secrets
-
     path = Path(state.config_path or "accord.toml")
     if path.exists():
         click.echo(f"{path}: kept as it is")
     else:
-        enabled = "[" + ", ".join(f'"{n}"' for n in _installed_plugins()) + "]"
-        path.write_text(CONFIG_TEMPLATE.format(secret=secrets.token_urlsafe(32),
-                                               enabled=enabled), encoding="utf-8")
+        names = _installed_plugins() if state.config().discover_plugins else []
+        enabled = "[" + ", ".join(f'"{n}"' for n in names) + "]"
+        path.write_text(CONFIG_TEMPLATE.format(enabled=enabled), encoding="utf-8")
         click.echo(f"{path}: written")
         state.config_path = str(path)
     kernel = state.kernel(upgrade=True)
@@ -83,7 +78,7 @@ def init(state: CliState, demo: bool) -> None:
 
         counts = load_demo(kernel)
         if counts:
-            click.echo("demo data loaded: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+            click.echo("demo data loaded: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
         else:
             click.echo("demo data skipped: the database already holds records")
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from accord.kernel import Accord
     from accord.metrics import Metric
     from accord.records import Permission, TimelineItem
+    from accord.services.actors import Actor
 
 
 @hookspec
@@ -32,7 +33,8 @@ def register_permissions() -> list[Permission]:
     Called: when the kernel starts and whenever the enabled plugins change.
     Returns: a list of Permission, named ``<plugin>.<object>.<action>``
         (``sales.opportunity.write``); the core declares ``core.…`` and ``admin.…``.
-    Order: every implementation runs; a name declared twice is a load error.
+    Order: every implementation runs; for a name declared twice the first declaration
+        (in call order) wins and the other is logged as ignored.
     Since: 0.1
     """
 
@@ -44,7 +46,8 @@ def register_metrics() -> list[Metric]:
     Called: when ``accord report`` (and later the dashboard and the metrics API) lists
         or computes metrics; only for enabled plugins.
     Returns: a list of Metric, named ``<plugin>.<metric>`` (``core.new_customers``).
-    Order: every implementation runs; a name declared twice is an error.
+    Order: every implementation runs; for a name declared twice the first declaration
+        (in call order) wins and the other is logged as ignored.
     Since: 0.1
     """
 
@@ -62,7 +65,7 @@ def timeline_items(kernel: Accord, record_type: str, record_ids: list[int]) -> l
 
 
 @hookspec
-def load_demo_data(kernel: Accord, actor: object) -> None:
+def load_demo_data(kernel: Accord, actor: Actor) -> None:
     """Add believable demo records to a new database (``accord init --demo``, ``make run``).
 
     Called: once, when a new database is created with demo data; outside any

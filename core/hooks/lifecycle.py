@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from . import hookspec
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from accord.kernel import Accord
 
 
@@ -15,7 +17,9 @@ def kernel_started(kernel: Accord) -> None:
     """Learn that a kernel has opened its database and loaded its plugins.
 
     Called: once per kernel, at the end of ``Accord.start()``, outside any transaction;
-        historic, so a plugin registered later is called on registration.
+        historic, so a plugin registered later is called on registration. A plugin
+        that starts running later (enabled in this or another process) is called
+        once, when the kernel picks the change up.
     Returns: None. Use it to connect signal receivers or fill ``kernel.stash``.
     Order: every implementation runs.
     Since: 0.1
@@ -31,5 +35,20 @@ def plugin_enabled(kernel: Accord, name: str) -> None:
     Args: name: the plugin just enabled.
     Returns: None.
     Order: every implementation runs.
+    Since: 0.1
+    """
+
+
+@hookspec
+def validate_settings(kernel: Accord, plugin: str, settings: dict[str, Any],
+                      previous: dict[str, Any]) -> None:
+    """Veto a change of a plugin's settings (a pipeline stage still in use, say).
+
+    Called: when settings are changed through ``accord plugins settings`` (or the admin
+        API), inside the transaction that stores them, after the plugin's settings
+        schema accepted them. ``plugin`` names the plugin whose settings change;
+        implementations check it themselves.
+    Returns: None. Raise accord.errors.ValidationError naming the setting to refuse.
+    Order: every implementation runs; the first error aborts the change.
     Since: 0.1
     """

@@ -20,7 +20,8 @@ def register_record_types() -> list[RecordType]:
         outside any transaction. Names are qualified by the plugin
         (``sales.opportunity``); the core's are bare (``contact``).
     Returns: a list of RecordType; None or [] for none.
-    Order: every implementation runs; a name declared twice is a load error.
+    Order: every implementation runs; a name already declared by another plugin
+        makes enabling the second plugin fail with a message naming both.
     Since: 0.1
     """
 

@@ -23,8 +23,8 @@ def record_defaults(kernel: Accord, record_type: RecordType, rows: list[dict[str
                     actor: Actor) -> None:
     """Fill in default values of records about to be created.
 
-    Called: for every create and bulk create of any record type, before validation,
-        outside the write transaction. ``rows`` are the loaded values, custom fields
+    Called: for every create and bulk create of any record type, after the schema
+        loaded the rows and before ``validate_records``, outside the write transaction. ``rows`` are the loaded values, custom fields
         included (``x_`` names); set a key only where the row has none.
     Returns: None; change ``rows`` in place.
     Order: every implementation runs, later-registered first (pluggy's order);

@@ -14,7 +14,7 @@ class PluginState(BaseModel):
     """The lifecycle state of one plugin, shared by every process on the database."""
 
     name = peewee.CharField(max_length=100, primary_key=True)
-    state = peewee.CharField(max_length=20)  # enabled | disabled | purged
+    state = peewee.CharField(max_length=20)  # discovered | enabled | disabled | purged
     version = peewee.CharField(max_length=50, null=True)
     changed_at = UTCDateTimeField(default=utcnow)
     settings = JSONField(default=dict)

@@ -173,6 +173,9 @@ class PluginManager:
                 ": no such hook specification; check its spelling")
             return
         plugin.module = module
+        if plugin.folder is None and getattr(module, "__file__", None):
+            # Installed packages: migrations/ sits beside the hooks module.
+            plugin.folder = Path(module.__file__).parent
 
     def _unknown_hooks(self, name: str) -> list[str]:
         out = []

@@ -8,6 +8,7 @@ from ..customfields import FieldDef, validate_definition
 from ..errors import ValidationError
 from ..models import AuditEntry, CustomField, utcnow
 from .actors import Actor
+from .counters import bump
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -34,7 +35,7 @@ def add_field(kernel: Accord, type_name: str, name: str, kind: str, *, actor: Ac
         AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
                           action="field_added", record_type=type_name, record_id=0,
                           changes={"field": [None, name], "kind": [None, kind]})
-        kernel.bump("fields")
+        bump("fields")
     kernel.sync()
     field = kernel.fields.get(type_name, name)
     if indexed:
@@ -58,7 +59,7 @@ def remove_field(kernel: Accord, type_name: str, name: str, *, actor: Actor) -> 
         AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
                           action="field_removed", record_type=type_name, record_id=0,
                           changes={"field": [name, None]})
-        kernel.bump("fields")
+        bump("fields")
     if field.indexed:
         with kernel.bound():
             kernel.fields.drop_index(record_type, field)

@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any
 import peewee
 
 from .. import signals
-from ..errors import PluginError, ValidationError
+from ..errors import ConfigError, PluginError, ValidationError
 from ..models import AuditEntry, PluginState, utcnow
 from ..plugins.manager import CORE
 from .actors import Actor
+from .counters import bump
 from .values import jsonable
 
 if TYPE_CHECKING:
     from ..kernel import Accord
 
-__all__ = ["enable", "disable", "purge_plan", "purge", "PurgePlan"]
+__all__ = ["enable", "disable", "purge_plan", "purge", "PurgePlan", "set_settings"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def enable(kernel: Accord, name: str, *, actor: Actor, with_deps: bool = False) 
         if kernel.plugins.get(target).stored_state == "enabled":
             continue
         _check_record_types(kernel, target)
+        kernel.load_settings(target, kernel._stored_settings.get(target, {}))
         with kernel.bound():
             kernel.migrations.upgrade(target)
         with kernel.transaction():
@@ -141,14 +143,43 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
         kernel.migrations.downgrade(name, 0)
         kernel.migrations.forget(name)
     with kernel.transaction():
-        _set_state(kernel, name, "purged", actor)
-        AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
-                          action="purged", record_type="plugin", record_id=0,
-                          changes={"plugin": [name, None], "export": [None, str(target)],
-                                   "rows": [plan.tables, None]})
+        _set_state(kernel, name, "purged", actor,
+                   details={"export": [None, str(target)], "rows": [plan.tables, None]})
     kernel.sync()
     kernel.emit(signals.plugin_purged, name=name)
     return plan
+
+
+def set_settings(kernel: Accord, name: str, values: dict[str, Any], *,
+                 actor: Actor) -> dict[str, Any]:
+    """Change some of a plugin's settings; the plugin's schema and the
+    ``validate_settings`` hook may refuse. Returns the settings now in force."""
+    kernel.sync()
+    _not_core(name, "configure")
+    plugin = kernel.plugins.get(name)
+    kernel.plugins._refuse_failed(plugin)
+    stored = kernel._stored_settings.get(name, {})
+    previous = kernel.settings(name) if plugin.stored_state != "purged" else {}
+    merged = {**stored, **values}
+    try:
+        loaded = kernel.load_settings(name, merged)
+    except ConfigError as exc:
+        raise ValidationError({"settings": [str(exc)]}) from None
+    with kernel.transaction():
+        kernel.hooks.validate_settings(kernel=kernel, plugin=name, settings=loaded,
+                                       previous=previous)
+        (PluginState.insert(name=name, state=plugin.stored_state, version=plugin.version,
+                            settings=merged)
+         .on_conflict(conflict_target=[PluginState.name],
+                      update={PluginState.settings: merged})
+         .execute())
+        AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
+                          action="settings", record_type="plugin", record_id=0,
+                          changes={"plugin": [name, name],
+                                   "settings": [jsonable(stored), jsonable(merged)]})
+        bump("plugin_state")
+    kernel.sync()
+    return kernel.settings(name)
 
 
 def _models_of(kernel: Accord, name: str) -> list[type[peewee.Model]]:
@@ -166,7 +197,8 @@ def _check_record_types(kernel: Accord, name: str) -> None:
                               f"already declared by {owner}", plugin=name)
 
 
-def _set_state(kernel: Accord, name: str, state: str, actor: Actor) -> None:
+def _set_state(kernel: Accord, name: str, state: str, actor: Actor,
+               details: dict[str, Any] | None = None) -> None:
     plugin = kernel.plugins.get(name)
     previous = plugin.stored_state
     (PluginState.insert(name=name, state=state, version=plugin.version, changed_at=utcnow())
@@ -176,8 +208,9 @@ def _set_state(kernel: Accord, name: str, state: str, actor: Actor) -> None:
      .execute())
     AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
                       action=state, record_type="plugin", record_id=0,
-                      changes={"plugin": [name, name], "state": [previous, state]})
-    kernel.bump("plugin_state")
+                      changes={"plugin": [name, name], "state": [previous, state],
+                               **(details or {})})
+    bump("plugin_state")
 
 
 def _not_core(name: str, verb: str) -> None:

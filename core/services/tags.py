@@ -44,14 +44,17 @@ def untag(kernel: Accord, type_name: str, record_id: int, names: list[str], *,
           actor: Actor) -> list[str]:
     cleaned = [_clean(n) for n in names]
     with kernel.transaction():
-        tag_ids = [t.id for t in Tag.select().where(Tag.name.in_(cleaned))]
-        removed = (Tagging.delete().where(Tagging.record_type == type_name,
-                                          Tagging.record_id == record_id,
-                                          Tagging.tag.in_(tag_ids)).execute())
-        if removed:
+        # Only the tags the record had: the audit names what was really removed.
+        present = {t.id: t.name for t in Tag.select().join(Tagging).where(
+            Tag.name.in_(cleaned), Tagging.record_type == type_name,
+            Tagging.record_id == record_id)}
+        if present:
+            Tagging.delete().where(Tagging.record_type == type_name,
+                                   Tagging.record_id == record_id,
+                                   Tagging.tag.in_(list(present))).execute()
             AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
                               action="untagged", record_type=type_name, record_id=record_id,
-                              changes={"tags": [cleaned, None]})
+                              changes={"tags": [sorted(present.values()), None]})
     return tags_of(kernel, type_name, record_id)
 
 

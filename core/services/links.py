@@ -1,0 +1,90 @@
+"""Many-to-many fields (a contact's products of interest): lists of ids in link tables.
+
+Checked set-based, written after the records inside the same transaction, and
+audited with the records' other changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ValidationError
+
+if TYPE_CHECKING:
+    from ..records import Link, RecordType
+
+__all__ = ["pop_links", "check_links", "write_links", "links_of"]
+
+CHUNK = 500
+
+
+def pop_links(record_type: RecordType, rows: list[dict[str, Any]]) -> list[dict[str, list[int]]]:
+    """Take the link fields out of loaded rows (what remains are columns)."""
+    out = []
+    for row in rows:
+        out.append({link.name: sorted(set(row.pop(link.name) or ()))
+                    for link in record_type.links if link.name in row})
+    return out
+
+
+def check_links(record_type: RecordType, values: list[dict[str, list[int]]], single: bool) -> None:
+    """Every id named in a link field must exist."""
+    for link in record_type.links:
+        wanted = {i for v in values for i in v.get(link.name, ())}
+        if not wanted:
+            continue
+        target = getattr(link.through, link.target).rel_model
+        found: set[int] = set()
+        ids = sorted(wanted)
+        for start in range(0, len(ids), CHUNK):
+            found.update(r[0] for r in target.select(target.id)
+                         .where(target.id.in_(ids[start:start + CHUNK])).tuples())
+        for index, v in enumerate(values):
+            missing = [i for i in v.get(link.name, ()) if i not in found]
+            if missing:
+                label = target._meta.table_name.split("_", 1)[-1]
+                raise ValidationError({link.name: [
+                    f"there is no {label} {', '.join(map(str, missing))}"]},
+                    row=None if single else index)
+
+
+def links_of(record_type: RecordType, ids: list[int]) -> dict[int, dict[str, list[int]]]:
+    """The link values of records, one query per link field."""
+    out: dict[int, dict[str, list[int]]] = {i: {l.name: [] for l in record_type.links} for i in ids}
+    for link in record_type.links:
+        source = getattr(link.through, link.source)
+        target = getattr(link.through, link.target)
+        for start in range(0, len(ids), CHUNK):
+            query = (link.through.select(source, target)
+                     .where(source.in_(ids[start:start + CHUNK])).order_by(target).tuples())
+            for src, dst in query:
+                out[src][link.name].append(dst)
+    return out
+
+
+def write_links(record_type: RecordType, ids: list[int], values: list[dict[str, list[int]]],
+                *, replace: bool) -> dict[int, dict[str, list[Any]]]:
+    """Store link values for records (replacing what they had); returns per record the
+    ``{field: [before, after]}`` of the link fields that changed."""
+    changes: dict[int, dict[str, list[Any]]] = {}
+    touched = [i for i, v in zip(ids, values) if v]
+    if not touched:
+        return changes
+    before = links_of(record_type, touched) if replace else {}
+    for link in record_type.links:
+        source = getattr(link.through, link.source)
+        target = getattr(link.through, link.target)
+        pairs = []
+        for record_id, v in zip(ids, values):
+            if link.name not in v:
+                continue
+            old = before.get(record_id, {}).get(link.name, [])
+            if replace and old == v[link.name]:
+                continue
+            changes.setdefault(record_id, {})[link.name] = [old if replace else None, v[link.name]]
+            if replace:
+                link.through.delete().where(source == record_id).execute()
+            pairs += [(record_id, t) for t in v[link.name]]
+        for start in range(0, len(pairs), CHUNK):
+            link.through.insert_many(pairs[start:start + CHUNK], fields=[source, target]).execute()
+    return changes

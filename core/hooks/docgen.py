@@ -200,11 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-        print(f"wrote {output}")
+        sys.stdout.write(f"wrote {output}\n")
     elif args.check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
-            print(f"{output} is out of date; run {COMMAND}", file=sys.stderr)
+            sys.stderr.write(f"{output} is out of date; run {COMMAND}\n")
             return 1
     else:
         sys.stdout.write(text)

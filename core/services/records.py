@@ -8,6 +8,8 @@ entries and outbox rows, then the signals.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import marshmallow as ma
@@ -18,13 +20,13 @@ from ..errors import NotFound, StaleVersion, ValidationError
 from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
 from .tags import forget_tags
-from .values import column_values, jsonable, to_columns
+from .values import column_values, jsonable, jsonable_row, to_columns
 
 if TYPE_CHECKING:
     from ..kernel import Accord
     from ..records import RecordType
 
-__all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update"]
+__all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update", "ids_by_key"]
 
 #: Rows per INSERT statement (SQLite allows 32,766 variables in one statement).
 CHUNK = 500
@@ -123,11 +125,13 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
             columns.update(custom=custom, created_at=now, updated_at=now, version=1)
             inserts.append(columns)
         ids = _insert(kernel, model, inserts, single)
+        # One JSON form per row serves its audit entry and its outbox record.
+        shown = [jsonable_row(row) for row in rows]
         _audit(actor, "created", type_name, [
-            (rid, {k: [None, v] for k, v in jsonable(row).items() if v is not None})
-            for rid, row in zip(ids, rows)])
+            (rid, {k: [None, v] for k, v in values.items() if v is not None})
+            for rid, values in zip(ids, shown)])
         _outbox(kernel, record_type, "created",
-                [{"id": rid, **jsonable(row)} for rid, row in zip(ids, rows)])
+                [{"id": rid, **values} for rid, values in zip(ids, shown)])
     kernel.emit(signals.record_created, record_type=type_name, ids=ids, actor=actor)
     return ids
 
@@ -138,19 +142,98 @@ def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any
     # one multi-row INSERT serves them all.
     names = sorted({k for row in inserts for k in row})
     fields = [_field_named(model, n) for n in names]
+    # The columns peewee would add for their defaults are named here, so the
+    # statement lists every column it writes.
+    # (Compared by name: peewee fields' == builds an SQL expression.)
+    named = {field.name for field in fields}
+    for field in model._meta.defaults:
+        if field.name not in named:
+            names.append(field.name)
+            fields.append(field)
+    width = len(names)
     for row in inserts:
+        if len(row) == width:  # every name is a key of every row: nothing missing
+            continue
         for name, field in zip(names, fields):
             if name not in row:
                 row[name] = field.default() if callable(field.default) else field.default
-    ids: list[int] = []
     try:
-        for start in range(0, len(inserts), CHUNK):
-            chunk = inserts[start:start + CHUNK]
-            query = model.insert_many([[r[n] for n in names] for r in chunk], fields=fields)
-            ids.extend(row[0] for row in query.returning(model.id).tuples().execute())
+        ids = _insert_rows(model, fields, [[r[n] for n in names] for r in inserts],
+                           returning=model.id)
     except peewee.IntegrityError as exc:
         raise ValidationError(_integrity_message(exc)) from None
     return ids
+
+
+#: Types of column values that are never SQL nodes (checked first, all at once).
+_VALUE_TYPES = frozenset({str, int, float, bool, type(None), bytes, dict, list,
+                          dt.datetime, dt.date, dt.time, Decimal})
+#: INSERT statements by (engine, table, columns, rows, RETURNING), built once.
+_STATEMENTS: dict[tuple[Any, ...], str | None] = {}
+
+
+def _insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
+                 values: Sequence[Sequence[Any]], *,
+                 returning: peewee.Field | None = None) -> list[Any]:
+    """Insert value lists in statements of CHUNK rows; the RETURNING values, if asked.
+
+    The statement is the one ``model.insert_many(chunk, fields=fields)`` renders (its
+    text depends only on the columns and the number of rows, so it is rendered once
+    and reused) and every value goes through its field's ``db_value`` as peewee
+    does; what is saved is peewee's building of a node per value, its main cost
+    for thousands of rows. A value that is an SQL expression takes peewee's path.
+    """
+    database = model._meta.database
+    converters = [field.db_value for field in fields]
+    Node = peewee.Node
+    out: list[Any] = []
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        sql = _statement(database, model, fields, len(chunk), returning)
+        params: list[Any] = []
+        if sql is not None:
+            for row in chunk:
+                converted = [convert(value) for convert, value in zip(converters, row)]
+                if not (_VALUE_TYPES.issuperset(map(type, row)) and
+                        _VALUE_TYPES.issuperset(map(type, converted))) and (
+                        any(isinstance(v, Node) for v in row) or
+                        any(isinstance(v, Node) for v in converted)):
+                    sql = None
+                    break
+                params.extend(converted)
+        if sql is None:
+            query = model.insert_many(chunk, fields=fields)
+            if returning is not None:
+                out.extend(r[0] for r in query.returning(returning).tuples().execute())
+            else:
+                query.execute()
+            continue
+        cursor = database.execute_sql(sql, params)
+        if returning is not None:
+            out.extend(r[0] for r in cursor.fetchall())
+    return out
+
+
+def _statement(database: Any, model: type[peewee.Model], fields: list[peewee.Field],
+               rows: int, returning: peewee.Field | None) -> str | None:
+    """The text of a ``rows``-row INSERT of ``fields`` (None: let peewee build it)."""
+    target = getattr(database, "obj", database)  # the database behind the proxy
+    key = (type(target), target.param, getattr(target, "quote", None), model,
+           tuple(f.column_name for f in fields), rows,
+           None if returning is None else returning.column_name)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    query = model.insert_many([[None] * len(fields)], fields=fields)
+    if returning is not None:
+        query = query.returning(returning)
+    one, _ = query.sql()
+    group = "(" + ", ".join([target.param] * len(fields)) + ")"
+    # One group of exactly these columns, or peewee added something: build with it.
+    sql = one.replace(group, ", ".join([group] * rows)) if one.count(group) == 1 else None
+    if len(_STATEMENTS) > 256:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = sql
+    return sql
 
 
 def _field_named(model: type[BaseRecord], name: str) -> peewee.Field:
@@ -287,11 +370,7 @@ def _check_references(field: peewee.ForeignKeyField, rows: list[dict[str, Any]],
     if not wanted:
         return
     target = field.rel_model
-    found: set[Any] = set()
-    values = list(wanted)
-    for start in range(0, len(values), CHUNK):
-        query = target.select(field.rel_field).where(field.rel_field.in_(values[start:start + CHUNK]))
-        found.update(r[0] for r in query.tuples())
+    found = set(ids_by_key(target, field.rel_field, list(wanted)))
     for index, row in enumerate(rows):
         if row.get(key) is not None and row[key] not in found:
             label = target._meta.table_name.split("_", 1)[-1].replace("_", " ")
@@ -311,18 +390,42 @@ def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[
         seen[value] = index
     if not seen:
         return
-    model = record_type.model
-    owners: dict[Any, int] = {}
-    values = list(seen)
-    for start in range(0, len(values), CHUNK):
-        query = model.select(field, model.id).where(field.in_(values[start:start + CHUNK]))
-        owners.update({value: rid for value, rid in query.tuples()})
+    owners = ids_by_key(record_type.model, field, list(seen))
     for value, index in seen.items():
         holder = owners.get(value)
         current = existing[index]
         if holder is not None and (current is None or current.id != holder):
             _row_error(single, index, name,
                        f"{value!r} is already used by {record_type.name} {holder}")
+
+
+def ids_by_key(model: type[peewee.Model], key: Any, values: list[Any]) -> dict[Any, Any]:
+    """``{value: id}`` for the stored rows of ``model`` whose ``key`` (a unique field or
+    indexed expression, e.g. ``fn.lower(Contact.email)``) equals one of ``values``.
+
+    Asked as one correlated lookup per value, CHUNK values a statement::
+
+        WITH keys (n, k) AS (VALUES ...) SELECT n, (SELECT id ... WHERE key = k) FROM keys
+
+    rather than ``key IN (...)``: for some hundred values PostgreSQL's planner scans
+    the whole table until it holds ~10^5 rows, so a bulk import checking its keys
+    batch after batch read its growing table again and again; each correlated
+    lookup is one index probe on both engines.
+    """
+    found: dict[Any, Any] = {}
+    convert = key.db_value if isinstance(key, peewee.Field) else None
+    database = model._meta.database
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        keys = peewee.ValuesList(
+            [(n, convert(v) if convert else v) for n, v in enumerate(chunk)]
+        ).cte("accord_keys", columns=("n", "k"))
+        match = model.select(model._meta.primary_key).where(key == keys.c.k).limit(1)
+        query = peewee.Select([keys], [keys.c.n, match]).with_cte(keys)
+        for n, rid in database.execute(query).fetchall():
+            if rid is not None:
+                found[chunk[n]] = rid
+    return found
 
 
 def _row_error(single: bool, index: int, field: str, message: str) -> None:
@@ -338,8 +441,7 @@ def _audit(actor: Actor, action: str, type_name: str,
             for rid, changes in entries]
     fields = [AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_label, AuditEntry.action,
               AuditEntry.record_type, AuditEntry.record_id, AuditEntry.changes]
-    for start in range(0, len(rows), CHUNK):
-        AuditEntry.insert_many(rows[start:start + CHUNK], fields=fields).execute()
+    _insert_rows(AuditEntry, fields, rows)
 
 
 def _outbox(kernel: Accord, record_type: RecordType, action: str,

@@ -12,11 +12,17 @@ if TYPE_CHECKING:
     from ..kernel import Accord
     from ..records import RecordType
 
-__all__ = ["to_columns", "jsonable", "column_values"]
+__all__ = ["to_columns", "jsonable", "jsonable_row", "column_values"]
+
+
+#: Types whose values are their own JSON form (exactly these, not subclasses).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def jsonable(value: Any) -> Any:
     """A value as it is written into audit entries and outbox payloads."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Money):
         return {"amount": str(value.amount), "currency": value.currency}
     if isinstance(value, Decimal):
@@ -28,6 +34,12 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     return value
+
+
+def jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``jsonable(row)`` for a loaded row, without a call per plain value."""
+    plain = _PLAIN
+    return {k: v if type(v) in plain else jsonable(v) for k, v in row.items()}
 
 
 def to_columns(kernel: Accord, record_type: RecordType, row: dict[str, Any]) -> tuple[

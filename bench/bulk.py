@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from accord_sdk.databases import reset_postgres
+
 from .data import TIERS, contact_rows, raw_table
 
 __all__ = ["Engine", "engines", "run", "Measurement"]
@@ -65,21 +67,9 @@ class _SqliteFresh:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _reset_postgres(url: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(url, connect_timeout=3)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    finally:
-        conn.close()
-
-
 def _postgres_fresh(url: str) -> Callable[[], Iterator[str]]:
     def fresh() -> Iterator[str]:
-        _reset_postgres(url)
+        reset_postgres(url, connect_timeout=3)
         yield url
 
     return fresh
@@ -97,7 +87,7 @@ def engines(names: list[str]) -> tuple[list[Engine], list[str]]:
             try:
                 import psycopg2  # noqa: F401
 
-                _reset_postgres(url)
+                reset_postgres(url, connect_timeout=3)
             except Exception as exc:  # any reason: the note says which
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 notes.append(f"PostgreSQL skipped: {url} is unreachable ({first}); "

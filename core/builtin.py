@@ -13,8 +13,8 @@ import peewee
 
 from .errors import ValidationError
 from .hooks import hookimpl
-from .models import Activity, Contact, Organization, Team, User, Product
-from .records import Permission, RecordType, TimelineItem
+from .models import Activity, Contact, ContactInterest, Organization, Product, Team, User
+from .records import Link, Permission, RecordType, TimelineItem
 from .schemas import (ActivitySchema, ContactSchema, OrganizationSchema, ProductSchema,
                       TeamSchema, UserSchema)
 
@@ -30,7 +30,8 @@ CORE_TYPES = (
     RecordType("contact", Contact, ContactSchema, "contacts", "Contact",
                searchable=("first_name", "last_name", "email"),
                personal=("email", "phone", "mobile", "street", "city", "postal_code",
-                         "birthday"), title_fields=("first_name", "last_name")),
+                         "birthday"), title_fields=("first_name", "last_name"),
+               links=(Link("products_of_interest", ContactInterest, "contact", "product"),)),
     RecordType("user", User, UserSchema, "users", "User", searchable=("name", "email"),
                title_fields=("name",)),
     RecordType("team", Team, TeamSchema, "teams", "Team", searchable=("name",)),
@@ -115,7 +116,7 @@ def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> N
         seen[key] = index
     if not seen:
         return
-    from .services.records import ids_by_key  # one index probe per key, on both engines
+    from .services.bulk_sql import ids_by_key  # one index probe per key, on both engines
 
     taken = ids_by_key(Contact, peewee.fn.lower(Contact.email), list(seen))
     for key, index in seen.items():

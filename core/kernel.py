@@ -31,16 +31,6 @@ __all__ = ["Accord"]
 logger = logging.getLogger(__name__)
 
 
-class Hooks:
-    """``kernel.hooks.<name>(**kwargs)``: call a hook on the active plugins only."""
-
-    def __init__(self, plugins: PluginManager) -> None:
-        self._plugins = plugins
-
-    def __getattr__(self, name: str) -> Any:
-        return self._plugins.caller(name)
-
-
 class Accord:
     """One CRM instance: owns its config, database, plugin manager and registries.
 
@@ -51,7 +41,7 @@ class Accord:
         self.config = config or Config()
         self.database: peewee.Database | None = None  # type: ignore[assignment]
         self.plugins = PluginManager(self)
-        self.hooks = Hooks(self.plugins)
+        self.hooks = self.plugins.hooks
         self.records = RecordTypes()
         self.fields = CustomFields(self)
         self.migrations = Migrations(self)
@@ -291,7 +281,20 @@ class Accord:
     def dump(self, record_type: RecordType | str, record: Any) -> dict[str, Any]:
         """A record as JSON-ready data, custom fields included."""
         rt = self.records.get(record_type) if isinstance(record_type, str) else record_type
-        return self.schema(rt).dump(record)  # type: ignore[no-any-return]
+        return self.dump_many(rt, [record])[0]
+
+    def dump_many(self, record_type: RecordType | str, records: list[Any]) -> list[dict[str, Any]]:
+        """Records as JSON-ready data; link fields read with one query per field."""
+        rt = self.records.get(record_type) if isinstance(record_type, str) else record_type
+        out: list[dict[str, Any]] = self.schema(rt).dump(records, many=True)
+        if rt.links and records:
+            from .services.links import links_of
+
+            with self.bound():
+                values = links_of(rt, [r.id for r in records])
+            for data, record in zip(out, records):
+                data.update(values[record.id])
+        return out
 
     def timeline(self, type_name: str, record_id: int, limit: int = 100) -> list[TimelineItem]:
         """The merged timeline of a record, newest first, from every active plugin."""

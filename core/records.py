@@ -69,6 +69,12 @@ class RecordType:
 
         return tuple(n for n, f in self.schema._declared_fields.items() if isinstance(f, MoneyField))
 
+    @functools.cached_property
+    def data_keys(self) -> dict[str, str]:
+        """Loaded keys the API names otherwise (``role_id`` is shown as ``role``)."""
+        return {f.attribute: name for name, f in self.schema._declared_fields.items()
+                if f.attribute and f.attribute != name}
+
     def title(self, record: Any) -> str:
         parts = [str(getattr(record, f, "") or "") for f in self.title_fields]
         return " ".join(p for p in parts if p) or f"{self.name} {record.id}"

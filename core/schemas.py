@@ -101,6 +101,10 @@ class ContactSchema(_AddressMixin, OwnedRecordSchema):
     birthday = fields.Date(allow_none=True)
     email_opt_out = fields.Boolean(load_default=False)
     call_opt_out = fields.Boolean(load_default=False)
+    #: Ids of products the contact is interested in (kept in accord_contact_interest).
+    products_of_interest = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        validate=validate.Length(max=200))
 
 
 class UserSchema(RecordSchema):

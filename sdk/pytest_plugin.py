@@ -22,6 +22,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from .databases import reset_postgres
+
 ENGINE_FIXTURE = "accord_engine"
 
 
@@ -60,24 +62,12 @@ def _accord_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _reset_postgres(url: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def database_url(accord_engine: str, tmp_path: Path) -> str:
     """The URL of an empty database on the engine under test."""
     if accord_engine == "postgres":
         url = os.environ["ACCORD_TEST_DATABASE_URL"]
-        _reset_postgres(url)
+        reset_postgres(url)
         return url
     return f"sqlite:///{tmp_path / 'accord.db'}"
 

@@ -69,6 +69,28 @@ class Plugin:
         return None
 
 
+class Hooks:
+    """``kernel.hooks.<name>(**kwargs)``: call a hook on the active plugins only.
+
+    A caller found once is kept as an attribute (no lookup on later calls) until the
+    plugin states change.
+    """
+
+    def __init__(self, manager: PluginManager) -> None:
+        self._manager = manager
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        caller = self._manager.caller(name)
+        self.__dict__[name] = caller
+        return caller
+
+    def _forget(self) -> None:
+        for name in [n for n in self.__dict__ if not n.startswith("_")]:
+            del self.__dict__[name]
+
+
 class PluginManager:
     """Owns one pluggy PluginManager; no module globals (two kernels, two managers)."""
 
@@ -82,6 +104,7 @@ class PluginManager:
         self._callers: dict[str, Any] = {}
         #: Loaded plugins, each after the plugins it requires.
         self.load_order: list[str] = []
+        self.hooks = Hooks(self)
 
     # Loading -------------------------------------------------------------
 
@@ -222,6 +245,7 @@ class PluginManager:
                     changed = True
         self._active = frozenset(active)
         self._callers.clear()
+        self.hooks._forget()
 
     def _satisfies(self, name: str, spec: str) -> bool:
         plugin = self.plugins.get(name)

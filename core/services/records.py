@@ -8,9 +8,8 @@ entries and outbox rows, then the signals.
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+import contextlib
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import marshmallow as ma
 import peewee
@@ -19,6 +18,8 @@ from .. import signals
 from ..errors import NotFound, StaleVersion, ValidationError
 from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
+from .bulk_sql import CHUNK, ids_by_key, insert_rows
+from .links import check_links, pop_links, write_links
 from .tags import forget_tags
 from .values import column_values, jsonable, jsonable_row, to_columns
 
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     from ..records import RecordType
 
 __all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update", "ids_by_key"]
-
-#: Rows per INSERT statement (SQLite allows 32,766 variables in one statement).
-CHUNK = 500
 #: Bad rows named in one error before the rest are summarised.
 MAX_REPORTED = 20
 
@@ -112,12 +110,16 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
                                      actor=actor)
     existing: list[Any] = [None] * len(rows)
     model = record_type.model
-    with kernel.transaction():
+    with _rows_named(single), kernel.transaction():
         _check_rows(kernel, record_type, rows, existing, single)
         kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
                                       existing=existing, actor=actor)
         kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
                                     existing=existing)
+        links = pop_links(record_type, rows)
+        check_links(record_type, links, single)
+        # One JSON form per row serves its audit entry and its outbox record.
+        shown = [_shown(record_type, {**row, **linked}) for row, linked in zip(rows, links)]
         now = utcnow()
         inserts = []
         for row in rows:
@@ -125,8 +127,8 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
             columns.update(custom=custom, created_at=now, updated_at=now, version=1)
             inserts.append(columns)
         ids = _insert(kernel, model, inserts, single)
-        # One JSON form per row serves its audit entry and its outbox record.
-        shown = [jsonable_row(row) for row in rows]
+        if record_type.links:
+            write_links(record_type, ids, links, replace=False)
         _audit(actor, "created", type_name, [
             (rid, {k: [None, v] for k, v in values.items() if v is not None})
             for rid, values in zip(ids, shown)])
@@ -158,82 +160,11 @@ def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any
             if name not in row:
                 row[name] = field.default() if callable(field.default) else field.default
     try:
-        ids = _insert_rows(model, fields, [[r[n] for n in names] for r in inserts],
+        ids = insert_rows(model, fields, [[r[n] for n in names] for r in inserts],
                            returning=model.id)
     except peewee.IntegrityError as exc:
         raise ValidationError(_integrity_message(exc)) from None
     return ids
-
-
-#: Types of column values that are never SQL nodes (checked first, all at once).
-_VALUE_TYPES = frozenset({str, int, float, bool, type(None), bytes, dict, list,
-                          dt.datetime, dt.date, dt.time, Decimal})
-#: INSERT statements by (engine, table, columns, rows, RETURNING), built once.
-_STATEMENTS: dict[tuple[Any, ...], str | None] = {}
-
-
-def _insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
-                 values: Sequence[Sequence[Any]], *,
-                 returning: peewee.Field | None = None) -> list[Any]:
-    """Insert value lists in statements of CHUNK rows; the RETURNING values, if asked.
-
-    The statement is the one ``model.insert_many(chunk, fields=fields)`` renders (its
-    text depends only on the columns and the number of rows, so it is rendered once
-    and reused) and every value goes through its field's ``db_value`` as peewee
-    does; what is saved is peewee's building of a node per value, its main cost
-    for thousands of rows. A value that is an SQL expression takes peewee's path.
-    """
-    database = model._meta.database
-    converters = [field.db_value for field in fields]
-    Node = peewee.Node
-    out: list[Any] = []
-    for start in range(0, len(values), CHUNK):
-        chunk = values[start:start + CHUNK]
-        sql = _statement(database, model, fields, len(chunk), returning)
-        params: list[Any] = []
-        if sql is not None:
-            for row in chunk:
-                converted = [convert(value) for convert, value in zip(converters, row)]
-                if not (_VALUE_TYPES.issuperset(map(type, row)) and
-                        _VALUE_TYPES.issuperset(map(type, converted))) and (
-                        any(isinstance(v, Node) for v in row) or
-                        any(isinstance(v, Node) for v in converted)):
-                    sql = None
-                    break
-                params.extend(converted)
-        if sql is None:
-            query = model.insert_many(chunk, fields=fields)
-            if returning is not None:
-                out.extend(r[0] for r in query.returning(returning).tuples().execute())
-            else:
-                query.execute()
-            continue
-        cursor = database.execute_sql(sql, params)
-        if returning is not None:
-            out.extend(r[0] for r in cursor.fetchall())
-    return out
-
-
-def _statement(database: Any, model: type[peewee.Model], fields: list[peewee.Field],
-               rows: int, returning: peewee.Field | None) -> str | None:
-    """The text of a ``rows``-row INSERT of ``fields`` (None: let peewee build it)."""
-    target = getattr(database, "obj", database)  # the database behind the proxy
-    key = (type(target), target.param, getattr(target, "quote", None), model,
-           tuple(f.column_name for f in fields), rows,
-           None if returning is None else returning.column_name)
-    if key in _STATEMENTS:
-        return _STATEMENTS[key]
-    query = model.insert_many([[None] * len(fields)], fields=fields)
-    if returning is not None:
-        query = query.returning(returning)
-    one, _ = query.sql()
-    group = "(" + ", ".join([target.param] * len(fields)) + ")"
-    # One group of exactly these columns, or peewee added something: build with it.
-    sql = one.replace(group, ", ".join([group] * rows)) if one.count(group) == 1 else None
-    if len(_STATEMENTS) > 256:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = sql
-    return sql
 
 
 def _field_named(model: type[BaseRecord], name: str) -> peewee.Field:
@@ -262,7 +193,7 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
         raise ValidationError({"id": ["the same record appears twice in one bulk update"]})
     changed_ids: list[int] = []
     all_changes: list[tuple[int, dict[str, list[Any]]]] = []
-    with kernel.transaction():
+    with _rows_named(single), kernel.transaction():
         found = {r.id: r for r in _fetch(model, ids)}
         missing = [i for i in ids if i not in found]
         if missing:
@@ -278,20 +209,27 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
                                       existing=existing, actor=actor)
         kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
                                     existing=existing)
+        links = pop_links(record_type, rows)
+        check_links(record_type, links, single)
+        link_changes = write_links(record_type, ids, links, replace=True)
         now = utcnow()
         outbox_rows = []
+        names = record_type.data_keys
         for record, row in zip(existing, rows):
             before = column_values(kernel, record_type, record, list(row))
-            diff = {k: [jsonable(before[k]), jsonable(v)] for k, v in row.items()
-                    if jsonable(before[k]) != jsonable(v)}
+            changed = {k: [jsonable(before[k]), jsonable(v)] for k, v in row.items()
+                       if jsonable(before[k]) != jsonable(v)}
+            diff = {names.get(k, k): v for k, v in changed.items()}
+            diff.update(link_changes.get(record.id, {}))
             if not diff:
                 continue
             columns, custom = to_columns(kernel, record_type,
-                                         {k: v for k, v in row.items() if k in diff})
+                                         {k: v for k, v in row.items() if k in changed})
             if custom:
                 columns["custom"] = {**(record.custom or {}), **custom}
             columns.update(updated_at=now, version=model.version + 1)
-            query = model.update(columns).where(model.id == record.id,
+            query = model.update({_field_named(model, k): v for k, v in columns.items()}).where(
+                model.id == record.id,
                                                 model.version == record.version)
             if query.execute() != 1:
                 raise StaleVersion(f"{type_name} {record.id} was changed by someone else; "
@@ -310,6 +248,24 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
 def _fetch(model: type[BaseRecord], ids: list[int]) -> Iterable[BaseRecord]:
     for start in range(0, len(ids), CHUNK):
         yield from model.select().where(model.id.in_(ids[start:start + CHUNK]))
+
+
+@contextlib.contextmanager
+def _rows_named(single: bool) -> Iterator[None]:
+    """In a bulk write, an error a check or hook placed at a row (``row=N``) is named
+    ``rows[N].field`` like the schema's errors, so every bulk error reads alike."""
+    try:
+        yield
+    except ValidationError as exc:
+        if single or exc.row is None:
+            raise
+        raise ValidationError(exc.flat()) from None
+
+
+def _shown(record_type: RecordType, row: dict[str, Any]) -> dict[str, Any]:
+    values = jsonable_row(row)
+    names = record_type.data_keys
+    return {names.get(k, k): v for k, v in values.items()} if names else values
 
 
 # Shared steps --------------------------------------------------------------
@@ -399,35 +355,6 @@ def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[
                        f"{value!r} is already used by {record_type.name} {holder}")
 
 
-def ids_by_key(model: type[peewee.Model], key: Any, values: list[Any]) -> dict[Any, Any]:
-    """``{value: id}`` for the stored rows of ``model`` whose ``key`` (a unique field or
-    indexed expression, e.g. ``fn.lower(Contact.email)``) equals one of ``values``.
-
-    Asked as one correlated lookup per value, CHUNK values a statement::
-
-        WITH keys (n, k) AS (VALUES ...) SELECT n, (SELECT id ... WHERE key = k) FROM keys
-
-    rather than ``key IN (...)``: for some hundred values PostgreSQL's planner scans
-    the whole table until it holds ~10^5 rows, so a bulk import checking its keys
-    batch after batch read its growing table again and again; each correlated
-    lookup is one index probe on both engines.
-    """
-    found: dict[Any, Any] = {}
-    convert = key.db_value if isinstance(key, peewee.Field) else None
-    database = model._meta.database
-    for start in range(0, len(values), CHUNK):
-        chunk = values[start:start + CHUNK]
-        keys = peewee.ValuesList(
-            [(n, convert(v) if convert else v) for n, v in enumerate(chunk)]
-        ).cte("accord_keys", columns=("n", "k"))
-        match = model.select(model._meta.primary_key).where(key == keys.c.k).limit(1)
-        query = peewee.Select([keys], [keys.c.n, match]).with_cte(keys)
-        for n, rid in database.execute(query).fetchall():
-            if rid is not None:
-                found[chunk[n]] = rid
-    return found
-
-
 def _row_error(single: bool, index: int, field: str, message: str) -> None:
     raise ValidationError({field: [message]}, row=None if single else index)
 
@@ -441,7 +368,7 @@ def _audit(actor: Actor, action: str, type_name: str,
             for rid, changes in entries]
     fields = [AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_label, AuditEntry.action,
               AuditEntry.record_type, AuditEntry.record_id, AuditEntry.changes]
-    _insert_rows(AuditEntry, fields, rows)
+    insert_rows(AuditEntry, fields, rows)
 
 
 def _outbox(kernel: Accord, record_type: RecordType, action: str,

@@ -1,0 +1,117 @@
+"""Bulk SQL of the service layer: multi-row INSERTs and key lookups, set-based.
+
+Only the service layer calls these (inside its transactions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Sequence
+
+import peewee
+
+__all__ = ["insert_rows", "ids_by_key", "CHUNK"]
+
+#: Rows per statement (SQLite allows 32,766 variables in one statement).
+CHUNK = 500
+
+
+#: Types of column values that are never SQL nodes (checked first, all at once).
+_VALUE_TYPES = frozenset({str, int, float, bool, type(None), bytes, dict, list,
+                          dt.datetime, dt.date, dt.time, Decimal})
+#: INSERT statements by (engine, table, columns, rows, RETURNING), built once.
+_STATEMENTS: dict[tuple[Any, ...], str | None] = {}
+
+
+def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
+                 values: Sequence[Sequence[Any]], *,
+                 returning: peewee.Field | None = None) -> list[Any]:
+    """Insert value lists in statements of CHUNK rows; the RETURNING values, if asked.
+
+    The statement is the one ``model.insert_many(chunk, fields=fields)`` renders (its
+    text depends only on the columns and the number of rows, so it is rendered once
+    and reused) and every value goes through its field's ``db_value`` as peewee
+    does; what is saved is peewee's building of a node per value, its main cost
+    for thousands of rows. A value that is an SQL expression takes peewee's path.
+    """
+    database = model._meta.database
+    converters = [field.db_value for field in fields]
+    Node = peewee.Node
+    out: list[Any] = []
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        sql = _statement(database, model, fields, len(chunk), returning)
+        params: list[Any] = []
+        if sql is not None:
+            for row in chunk:
+                converted = [convert(value) for convert, value in zip(converters, row)]
+                if not (_VALUE_TYPES.issuperset(map(type, row)) and
+                        _VALUE_TYPES.issuperset(map(type, converted))) and (
+                        any(isinstance(v, Node) for v in row) or
+                        any(isinstance(v, Node) for v in converted)):
+                    sql = None
+                    break
+                params.extend(converted)
+        if sql is None:
+            query = model.insert_many(chunk, fields=fields)
+            if returning is not None:
+                out.extend(r[0] for r in query.returning(returning).tuples().execute())
+            else:
+                query.execute()
+            continue
+        cursor = database.execute_sql(sql, params)
+        if returning is not None:
+            out.extend(r[0] for r in cursor.fetchall())
+    return out
+
+
+def _statement(database: Any, model: type[peewee.Model], fields: list[peewee.Field],
+               rows: int, returning: peewee.Field | None) -> str | None:
+    """The text of a ``rows``-row INSERT of ``fields`` (None: let peewee build it)."""
+    target = getattr(database, "obj", database)  # the database behind the proxy
+    key = (type(target), target.param, getattr(target, "quote", None), model,
+           tuple(f.column_name for f in fields), rows,
+           None if returning is None else returning.column_name)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    query = model.insert_many([[None] * len(fields)], fields=fields)
+    if returning is not None:
+        query = query.returning(returning)
+    one, _ = query.sql()
+    group = "(" + ", ".join([target.param] * len(fields)) + ")"
+    # One group of exactly these columns, or peewee added something: build with it.
+    sql = one.replace(group, ", ".join([group] * rows)) if one.count(group) == 1 else None
+    if len(_STATEMENTS) > 256:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = sql
+    return sql
+
+
+def ids_by_key(model: type[peewee.Model], key: Any, values: list[Any]) -> dict[Any, Any]:
+    """``{value: id}`` for the stored rows of ``model`` whose ``key`` (a unique field or
+    indexed expression, e.g. ``fn.lower(Contact.email)``) equals one of ``values``.
+
+    Asked as one correlated lookup per value, CHUNK values a statement::
+
+        WITH keys (n, k) AS (VALUES ...) SELECT n, (SELECT id ... WHERE key = k) FROM keys
+
+    rather than ``key IN (...)``: for some hundred values PostgreSQL's planner scans
+    the whole table until it holds ~10^5 rows, so a bulk import checking its keys
+    batch after batch read its growing table again and again; each correlated
+    lookup is one index probe on both engines.
+    """
+    found: dict[Any, Any] = {}
+    convert = key.db_value if isinstance(key, peewee.Field) else None
+    database = model._meta.database
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        keys = peewee.ValuesList(
+            [(n, convert(v) if convert else v) for n, v in enumerate(chunk)]
+        ).cte("accord_keys", columns=("n", "k"))
+        match = model.select(model._meta.primary_key).where(key == keys.c.k).limit(1)
+        query = peewee.Select([keys], [keys.c.n, match]).with_cte(keys)
+        for n, rid in database.execute(query).fetchall():
+            if rid is not None:
+                found[chunk[n]] = rid
+    return found

@@ -111,13 +111,7 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
     existing: list[Any] = [None] * len(rows)
     model = record_type.model
     with _rows_named(single), kernel.transaction():
-        _check_rows(kernel, record_type, rows, existing, single)
-        kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
-                                      existing=existing, actor=actor)
-        kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
-                                    existing=existing)
-        links = pop_links(record_type, rows)
-        check_links(record_type, links, single)
+        links = _checked(kernel, record_type, rows, existing, actor, single)
         # One JSON form per row serves its audit entry and its outbox record.
         shown = [_shown(record_type, {**row, **linked}) for row, linked in zip(rows, links)]
         now = utcnow()
@@ -204,13 +198,7 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
             if version is not None and record.version != version:
                 raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
                                    f"not {version}; reload it and try again")
-        _check_rows(kernel, record_type, rows, existing, single)
-        kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
-                                      existing=existing, actor=actor)
-        kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
-                                    existing=existing)
-        links = pop_links(record_type, rows)
-        check_links(record_type, links, single)
+        links = _checked(kernel, record_type, rows, existing, actor, single)
         link_changes = write_links(record_type, ids, links, replace=True)
         now = utcnow()
         outbox_rows = []
@@ -248,6 +236,20 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
 def _fetch(model: type[BaseRecord], ids: list[int]) -> Iterable[BaseRecord]:
     for start in range(0, len(ids), CHUNK):
         yield from model.select().where(model.id.in_(ids[start:start + CHUNK]))
+
+
+def _checked(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
+             existing: list[Any], actor: Actor, single: bool) -> list[dict[str, list[int]]]:
+    """The in-transaction steps every write shares: references and unique values,
+    the plugins' veto and computed values; returns the link fields taken out of rows."""
+    _check_rows(kernel, record_type, rows, existing, single)
+    kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
+                                  existing=existing, actor=actor)
+    kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
+                                existing=existing)
+    links = pop_links(record_type, rows)
+    check_links(record_type, links, single)
+    return links
 
 
 @contextlib.contextmanager

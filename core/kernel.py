@@ -278,13 +278,16 @@ class Accord:
             self._schemas[key] = schema
         return schema
 
-    def dump(self, record_type: RecordType | str, record: Any) -> dict[str, Any]:
-        """A record as JSON-ready data, custom fields included."""
+    def dump(self, record_type: RecordType | str, record: Any,
+             actor: Any = None) -> dict[str, Any]:
+        """A record as JSON-ready data, custom fields included (see ``dump_many``)."""
         rt = self.records.get(record_type) if isinstance(record_type, str) else record_type
-        return self.dump_many(rt, [record])[0]
+        return self.dump_many(rt, [record], actor=actor)[0]
 
-    def dump_many(self, record_type: RecordType | str, records: list[Any]) -> list[dict[str, Any]]:
-        """Records as JSON-ready data; link fields read with one query per field."""
+    def dump_many(self, record_type: RecordType | str, records: list[Any],
+                  actor: Any = None) -> list[dict[str, Any]]:
+        """Records as JSON-ready data; link fields read with one query per field.
+        Personal data is masked (null) for an actor without core.personal_data.read."""
         rt = self.records.get(record_type) if isinstance(record_type, str) else record_type
         out: list[dict[str, Any]] = self.schema(rt).dump(records, many=True)
         if rt.links and records:
@@ -294,7 +297,18 @@ class Accord:
                 values = links_of(rt, [r.id for r in records])
             for data, record in zip(out, records):
                 data.update(values[record.id])
+        if actor is not None and not actor.can("core.personal_data.read"):
+            hidden = self.personal_fields(rt)
+            for data in out:
+                for name in hidden:
+                    if name in data:
+                        data[name] = None
         return out
+
+    def personal_fields(self, record_type: RecordType) -> tuple[str, ...]:
+        """Fields holding personal data: the type's own and custom fields marked so."""
+        custom = tuple(n for n, d in self.fields.of(record_type.name).items() if d.personal)
+        return record_type.personal + custom
 
     def timeline(self, type_name: str, record_id: int, limit: int = 100) -> list[TimelineItem]:
         """The merged timeline of a record, newest first, from every active plugin."""

@@ -10,6 +10,7 @@ either direction (on both engines); the id always breaks ties.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -23,28 +24,37 @@ from .errors import ValidationError
 if TYPE_CHECKING:
     from .kernel import Accord
     from .records import RecordType
+    from .services.actors import Actor
 
-__all__ = ["find", "build_query", "OPERATORS"]
+__all__ = ["find", "build_query", "sort_keys", "order_by", "SortKey", "OPERATORS"]
 
 OPERATORS = ("gte", "lte", "gt", "lt", "in", "contains", "isnull")
 
 
 def find(kernel: Accord, type_name: str, filters: Mapping[str, Any] | None = None, *,
-         q: str | None = None, sort: Sequence[str] = (), limit: int | None = None) -> list[Any]:
-    """Records of a type matching ``filters`` and text search ``q``, sorted."""
+         q: str | None = None, sort: Sequence[str] = (), limit: int | None = None,
+         actor: Actor | None = None) -> list[Any]:
+    """Records of a type matching ``filters`` and text search ``q``, sorted; with a
+    restricted ``actor``, only those its read permission and record rule reach."""
     kernel.sync()
     record_type = kernel.records.get(type_name)
     with kernel.bound():
-        query = build_query(kernel, record_type, filters or {}, q=q, sort=sort)
+        query = build_query(kernel, record_type, filters or {}, q=q, sort=sort, actor=actor)
         if limit is not None:
             query = query.limit(limit)
         return list(query)
 
 
 def build_query(kernel: Accord, record_type: RecordType, filters: Mapping[str, Any], *,
-                q: str | None = None, sort: Sequence[str] = ()) -> peewee.ModelSelect:
+                q: str | None = None, sort: Sequence[str] = (),
+                actor: Actor | None = None) -> peewee.ModelSelect:
     model = record_type.model
     query = model.select()
+    if actor is not None:
+        from .services.authz import permission_for, require, scoped
+
+        require(actor, permission_for(record_type, "read"))
+        query = scoped(query, record_type, actor)
     problems: dict[str, list[str]] = {}
     for key, value in filters.items():
         try:
@@ -60,20 +70,53 @@ def build_query(kernel: Accord, record_type: RecordType, filters: Mapping[str, A
                 part = term.ilike(like)
                 condition = part if condition is None else condition | part
             query = query.where(condition)
-    order = []
+    try:
+        keys = sort_keys(kernel, record_type, sort)
+    except ValidationError as exc:
+        problems.update(exc.messages)
+        keys = []
+    if problems:
+        raise ValidationError(problems)
+    return query.order_by(*order_by(record_type, keys))
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One ``?sort=`` key: its expression and direction (empty values always last)."""
+
+    name: str
+    expr: Any
+    field: Any
+    desc: bool
+
+
+def sort_keys(kernel: Accord, record_type: RecordType, sort: Sequence[str]) -> list[SortKey]:
+    """The sort keys of ``sort``; ValidationError names an unknown field."""
+    keys, problems = [], {}
     for key in sort:
         name = key[1:] if key.startswith("-") else key
         try:
-            expr = _expression(kernel, record_type, name)[0]
+            expr, field = _expression(kernel, record_type, name)
         except _Bad as exc:
             problems[f"sort.{name}"] = [str(exc)]
             continue
-        # Both engines put empty values last (their defaults differ).
-        order.append(expr.desc(nulls="LAST") if key.startswith("-") else expr.asc(nulls="LAST"))
+        keys.append(SortKey(name, expr, field, key.startswith("-")))
     if problems:
         raise ValidationError(problems)
-    order.append(model.id.desc() if sort and sort[-1].startswith("-") else model.id.asc())
-    return query.order_by(*order)
+    return keys
+
+
+def id_descending(keys: Sequence[SortKey]) -> bool:
+    """The id breaks ties in the direction of the last sort key."""
+    return bool(keys) and keys[-1].desc
+
+
+def order_by(record_type: RecordType, keys: Sequence[SortKey]) -> list[Any]:
+    # Both engines put empty values last (their defaults differ).
+    order = [k.expr.desc(nulls="LAST") if k.desc else k.expr.asc(nulls="LAST") for k in keys]
+    model = record_type.model
+    order.append(model.id.desc() if id_descending(keys) else model.id.asc())
+    return order
 
 
 class _Bad(Exception):

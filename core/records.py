@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import marshmallow as ma
 import peewee
@@ -19,7 +19,8 @@ from .errors import NotFound
 if TYPE_CHECKING:
     from .models import BaseRecord
 
-__all__ = ["RecordType", "Link", "Permission", "TimelineItem", "OutboxItem", "RecordTypes"]
+__all__ = ["RecordType", "Link", "Permission", "TimelineItem", "OutboxItem", "RecordAction",
+           "RecordTypes"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,24 @@ class TimelineItem:
     source_type: str = ""
     source_id: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """A verb on one record beyond create/update/delete (convert a lead, close a ticket).
+
+    The API answers ``POST /api/v1/<resource>/<id>/<name>``: the body is loaded by
+    ``schema`` (when given), the actor must hold ``permission``, and ``handler(kernel,
+    record, data, actor)`` does the work through the service layer and returns the
+    record (or a JSON-ready dict) to answer with.
+    """
+
+    record_type: str
+    name: str
+    permission: str
+    handler: Callable[..., Any]
+    description: str = ""
+    schema: type[ma.Schema] | None = None
 
 
 @dataclass(frozen=True)

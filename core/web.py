@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, render_template_string
 
+from .api import register_api
 from .kernel import Accord
 
 __all__ = ["create_app"]
@@ -35,8 +36,10 @@ def create_app(kernel: Accord | None = None, **config: Any) -> Flask:
 
         kernel = Accord(load_config()).start()
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.config.update(config)
     app.extensions["accord"] = kernel
+    register_api(app, kernel)
 
     @app.before_request
     def sync_kernel() -> None:
@@ -46,13 +49,6 @@ def create_app(kernel: Accord | None = None, **config: Any) -> Flask:
     def release_connection(exc: BaseException | None) -> None:
         if kernel.database is not None and not kernel.database.is_closed():
             kernel.database.close()
-
-    @app.get("/api/v1/health")
-    def health() -> Any:
-        with kernel.bound():
-            kernel.database.execute_sql("SELECT 1")
-        return jsonify(status="ok", database=_engine(kernel),
-                       plugins=sorted(kernel.plugins.active - {"core"}))
 
     @app.get("/")
     def home() -> str:

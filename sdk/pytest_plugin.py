@@ -187,3 +187,66 @@ def count_queries(kernel: Any) -> Callable[[], Any]:
             yield counter
 
     return counting
+
+
+@dataclass
+class ApiClient:
+    """A Flask test client that sends a user's bearer token with every request."""
+
+    client: Any
+    token: str
+    user: Any
+
+    def open(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("Authorization", f"Bearer {self.token}")
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.open("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.open("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.open("PATCH", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.open("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.open("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def make_api_client(kernel: Any) -> Callable[..., ApiClient]:
+    """``make_api_client(role="sales", email=..., teams=[...])``: a new user of that role
+    with a token, and a client of the test kernel's web app sending it."""
+    from accord import services
+    from accord.services import Actor
+    from accord.services.teams import add_member
+    from accord.services.tokens import create_token
+    from accord.web import create_app
+
+    app = create_app(kernel, TESTING=True)
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "admin", *, email: str | None = None,
+                teams: list[str] | tuple[str, ...] = ()) -> ApiClient:
+        system = Actor.system("test")
+        email = email or f"{role.replace('-', '')}{next(counter)}@example.com"
+        user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0],
+                                                "role": role}, actor=system)
+        for team in teams:
+            add_member(kernel, team, user.id, actor=system)
+        with kernel.bound():
+            _, token = create_token(kernel, user, name="test", actor=system)
+        return ApiClient(app.test_client(), token, user)
+
+    return factory
+
+
+@pytest.fixture
+def api_client(make_api_client: Callable[..., ApiClient]) -> ApiClient:
+    """An admin's API client on the test kernel: ``api_client.get("/api/v1/contacts")``."""
+    return make_api_client("admin")

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from accord.kernel import Accord
     from accord.metrics import Metric
-    from accord.records import Permission, TimelineItem
+    from accord.records import Permission, RecordAction, TimelineItem
     from accord.services.actors import Actor
 
 
@@ -73,5 +73,18 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
     Returns: None.
     Order: every implementation runs; the core's runs first (tryfirst), so plugins
         can build on its organizations, contacts, users and products.
+    Since: 0.1
+    """
+
+
+@hookspec
+def register_actions() -> list[RecordAction]:
+    """Declare verbs on records beyond create, update and delete (convert a lead).
+
+    Called: when the API resolves ``POST /api/v1/<resource>/<id>/<action>`` and when
+        the OpenAPI document is built; only for enabled plugins.
+    Returns: a list of RecordAction (record type, name, permission, handler, schema).
+    Order: every implementation runs; for the same record type and name the first
+        declaration (in call order) wins.
     Since: 0.1
     """

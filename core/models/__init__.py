@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .access import SCOPES, ApiToken, RolePermission, RoleRule
 from .base import BaseModel, BaseRecord, MoneyAmountField, UTCDateTimeField, utcnow
 from .people import BUILTIN_ROLES, OwnedRecord, Role, Team, TeamMember, User
 from .records import Activity, Contact, ContactInterest, Organization, Product, Tag, Tagging
@@ -12,10 +13,12 @@ __all__ = [
     "Role", "User", "Team", "TeamMember", "BUILTIN_ROLES",
     "Organization", "Contact", "ContactInterest", "Activity", "Product", "Tag", "Tagging",
     "PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage",
+    "ApiToken", "RolePermission", "RoleRule", "SCOPES",
 ]
 
 #: Every core table, in creation order.
 CORE_MODELS = [
     Role, User, Team, TeamMember, Organization, Contact, Product, ContactInterest,
     Activity, Tag, Tagging, PluginState, KernelMeta, CustomField, AuditEntry, OutboxMessage,
+    ApiToken, RolePermission, RoleRule,
 ]

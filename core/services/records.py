@@ -18,6 +18,7 @@ from .. import signals
 from ..errors import NotFound, StaleVersion, ValidationError
 from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
+from .authz import check_ownership, permission_for, require, scoped
 from .bulk_sql import CHUNK, ids_by_key, insert_rows
 from .links import check_links, pop_links, write_links
 from .tags import forget_tags
@@ -32,12 +33,20 @@ __all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update", "i
 MAX_REPORTED = 20
 
 
-def get(kernel: Accord, type_name: str, record_id: int) -> BaseRecord:
-    """One record by id, or NotFound naming the type and id."""
+def get(kernel: Accord, type_name: str, record_id: int, *,
+        actor: Actor | None = None) -> BaseRecord:
+    """One record by id, or NotFound naming the type and id. With a restricted
+    ``actor``, its read permission and record rule apply (a record out of its reach
+    is not found)."""
     kernel.sync()
     record_type = kernel.records.get(type_name)
+    model = record_type.model
+    query = model.select().where(model.id == record_id)
+    if actor is not None:
+        require(actor, permission_for(record_type, "read"))
+        query = scoped(query, record_type, actor)
     with kernel.bound():
-        record = record_type.model.get_or_none(record_type.model.id == record_id)
+        record = query.get_or_none()
     if record is None:
         raise NotFound(f"{type_name} {record_id} does not exist")
     return record
@@ -75,9 +84,11 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
     """Delete a record (its tags go with it). With ``version``, a stale one is refused."""
     kernel.sync()
     record_type = kernel.records.get(type_name)
+    require(actor, permission_for(record_type, "delete"))
     model = record_type.model
     with kernel.transaction():
-        record = model.get_or_none(model.id == record_id)
+        record = scoped(model.select().where(model.id == record_id), record_type,
+                        actor).get_or_none()
         if record is None:
             raise NotFound(f"{type_name} {record_id} does not exist")
         if version is not None and record.version != version:
@@ -102,12 +113,14 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
             single: bool) -> list[int]:
     kernel.sync()
     record_type = kernel.records.get(type_name)
+    require(actor, permission_for(record_type, "write"))
     if not raw_rows:
         return []
     rows = _load(kernel, record_type, raw_rows, partial=False, single=single)
     with kernel.bound():
         kernel.hooks.record_defaults(kernel=kernel, record_type=record_type, rows=rows,
                                      actor=actor)
+    check_ownership(record_type, actor, rows)
     existing: list[Any] = [None] * len(rows)
     model = record_type.model
     with _rows_named(single), kernel.transaction():
@@ -178,17 +191,19 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
             *, actor: Actor, single: bool) -> list[int]:
     kernel.sync()
     record_type = kernel.records.get(type_name)
+    require(actor, permission_for(record_type, "write"))
     if not items:
         return []
     model = record_type.model
     rows = _load(kernel, record_type, [data for _, data, _ in items], partial=True, single=single)
+    check_ownership(record_type, actor, rows)
     ids = [record_id for record_id, _, _ in items]
     if len(set(ids)) != len(ids):
         raise ValidationError({"id": ["the same record appears twice in one bulk update"]})
     changed_ids: list[int] = []
     all_changes: list[tuple[int, dict[str, list[Any]]]] = []
     with _rows_named(single), kernel.transaction():
-        found = {r.id: r for r in _fetch(model, ids)}
+        found = {r.id: r for r in _fetch(record_type, ids, actor)}
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFound(f"{type_name} {', '.join(map(str, missing[:10]))} "
@@ -233,9 +248,12 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
     return changed_ids
 
 
-def _fetch(model: type[BaseRecord], ids: list[int]) -> Iterable[BaseRecord]:
+def _fetch(record_type: RecordType, ids: list[int], actor: Actor) -> Iterable[BaseRecord]:
+    """The records with these ids that the actor reaches."""
+    model = record_type.model
     for start in range(0, len(ids), CHUNK):
-        yield from model.select().where(model.id.in_(ids[start:start + CHUNK]))
+        query = model.select().where(model.id.in_(ids[start:start + CHUNK]))
+        yield from scoped(query, record_type, actor)
 
 
 def _checked(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accord import services
-from accord.models import CORE_MODELS, Role
+from accord.models import CORE_MODELS, Role, RolePermission
 from accord.services.plugins import enable
 from accord_sdk.pytest_plugin import CliRunner
 
@@ -31,14 +31,19 @@ def test_core_migrations_go_down_and_up_again(kernel):
     core_tables = {m._meta.table_name for m in CORE_MODELS}
     assert core_tables <= set(kernel.database.get_tables())
     with kernel.bound():
+        assert kernel.migrations.downgrade("core", 1) == ["0002_create_access_tables"]
+        assert "accord_api_token" not in kernel.database.get_tables()
         assert kernel.migrations.downgrade("core", 0) == ["0001_create_core_tables"]
         assert not core_tables & set(kernel.database.get_tables())
         status = kernel.migrations.status("core")
-        assert (status.applied, status.pending) == ((), ("0001_create_core_tables",))
+        assert (status.applied, status.pending) == (
+            (), ("0001_create_core_tables", "0002_create_access_tables"))
 
-        assert kernel.migrations.upgrade("core") == ["0001_create_core_tables"]
+        assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
+                                                     "0002_create_access_tables"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
+        assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
         assert kernel.migrations.status("core").pending == ()
     kernel.sync()
     contact = services.create(kernel, "contact", {"last_name": "Back"},
@@ -75,6 +80,7 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
     assert clean.exit_code == 0, clean.output
     lines = [line.split() for line in clean.output.splitlines()[2:]]
     assert lines == [["core", "0001_create_core_tables", "applied"],
+                     ["core", "0002_create_access_tables", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 
@@ -98,7 +104,8 @@ def test_db_status_does_not_fail_on_plugins_that_are_not_enabled(k):
     assert cli("db", "upgrade").output.strip() == "nothing to apply; the database is up to date"
     result = cli("db", "status")
     assert result.exit_code == 0, result.output
-    assert "0001_create_notes        pending (applied on enable)" in result.output
+    assert ["acme_notes", "0001_create_notes", "pending", "(applied", "on", "enable)"] in [
+        line.split() for line in result.output.splitlines()]
 
 
 def test_db_downgrade_through_the_cli(notes):

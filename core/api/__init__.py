@@ -1,0 +1,41 @@
+"""The REST API under ``/api/v1``: JSON, problem+json errors, bearer tokens.
+
+``register_api(app, kernel)`` adds one blueprint to the app; its routes resolve
+record types per request, so plugins toggled in any process show up or vanish on
+the next request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Flask, request
+
+from . import problems, records
+from .auth import authenticate
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
+
+__all__ = ["register_api", "PUBLIC"]
+
+#: Endpoints answered without a token.
+PUBLIC = {"api.health", "api.openapi"}
+
+
+def register_api(app: Flask, kernel: Accord) -> None:
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+    @bp.before_request
+    def require_token() -> Any:
+        if request.endpoint not in PUBLIC:
+            authenticate(kernel)
+        return None
+
+    from . import admin, openapi
+
+    openapi.register(bp, kernel)
+    admin.register(bp, kernel)
+    records.register(bp, kernel)
+    problems.install(app)
+    app.register_blueprint(bp)

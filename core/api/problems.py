@@ -1,0 +1,86 @@
+"""Errors as ``application/problem+json`` (RFC 9457), with per-field messages.
+
+Every error an API client can cause answers here with a 4xx; nothing is a 500 but a
+bug, which is logged with its traceback and answered without details.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from ..errors import AccordError, ValidationError
+
+__all__ = ["problem", "ApiError", "install"]
+
+logger = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "Bad request", 401: "Authentication required", 403: "Forbidden",
+    404: "Not found", 405: "Method not allowed", 409: "Conflict",
+    412: "Precondition failed", 413: "Request body too large",
+    415: "Unsupported media type", 422: "Invalid input", 500: "Internal error",
+}
+
+
+class ApiError(AccordError):
+    """An error of the HTTP layer itself (a bad parameter, a wrong content type)."""
+
+    def __init__(self, status: int, detail: str,
+                 errors: dict[str, list[str]] | None = None, **headers: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.errors = errors
+        self.headers = headers
+
+
+def problem(status: int, detail: str, *, errors: dict[str, list[str]] | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "Error"),
+                            "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def install(app: Flask) -> None:
+    """Answer every error under /api with a problem document."""
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError) -> Response:
+        return problem(exc.status, exc.message, errors=exc.errors,
+                       headers={k.replace("_", "-"): v for k, v in exc.headers.items()})
+
+    @app.errorhandler(ValidationError)
+    def invalid(exc: ValidationError) -> Response:
+        return problem(422, "the input is not valid; see errors for each field",
+                       errors=exc.flat())
+
+    @app.errorhandler(AccordError)
+    def accord_error(exc: AccordError) -> Response:
+        return problem(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        detail = {404: "no such resource", 405: "this method is not allowed here",
+                  413: "the request body is too large"}.get(status, exc.description or "")
+        headers = {}
+        allowed = getattr(exc, "valid_methods", None)
+        if status == 405 and allowed:
+            headers["Allow"] = ", ".join(allowed)
+        return problem(status, detail, headers=headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        logger.exception("unexpected error")
+        return problem(500, "an unexpected error occurred; it has been logged")

@@ -1,0 +1,145 @@
+"""CRUD, history and actions for every record type, core and plugin alike.
+
+A plugin declares a record type (model + schema) and gets all of this without a
+line of view code: the routes are generic and resolve the type per request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import marshmallow as ma
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from .. import services
+from ..errors import ValidationError
+from ..models import AuditEntry
+from ..services.authz import permission_for, require
+from .auth import current_actor
+from .bodies import if_match, json_object
+from .lists import list_records
+from .problems import ApiError
+from .resources import path_of, resolve
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
+    from ..records import RecordType
+
+__all__ = ["register"]
+
+
+def _etag(record: Any) -> str:
+    return f'"{record.version}"'
+
+
+def _one(kernel: Accord, record_type: RecordType, record: Any, status: int = 200) -> Response:
+    response = jsonify(kernel.dump(record_type, record, actor=current_actor()))
+    response.status_code = status
+    response.headers["ETag"] = _etag(record)
+    return response
+
+
+def register(bp: Blueprint, kernel: Accord) -> None:
+    """Add the generic record routes to the API blueprint."""
+
+    def collection(plugin: str | None, plural: str) -> Any:
+        record_type = resolve(kernel, plugin, plural)
+        actor = current_actor()
+        if request.method == "GET":
+            return jsonify(list_records(kernel, record_type, actor))
+        record = services.create(kernel, record_type.name, json_object(), actor=actor)
+        response = _one(kernel, record_type, record, 201)
+        response.headers["Location"] = f"/api/v1/{path_of(record_type)}/{record.id}"
+        return response
+
+    def item(plugin: str | None, plural: str, record_id: int) -> Any:
+        record_type = resolve(kernel, plugin, plural)
+        actor = current_actor()
+        if request.method == "GET":
+            record = services.get(kernel, record_type.name, record_id, actor=actor)
+            return _one(kernel, record_type, record)
+        if request.method == "DELETE":
+            services.delete(kernel, record_type.name, record_id, actor=actor, version=if_match())
+            return Response(status=204)
+        data = json_object()
+        if request.method == "PUT":
+            _require_complete(kernel, record_type, data)
+        version = if_match()
+        services.get(kernel, record_type.name, record_id, actor=actor)  # 404 before 412
+        record = services.update(kernel, record_type.name, record_id, data, actor=actor,
+                                 version=version)
+        return _one(kernel, record_type, services.get(kernel, record_type.name, record.id,
+                                                      actor=actor))
+
+    def history(plugin: str | None, plural: str, record_id: int) -> Any:
+        record_type = resolve(kernel, plugin, plural)
+        actor = current_actor()
+        services.get(kernel, record_type.name, record_id, actor=actor)
+        with kernel.bound():
+            entries = list(AuditEntry.select()
+                           .where(AuditEntry.record_type == record_type.name,
+                                  AuditEntry.record_id == record_id)
+                           .order_by(AuditEntry.id))
+        hidden = set() if actor.can("core.personal_data.read") else set(
+            kernel.personal_fields(record_type))
+        return jsonify({"items": [{
+            "id": e.id, "at": e.at.isoformat(), "action": e.action,
+            "actor": {"id": e.actor_id, "label": e.actor_label},
+            "changes": {k: (None if k in hidden else v) for k, v in (e.changes or {}).items()},
+        } for e in entries]})
+
+    def action(plugin: str | None, plural: str, record_id: int, name: str) -> Any:
+        record_type = resolve(kernel, plugin, plural)
+        actor = current_actor()
+        found = [a for _, a in kernel.plugins.collect("register_actions")
+                 if a.record_type == record_type.name and a.name == name]
+        if not found:
+            raise ApiError(404, f"{record_type.name} has no action {name!r}")
+        declared = found[0]
+        require(actor, declared.permission)
+        record = services.get(kernel, record_type.name, record_id, actor=actor)
+        version = if_match()
+        if version is not None and record.version != version:
+            from ..errors import StaleVersion
+
+            raise StaleVersion(f"{record_type.name} {record_id} is at version "
+                               f"{record.version}, not {version}")
+        data: dict[str, Any] = {}
+        if declared.schema is not None:
+            raw = json_object() if request.get_data() else {}
+            try:
+                data = declared.schema().load(raw)
+            except ma.ValidationError as exc:
+                raise ValidationError({k: v if isinstance(v, list) else [str(v)]
+                                       for k, v in exc.messages.items()}) from None
+        result = declared.handler(kernel, record, data, actor)
+        if hasattr(result, "version") and kernel.records.for_model(type(result)):
+            target = kernel.records.for_model(type(result))
+            assert target is not None
+            return _one(kernel, target, result)
+        return jsonify(result)
+
+    for prefix, has_plugin in (("/<plural>", False), ("/<plugin>/<plural>", True)):
+        def bind(view: Any, has_plugin: bool = has_plugin) -> Any:
+            def endpoint(**kwargs: Any) -> Any:
+                plugin = kwargs.pop("plugin", None) if has_plugin else None
+                return view(plugin, **kwargs)
+            return endpoint
+
+        tag = "plugin_" if has_plugin else ""
+        bp.add_url_rule(prefix, f"{tag}collection", bind(collection), methods=["GET", "POST"])
+        bp.add_url_rule(f"{prefix}/<int:record_id>", f"{tag}item", bind(item),
+                        methods=["GET", "PATCH", "PUT", "DELETE"])
+        bp.add_url_rule(f"{prefix}/<int:record_id>/history", f"{tag}history", bind(history),
+                        methods=["GET"])
+        bp.add_url_rule(f"{prefix}/<int:record_id>/<name>", f"{tag}action", bind(action),
+                        methods=["POST"])
+
+
+def _require_complete(kernel: Accord, record_type: RecordType, data: dict[str, Any]) -> None:
+    """PUT replaces a record: every required field must be there."""
+    schema = kernel.schema(record_type)
+    missing = [name for name, field in schema.fields.items()
+               if field.required and name not in data]
+    if missing:
+        raise ValidationError({name: ["Missing data for required field."] for name in missing})

@@ -1,0 +1,93 @@
+"""Authorization: permissions of roles and record rules, applied inside the SQL.
+
+A restricted actor (a user through the API) must hold ``<plugin>.<object>.<action>``
+for what it does, and only reaches the records its role's rule for the type allows:
+its own, its teams', or all. Rules are applied in the queries of lists, reads,
+updates and deletes, so no count or cursor leaks other records.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from ..errors import PermissionDenied
+from ..models import RolePermission, RoleRule, TeamMember, User
+from .actors import Actor
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
+    from ..records import RecordType
+
+__all__ = ["actor_for", "permission_for", "require", "scoped", "check_ownership",
+           "PERSONAL_DATA"]
+
+#: Who holds this sees personal data unmasked.
+PERSONAL_DATA = "core.personal_data.read"
+
+
+def actor_for(kernel: Accord, user: User) -> Actor:
+    """The restricted actor of a user: role grants, record rules, teams, teammates."""
+    with kernel.bound():
+        grants = tuple(sorted(p.permission for p in
+                              RolePermission.select().where(RolePermission.role == user.role_id)))
+        rules = sorted(((r.record_type, r.scope) for r in
+                        RoleRule.select().where(RoleRule.role == user.role_id)),
+                       key=lambda rule: (rule[0].count("*"), -len(rule[0])))
+        teams = frozenset(t.team_id for t in
+                          TeamMember.select(TeamMember.team).where(TeamMember.user == user.id))
+        mates = frozenset(m.user_id for m in TeamMember.select(TeamMember.user)
+                          .where(TeamMember.team.in_(list(teams)))) if teams else frozenset()
+    return Actor(user.id, user.email, role=user.role_id, grants=grants, rules=tuple(rules),
+                 team_ids=teams, teammate_ids=mates | {user.id})
+
+
+def permission_for(record_type: RecordType, action: str) -> str:
+    """``core.contact.read``, ``sales.opportunity.write``…"""
+    name = record_type.name if "." in record_type.name else f"core.{record_type.name}"
+    return f"{name}.{action}"
+
+
+def require(actor: Actor, permission: str) -> None:
+    """Refuse with the missing permission named (API: 403)."""
+    if not actor.can(permission):
+        raise PermissionDenied(f"{actor.label} ({actor.role}) lacks the permission "
+                               f"{permission}")
+
+
+def scoped(query: peewee.ModelSelect, record_type: RecordType, actor: Actor) -> Any:
+    """``query`` limited to the records the actor's rule for the type reaches."""
+    if not record_type.owned or not actor.restricted:
+        return query
+    model = record_type.model
+    scope = actor.scope(record_type.name)
+    if scope == "all":
+        return query
+    if scope == "own":
+        return query.where(model.owner == actor.user_id)
+    condition = model.owner.in_(sorted(actor.teammate_ids))
+    if actor.team_ids:
+        condition = condition | model.team.in_(sorted(actor.team_ids))
+    return query.where(condition)
+
+
+def check_ownership(record_type: RecordType, actor: Actor,
+                    rows: list[dict[str, Any]]) -> None:
+    """A restricted actor may only give records to owners and teams it reaches."""
+    if not record_type.owned or not actor.restricted:
+        return
+    scope = actor.scope(record_type.name)
+    if scope == "all":
+        return
+    for row in rows:
+        owner, team = row.get("owner_id"), row.get("team_id")
+        if scope == "own" and owner not in (None, actor.user_id):
+            raise PermissionDenied(f"{actor.label} may only give {record_type.name} records "
+                                   "to themselves (rule: own)")
+        if scope == "team" and owner is not None and owner not in actor.teammate_ids:
+            raise PermissionDenied(f"{actor.label} may only give {record_type.name} records "
+                                   "to members of their teams (rule: team)")
+        if scope == "team" and team is not None and team not in actor.team_ids:
+            raise PermissionDenied(f"{actor.label} may only put {record_type.name} records "
+                                   "in their own teams (rule: team)")

@@ -1,9 +1,11 @@
-"""``python -m bench [--quick] [--only bulk|hooks] [--engines sqlite,postgres] [--profile]``
+"""``python -m bench [--quick] [--only bulk|hooks|api] [--engines sqlite,postgres] [--profile]``
 
 Prints figures and ratios against raw baselines measured in the same run; asserts
 nothing about timings. PostgreSQL is read from ACCORD_BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test) and skipped with a note when unreachable.
-Its schema ``public`` is dropped and recreated before every measurement.
+Its schema ``public`` is dropped and recreated before every measurement. The API
+benchmark, unless that variable is set, uses the database ``accord_bench`` of the
+default server instead (created when missing), leaving the tests' database alone.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import platform
 import sys
 import time
 
-from . import bulk, hooks
+from . import api, bulk, hooks
 
 #: Ratio of the service layer's throughput to raw insert_many the project aims at.
 BULK_TARGET = 0.25
+#: Ratio of the API's list throughput to the raw Flask + peewee endpoint aimed at.
+API_TARGET = 0.5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,8 +28,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bench",
         description="Accord benchmarks: figures and ratios against raw baselines of the same run.")
     parser.add_argument("--quick", action="store_true",
-                        help="10,000 rows instead of 100,000 and shorter hook loops")
-    parser.add_argument("--only", choices=("bulk", "hooks"), help="run one benchmark")
+                        help="10,000 rows instead of 100,000, shorter hook loops, shorter API "
+                             "loads on 10,000 contacts (keyset: 100,000 rows)")
+    parser.add_argument("--only", choices=("bulk", "hooks", "api"), help="run one benchmark")
     parser.add_argument("--rows", type=int, help="rows per bulk measurement (overrides --quick)")
     parser.add_argument("--batch", type=int, default=5000,
                         help="rows per bulk_create call in the batched mode (default 5,000)")
@@ -37,14 +42,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bulk(args: argparse.Namespace) -> None:
-    count = args.rows or (10_000 if args.quick else 100_000)
-    batch = min(args.batch, count)
+def _engine_names(args: argparse.Namespace) -> list[str]:
     names = [n.strip() for n in args.engines.split(",") if n.strip()]
     unknown = sorted(set(names) - {"sqlite", "postgres"})
     if unknown:
         sys.exit(f"--engines: unknown engine {', '.join(unknown)} (use sqlite, postgres)")
-    engine_list, notes = bulk.engines(names)
+    return names
+
+
+def _bulk(args: argparse.Namespace) -> None:
+    count = args.rows or (10_000 if args.quick else 100_000)
+    batch = min(args.batch, count)
+    engine_list, notes = bulk.engines(_engine_names(args))
     print(f"Bulk create: {count:,} contacts (custom field x_tier); service = "
           "accord.services.bulk_create, raw = Contact.insert_many")
     for note in notes:
@@ -74,6 +83,47 @@ def _hooks(args: argparse.Namespace) -> None:
         print(f"  {m.label:<44}{m.ns:>9.0f}{m.ns / plain:>10.2f}{m.ns / raw:>11.2f}")
 
 
+def _api(args: argparse.Namespace) -> None:
+    sizes = api.Sizes.quick() if args.quick else api.Sizes()
+    engine_list, notes = api.engines(_engine_names(args))
+    print(f"API list: GET /api/v1/contacts?limit={api.PAGE} on {sizes.contacts:,} contacts "
+          "(admin token); gunicorn, 2 sync workers on 127.0.0.1; raw = Flask + peewee "
+          "(bench/raw_app.py), the same page")
+    print(f"  load: {sizes.clients} client threads, best of {sizes.rounds} round(s) of "
+          f"{sizes.requests:,} requests (at most {sizes.seconds:.0f} s) per server")
+    for note in notes:
+        print(f"  note: {note}")
+    header = (f"  {'engine':<9}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'errors':>8}{'accord/raw':>12}")
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+
+    def throughput(m: api.Throughput) -> None:
+        for name, load in (("raw", m.raw), ("accord", m.accord)):
+            ratio = f"{m.ratio:>12.2f}" if name == "accord" else ""
+            flag = f"  (target {API_TARGET})" if name == "accord" and m.ratio < API_TARGET else ""
+            print(f"  {m.engine:<9}{name:<8}{load.rate:>9,.0f}{load.percentile(50) * 1000:>9.1f}"
+                  f"{load.percentile(99) * 1000:>9.1f}{load.errors:>8}{ratio}{flag}", flush=True)
+        if not m.same_page:
+            print(f"  note: {m.engine}: the two servers' pages differ")
+
+    api.run_throughput(engine_list, sizes, throughput)
+    print()
+    print(f"Keyset list page: {sizes.deep_rows:,} contacts, GET /api/v1/contacts?limit={api.PAGE} "
+          f"in-process, median of {sizes.repeats}; deep = through a cursor {2 * api.PAGE} rows "
+          "before the end; raw OFFSET for contrast")
+    header = (f"  {'engine':<9}{'first ms':>10}{'deep ms':>10}{'deep/first':>12}"
+              f"{'OFFSET 0 ms':>13}{'OFFSET deep ms':>16}")
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+
+    def keyset(m: api.DeepPage) -> None:
+        print(f"  {m.engine:<9}{m.first_ms:>10.2f}{m.deep_ms:>10.2f}{m.ratio:>12.2f}"
+              f"{m.offset_first_ms:>13.2f}{m.offset_deep_ms:>16.2f}", flush=True)
+
+    api.run_keyset(engine_list, sizes, keyset)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.profile:
@@ -91,6 +141,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.only is None:
             print()
         _hooks(args)
+    if args.only in (None, "api"):
+        if args.only is None:
+            print()
+        _api(args)
     print(f"\n(done in {time.perf_counter() - started:.0f} s)")
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from .errors import ValidationError
+from .errors import PermissionDenied, ValidationError
 from .hooks import hookimpl
 from .models import Activity, Contact, ContactInterest, Organization, Product, Team, User
 from .records import Link, Permission, RecordType, TimelineItem
@@ -83,7 +83,7 @@ def record_defaults(kernel: Accord, record_type: RecordType, rows: list[dict[str
 
 @hookimpl
 def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                     existing: list[Any]) -> None:
+                     existing: list[Any], actor: Actor) -> None:
     if record_type.name == "organization":
         allowed = kernel.config.organization_relationships
         for index, row in enumerate(rows):
@@ -99,6 +99,46 @@ def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[st
         _unique_contact_emails(rows, existing)
     elif record_type.name == "activity":
         _linked_records_exist(kernel, rows)
+    elif record_type.name == "user":
+        _roles_given_by_user_admins(rows, existing, actor)
+        _an_admin_remains(rows, existing)
+
+
+def _roles_given_by_user_admins(rows: list[dict[str, Any]], existing: list[Any],
+                                actor: Actor) -> None:
+    """Giving a role is managing users: it needs admin.users, not just core.user.write
+    (else a manager could make itself an admin)."""
+    if actor.can("admin.users"):
+        return
+    for row, current in zip(rows, existing):
+        if "role_id" in row and (current is None or current.role_id != row["role_id"]):
+            raise PermissionDenied(f"{actor.label} ({actor.role}) lacks the permission "
+                                   "admin.users, needed to give a user a role")
+
+
+@hookimpl
+def validate_delete(record_type: RecordType, records: list[Any]) -> None:
+    if record_type.name == "user":
+        from .services.roles import ADMIN, check_admins_remain
+
+        check_admins_remain([u.id for u in records if u.role_id == ADMIN and u.active],
+                            field="user")
+
+
+def _an_admin_remains(rows: list[dict[str, Any]], existing: list[Any]) -> None:
+    """No write may leave the instance without an active admin (nobody could manage it)."""
+    from .services.roles import ADMIN, check_admins_remain
+
+    losing, field = [], "active"
+    for row, current in zip(rows, existing):
+        if current is None or current.role_id != ADMIN or not current.active:
+            continue
+        if row.get("active") is False:
+            losing.append(current.id)
+        elif row.get("role_id", ADMIN) != ADMIN:
+            losing.append(current.id)
+            field = "role"
+    check_admins_remain(losing, field=field)
 
 
 def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> None:

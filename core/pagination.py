@@ -18,7 +18,7 @@ import peewee
 from .errors import ValidationError
 from .query import SortKey, id_descending
 
-__all__ = ["encode_cursor", "after_cursor", "cursor_of"]
+__all__ = ["encode_cursor", "decode_cursor", "after_cursor", "cursor_of"]
 
 
 def _tag(value: Any) -> Any:
@@ -58,6 +58,11 @@ def _decode(cursor: str, width: int) -> list[Any]:
     except (ValueError, UnicodeDecodeError, TypeError):
         raise ValidationError({"cursor": ["not a cursor of this list; use the next_cursor "
                                           "of the previous page with the same sort"]}) from None
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    """The values of a cursor made by ``encode_cursor``; ValidationError if it is not one."""
+    return _decode(cursor, width)
 
 
 def cursor_of(record: Any, keys: Sequence[SortKey], values: dict[str, Any]) -> str:

@@ -31,9 +31,19 @@ def _text(length: int, *, required: bool = False, **kwargs: Any) -> fields.Strin
     return fields.String(allow_none=True, validate=validate.Length(max=length), **kwargs)
 
 
+#: The largest value an integer column holds on both engines.
+MAX_INT = 2_147_483_647
+
+
 def _ref(**kwargs: Any) -> fields.Integer:
     """A reference to another record by id (existence is checked by the service)."""
-    return fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1), **kwargs)
+    return fields.Integer(allow_none=True, strict=True,
+                          validate=validate.Range(min=1, max=2 ** 63 - 1), **kwargs)
+
+
+def _email(**kwargs: Any) -> fields.Email:
+    """An email address that fits its column (254 characters, RFC 5321)."""
+    return fields.Email(validate=validate.Length(max=254), **kwargs)
 
 
 class RecordSchema(ma.Schema):
@@ -82,10 +92,10 @@ class OrganizationSchema(_AddressMixin, OwnedRecordSchema):
     # No schema default: the first of the configured relationships is (builtin.py).
     relationship = fields.String()
     industry = _text(100)
-    size = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    size = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_INT))
     website = fields.Url(allow_none=True, require_tld=False)
     phone = _text(50)
-    email = fields.Email(allow_none=True)
+    email = _email(allow_none=True)
     parent_id = _ref()
     customer_since = fields.Date(allow_none=True)
 
@@ -93,7 +103,7 @@ class OrganizationSchema(_AddressMixin, OwnedRecordSchema):
 class ContactSchema(_AddressMixin, OwnedRecordSchema):
     first_name = _text(100)
     last_name = _text(100, required=True)
-    email = fields.Email(allow_none=True)
+    email = _email(allow_none=True)
     phone = _text(50)
     mobile = _text(50)
     title = _text(100)
@@ -108,7 +118,7 @@ class ContactSchema(_AddressMixin, OwnedRecordSchema):
 
 
 class UserSchema(RecordSchema):
-    email = fields.Email(required=True)
+    email = _email(required=True)
     name = _text(200, required=True)
     role = fields.String(required=True, attribute="role_id", validate=validate.Length(min=1))
     active = fields.Boolean(load_default=True)

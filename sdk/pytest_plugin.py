@@ -221,27 +221,32 @@ class ApiClient:
 @pytest.fixture
 def make_api_client(kernel: Any) -> Callable[..., ApiClient]:
     """``make_api_client(role="sales", email=..., teams=[...])``: a new user of that role
-    with a token, and a client of the test kernel's web app sending it."""
+    with a token, and a client of the test kernel's web app sending it. Pass
+    ``kernel=`` for another kernel (one made with ``make_kernel``)."""
     from accord import services
     from accord.services import Actor
     from accord.services.teams import add_member
     from accord.services.tokens import create_token
     from accord.web import create_app
 
-    app = create_app(kernel, TESTING=True)
+    default_kernel = kernel
+    apps: dict[int, Any] = {}
     counter = iter(range(1, 10_000))
 
     def factory(role: str = "admin", *, email: str | None = None,
-                teams: list[str] | tuple[str, ...] = ()) -> ApiClient:
+                teams: list[str] | tuple[str, ...] = (), kernel: Any = None) -> ApiClient:
+        target = default_kernel if kernel is None else kernel
+        if id(target) not in apps:
+            apps[id(target)] = create_app(target, TESTING=True)
         system = Actor.system("test")
         email = email or f"{role.replace('-', '')}{next(counter)}@example.com"
-        user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0],
+        user = services.create(target, "user", {"email": email, "name": email.split("@")[0],
                                                 "role": role}, actor=system)
         for team in teams:
-            add_member(kernel, team, user.id, actor=system)
-        with kernel.bound():
-            _, token = create_token(kernel, user, name="test", actor=system)
-        return ApiClient(app.test_client(), token, user)
+            add_member(target, team, user.id, actor=system)
+        with target.bound():
+            _, token = create_token(target, user, name="test", actor=system)
+        return ApiClient(apps[id(target)].test_client(), token, user)
 
     return factory
 

@@ -35,6 +35,7 @@ def register_api(app: Flask, kernel: Accord) -> None:
     from . import admin, openapi
 
     openapi.register(bp, kernel)
+    openapi.register_docs(app)
     admin.register(bp, kernel)
     records.register(bp, kernel)
     problems.install(app)

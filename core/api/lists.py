@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import peewee
@@ -10,8 +13,9 @@ from flask import request
 from ..customfields import FieldDef
 from ..database import is_postgres
 from ..errors import ValidationError
-from ..pagination import after_cursor, cursor_of
+from ..pagination import after_cursor, cursor_of, decode_cursor
 from ..query import SortKey, build_query, order_by, sort_keys
+from ..services.authz import PERSONAL_DATA
 from .problems import ApiError
 
 if TYPE_CHECKING:
@@ -28,7 +32,8 @@ RESERVED = {"limit", "cursor", "sort", "q", "fields", "expand"}
 
 def _limit() -> int:
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # isdigit() alone admits "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}",
                        errors={"limit": [f"{raw!r} is not between 1 and {MAX_LIMIT}"]})
     return int(raw)
@@ -46,12 +51,18 @@ def _filters() -> dict[str, Any]:
 
 def list_records(kernel: Accord, record_type: RecordType, actor: Actor) -> dict[str, Any]:
     """One page of a list, shaped ``{"items": [...], "next_cursor": str | None}``."""
+    nul = sorted({k for k, v in request.args.items(multi=True) if "\x00" in k + v})
+    if nul:
+        raise ApiError(400, "list parameters may not contain the NUL character (%00)",
+                       errors={k: ["holds a NUL character"] for k in nul})
     limit = _limit()
     sort = [s for s in request.args.get("sort", "").split(",") if s.strip()]
+    filters = _filters()
     try:
         keys = sort_keys(kernel, record_type, [s.strip() for s in sort])
-        query = build_query(kernel, record_type, _filters(), q=request.args.get("q"),
-                            actor=actor)
+        _refuse_personal(kernel, record_type, actor, filters, keys)
+        query = build_query(kernel, _searched(kernel, record_type, actor), filters,
+                            q=request.args.get("q"), actor=actor)
     except ValidationError as exc:
         raise ApiError(400, "unknown or malformed list parameters; see errors",
                        errors=exc.flat()) from None
@@ -60,6 +71,7 @@ def list_records(kernel: Accord, record_type: RecordType, actor: Actor) -> dict[
     with kernel.bound():
         if cursor:
             try:
+                _check_cursor(keys, cursor)
                 query = after_cursor(query, model, keys, cursor)
             except ValidationError as exc:
                 raise ApiError(400, "bad cursor", errors=exc.flat()) from None
@@ -76,13 +88,79 @@ def list_records(kernel: Accord, record_type: RecordType, actor: Actor) -> dict[
     return {"items": items, "next_cursor": next_cursor}
 
 
+def _refuse_personal(kernel: Accord, record_type: RecordType, actor: Actor,
+                     filters: dict[str, Any], keys: list[SortKey]) -> None:
+    """Filtering or sorting on a masked field would reveal it (and a cursor would carry
+    its value): only who may read personal data may do it."""
+    if actor.can(PERSONAL_DATA):
+        return
+    personal = set(kernel.personal_fields(record_type))
+    used = sorted(({k.partition("__")[0] for k in filters} | {k.name for k in keys}) & personal)
+    if used:
+        raise ApiError(403, f"{actor.label} ({actor.role}) lacks the permission "
+                            f"{PERSONAL_DATA} to filter or sort on {', '.join(used)}",
+                       errors={name: ["personal data: filtering and sorting on it needs "
+                                      f"{PERSONAL_DATA}"] for name in used})
+
+
+def _searched(kernel: Accord, record_type: RecordType, actor: Actor) -> RecordType:
+    """The type as ``?q=`` searches it: masked fields are not searched for who may not
+    read them, or a match would reveal what they hold."""
+    if actor.can(PERSONAL_DATA):
+        return record_type
+    personal = set(kernel.personal_fields(record_type))
+    return dataclasses.replace(record_type, searchable=tuple(
+        name for name in record_type.searchable if name not in personal))
+
+
+def _check_cursor(keys: list[SortKey], cursor: str) -> None:
+    """A cursor is opaque but travels through clients: each value must have the type
+    its sort key gives, or an edited one would reach the SQL (and answer 500)."""
+    values = decode_cursor(cursor, len(keys) + 1)
+    kinds = [_cursor_kind(k.field) for k in keys]
+    fits = all(value is None or _fits(value, kind) for value, kind in zip(values, kinds))
+    if not fits or not _fits(values[-1], (int,)):
+        raise ValidationError({"cursor": ["not a cursor of this list; use the next_cursor "
+                                          "of the previous page with the same sort"]})
+
+
+def _fits(value: Any, kind: tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and bool not in kind or not isinstance(value, kind):
+        return False
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -2 ** 63 <= value < 2 ** 63
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, dt.datetime):
+        return value.tzinfo is not None
+    return True
+
+
+def _cursor_kind(field: Any) -> tuple[type, ...]:
+    """The Python types a sort key's values come in (see ``_sort_value``)."""
+    if isinstance(field, FieldDef):
+        return {"integer": (int,), "decimal": (int, float, Decimal), "boolean": (bool,),
+                "multi_choice": (list,)}.get(field.kind, (str,))
+    if isinstance(field, peewee.ForeignKeyField):
+        field = field.rel_field
+    if isinstance(field, peewee.BooleanField):
+        return (bool,)
+    if isinstance(field, (peewee.IntegerField, peewee.AutoField)):
+        return (int,)
+    if isinstance(field, peewee.DecimalField):
+        return (Decimal, int, float)
+    if isinstance(field, peewee.DateTimeField):
+        return (dt.datetime,)
+    if isinstance(field, peewee.DateField):
+        return (dt.date,)
+    return (str,)
+
+
 def _sort_value(kernel: Accord, key: SortKey, record: Any) -> Any:
     field = key.field
     if isinstance(field, FieldDef):
         raw = (record.custom or {}).get(field.name)
         if raw is not None and field.kind == "decimal":
-            from decimal import Decimal
-
             return Decimal(str(raw)) if is_postgres(kernel.database) else float(raw)
         return raw
     if isinstance(field, peewee.ForeignKeyField):
@@ -115,14 +193,16 @@ def _expand(kernel: Accord, record_type: RecordType, rows: list[Any],
     model = record_type.model
     for name in [n.strip() for n in raw.split(",") if n.strip()]:
         field = model._meta.fields.get(name)
-        if not isinstance(field, peewee.ForeignKeyField):
+        target = (kernel.records.for_model(field.rel_model)
+                  if isinstance(field, peewee.ForeignKeyField) else None)
+        # A reference to a table that is not a record type (a user's role) is no relation.
+        if not isinstance(field, peewee.ForeignKeyField) or target is None:
             raise ApiError(400, "unknown relation in ?expand=",
                            errors={"expand": [f"{record_type.name} has no reference {name!r}"]})
-        target = kernel.records.for_model(field.rel_model)
         ids = sorted({getattr(r, field.object_id_name) for r in rows
                       if getattr(r, field.object_id_name) is not None})
         embedded: dict[Any, dict[str, Any]] = {}
-        if ids and target is not None:
+        if ids:
             from ..services.authz import permission_for, scoped
 
             if actor.can(permission_for(target, "read")):

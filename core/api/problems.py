@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
+import peewee
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import AccordError, ValidationError
@@ -70,7 +71,9 @@ def install(app: Flask) -> None:
         return problem(exc.status, exc.message)
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Response:
+    def http_error(exc: HTTPException) -> Any:
+        if not request.path.startswith("/api/"):
+            return exc  # the pages answer in HTML
         status = exc.code or 500
         detail = {404: "no such resource", 405: "this method is not allowed here",
                   413: "the request body is too large"}.get(status, exc.description or "")
@@ -84,3 +87,27 @@ def install(app: Flask) -> None:
     def unexpected(exc: Exception) -> Response:
         logger.exception("unexpected error")
         return problem(500, "an unexpected error occurred; it has been logged")
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(peewee.DataError)
+    def out_of_range(exc: Exception) -> Response:
+        # A number too large for its column (SQLite binds 64-bit integers at most,
+        # PostgreSQL's integer holds 32 bits) is the client's input, refused before
+        # anything was written: the statement failed inside its transaction.
+        if isinstance(exc, peewee.DataError) and _sqlstate(exc) != NUMERIC_OUT_OF_RANGE:
+            return unexpected(exc)
+        status = 422 if request.method in ("POST", "PUT", "PATCH") else 400
+        return problem(status, "a number is too large for the field it is meant for")
+
+
+#: SQLSTATE numeric_value_out_of_range.
+NUMERIC_OUT_OF_RANGE = "22003"
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error peewee wrapped (psycopg2's pgcode)."""
+    for candidate in (exc, *exc.args, exc.__cause__, exc.__context__):
+        code = getattr(candidate, "pgcode", None)
+        if code:
+            return str(code)
+    return None

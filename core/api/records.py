@@ -127,12 +127,14 @@ def register(bp: Blueprint, kernel: Accord) -> None:
             return endpoint
 
         tag = "plugin_" if has_plugin else ""
+        # Ids past 64 bits match no route (404): the engines cannot even compare them.
+        rid = f"<int(max={2 ** 63 - 1}):record_id>"
         bp.add_url_rule(prefix, f"{tag}collection", bind(collection), methods=["GET", "POST"])
-        bp.add_url_rule(f"{prefix}/<int:record_id>", f"{tag}item", bind(item),
+        bp.add_url_rule(f"{prefix}/{rid}", f"{tag}item", bind(item),
                         methods=["GET", "PATCH", "PUT", "DELETE"])
-        bp.add_url_rule(f"{prefix}/<int:record_id>/history", f"{tag}history", bind(history),
+        bp.add_url_rule(f"{prefix}/{rid}/history", f"{tag}history", bind(history),
                         methods=["GET"])
-        bp.add_url_rule(f"{prefix}/<int:record_id>/<name>", f"{tag}action", bind(action),
+        bp.add_url_rule(f"{prefix}/{rid}/<name>", f"{tag}action", bind(action),
                         methods=["POST"])
 
 

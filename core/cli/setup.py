@@ -103,4 +103,6 @@ def serve(state: CliState, host: str, port: int, debug: bool) -> None:
 
     app = create_app(state.kernel())
     click.echo(f"Accord is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    click.echo(f"API reference: http://{host}:{port}/api/docs; the API wants a bearer token: "
+               "accord tokens create USER_EMAIL")
     app.run(host=host, port=port, debug=debug, use_reloader=debug)

@@ -9,7 +9,7 @@ from ._context import CliState, actor, pass_state, table
 
 @click.group()
 def users() -> None:
-    """Add and list users."""
+    """Add, list and deactivate users; set passwords."""
 
 
 @users.command("add")
@@ -52,6 +52,40 @@ def list_users(state: CliState) -> None:
                  ", ".join(sorted(members.get(u.id, []))) or "-"]
                 for u in User.select().order_by(User.id)]
     table(["ID", "EMAIL", "NAME", "ROLE", "STATE", "TEAMS"], rows)
+
+
+@users.command("password")
+@click.argument("user", metavar="EMAIL")
+@pass_state
+def password(state: CliState, user: str) -> None:
+    """Set the web login password of EMAIL (or a user id); asked twice, not shown."""
+    from ..services.assignment import find_user
+    from ..services.passwords import set_password
+
+    kernel = state.kernel()
+    target = find_user(kernel, user)
+    value = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    set_password(kernel, target, value, actor=actor())
+    click.echo(f"password set for {target.email}")
+
+
+@users.command("deactivate")
+@click.argument("user", metavar="EMAIL")
+@pass_state
+def deactivate(state: CliState, user: str) -> None:
+    """Deactivate EMAIL (or a user id): no login, tokens refused; records kept.
+
+    The last active admin cannot be deactivated."""
+    from .. import services
+    from ..services.assignment import find_user
+
+    kernel = state.kernel()
+    target = find_user(kernel, user)
+    if not target.active:
+        click.echo(f"{target.email} is already deactivated")
+        return
+    services.update(kernel, "user", target.id, {"active": False}, actor=actor())
+    click.echo(f"deactivated {target.email}; their tokens no longer work")
 
 
 @click.group()

@@ -29,7 +29,7 @@ class Role(BaseModel):
 
 
 class User(BaseRecord):
-    email = peewee.CharField(max_length=254)
+    email = peewee.CharField(max_length=254, unique=True)
     name = peewee.CharField(max_length=200)
     role = peewee.ForeignKeyField(Role, backref="users", on_delete="RESTRICT",
                                   column_name="role", index=True)
@@ -38,7 +38,6 @@ class User(BaseRecord):
 
     class Meta:
         table_name = "accord_user"
-        indexes = ((("email",), True),)
 
 
 class Team(BaseRecord):

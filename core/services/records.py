@@ -234,7 +234,11 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
             query = model.update({_field_named(model, k): v for k, v in columns.items()}).where(
                 model.id == record.id,
                                                 model.version == record.version)
-            if query.execute() != 1:
+            try:
+                changed_rows = query.execute()
+            except peewee.IntegrityError as exc:
+                raise ValidationError(_integrity_message(exc)) from None
+            if changed_rows != 1:
                 raise StaleVersion(f"{type_name} {record.id} was changed by someone else; "
                                    "reload it and try again")
             changed_ids.append(record.id)

@@ -311,7 +311,8 @@ def orgs(kernel, actor, n):
 @pytest.mark.parametrize("bad, text", [
     ({"relationship": "enemy"}, "rows[30].relationship: 'enemy' is not a relationship; "
      "use one of prospect, customer, partner, reseller, supplier"),
-    ({"size": -5}, "rows[30].size: Must be greater than or equal to 0."),
+    ({"size": -5}, "rows[30].size: Must be greater than or equal to 0 and less than or "
+                   "equal to 2147483647."),
     ({"parent_id": 999}, "rows[30].parent_id: there is no organization 999"),
 ])
 def test_bulk_update_with_one_bad_row_changes_nothing(kernel, actor, bad, text):

@@ -12,10 +12,11 @@ Keyset: the first page of a list and a page reached through a cursor near the en
 of a large table, timed in-process through the Flask test client, with a raw SQL
 ``OFFSET`` page beside them for contrast.
 
-SQLite uses a new file per measurement. PostgreSQL uses the database
-``accord_bench`` on the server of ACCORD_BENCH_DATABASE_URL (created when missing),
-or that URL's database itself when the variable is set, so the tests' database is
-left alone; its schema ``public`` is dropped and recreated before each measurement.
+SQLite uses a new file per measurement. PostgreSQL uses ACCORD_BENCH_DATABASE_URL
+when it is set, else the database ``accord_bench`` of the default server
+(postgresql://postgres@127.0.0.1:5432, created when missing), so that the tests'
+database is left alone; its schema ``public`` is dropped and recreated before each
+measurement.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator
 from urllib.parse import urlparse, urlunparse
 
 from accord_sdk.databases import reset_postgres
@@ -78,7 +79,7 @@ class Sizes:
 class Engine:
     name: str
     #: A fresh, empty database for one measurement; yields its URL.
-    fresh: Callable[[], Iterator[str]]
+    fresh: Callable[[], Generator[str, None, None]]
 
 
 @dataclass
@@ -127,7 +128,7 @@ class DeepPage:
 
 # Databases -------------------------------------------------------------------
 
-def _sqlite_fresh() -> Iterator[str]:
+def _sqlite_fresh() -> Generator[str, None, None]:
     folder = tempfile.mkdtemp(prefix="accord-bench-api-")
     try:
         yield f"sqlite:///{os.path.join(folder, 'bench.db')}"
@@ -174,7 +175,7 @@ def engines(names: list[str]) -> tuple[list[Engine], list[str]]:
                              "set ACCORD_BENCH_DATABASE_URL")
                 continue
 
-            def fresh(url: str = url) -> Iterator[str]:
+            def fresh(url: str = url) -> Generator[str, None, None]:
                 reset_postgres(url, connect_timeout=3)
                 yield url
 
@@ -403,7 +404,8 @@ def measure_throughput(engine: Engine, sizes: Sizes) -> Throughput:
             accord.wait_ready("/api/v1/health")
             raw.wait_ready(raw_path)
             same = _same_page(_get(accord.port, accord_path, auth), _get(raw.port, raw_path, {}))
-            targets = ((raw, raw_path, {}), (accord, accord_path, auth))
+            targets: list[tuple[Server, str, dict[str, str]]] = [
+                (raw, raw_path, {}), (accord, accord_path, auth)]
             for server, path, headers in targets:
                 load(server.port, path, headers, clients=sizes.clients,
                      requests=sizes.warmup, seconds=sizes.seconds)
@@ -449,14 +451,17 @@ def run_throughput(engine_list: list[Engine], sizes: Sizes,
 
 # Keyset pages ------------------------------------------------------------------
 
-def _median_ms(call: Callable[[], Any], repeats: int) -> float:
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def _median_ms(*calls: Callable[[], Any], repeats: int) -> list[float]:
+    """The median time of each call in milliseconds, the calls taking turns."""
+    for call in calls:
         call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    times: list[list[float]] = [[] for _ in calls]
+    for _ in range(repeats):
+        for call, spent in zip(calls, times):
+            start = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) * 1000 for spent in times]
 
 
 def measure_keyset(engine: Engine, sizes: Sizes) -> DeepPage:
@@ -491,9 +496,8 @@ def measure_keyset(engine: Engine, sizes: Sizes) -> DeepPage:
 
             with kernel.bound():
                 first_id = Contact.select(Contact.id).order_by(Contact.id).scalar()
-            first = _median_ms(page(first_path, first_id), sizes.repeats)
-            deep = _median_ms(page(deep_path, deep_after + 1), sizes.repeats)
-            first = min(first, _median_ms(page(first_path, first_id), sizes.repeats))
+            first, deep = _median_ms(page(first_path, first_id),
+                                     page(deep_path, deep_after + 1), repeats=sizes.repeats)
 
             table = Contact._meta.table_name
             offset_sql = f"SELECT * FROM {table} ORDER BY id LIMIT {PAGE} OFFSET "
@@ -507,8 +511,8 @@ def measure_keyset(engine: Engine, sizes: Sizes) -> DeepPage:
                 return call
 
             skip = sizes.deep_rows - 2 * PAGE
-            offset_first = _median_ms(offset(0), sizes.repeats)
-            offset_deep = _median_ms(offset(skip), max(3, sizes.repeats // 3))
+            offset_first, offset_deep = _median_ms(offset(0), offset(skip),
+                                                   repeats=max(3, sizes.repeats // 3))
         finally:
             kernel.close()
     finally:

@@ -7,7 +7,7 @@ through the very hooks third-party plugins use, so the hooks stay honest.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import peewee
 
@@ -204,6 +204,7 @@ def compute_fields(record_type: RecordType, rows: list[dict[str, Any]],
 
 @hookimpl
 def timeline_items(kernel: Accord, record_type: str, record_ids: list[int]) -> list[TimelineItem]:
+    query: peewee.ModelSelect[Activity] | peewee.ModelCompoundSelectQuery
     query = Activity.select().where(
         (Activity.record_type == record_type) & (Activity.record_id.in_(record_ids)))
     if record_type == "organization":
@@ -212,13 +213,15 @@ def timeline_items(kernel: Accord, record_type: str, record_ids: list[int]) -> l
         query = query | Activity.select().where(Activity.contact.in_(record_ids))
     items = []
     seen = set()
+    activity: Activity
     for activity in query:
         if activity.id in seen:
             continue
         seen.add(activity.id)
-        target = (activity.record_id if activity.record_type == record_type else
-                  activity.organization_id if record_type == "organization" else
-                  activity.contact_id)
+        # Never None: the activity matched the query on that very column.
+        target = cast(int, activity.record_id if activity.record_type == record_type else
+                      activity.organization_id if record_type == "organization" else
+                      activity.contact_id)
         items.append(TimelineItem(
             record_type=record_type, record_id=target,
             at=activity.done_at or activity.due_at or activity.created_at,

@@ -59,7 +59,9 @@ class _ConfigSchema(ma.Schema):
     plugin_settings = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Dict(), load_default=dict
     )
-    fields = ma.fields.Dict(
+    # The config key is "fields"; marshmallow takes declared fields off the class, so
+    # shadowing Schema.fields is harmless at run time.
+    fields = ma.fields.Dict(  # type: ignore[assignment]
         keys=ma.fields.String(),
         values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict()),
         load_default=dict,

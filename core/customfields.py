@@ -44,12 +44,12 @@ class FieldDef:
     personal: bool = False
     source: str = "database"  # or "config"
 
-    def ma_field(self) -> fields.Field:
+    def ma_field(self) -> fields.Field[Any]:
         """The marshmallow field that validates and shows this field's values."""
         kwargs: dict[str, Any] = {"required": self.required, "allow_none": not self.required,
                                   "metadata": {"description": self.label or self.name,
                                                "x-custom-field": True}}
-        base: fields.Field
+        base: fields.Field[Any]
         if self.kind == "text":
             base = fields.String(validate=validate.Length(max=10000), **kwargs)
         elif self.kind == "integer":
@@ -174,7 +174,7 @@ class CustomFields:
 
     # Schema ----------------------------------------------------------------
 
-    def schema_fields(self, record_type: str) -> dict[str, fields.Field]:
+    def schema_fields(self, record_type: str) -> dict[str, fields.Field[Any]]:
         return {name: d.ma_field() for name, d in self.of(record_type).items()}
 
     # Indexes ---------------------------------------------------------------
@@ -184,7 +184,7 @@ class CustomFields:
 
     def index_names(self) -> set[str]:
         """Names of the expression indexes of every indexed custom field."""
-        out = set()
+        out: set[str] = set()
         for type_name, defs in self._defs.items():
             if type_name in self._kernel.records:
                 rt = self._kernel.records.get(type_name)
@@ -193,6 +193,7 @@ class CustomFields:
 
     def create_index(self, record_type: RecordType, field: FieldDef) -> None:
         database = self._kernel.database
+        assert database is not None, "start() the kernel first"
         table = record_type.model._meta.table_name
         expr = _index_sql(database, field)
         database.execute_sql(
@@ -209,6 +210,7 @@ class CustomFields:
                         self.create_index(record_type, field)
 
     def drop_index(self, record_type: RecordType, field: FieldDef) -> None:
+        assert self._kernel.database is not None, "start() the kernel first"
         self._kernel.database.execute_sql(
             f'DROP INDEX IF EXISTS "{self.index_name(record_type, field.name)}"')
 

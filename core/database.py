@@ -40,7 +40,7 @@ class _DatabaseRouter(peewee.DatabaseProxy):
         object.__setattr__(self, "_fallback", None)
         object.__setattr__(self, "_callbacks", [])
 
-    @property  # type: ignore[override]
+    @property
     def obj(self) -> peewee.Database | None:
         return self._var.get() or self._fallback  # type: ignore[no-any-return]
 
@@ -68,6 +68,7 @@ def open_database(url: str) -> peewee.Database:
     """
     parsed = urlparse(url)
     scheme = parsed.scheme
+    database: peewee.Database  # playhouse.db_url is untyped
     if scheme == "sqlite":
         if parsed.path in ("", "/"):
             raise ConfigError(f"database_url: no file in {url!r} (e.g. sqlite:///accord.db)")

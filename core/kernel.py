@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import marshmallow as ma
 import peewee
-from blinker import Signal
+from blinker import NamedSignal
 
 from . import signals as _signals
 from .config import Config
@@ -39,7 +39,7 @@ class Accord:
 
     def __init__(self, config: Config | None = None, *, plugins: list[Any] | None = None) -> None:
         self.config = config or Config()
-        self.database: peewee.Database | None = None  # type: ignore[assignment]
+        self.database: peewee.Database | None = None
         self.plugins = PluginManager(self)
         self.hooks = self.plugins.hooks
         self.records = RecordTypes()
@@ -142,6 +142,7 @@ class Accord:
             if outermost:
                 self._local.pending = []
             self._local.depth = getattr(self._local, "depth", 0) + 1
+            assert self.database is not None  # bound() has checked it
             try:
                 with self.database.atomic():
                     yield
@@ -156,7 +157,7 @@ class Accord:
             for signal, kwargs in pending:
                 _signals.send(signal, self, **kwargs)
 
-    def emit(self, signal: Signal, **kwargs: Any) -> None:
+    def emit(self, signal: NamedSignal, **kwargs: Any) -> None:
         """Send a signal now, or after the outermost commit when in a transaction."""
         if getattr(self._local, "depth", 0):
             self._local.pending.append((signal, kwargs))
@@ -166,7 +167,8 @@ class Accord:
     def is_initialised(self) -> bool:
         from .models import KernelMeta
 
-        return bool(KernelMeta.table_exists())
+        # table_exists is unannotated in peewee-stubs.
+        return bool(KernelMeta.table_exists())  # type: ignore[no-untyped-call]
 
     # Keeping every process in step -----------------------------------------
 

@@ -55,7 +55,7 @@ def format_amount(amount: Decimal) -> str:
     return str(cents) if cents == amount else str(amount.normalize())
 
 
-class MoneyField(ma.fields.Field):
+class MoneyField(ma.fields.Field[Money]):
     """``{"amount": "12.50", "currency": "EUR"}`` in JSON; Money in Python.
 
     The model stores the amount in ``<name>`` and the code in ``<name>_currency``.

@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Sequence, TypeVar
 
 import peewee
 
@@ -19,6 +19,8 @@ from .errors import ValidationError
 from .query import SortKey, id_descending
 
 __all__ = ["encode_cursor", "decode_cursor", "after_cursor", "cursor_of"]
+
+_M = TypeVar("_M", bound=peewee.Model)
 
 
 def _tag(value: Any) -> Any:
@@ -70,8 +72,8 @@ def cursor_of(record: Any, keys: Sequence[SortKey], values: dict[str, Any]) -> s
     return encode_cursor([values[k.name] for k in keys] + [record.id])
 
 
-def after_cursor(query: peewee.ModelSelect, model: Any, keys: Sequence[SortKey],
-                 cursor: str) -> peewee.ModelSelect:
+def after_cursor(query: peewee.ModelSelect[_M], model: Any, keys: Sequence[SortKey],
+                 cursor: str) -> peewee.ModelSelect[_M]:
     """``query`` limited to the rows after the cursor, in the order ``keys`` give."""
     values = _decode(cursor, len(keys) + 1)
     if not isinstance(values[-1], int):

@@ -23,6 +23,7 @@ from .errors import ValidationError
 
 if TYPE_CHECKING:
     from .kernel import Accord
+    from .models import BaseRecord
     from .records import RecordType
     from .services.actors import Actor
 
@@ -47,7 +48,7 @@ def find(kernel: Accord, type_name: str, filters: Mapping[str, Any] | None = Non
 
 def build_query(kernel: Accord, record_type: RecordType, filters: Mapping[str, Any], *,
                 q: str | None = None, sort: Sequence[str] = (),
-                actor: Actor | None = None) -> peewee.ModelSelect:
+                actor: Actor | None = None) -> peewee.ModelSelect[BaseRecord]:
     model = record_type.model
     query = model.select()
     if actor is not None:
@@ -208,8 +209,8 @@ def _coerce(kernel: Accord, field: peewee.Field | FieldDef, value: Any) -> Any:
             parsed = ma.fields.AwareDateTime(default_timezone=None).deserialize(str(value))
         except ma.ValidationError:
             try:
-                parsed = ma.fields.Date().deserialize(str(value))
-                return _midnight(parsed)
+                day = ma.fields.Date().deserialize(str(value))
+                return _midnight(day)
             except ma.ValidationError:
                 raise _Bad(f"{value!r} is not a date or an ISO datetime with a zone") from None
         # Aware, as the field's own db_value converts it when the query is built.

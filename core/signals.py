@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from blinker import Namespace, Signal
+from blinker import NamedSignal, Namespace
 
 __all__ = [
     "signals", "send", "record_created", "record_updated", "record_deleted",
@@ -35,7 +35,7 @@ plugin_disabled = signals.signal("plugin-disabled")
 plugin_purged = signals.signal("plugin-purged")
 
 
-def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
+def send(signal: NamedSignal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` to each receiver in turn; a receiver's error is logged only."""
     if not signal.receivers:
         return

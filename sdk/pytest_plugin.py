@@ -18,11 +18,14 @@ import importlib.metadata
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 import pytest
 
 from .databases import reset_postgres
+
+if TYPE_CHECKING:
+    from accord.models import User
 
 ENGINE_FIXTURE = "accord_engine"
 
@@ -240,8 +243,9 @@ def make_api_client(kernel: Any) -> Callable[..., ApiClient]:
             apps[id(target)] = create_app(target, TESTING=True)
         system = Actor.system("test")
         email = email or f"{role.replace('-', '')}{next(counter)}@example.com"
-        user = services.create(target, "user", {"email": email, "name": email.split("@")[0],
-                                                "role": role}, actor=system)
+        user = cast("User", services.create(
+            target, "user", {"email": email, "name": email.split("@")[0], "role": role},
+            actor=system))
         for team in teams:
             add_member(target, team, user.id, actor=system)
         with target.bound():

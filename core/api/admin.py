@@ -47,6 +47,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         from ..database import is_postgres
 
         with kernel.bound():
+            assert kernel.database is not None  # bound() has checked it
             kernel.database.execute_sql("SELECT 1")
         return jsonify(status="ok",
                        database="PostgreSQL" if is_postgres(kernel.database) else "SQLite",

@@ -111,7 +111,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
                 data = declared.schema().load(raw)
             except ma.ValidationError as exc:
                 raise ValidationError({k: v if isinstance(v, list) else [str(v)]
-                                       for k, v in exc.messages.items()}) from None
+                                       for k, v in exc.messages_dict.items()}) from None
         result = declared.handler(kernel, record, data, actor)
         if hasattr(result, "version") and kernel.records.for_model(type(result)):
             target = kernel.records.for_model(type(result))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -20,7 +21,7 @@ def plugins() -> None:
 def list_plugins(state: CliState, as_json: bool) -> None:
     """Name, version, state, source and requirements of every plugin found."""
     kernel = state.kernel()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in sorted(kernel.plugins.plugins):
         p = kernel.plugins.get(name)
         rows.append({"name": name, "version": p.version, "state": p.state,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import click
 
 from ._context import CliState, actor, pass_state, table
+
+if TYPE_CHECKING:
+    from ..models import Team, User
 
 
 @click.group()
@@ -30,8 +35,8 @@ def add_user(state: CliState, email: str, name: str, role: str, teams: tuple[str
         if Role.get_or_none(Role.name == role) is None:
             known = ", ".join(r.name for r in Role.select().order_by(Role.name))
             raise ValidationError({"role": [f"no role {role!r} (roles: {known})"]})
-    user = services.create(kernel, "user", {"email": email, "name": name, "role": role},
-                           actor=actor())
+    user = cast("User", services.create(
+        kernel, "user", {"email": email, "name": name, "role": role}, actor=actor()))
     for team in teams:
         add_member(kernel, team, user.id, actor=actor())
     click.echo(f"added user {user.id}: {user.email} ({user.role_id})")
@@ -106,7 +111,7 @@ def add_team(state: CliState, name: str, manager: str | None) -> None:
     data: dict[str, object] = {"name": name}
     if manager:
         data["manager_id"] = find_user(kernel, manager).id
-    team = services.create(kernel, "team", data, actor=actor())
+    team = cast("Team", services.create(kernel, "team", data, actor=actor()))
     click.echo(f"added team {team.id}: {team.name}")
 
 
@@ -133,7 +138,8 @@ def list_teams(state: CliState) -> None:
 
     kernel = state.kernel()
     with kernel.bound():
-        emails = {u.id: u.email for u in User.select(User.id, User.email)}
+        # Keyed by int | None: a team without manager looks up None ("-").
+        emails: dict[int | None, str] = {u.id: u.email for u in User.select(User.id, User.email)}
         members: dict[int, list[str]] = {}
         for tm in TeamMember.select():
             members.setdefault(tm.team_id, []).append(emails[tm.user_id])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee
 
 from .base import BaseModel, UTCDateTimeField, utcnow
@@ -23,6 +25,9 @@ class ApiToken(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
     last_used_at = UTCDateTimeField(null=True)
     revoked_at = UTCDateTimeField(null=True)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
+        user_id: peewee.ForeignKeyField[int]
 
     class Meta:
         table_name = "accord_api_token"
@@ -34,6 +39,9 @@ class RolePermission(BaseModel):
     role = peewee.ForeignKeyField(Role, backref="grants", on_delete="CASCADE",
                                   column_name="role")
     permission = peewee.CharField(max_length=200)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
+        role_id: peewee.ForeignKeyField[str]
 
     class Meta:
         table_name = "accord_role_permission"
@@ -47,6 +55,9 @@ class RoleRule(BaseModel):
                                   column_name="role")
     record_type = peewee.CharField(max_length=100)
     scope = peewee.CharField(max_length=10)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
+        role_id: peewee.ForeignKeyField[str]
 
     class Meta:
         table_name = "accord_role_rule"

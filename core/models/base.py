@@ -25,10 +25,11 @@ class UTCDateTimeField(peewee.DateTimeField):
             if value.tzinfo is None:
                 raise ValueError(f"{self.name}: naive datetime {value!r}; give it a zone")
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return super().db_value(value)
+        # db_value / python_value are unannotated in peewee-stubs.
+        return super().db_value(value)  # type: ignore[no-untyped-call]
 
     def python_value(self, value: Any) -> Any:
-        value = super().python_value(value)
+        value = super().python_value(value)  # type: ignore[no-untyped-call]
         if isinstance(value, dt.datetime):
             return value.replace(tzinfo=dt.timezone.utc)
         return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee
 
 from .base import BaseModel, BaseRecord
@@ -35,6 +37,8 @@ class User(BaseRecord):
                                   column_name="role", index=True)
     active = peewee.BooleanField(default=True)
     password_hash = peewee.CharField(max_length=255, null=True)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        role_id: peewee.ForeignKeyField[str]
 
     class Meta:
         table_name = "accord_user"
@@ -44,6 +48,8 @@ class Team(BaseRecord):
     name = peewee.CharField(max_length=200, unique=True)
     manager = peewee.ForeignKeyField(User, null=True, backref="managed_teams",
                                      on_delete="SET NULL")
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        manager_id: peewee.ForeignKeyField[int | None]
 
     class Meta:
         table_name = "accord_team"
@@ -52,6 +58,10 @@ class Team(BaseRecord):
 class TeamMember(BaseModel):
     team = peewee.ForeignKeyField(Team, backref="memberships", on_delete="CASCADE")
     user = peewee.ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
+        team_id: peewee.ForeignKeyField[int]
+        user_id: peewee.ForeignKeyField[int]
 
     class Meta:
         table_name = "accord_team_member"
@@ -63,3 +73,6 @@ class OwnedRecord(BaseRecord):
 
     owner = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", index=True)
     team = peewee.ForeignKeyField(Team, null=True, on_delete="SET NULL", index=True)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        owner_id: peewee.ForeignKeyField[int | None]
+        team_id: peewee.ForeignKeyField[int | None]

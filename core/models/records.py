@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee
 
 from .base import BaseModel, BaseRecord, MoneyAmountField, UTCDateTimeField
@@ -26,6 +28,8 @@ class Organization(OwnedRecord):
     parent = peewee.ForeignKeyField("self", null=True, backref="subsidiaries",
                                     on_delete="SET NULL")
     customer_since = peewee.DateField(null=True, index=True)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        parent_id: peewee.ForeignKeyField[int | None]
 
     class Meta:
         table_name = "accord_organization"
@@ -48,6 +52,8 @@ class Contact(OwnedRecord):
     birthday = peewee.DateField(null=True)
     email_opt_out = peewee.BooleanField(default=False)
     call_opt_out = peewee.BooleanField(default=False)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        organization_id: peewee.ForeignKeyField[int | None]
 
     class Meta:
         table_name = "accord_contact"
@@ -78,6 +84,10 @@ class ContactInterest(BaseModel):
 
     contact = peewee.ForeignKeyField(Contact, backref="interests", on_delete="CASCADE")
     product = peewee.ForeignKeyField(Product, backref="interested", on_delete="CASCADE")
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
+        contact_id: peewee.ForeignKeyField[int]
+        product_id: peewee.ForeignKeyField[int]
 
     class Meta:
         table_name = "accord_contact_interest"
@@ -98,6 +108,9 @@ class Activity(OwnedRecord):
                                           on_delete="SET NULL")
     contact = peewee.ForeignKeyField(Contact, null=True, backref="activities",
                                      on_delete="SET NULL")
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        organization_id: peewee.ForeignKeyField[int | None]
+        contact_id: peewee.ForeignKeyField[int | None]
 
     class Meta:
         table_name = "accord_activity"
@@ -106,6 +119,8 @@ class Activity(OwnedRecord):
 
 class Tag(BaseModel):
     name = peewee.CharField(max_length=100, unique=True)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
 
     class Meta:
         table_name = "accord_tag"
@@ -117,6 +132,9 @@ class Tagging(BaseModel):
     tag = peewee.ForeignKeyField(Tag, backref="taggings", on_delete="CASCADE")
     record_type = peewee.CharField(max_length=100)
     record_id = peewee.IntegerField()
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
+        tag_id: peewee.ForeignKeyField[int]
 
     class Meta:
         table_name = "accord_tagging"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee
 
 from ..database import JSONField
@@ -45,6 +47,8 @@ class CustomField(BaseModel):
     indexed = peewee.BooleanField(default=False)
     personal = peewee.BooleanField(default=False)
     created_at = UTCDateTimeField(default=utcnow)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
 
     class Meta:
         table_name = "accord_custom_field"
@@ -61,6 +65,8 @@ class AuditEntry(BaseModel):
     record_type = peewee.CharField(max_length=100)
     record_id = peewee.IntegerField()
     changes = JSONField(default=dict)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
 
     class Meta:
         table_name = "accord_audit"
@@ -77,6 +83,8 @@ class OutboxMessage(BaseModel):
     attempts = peewee.IntegerField(default=0)
     next_attempt_at = UTCDateTimeField(default=utcnow)
     last_error = peewee.TextField(null=True)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
 
     class Meta:
         table_name = "accord_outbox"

@@ -38,6 +38,16 @@ def _package_of(module_path: str) -> str:
     return module_path.rsplit(".", 1)[0] if "." in module_path else module_path
 
 
+def _manifest_of(module: str) -> Callable[[], Any]:
+    """A loader of ``module.MANIFEST`` (imported when called)."""
+    return lambda: importlib.import_module(module).MANIFEST
+
+
+def _module(module: str) -> Callable[[], Any]:
+    """A loader of ``module`` (imported when called)."""
+    return lambda: importlib.import_module(module)
+
+
 def from_entry_points() -> list[Candidate]:
     """Plugins installed as packages (shipped ones and third parties alike)."""
     out = []
@@ -47,7 +57,7 @@ def from_entry_points() -> list[Candidate]:
         out.append(Candidate(
             name=ep.name,
             source=f"entry point {ep.value}" + (f" ({ep.dist.name})" if ep.dist else ""),
-            load_manifest=lambda package=package: importlib.import_module(package).MANIFEST,
+            load_manifest=_manifest_of(package),
             load_hooks=ep.load,
         ))
     return out
@@ -71,14 +81,12 @@ def from_folder(folder: str | os.PathLike[str]) -> list[Candidate]:
             hooks = f"{name}.hooks" if (entry / "hooks.py").exists() else name
             out.append(Candidate(
                 name=name, source=f"local {entry}", folder=entry,
-                load_manifest=lambda name=name: importlib.import_module(name).MANIFEST,
-                load_hooks=lambda hooks=hooks: importlib.import_module(hooks)))
+                load_manifest=_manifest_of(name), load_hooks=_module(hooks)))
         elif entry.suffix == ".py":
             name = entry.stem
             out.append(Candidate(
                 name=name, source=f"local {entry}", folder=root,
-                load_manifest=lambda name=name: importlib.import_module(name).MANIFEST,
-                load_hooks=lambda name=name: importlib.import_module(name)))
+                load_manifest=_manifest_of(name), load_hooks=_module(name)))
     return out
 
 
@@ -87,7 +95,8 @@ def from_object(obj: Any) -> Candidate:
     manifest = getattr(obj, "MANIFEST", None)
     if manifest is None and isinstance(obj, types.ModuleType):
         manifest = getattr(sys.modules.get(_package_of(obj.__name__)), "MANIFEST", None)
-    name = getattr(manifest, "name", None) or getattr(obj, "__name__", repr(obj))
+    manifest_name: str | None = getattr(manifest, "name", None)
+    name: str = manifest_name if manifest_name else getattr(obj, "__name__", repr(obj))
     module_file = getattr(obj, "__file__", None) or getattr(
         sys.modules.get(type(obj).__module__), "__file__", None)
     folder = Path(module_file).parent if module_file else None

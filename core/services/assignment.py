@@ -81,7 +81,8 @@ def transfer(kernel: Accord, *, from_user: str | int, to_user: str | int, actor:
     counts: dict[str, int] = {}
     with kernel.transaction():
         for record_type in types:
-            model = record_type.model
+            # Any: owned types have an owner (checked above), BaseRecord does not.
+            model: Any = record_type.model
             ids = [r.id for r in model.select(model.id).where(model.owner == source.id)]
             if ids:
                 bulk_update(kernel, record_type.name,

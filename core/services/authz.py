@@ -38,6 +38,7 @@ def actor_for(kernel: Accord, user: User) -> Actor:
     teams: set[int] = set()
     mates: set[int] = {user.id}
     with kernel.bound():
+        assert kernel.database is not None  # bound() has checked it
         cursor = kernel.database.execute_sql(
             _actor_sql(kernel), (user.role_id, user.role_id, user.id, user.id))
         for kind, text, scope, number in cursor.fetchall():
@@ -93,11 +94,12 @@ def require(actor: Actor, permission: str) -> None:
                                f"{permission}")
 
 
-def scoped(query: peewee.ModelSelect, record_type: RecordType, actor: Actor) -> Any:
+def scoped(query: peewee.ModelSelect[Any], record_type: RecordType, actor: Actor) -> Any:
     """``query`` limited to the records the actor's rule for the type reaches."""
     if not record_type.owned or not actor.restricted:
         return query
-    model = record_type.model
+    # Any: owner and team exist on owned types (checked above), not on BaseRecord.
+    model: Any = record_type.model
     scope = actor.scope(record_type.name)
     if scope == "all":
         return query

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import peewee
 
@@ -36,7 +36,7 @@ def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
     for thousands of rows. A value that is an SQL expression takes peewee's path.
     """
     database = model._meta.database
-    converters = [field.db_value for field in fields]
+    converters: list[Callable[[Any], Any]] = [field.db_value for field in fields]
     Node = peewee.Node
     out: list[Any] = []
     for start in range(0, len(values), CHUNK):
@@ -102,7 +102,8 @@ def ids_by_key(model: type[peewee.Model], key: Any, values: list[Any]) -> dict[A
     lookup is one index probe on both engines.
     """
     found: dict[Any, Any] = {}
-    convert = key.db_value if isinstance(key, peewee.Field) else None
+    convert: Callable[[Any], Any] | None = (
+        key.db_value if isinstance(key, peewee.Field) else None)
     database = model._meta.database
     for start in range(0, len(values), CHUNK):
         chunk = values[start:start + CHUNK]

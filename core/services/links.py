@@ -6,7 +6,7 @@ audited with the records' other changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from ..errors import ValidationError
 
@@ -57,7 +57,8 @@ def links_of(record_type: RecordType, ids: list[int]) -> dict[int, dict[str, lis
         for start in range(0, len(ids), CHUNK):
             query = (link.through.select(source, target)
                      .where(source.in_(ids[start:start + CHUNK])).order_by(target).tuples())
-            for src, dst in query:
+            # tuples() rows; peewee-stubs type the query as yielding models.
+            for src, dst in cast("Iterable[tuple[int, int]]", query):
                 out[src][link.name].append(dst)
     return out
 

@@ -102,6 +102,7 @@ def purge_plan(kernel: Accord, name: str) -> PurgePlan:
                           "its data can be exported", plugin=name)
     with kernel.bound():
         models = _models_of(kernel, name)
+        assert kernel.database is not None  # bound() has checked it
         existing = set(kernel.database.get_tables())
         tables = {m._meta.table_name: (m.select().count() if m._meta.table_name in existing else 0)
                   for m in models}
@@ -128,6 +129,7 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
     if target.exists():
         raise ValidationError({"export": [f"{target} already exists; choose a new file"]})
     with kernel.bound():
+        assert kernel.database is not None  # bound() has checked it
         existing = set(kernel.database.get_tables())
         dump: dict[str, Any] = {
             "plugin": name, "version": plugin.version,

@@ -75,7 +75,7 @@ def bulk_update(kernel: Accord, type_name: str,
                 changes: Sequence[tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], int | None]],
                 *, actor: Actor) -> list[int]:
     """Apply ``(id, data[, version])`` changes all-or-nothing; returns the ids changed."""
-    items = [(c[0], c[1], c[2] if len(c) > 2 else None) for c in changes]  # type: ignore[misc]
+    items = [(c[0], c[1], c[2] if len(c) > 2 else None) for c in changes]
     return _update(kernel, type_name, items, actor=actor, single=False)
 
 
@@ -176,8 +176,9 @@ def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any
 
 def _field_named(model: type[BaseRecord], name: str) -> peewee.Field:
     """A model field by attribute name or by its foreign key's ``<name>_id``."""
-    field = model._meta.combined.get(name)
+    field: peewee.Field | None = model._meta.combined.get(name)
     if field is None:
+        candidate: peewee.ForeignKeyField
         for candidate in model._meta.refs:
             if candidate.object_id_name == name:
                 return candidate

@@ -30,9 +30,10 @@ def tag(kernel: Accord, type_name: str, record_id: int, names: list[str], *,
     cleaned = sorted({_clean(n) for n in names})
     with kernel.transaction():
         for name in cleaned:
-            tag_row, _ = Tag.get_or_create(name=name)
-            _, created = Tagging.get_or_create(tag=tag_row, record_type=type_name,
-                                               record_id=record_id)
+            # get_or_create is unannotated in peewee-stubs.
+            tag_row, _ = Tag.get_or_create(name=name)  # type: ignore[no-untyped-call]
+            _, created = Tagging.get_or_create(  # type: ignore[no-untyped-call]
+                tag=tag_row, record_type=type_name, record_id=record_id)
             if created:
                 AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
                                   action="tagged", record_type=type_name, record_id=record_id,

@@ -18,7 +18,9 @@ def add_member(kernel: Accord, team: str | int, user_id: int, *, actor: Actor) -
     """Put a user in a team (audited on the team); no error if already a member."""
     target = find_team(kernel, team)
     with kernel.transaction():
-        _, created = TeamMember.get_or_create(team=target.id, user=user_id)
+        # get_or_create is unannotated in peewee-stubs.
+        _, created = TeamMember.get_or_create(  # type: ignore[no-untyped-call]
+            team=target.id, user=user_id)
         if created:
             AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
                               action="member_added", record_type="team", record_id=target.id,

@@ -72,7 +72,11 @@ def open_database(url: str) -> peewee.Database:
     if scheme == "sqlite":
         if parsed.path in ("", "/"):
             raise ConfigError(f"database_url: no file in {url!r} (e.g. sqlite:///accord.db)")
-        database = connect(url, pragmas=dict(_SQLITE_PRAGMAS), check_same_thread=False)
+        # Pooled: a request returns its connection instead of closing it, so the next one
+        # skips reconnecting and re-running the pragmas.
+        database = connect(url.replace("sqlite://", "sqlite+pool://", 1),
+                           pragmas=dict(_SQLITE_PRAGMAS), check_same_thread=False,
+                           max_connections=16, stale_timeout=300)
     elif scheme in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
         try:
             import psycopg2  # noqa: F401

@@ -175,8 +175,11 @@ def cli(kernel: Any) -> CliRunner:
 
 @pytest.fixture
 def cli_runner() -> CliRunner:
-    """Run ``accord ...`` as a user would: from ./accord.toml and ACCORD_* variables."""
-    return CliRunner()
+    """Run ``accord ...`` as a user would: from ./accord.toml and ACCORD_* variables.
+
+    Installed plugins are not discovered (``ACCORD_DISCOVER_PLUGINS=false``), so a test
+    sees only the plugins it names; set ``cli_runner.env`` to change that."""
+    return CliRunner(env={"ACCORD_DISCOVER_PLUGINS": "false"})
 
 
 @pytest.fixture

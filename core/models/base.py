@@ -29,6 +29,13 @@ class UTCDateTimeField(peewee.DateTimeField):
         return super().db_value(value)  # type: ignore[no-untyped-call]
 
     def python_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            # SQLite hands back the ISO text peewee wrote; fromisoformat reads it far
+            # faster than peewee's strptime loop over formats (a list page reads many).
+            try:
+                return dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone.utc)
+            except ValueError:
+                pass
         value = super().python_value(value)  # type: ignore[no-untyped-call]
         if isinstance(value, dt.datetime):
             return value.replace(tzinfo=dt.timezone.utc)

@@ -26,7 +26,7 @@ text-align:left;border-bottom:1px solid #dde3ea}.muted{color:#5b6b7c}</style></h
 </table><h2>Plugins</h2><table><tr><th>Plugin</th><th>Version</th><th>State</th></tr>
 {% for p in plugins %}<tr><td>{{ p.name }}</td><td>{{ p.version }}</td><td>{{ p.state }}</td></tr>
 {% else %}<tr><td colspan="3" class="muted">none installed</td></tr>{% endfor %}</table>
-<p class="muted">Health: <a href="/api/v1/health">/api/v1/health</a></p></body></html>"""
+<p class="muted">API: <a href="/api/docs">/api/docs</a> · Health: <a href="/api/v1/health">/api/v1/health</a></p></body></html>"""
 
 
 def create_app(kernel: Accord | None = None, **config: Any) -> Flask:

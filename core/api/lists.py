@@ -180,7 +180,9 @@ def _choose_fields(record_type: RecordType, items: list[dict[str, Any]]) -> list
             raise ApiError(400, "unknown fields in ?fields=",
                            errors={"fields": [f"{record_type.name} has no field {f!r}"
                                               for f in unknown]})
-    keep = set(wanted) | {"id"}
+    # Expanded relations stay: asking for them and dropping them would make no sense.
+    expanded = {n.strip() for n in request.args.get("expand", "").split(",") if n.strip()}
+    keep = set(wanted) | {"id"} | expanded
     return [{k: v for k, v in item.items() if k in keep} for item in items]
 
 

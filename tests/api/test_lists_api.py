@@ -468,3 +468,11 @@ def test_a_filter_value_past_64_bits_is_not_a_500(api_client):
     assert response.status_code in (200, 400), response.get_json()
     assert response.mimetype == ("application/json" if response.status_code == 200
                                  else "application/problem+json")
+
+
+def test_fields_keeps_the_relations_asked_to_expand(contacts, api_client):
+    items = api_client.get("/api/v1/contacts?fields=last_name&expand=organization&limit=2"
+                           ).get_json()["items"]
+    assert items and all(set(item) == {"id", "last_name", "organization"} for item in items)
+    assert any(item["organization"] for item in items)
+    assert all(item["organization"]["id"] for item in items if item["organization"])

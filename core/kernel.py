@@ -181,9 +181,11 @@ class Accord:
             self._refresh()
 
     def _refresh(self, force: bool = False) -> None:
-        from .models import KernelMeta, PluginState
+        from .models import PluginState
 
-        seen = {row.key: row.value for row in KernelMeta.select()}
+        # Asked on every request and service call: a fixed statement, never re-rendered.
+        assert self.database is not None
+        seen = dict(self.database.execute_sql(_COUNTERS_SQL).fetchall())
         if not force and seen == self._seen:
             return
         self._seen = seen
@@ -325,6 +327,9 @@ class Accord:
     @property
     def core(self) -> str:
         return CORE
+
+
+_COUNTERS_SQL = 'SELECT "key", "value" FROM "accord_meta"'
 
 
 def _flat(messages: Any, prefix: str = "") -> dict[str, Any]:

@@ -1,0 +1,122 @@
+"""Read-only views over the sales tables: the pipeline by stage, timeline entries.
+
+Set-based: each function runs one query whatever the number of opportunities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from accord.database import is_postgres
+from accord.errors import NotFound
+from accord.records import TimelineItem
+
+from .models import Opportunity, StageChange
+from .settings import pipelines
+
+if TYPE_CHECKING:
+    from accord.kernel import Accord
+
+__all__ = ["StageTotal", "PipelineTotals", "pipeline_totals", "exact_sum", "stage_change_items"]
+
+#: SQLite keeps DECIMAL columns as 8-byte floats: amounts are summed as whole
+#: ten-thousandths (the columns' 4 places), exactly, and turned back into Decimals.
+_SCALE = 10_000
+
+
+def exact_sum(kernel: Accord, column: peewee.Field) -> tuple[Any, Any]:
+    """An SQL sum of a money amount column that is exact on both engines, and the
+    function turning its result into a Decimal."""
+    if is_postgres(kernel.database):
+        return peewee.fn.SUM(column), lambda v: Decimal(v or 0)
+    scaled = peewee.Cast(peewee.fn.ROUND(column * _SCALE), "INTEGER")
+    return peewee.fn.SUM(scaled), lambda v: Decimal(int(v or 0)) / _SCALE
+
+
+@dataclass
+class StageTotal:
+    """The opportunities in one stage: how many, and their amounts by currency."""
+
+    name: str
+    kind: str
+    probability: int | None
+    count: int = 0
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class PipelineTotals:
+    name: str
+    stages: list[StageTotal]
+
+    @property
+    def open_count(self) -> int:
+        return sum(s.count for s in self.stages if s.kind == "open")
+
+    @property
+    def open_amounts(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for stage in self.stages:
+            if stage.kind == "open":
+                for currency, amount in stage.amounts.items():
+                    out[currency] = out.get(currency, Decimal(0)) + amount
+        return out
+
+
+def pipeline_totals(kernel: Accord, only: str | None = None) -> list[PipelineTotals]:
+    """Every pipeline (or the one named ``only``) with each stage's count and amounts,
+    stages in settings order; one grouped query."""
+    kernel.sync()
+    known = pipelines(kernel)
+    if only is not None and only not in known:
+        raise NotFound(f"no pipeline {only!r} (pipelines: {', '.join(known)})")
+    total, to_decimal = exact_sum(kernel, Opportunity.amount)
+    query: Any = (Opportunity.select(Opportunity.pipeline, Opportunity.stage,
+                                     Opportunity.amount_currency,
+                                     peewee.fn.COUNT(Opportunity.id), total)
+                  .group_by(Opportunity.pipeline, Opportunity.stage,
+                            Opportunity.amount_currency))
+    if only is not None:
+        query = query.where(Opportunity.pipeline == only)
+    out = {name: PipelineTotals(name, [StageTotal(s.name, s.kind, s.probability)
+                                       for s in p.stages])
+           for name, p in known.items() if only in (None, name)}
+    with kernel.bound():
+        rows = list(query.tuples())
+    for pipeline_name, stage_name, currency, count, amount in rows:
+        totals = out.setdefault(pipeline_name, PipelineTotals(pipeline_name, []))
+        stage = next((s for s in totals.stages if s.name == stage_name), None)
+        if stage is None:  # a stage dropped from settings edited outside Accord
+            stage = StageTotal(stage_name, "unknown", None)
+            totals.stages.append(stage)
+        stage.count += count
+        stage.amounts[currency] = stage.amounts.get(currency, Decimal(0)) + to_decimal(amount)
+    return list(out.values())
+
+
+def stage_change_items(record_type: str, record_ids: list[int]) -> list[TimelineItem]:
+    """Stage changes as timeline entries of the organizations, contacts or
+    opportunities asked for; one query for all the ids."""
+    target: Any = {"organization": Opportunity.organization, "contact": Opportunity.contact,
+                   "sales.opportunity": Opportunity.id}.get(record_type)
+    if target is None or not record_ids:
+        return []
+    query: Any = (StageChange.select(StageChange, Opportunity.name, target.alias("target"))
+                  .join(Opportunity)
+                  .where(target.in_(record_ids))
+                  .order_by(StageChange.at, StageChange._meta.primary_key))
+    items = []
+    change: Any
+    for change in query.objects():
+        items.append(TimelineItem(
+            record_type=record_type, record_id=change.target, at=change.at,
+            kind="sales.stage_change",
+            title=f"{change.name}: {change.from_stage} \u2192 {change.to_stage}",
+            source_type="sales.opportunity", source_id=change.opportunity_id,
+            details={"pipeline": change.pipeline, "from_stage": change.from_stage,
+                     "to_stage": change.to_stage, "actor": change.actor_label}))
+    return items

@@ -1,0 +1,61 @@
+"""Project-only helpers for the sales tests; kernels, clients and runners come from
+accord_sdk's fixtures. The plugin is loaded from its module, never from entry points:
+each module says ``pytestmark = pytest.mark.plugins(accord_sales.hooks)``, so the
+``kernel`` fixture (and ``cli``, ``make_api_client``, ``count_queries`` with it) has
+sales enabled."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from accord import services
+from accord.services import Actor
+
+SYSTEM = Actor.system("test")
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def sales(kernel: Any) -> Any:
+    """The test's kernel, with the sales plugin enabled."""
+    assert "sales" in kernel.plugins.active, "mark the module: plugins(accord_sales.hooks)"
+    return kernel
+
+
+def _problem(response: Any, status: int) -> dict[str, Any]:
+    body = response.get_json(force=True, silent=True)
+    assert response.status_code == status, (response.status_code, body)
+    assert response.mimetype == PROBLEM, dict(response.headers)
+    assert body["status"] == status
+    return body  # type: ignore[no-any-return]
+
+
+def _rows(kernel: Any, model: Any, *order: Any) -> list[Any]:
+    with kernel.bound():
+        return list(model.select().order_by(*(order or (model.id,))))
+
+
+def _count(kernel: Any, model: Any) -> int:
+    with kernel.bound():
+        return int(model.select().count())
+
+
+def _org(kernel: Any, name: str = "Acme GmbH", **extra: Any) -> Any:
+    return services.create(kernel, "organization", {"name": name, **extra}, actor=SYSTEM)
+
+
+def _opportunity(kernel: Any, name: str = "Deal", **extra: Any) -> Any:
+    if "organization_id" not in extra and "contact_id" not in extra:
+        extra["organization_id"] = _org(kernel, f"{name} Ltd").id
+    return services.create(kernel, "sales.opportunity", {"name": name, **extra}, actor=SYSTEM)
+
+
+@pytest.fixture
+def h() -> SimpleNamespace:
+    """``h.problem(response, 422)``, ``h.rows(kernel, Model)``, ``h.count(kernel, Model)``,
+    ``h.org(kernel, name)``, ``h.opportunity(kernel, name, **fields)``."""
+    return SimpleNamespace(problem=_problem, rows=_rows, count=_count, org=_org,
+                           opportunity=_opportunity)

@@ -1,0 +1,76 @@
+"""The plugin's life: its migration runs down and up, its tables match its models, it
+declares its permissions, and demo data builds a pipeline on the core's demo firm."""
+
+from __future__ import annotations
+
+import pytest
+
+import accord_sales.hooks
+from accord.demo import load_demo
+from accord.models import Contact, Organization
+from accord.services import Actor
+from accord.services.plugins import disable, enable, purge_plan
+from accord_sales.models import Lead, Opportunity, StageChange
+
+SYSTEM = Actor.system("test")
+pytestmark = pytest.mark.plugins(accord_sales.hooks)
+TABLES = ["sales_lead", "sales_opportunity", "sales_stage_change"]
+
+
+def _tables(kernel):
+    with kernel.bound():
+        return sorted(t for t in kernel.database.get_tables() if t.startswith("sales_"))
+
+
+def test_the_migration_goes_down_and_up_again(sales, h):
+    h.opportunity(sales, "Gone with the tables")
+    assert _tables(sales) == TABLES
+    disable(sales, "sales", actor=SYSTEM)
+    with sales.bound():
+        assert sales.migrations.downgrade("sales", 0) == ["0001_create_pipeline_tables"]
+    assert _tables(sales) == []
+    with sales.bound():
+        assert sales.migrations.upgrade("sales") == ["0001_create_pipeline_tables"]
+    assert _tables(sales) == TABLES
+    enable(sales, "sales", actor=SYSTEM)
+    assert h.count(sales, Opportunity) == 0
+    assert h.opportunity(sales, "Fresh").stage == "Prospecting"
+
+
+def test_the_tables_match_the_models(sales, cli):
+    result = cli("db", "check")
+    assert (result.exit_code, result.output) == (0, "the tables match the models\n")
+
+
+def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(sales, h):
+    assert {name for name, (plugin, _) in sales.permissions.items() if plugin == "sales"} == {
+        "sales.lead.read", "sales.lead.write", "sales.lead.delete", "sales.lead.convert",
+        "sales.opportunity.read", "sales.opportunity.write", "sales.opportunity.delete",
+        "sales.opportunity.move"}
+    h.opportunity(sales, "Counted")
+    assert purge_plan(sales, "sales").tables == {"sales_lead": 0, "sales_opportunity": 1,
+                                                 "sales_stage_change": 0}
+
+
+def test_hook_load_demo_data_builds_a_pipeline_on_the_core_demo(sales, h):
+    counts = load_demo(sales)
+    assert (counts["leads"], counts["opportunities"]) == (12, 17)
+    leads = h.rows(sales, Lead)
+    assert sorted({lead.status for lead in leads}) == ["contacted", "disqualified", "new",
+                                                       "qualified"]
+    converted = [lead for lead in leads if lead.converted_at is not None]
+    assert [(lead.name, lead.opportunity_id is not None) for lead in converted] == [
+        ("Yuki Tanaka", True), ("Liam O'Brien", True), ("Hanna Schulz", False)]
+    with sales.bound():
+        kestrel = Organization.get(Organization.name == "Kestrel Logistics")
+        hanna = Contact.get(Contact.email == "hanna.schulz@northwind.example")
+    # Converting matched the core's organization and contact instead of copying them.
+    assert converted[1].organization_id == kestrel.id
+    assert converted[2].contact_id == hanna.id
+    assert h.count(sales, Organization) == 9  # the core's eight and Sakura Dental
+    deals = h.rows(sales, Opportunity)
+    stages = {(d.pipeline, d.stage) for d in deals}
+    assert {("new_business", "Won"), ("new_business", "Lost"), ("renewals", "Renewed"),
+            ("new_business", "Negotiation"), ("renewals", "Upcoming")} <= stages
+    assert all(d.loss_reason for d in deals if d.stage == "Lost")
+    assert h.count(sales, StageChange) == 14

@@ -7,6 +7,8 @@ answer with the status given here.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AccordError",
     "ConfigError",
@@ -17,6 +19,7 @@ __all__ = [
     "StaleVersion",
     "Conflict",
     "ValidationError",
+    "flatten_messages",
 ]
 
 
@@ -70,6 +73,19 @@ class ValidationError(AccordError):
             (f"rows[{self.row}]" if k == "_schema" else f"rows[{self.row}].{k}"): v
             for k, v in self.messages.items()
         }
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"a": {"b": ["x"]}}`` as ``{"a.b": ["x"]}``; "Unknown field." names the field."""
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    out: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if value == ["Unknown field."]:
+            value = [f"unknown field {key!r}"]
+        out.update(flatten_messages(value, name))
+    return out
 
 
 class NotFound(AccordError):

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import fields, validate
 
 from ..config import FIELD_KINDS
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound, ValidationError, flatten_messages
 from ..models import ApiToken, AuditEntry, User
 from ..pagination import decode_cursor, encode_cursor
 from ..services.authz import require
@@ -103,20 +103,8 @@ def _load(schema: type[ma.Schema], data: dict[str, Any]) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = schema().load(data)
     except ma.ValidationError as exc:
-        raise ValidationError(_flatten(exc.messages)) from None
+        raise ValidationError(flatten_messages(exc.messages)) from None
     return loaded
-
-
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
-    out: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if value == ["Unknown field."]:
-            value = [f"unknown field {key!r}"]
-        out.update(_flatten(value, name))
-    return out
 
 
 def _optional_body() -> dict[str, Any]:

@@ -59,7 +59,7 @@ class AdminEndpoint:
     ``body`` and ``response`` are a marshmallow schema (class or instance), a JSON
     Schema dict, or None (no body; no content, as for a 204). ``parameters`` are
     query parameters: dicts, or names of the document's parameters (``"Limit"``).
-    Path placeholders (``{name}``) are documented from ``path``.
+    Path parameters (``{name}``) are documented from ``path``.
     """
 
     method: str
@@ -585,11 +585,11 @@ def _admin_path(spec: APISpec, converter: _Converter, endpoint: AdminEndpoint) -
         operation["description"] = " ".join(notes)
     if endpoint.public:
         operation["security"] = []
-    placeholders = [p.strip("{}") for p in endpoint.path.split("/") if p.startswith("{")]
+    path_params = [p.strip("{}") for p in endpoint.path.split("/") if p.startswith("{")]
     parameters: list[Any] = [{"name": p, "in": "path", "required": True,
                               "schema": {"type": "integer"} if p == "id" or p.endswith("_id")
                               else _STRING}
-                             for p in placeholders]
+                             for p in path_params]
     parameters += endpoint.parameters
     if parameters:
         operation["parameters"] = parameters

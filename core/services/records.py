@@ -15,7 +15,7 @@ import marshmallow as ma
 import peewee
 
 from .. import signals
-from ..errors import NotFound, StaleVersion, ValidationError
+from ..errors import NotFound, StaleVersion, ValidationError, flatten_messages
 from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
 from .authz import check_ownership, permission_for, require, scoped
@@ -310,7 +310,7 @@ def _load(kernel: Accord, record_type: RecordType, raw_rows: list[Any], *, parti
                 rows.append(schema.load(raw, partial=partial))
                 continue
             except ma.ValidationError as exc:
-                problem = _flatten(exc.messages)
+                problem = flatten_messages(exc.messages)
         bad += 1
         if bad <= MAX_REPORTED:
             errors.update(problem if single else ValidationError(problem, row=index).flat())
@@ -319,18 +319,6 @@ def _load(kernel: Accord, record_type: RecordType, raw_rows: list[Any], *, parti
             errors["_schema"] = [f"{bad - MAX_REPORTED} more rows have errors"]
         raise ValidationError(errors)
     return rows
-
-
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
-    out: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if value == ["Unknown field."]:
-            value = [f"unknown field {key!r}"]
-        out.update(_flatten(value, name))
-    return out
 
 
 def _check_rows(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],

@@ -28,6 +28,7 @@ ENV_KEYS = {
     "ACCORD_ENABLED_PLUGINS": "enabled_plugins",
     "ACCORD_DISCOVER_PLUGINS": "discover_plugins",
     "ACCORD_LOG_LEVEL": "log_level",
+    "ACCORD_REDIS_URL": "redis_url",
 }
 
 
@@ -59,6 +60,13 @@ class _ConfigSchema(ma.Schema):
     plugin_settings = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Dict(), load_default=dict
     )
+    # The job queue (accord worker); without it, a SQLite file beside the database.
+    redis_url = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Regexp(
+            r"^(redis|rediss|unix)://\S+$",
+            error="expected redis://host:6379/0, rediss://… or unix:///path/to/socket"),
+    )
     # The config key is "fields"; marshmallow takes declared fields off the class, so
     # shadowing Schema.fields is harmless at run time.
     fields = ma.fields.Dict(  # type: ignore[assignment]
@@ -83,6 +91,7 @@ class Config:
     enabled_plugins: tuple[str, ...] = ()
     discover_plugins: bool = True
     log_level: str = "WARNING"
+    redis_url: str | None = None
     plugin_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     fields: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     organization_relationships: tuple[str, ...] = (

@@ -61,7 +61,9 @@ ACTIVITIES = [
 
 def load_demo(kernel: Accord) -> dict[str, int]:
     """Load the demo through every active plugin's ``load_demo_data`` (the core's
-    first) when the database has no organizations yet. Returns counts per type."""
+    first) when the database has no organizations yet. Returns counts per type: by
+    plural for the core's (``contacts``), ``<plugin>.<plural>`` for a plugin's
+    (``sales.leads``), so two plugins' ``products`` stay apart."""
     from .models import Organization
 
     kernel.sync()
@@ -70,7 +72,8 @@ def load_demo(kernel: Accord) -> dict[str, int]:
             return {}
     kernel.hooks.load_demo_data(kernel=kernel, actor=Actor.system("demo"))
     with kernel.bound():
-        return {rt.plural: rt.model.select().count() for rt in kernel.records
+        return {(rt.plural if rt.plugin == "core" else f"{rt.plugin}.{rt.plural}"):
+                rt.model.select().count() for rt in kernel.records
                 if rt.model.select().exists()}
 
 

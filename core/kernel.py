@@ -301,6 +301,13 @@ class Accord:
                 values = links_of(rt, [r.id for r in records])
             for data, record in zip(out, records):
                 data.update(values[record.id])
+        if rt.lines and records:
+            from .services.lines import lines_of
+
+            with self.bound():
+                rows = lines_of(rt, [r.id for r in records])
+            for data, record in zip(out, records):
+                data.update(rows[record.id])
         if actor is not None and not actor.can("core.personal_data.read"):
             hidden = self.personal_fields(rt)
             for data in out:

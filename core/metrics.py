@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["Metric", "MetricQuery", "MetricPoint", "compute", "list_metrics", "month_of",
-           "months_between", "stored", "CORE_METRICS"]
+           "month_expr", "months_between", "stored", "scoped", "exact_sum", "CORE_METRICS"]
+
+#: SQLite keeps DECIMAL columns as 8-byte floats: ``exact_sum`` adds money columns (4
+#: places) there as whole ten-thousandths, exactly, and turns them back into Decimals.
+_SCALE = 10_000
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ def stored(moment: dt.datetime) -> dt.datetime:
 class MetricPoint:
     period: str  # "2026-11", or "total"
     value: Decimal
+    #: For a metric broken down by something (``Metric.group_by``: a stage, a channel,
+    #: a customer…): which one; None for a plain metric.
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,9 @@ class Metric:
     description: str
     unit: str
     compute: Callable[[Accord, MetricQuery], list[MetricPoint]]
+    #: What the points are broken down by (``stage``, ``channel``, ``customer``…), when
+    #: they are: each point then names its ``group``.
+    group_by: str | None = None
 
 
 def list_metrics(kernel: Accord) -> dict[str, tuple[str, Metric]]:
@@ -85,7 +95,8 @@ def list_metrics(kernel: Accord) -> dict[str, tuple[str, Metric]]:
 
 
 def compute(kernel: Accord, name: str, query: MetricQuery) -> list[MetricPoint]:
-    """Compute one metric; every month of the range appears, zero when empty."""
+    """Compute one metric; every month of the range appears, zero when empty (for a
+    broken-down metric: every month of each group that has a point, groups by name)."""
     if query.start > query.end:
         raise ValidationError({"from": [f"{query.start} is after {query.end}"]})
     if query.by not in ("month", "total"):
@@ -94,9 +105,12 @@ def compute(kernel: Accord, name: str, query: MetricQuery) -> list[MetricPoint]:
     if name not in metrics:
         raise NotFound(f"unknown metric {name!r} (known: {', '.join(sorted(metrics))})")
     with kernel.bound():
-        points = {p.period: p.value for p in metrics[name][1].compute(kernel, query)}
+        points = {(p.group, p.period): p.value for p in metrics[name][1].compute(kernel, query)}
     periods = months_between(query.start, query.end) if query.by == "month" else ["total"]
-    return [MetricPoint(p, points.get(p, Decimal(0))) for p in periods]
+    groups: list[str | None] = [None]
+    if metrics[name][1].group_by:
+        groups = [*sorted({g for g, _ in points if g is not None})]
+    return [MetricPoint(p, points.get((g, p), Decimal(0)), g) for g in groups for p in periods]
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:
@@ -112,9 +126,34 @@ def month_of(kernel: Accord, expr: Any, query: MetricQuery) -> Any:
     if query.by == "total":
         # A bare literal in GROUP BY is refused by PostgreSQL ("non-integer constant").
         return peewee.Cast(peewee.Value("total"), "TEXT")
+    return month_expr(kernel, expr)
+
+
+def month_expr(kernel: Accord, expr: Any) -> Any:
+    """The ``YYYY-MM`` of a date or datetime expression, on either engine."""
     if is_postgres(kernel.database):
         return peewee.fn.to_char(expr, "YYYY-MM")
     return peewee.fn.strftime("%Y-%m", expr)
+
+
+def exact_sum(kernel: Accord, column: Any, *, weight: Any = None,
+              when: Any = None) -> tuple[Any, Callable[[Any], Decimal]]:
+    """``SUM(column [* weight / 100])`` over the rows ``when`` holds (all without it),
+    exact on both engines, and the function turning its result into a Decimal.
+
+    ``column`` is a decimal column of at most 4 places (money, a quantity); ``weight``
+    an integer percentage column (a probability). PostgreSQL sums numerics exactly;
+    SQLite sums whole ten-thousandths as integers."""
+    if is_postgres(kernel.database):
+        value, divisor = column, Decimal(1)
+    else:
+        value, divisor = peewee.Cast(peewee.fn.ROUND(column * _SCALE), "INTEGER"), Decimal(_SCALE)
+    if weight is not None:
+        value = value * weight
+        divisor *= 100
+    if when is not None:
+        value = peewee.Case(None, [(when, value)], 0)
+    return peewee.fn.SUM(value), lambda v: Decimal(v or 0) / divisor
 
 
 def _ratio(value: Any) -> Decimal:
@@ -123,7 +162,8 @@ def _ratio(value: Any) -> Decimal:
 
 # The core's own metrics -------------------------------------------------------
 
-def _scoped(query: Any, model: Any, mq: MetricQuery) -> Any:
+def scoped(query: Any, model: Any, mq: MetricQuery) -> Any:
+    """``query`` limited to the owner and team ``mq`` asks for (``model.owner``/``team``)."""
     if mq.owner_id is not None:
         query = query.where(model.owner == mq.owner_id)
     if mq.team_id is not None:
@@ -138,7 +178,7 @@ def _new_customers(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     query = (O.select(bucket.alias("period"), peewee.fn.COUNT(O.id))
              .where(O.customer_since >= mq.start, O.customer_since <= mq.end)
              .group_by(bucket))
-    return [MetricPoint(p, Decimal(n)) for p, n in _scoped(query, O, mq).tuples()]
+    return [MetricPoint(p, Decimal(n)) for p, n in scoped(query, O, mq).tuples()]
 
 
 def _customer_activities(kernel: Accord, mq: MetricQuery) -> Any:
@@ -157,7 +197,7 @@ def _customer_activities(kernel: Accord, mq: MetricQuery) -> Any:
              .join(O, on=(O.id == org))
              .where(O.relationship == "customer", at >= stored(mq.start_at),
                     at < stored(mq.end_exclusive)))
-    return _scoped(query, O, mq)
+    return scoped(query, O, mq)
 
 
 def _active_customers(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
@@ -170,7 +210,7 @@ def _active_customers(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
 def _contact_frequency(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     from .models import Organization as O
 
-    customers = _scoped(O.select().where(O.relationship == "customer"), O, mq).count()
+    customers = scoped(O.select().where(O.relationship == "customer"), O, mq).count()
     if not customers:
         return []
     sub = _customer_activities(kernel, mq).alias("acts")

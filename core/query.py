@@ -24,7 +24,7 @@ from .errors import ValidationError
 if TYPE_CHECKING:
     from .kernel import Accord
     from .models import BaseRecord
-    from .records import RecordType
+    from .records import Link, RecordType
     from .services.actors import Actor
 
 __all__ = ["find", "build_query", "sort_keys", "order_by", "SortKey", "OPERATORS"]
@@ -146,6 +146,9 @@ def _condition(kernel: Accord, record_type: RecordType, key: str, value: Any) ->
     name, _, op = key.partition("__")
     if op and op not in OPERATORS:
         raise _Bad(f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
+    link = next((l for l in record_type.links if l.name == name), None)
+    if link is not None:
+        return _linked_to(record_type, link, op, value)
     expr, field = _expression(kernel, record_type, name)
     if op == "isnull":
         wanted = _boolean(value)
@@ -160,6 +163,21 @@ def _condition(kernel: Accord, record_type: RecordType, key: str, value: Any) ->
     coerced = _coerce(kernel, field, value)
     return {"": expr == coerced, "gte": expr >= coerced, "lte": expr <= coerced,
             "gt": expr > coerced, "lt": expr < coerced}[op]
+
+
+def _linked_to(record_type: RecordType, link: Link, op: str, value: Any) -> Any:
+    """Records whose link field holds the id given (or one of the ids, with ``__in``)."""
+    if op not in ("", "in"):
+        raise _Bad(f"{link.name} is a list of ids: filter it with {link.name}=ID or "
+                   f"{link.name}__in=ID,ID")
+    raw = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    try:
+        ids = [int(v) for v in raw]
+    except ValueError:
+        raise _Bad(f"{link.name}: give record ids (numbers), not {value!r}") from None
+    source = getattr(link.through, link.source)
+    target = getattr(link.through, link.target)
+    return record_type.model.id.in_(link.through.select(source).where(target.in_(ids)))
 
 
 def _boolean(value: Any) -> bool:

@@ -19,7 +19,7 @@ from .errors import NotFound
 if TYPE_CHECKING:
     from .models import BaseRecord
 
-__all__ = ["RecordType", "Link", "Permission", "TimelineItem", "OutboxItem", "RecordAction",
+__all__ = ["RecordType", "Link", "Lines", "Permission", "TimelineItem", "OutboxItem", "RecordAction",
            "RecordTypes"]
 
 
@@ -32,6 +32,26 @@ class Link:
     through: type[peewee.Model]
     source: str
     target: str
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Rows that belong to a record and are written with it: a quote's lines.
+
+    ``name`` is a list field of the record's schema (``fields.List(fields.Nested(
+    schema))``); each item is a row of ``model``, whose foreign key ``parent`` points
+    to the record. Giving the field on a write replaces all the record's rows (their
+    ``position`` column, when the model has one, is the list order); leaving it out
+    keeps them. Reads list them in that order, dumped with ``schema``. The rows are
+    audited with the record's other changes. ``read_only`` rows (an invoice's
+    payments) are shown on reads and written by the plugin's own verbs only.
+    """
+
+    name: str
+    model: type[peewee.Model]
+    parent: str
+    schema: type[ma.Schema]
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,8 @@ class RecordType:
     title_fields: tuple[str, ...] = ("name",)
     #: Many-to-many fields (lists of ids) kept in link tables.
     links: tuple[Link, ...] = ()
+    #: Rows written with the record (a document's lines).
+    lines: tuple[Lines, ...] = ()
 
     @property
     def plugin(self) -> str:

@@ -46,7 +46,8 @@ PROBLEMS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotF
 ERRORS = {
     "list": (400, 403), "create": (400, 403, 415, 422), "get": (403, 404),
     "update": (400, 403, 404, 412, 415, 422), "delete": (400, 403, 404, 412, 422),
-    "history": (403, 404), "action": (400, 403, 404, 412, 415, 422),
+    "history": (403, 404), "timeline": (403, 404),
+    "action": (400, 403, 404, 412, 415, 422),
 }
 
 JSON = "application/json"
@@ -375,6 +376,17 @@ def _common_components(spec: APISpec) -> None:
             "action": {"type": "string", "examples": ["created", "updated", "deleted"]},
             "actor": _ACTOR, "changes": _CHANGES},
             required=["id", "at", "action", "actor", "changes"])}}, required=["items"]))
+    components.schema("Timeline", component=_object({"items": {
+        "type": "array", "items": _object({
+            "at": {"type": "string", "format": "date-time"},
+            "kind": {"type": "string", "examples": ["activity.call", "sales.stage_change"]},
+            "title": _STRING,
+            "source_type": {"type": "string", "description": "The record type the entry "
+                                                               "comes from"},
+            "source_id": {"type": ["integer", "null"]},
+            "details": {"type": "object"}},
+            required=["at", "kind", "title", "source_type", "source_id", "details"])}},
+        required=["items"]))
     components.header("ETag", {"description": "The record's version, for If-Match",
                                "schema": {"type": "string", "examples": ['"3"']}})
     components.header("Location", {"description": "The new record's URL",
@@ -510,6 +522,15 @@ def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: s
                   ok={200: {"description": "Every change, oldest first", "content": {
                       JSON: {"schema": _ref("schemas", "History")}}}}),
     })
+    spec.path(path=f"{base}/{{id}}/timeline", parameters=item_id, operations={
+        "get": op(f"timeline_of_{single}", f"The timeline of {label}", read, "timeline",
+                  parameters=[{"name": "limit", "in": "query", "schema": {
+                      "type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                      "default": 100}}],
+                  ok={200: {"description": "Entries from every enabled plugin (activities, "
+                                           "stage changes, documents…), newest first",
+                            "content": {JSON: {"schema": _ref("schemas", "Timeline")}}}}),
+    })
 
 
 def _filterable(kernel: Accord, record_type: RecordType) -> list[str]:
@@ -529,6 +550,8 @@ def _filterable(kernel: Accord, record_type: RecordType) -> list[str]:
 
 def _list_parameters(kernel: Accord, record_type: RecordType) -> list[Any]:
     fields = _filterable(kernel, record_type)
+    # A link field (a list of ids) filters with field=ID or field__in=ID,ID.
+    links = [link.name for link in record_type.links]
     relations = [n for n, f in record_type.model._meta.fields.items()
                  if isinstance(f, peewee.ForeignKeyField)]
     operators = "|".join(OPERATORS)
@@ -546,9 +569,10 @@ def _list_parameters(kernel: Accord, record_type: RecordType) -> list[Any]:
                         f"or `field__op=value` with op one of {', '.join(OPERATORS)} "
                         "(`__in` takes a comma-separated list, `__isnull` true or false)",
          "schema": {"type": "object", "additionalProperties": False,
-                    "properties": {f: _STRING for f in fields},
+                    "properties": {f: _STRING for f in [*fields, *links]},
                     "patternProperties": {
-                        f"^({'|'.join(fields)})__({operators})$": _STRING}}},
+                        f"^({'|'.join(fields)})__({operators})$": _STRING,
+                        **({f"^({'|'.join(links)})__in$": _STRING} if links else {})}}},
     ]
     if record_type.searchable:
         params.insert(3, {"name": "q", "in": "query", "schema": _STRING,

@@ -17,7 +17,7 @@ from ..models import AuditEntry
 from ..services.authz import permission_for, require
 from .auth import current_actor
 from .bodies import if_match, json_object
-from .lists import list_records
+from .lists import MAX_LIMIT, list_records
 from .problems import ApiError
 from .resources import path_of, resolve
 
@@ -88,6 +88,20 @@ def register(bp: Blueprint, kernel: Accord) -> None:
             "changes": {k: (None if k in hidden else v) for k, v in (e.changes or {}).items()},
         } for e in entries]})
 
+    def timeline(plugin: str | None, plural: str, record_id: int) -> Any:
+        record_type = resolve(kernel, plugin, plural)
+        actor = current_actor()
+        services.get(kernel, record_type.name, record_id, actor=actor)
+        limit = request.args.get("limit", "100")
+        if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+            raise ApiError(400, f"limit: give a whole number from 1 to {MAX_LIMIT}",
+                           errors={"limit": [f"a whole number from 1 to {MAX_LIMIT}"]})
+        items = kernel.timeline(record_type.name, record_id, limit=int(limit))
+        return jsonify({"items": [{
+            "at": item.at.isoformat(), "kind": item.kind, "title": item.title,
+            "source_type": item.source_type, "source_id": item.source_id,
+            "details": item.details} for item in items]})
+
     def action(plugin: str | None, plural: str, record_id: int, name: str) -> Any:
         record_type = resolve(kernel, plugin, plural)
         actor = current_actor()
@@ -133,6 +147,8 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         bp.add_url_rule(f"{prefix}/{rid}", f"{tag}item", bind(item),
                         methods=["GET", "PATCH", "PUT", "DELETE"])
         bp.add_url_rule(f"{prefix}/{rid}/history", f"{tag}history", bind(history),
+                        methods=["GET"])
+        bp.add_url_rule(f"{prefix}/{rid}/timeline", f"{tag}timeline", bind(timeline),
                         methods=["GET"])
         bp.add_url_rule(f"{prefix}/{rid}/<name>", f"{tag}action", bind(action),
                         methods=["POST"])

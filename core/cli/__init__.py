@@ -31,6 +31,8 @@ CORE_COMMANDS = {
     "assign": ("accord.cli.records", "assign", "Assign a record to a user or a team."),
     "transfer": ("accord.cli.records", "transfer", "Move a user's records to another user."),
     "report": ("accord.cli.report", "report", "Compute a metric (KPI) over a date range."),
+    "worker": ("accord.cli.jobs", "worker", "Run the plugins' jobs on their schedules."),
+    "jobs": ("accord.cli.jobs", "jobs", "List the plugins' jobs and run one now."),
 }
 
 

@@ -39,7 +39,11 @@ def report(state: CliState, metric: str | None, start: dt.datetime | None,
     points = compute(kernel, metric, query)
     _, definition = list_metrics(kernel)[metric]
     click.echo(f"{metric}: {definition.description} ({definition.unit}), {first} to {last}")
-    table(["PERIOD", "VALUE"], [[p.period, p.value] for p in points])
+    if definition.group_by:
+        table([definition.group_by.upper(), "PERIOD", "VALUE"],
+              [[p.group, p.period, p.value] for p in points])
+    else:
+        table(["PERIOD", "VALUE"], [[p.period, p.value] for p in points])
 
 
 def _months_back(day: dt.date, months: int) -> dt.date:

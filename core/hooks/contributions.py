@@ -1,4 +1,4 @@
-"""Hooks through which plugins contribute commands, permissions, metrics, timeline items."""
+"""Hooks through which plugins contribute commands, permissions, metrics, jobs, timeline items."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from . import hookspec
 if TYPE_CHECKING:
     import click
 
+    from accord.jobs import Job
     from accord.kernel import Accord
     from accord.metrics import Metric
     from accord.records import Permission, RecordAction, TimelineItem
@@ -46,6 +47,22 @@ def register_metrics() -> list[Metric]:
     Called: when ``accord report`` (and later the dashboard and the metrics API) lists
         or computes metrics; only for enabled plugins.
     Returns: a list of Metric, named ``<plugin>.<metric>`` (``core.new_customers``).
+    Order: every implementation runs; for a name declared twice the first declaration
+        (in call order) wins and the other is logged as ignored.
+    Since: 0.1
+    """
+
+
+@hookspec
+def register_jobs() -> list[Job]:
+    """Declare periodic jobs: a name, a cron schedule and an idempotent day's work.
+
+    Called: when ``accord worker`` starts (for every installed plugin; at each firing
+        the worker skips the jobs of plugins that are not running), and when
+        ``accord jobs`` lists or runs jobs (only for enabled plugins).
+    Returns: a list of Job, named ``<plugin>.<job>`` (``sales.invoices_overdue``), with
+        a five-field cron ``schedule`` and a ``run(kernel, today)`` that returns a
+        one-line summary and may run twice for one day without harm.
     Order: every implementation runs; for a name declared twice the first declaration
         (in call order) wins and the other is logged as ignored.
     Since: 0.1

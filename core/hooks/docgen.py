@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import inspect
 import re
 import sys
@@ -114,12 +115,30 @@ def _specs(module: ModuleType) -> list[Callable[..., Any]]:
     return sorted(found, key=lambda f: f.__code__.co_firstlineno)
 
 
-def collect() -> list[tuple[ModuleType, list[HookDoc]]]:
-    """Every hookspec of the core, grouped by spec module in ``SPEC_MODULES`` order."""
+def _shipped_plugin_specs() -> list[tuple[str, str]]:
+    """(title, module) of the hookspec modules of the plugins shipped with Accord (those
+    the ``accord-crm`` distribution registers), by plugin name."""
+    from ..plugins.discovery import ENTRY_POINT_GROUP
+
+    out = []
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.dist is None or ep.dist.name != "accord-crm":
+            continue
+        package = ep.value.split(":", 1)[0].rsplit(".", 1)[0]
+        specs = getattr(importlib.import_module(package).MANIFEST, "hookspecs", None)
+        if specs:
+            out.append((f"Plugin {ep.name}", specs))
+    return sorted(out)
+
+
+def collect() -> list[tuple[str, ModuleType, list[HookDoc]]]:
+    """Every hookspec of the core, grouped by spec module in ``SPEC_MODULES`` order, then
+    those the shipped plugins declare for other plugins."""
     from .. import builtin  # the core's own impls: the example every hook can point to
 
     out = []
-    for module_name in SPEC_MODULES:
+    modules = [(name.rsplit(".", 1)[-1].capitalize(), name) for name in SPEC_MODULES]
+    for title, module_name in modules + _shipped_plugin_specs():
         module = importlib.import_module(module_name)
         hooks = []
         for func in _specs(module):
@@ -129,7 +148,7 @@ def collect() -> list[tuple[ModuleType, list[HookDoc]]]:
                 func.__name__, module_name, signature(func),
                 _flags(getattr(func, f"{PROJECT}_spec")), summary, sections,
                 core_impl=hasattr(impl, f"{PROJECT}_impl")))
-        out.append((module, hooks))
+        out.append((title, module, hooks))
     return out
 
 
@@ -166,14 +185,15 @@ def render() -> str:
         "naming the plugin and the hook. Implementations run last-registered first unless",
         "`tryfirst`/`trylast` says otherwise; the core registers its own implementations",
         "(`accord.builtin`) as the plugin `core`, through these same hooks.", "",
+        "The plugins shipped with Accord declare hooks of their own for other plugins",
+        "(listed last, under each plugin's name): a plugin implementing them declares",
+        "the shipped plugin in its manifest's `requires`.", "",
     ]
-    for module, hooks in groups:
-        title = module.__name__.rsplit(".", 1)[-1].capitalize()
-        lines.append(f"- [{title}](#{title.lower()}): "
+    for title, module, hooks in groups:
+        lines.append(f"- [{title}](#{title.lower().replace(' ', '-')}): "
                      + ", ".join(f"[`{h.name}`](#{h.name})" for h in hooks))
     lines.append("")
-    for module, hooks in groups:
-        title = module.__name__.rsplit(".", 1)[-1].capitalize()
+    for title, module, hooks in groups:
         intro = inspect.cleandoc(module.__doc__ or "").split("\n\n", 1)[0].replace("\n", " ")
         lines += [f"## {title}", "", f"`{module.__name__}`: {intro}", ""]
         for hook in hooks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .access import SCOPES, ApiToken, RolePermission, RoleRule
 from .base import BaseModel, BaseRecord, MoneyAmountField, UTCDateTimeField, utcnow
+from .jobs import JOB_STATUSES, JobRun
 from .people import BUILTIN_ROLES, OwnedRecord, Role, Team, TeamMember, User
 from .records import Activity, Contact, ContactInterest, Organization, Product, Tag, Tagging
 from .system import AuditEntry, CustomField, KernelMeta, OutboxMessage, PluginState
@@ -13,12 +14,12 @@ __all__ = [
     "Role", "User", "Team", "TeamMember", "BUILTIN_ROLES",
     "Organization", "Contact", "ContactInterest", "Activity", "Product", "Tag", "Tagging",
     "PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage",
-    "ApiToken", "RolePermission", "RoleRule", "SCOPES",
+    "ApiToken", "RolePermission", "RoleRule", "SCOPES", "JobRun", "JOB_STATUSES",
 ]
 
 #: Every core table, in creation order.
 CORE_MODELS = [
     Role, User, Team, TeamMember, Organization, Contact, Product, ContactInterest,
     Activity, Tag, Tagging, PluginState, KernelMeta, CustomField, AuditEntry, OutboxMessage,
-    ApiToken, RolePermission, RoleRule,
+    ApiToken, RolePermission, RoleRule, JobRun,
 ]

@@ -55,8 +55,11 @@ def links_of(record_type: RecordType, ids: list[int]) -> dict[int, dict[str, lis
         source = getattr(link.through, link.source)
         target = getattr(link.through, link.target)
         for start in range(0, len(ids), CHUNK):
-            query = (link.through.select(source, target)
-                     .where(source.in_(ids[start:start + CHUNK])).order_by(target).tuples())
+            # DISTINCT: a link may read a table holding a pair twice (an order's
+            # products, from its lines).
+            query = (link.through.select(source, target).distinct()
+                     .where(source.in_(ids[start:start + CHUNK]), target.is_null(False))
+                     .order_by(source, target).tuples())
             # tuples() rows; peewee-stubs type the query as yielding models.
             for src, dst in cast("Iterable[tuple[int, int]]", query):
                 out[src][link.name].append(dst)

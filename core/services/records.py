@@ -20,6 +20,7 @@ from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
 from .authz import check_ownership, permission_for, require, scoped
 from .bulk_sql import CHUNK, ids_by_key, insert_rows
+from .lines import pop_lines, write_lines
 from .links import check_links, pop_links, write_links
 from .tags import forget_tags
 from .values import column_values, jsonable, jsonable_row, to_columns
@@ -136,6 +137,8 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
         ids = _insert(kernel, model, inserts, single)
         if record_type.links:
             write_links(record_type, ids, links, replace=False)
+        if record_type.lines:
+            write_lines(record_type, ids, links, replace=False)
         _audit(actor, "created", type_name, [
             (rid, {k: [None, v] for k, v in values.items() if v is not None})
             for rid, values in zip(ids, shown)])
@@ -216,6 +219,10 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
                                    f"not {version}; reload it and try again")
         links = _checked(kernel, record_type, rows, existing, actor, single)
         link_changes = write_links(record_type, ids, links, replace=True)
+        if record_type.lines:
+            for record_id, changed in write_lines(record_type, ids, links,
+                                                  replace=True).items():
+                link_changes.setdefault(record_id, {}).update(changed)
         now = utcnow()
         outbox_rows = []
         names = record_type.data_keys
@@ -262,9 +269,10 @@ def _fetch(record_type: RecordType, ids: list[int], actor: Actor) -> Iterable[Ba
 
 
 def _checked(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-             existing: list[Any], actor: Actor, single: bool) -> list[dict[str, list[int]]]:
+             existing: list[Any], actor: Actor, single: bool) -> list[dict[str, Any]]:
     """The in-transaction steps every write shares: references and unique values,
-    the plugins' veto and computed values; returns the link fields taken out of rows."""
+    the plugins' veto and computed values; returns the link and line fields taken out
+    of the rows."""
     _check_rows(kernel, record_type, rows, existing, single)
     kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
                                   existing=existing, actor=actor)
@@ -272,6 +280,9 @@ def _checked(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]]
                                 existing=existing)
     links = pop_links(record_type, rows)
     check_links(record_type, links, single)
+    if record_type.lines:
+        for extra, lines in zip(links, pop_lines(record_type, rows)):
+            extra.update(lines)
     return links
 
 

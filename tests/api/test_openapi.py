@@ -304,9 +304,10 @@ def test_every_api_route_is_documented(kernel, client):
     """A route added to the API (an admin endpoint) fails here until it is in the
     document: add it to accord.api.openapi.ADMIN_ENDPOINTS."""
     doc = document(client)
-    generic = {"api.collection", "api.item", "api.history", "api.action",
+    generic = {"api.collection", "api.item", "api.history", "api.timeline", "api.action",
                "api.plugin_collection", "api.plugin_item", "api.plugin_history",
-               "api.plugin_action"}
+               "api.plugin_timeline", "api.plugin_action"}
+    assert "get" in doc["paths"]["/api/v1/organizations/{id}/timeline"]
     app = client.application
     missing = []
     for rule in app.url_map.iter_rules():

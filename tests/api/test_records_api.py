@@ -408,6 +408,26 @@ def test_history_of_a_plugin_record_and_of_a_deleted_one(notes_kernel, make_api_
     h.problem(client.get(f"/api/v1/acme_notes/notes/{rid}/history"), 404)
 
 
+def test_timeline_lists_the_activities_of_a_record_newest_first(api_client, make_api_client,
+                                                                 kernel, h):
+    rid = api_client.post("/api/v1/organizations", json={"name": "Acme"}).get_json()["id"]
+    for subject, done in (("Intro call", "2026-03-01T10:00:00+00:00"),
+                          ("Quarterly review", "2026-06-01T10:00:00+00:00")):
+        made = api_client.post("/api/v1/activities", json={
+            "kind": "call", "subject": subject, "organization_id": rid, "done_at": done})
+        assert made.status_code == 201, made.get_json()
+    body = api_client.get(f"/api/v1/organizations/{rid}/timeline").get_json()
+    assert [(i["kind"], i["title"], i["source_type"]) for i in body["items"]] == [
+        ("activity.call", "Quarterly review", "activity"),
+        ("activity.call", "Intro call", "activity")]
+    assert [i["title"] for i in api_client.get(
+        f"/api/v1/organizations/{rid}/timeline?limit=1").get_json()["items"]] == [
+        "Quarterly review"]
+    assert h.problem(api_client.get(f"/api/v1/organizations/{rid}/timeline?limit=0"),
+                     400)["errors"] == {"limit": ["a whole number from 1 to 500"]}
+    h.problem(api_client.get(f"/api/v1/organizations/{rid + 1}/timeline"), 404)
+
+
 
 def test_an_integer_too_large_for_the_column_is_a_422(api_client, h):
     response = api_client.post("/api/v1/organizations", json={"name": "Big", "size": 2 ** 70})

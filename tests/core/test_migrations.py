@@ -31,16 +31,19 @@ def test_core_migrations_go_down_and_up_again(kernel):
     core_tables = {m._meta.table_name for m in CORE_MODELS}
     assert core_tables <= set(kernel.database.get_tables())
     with kernel.bound():
+        assert kernel.migrations.downgrade("core", 2) == ["0003_create_job_runs"]
+        assert "accord_job_run" not in kernel.database.get_tables()
         assert kernel.migrations.downgrade("core", 1) == ["0002_create_access_tables"]
         assert "accord_api_token" not in kernel.database.get_tables()
         assert kernel.migrations.downgrade("core", 0) == ["0001_create_core_tables"]
         assert not core_tables & set(kernel.database.get_tables())
         status = kernel.migrations.status("core")
         assert (status.applied, status.pending) == (
-            (), ("0001_create_core_tables", "0002_create_access_tables"))
+            (), ("0001_create_core_tables", "0002_create_access_tables", "0003_create_job_runs"))
 
         assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
-                                                     "0002_create_access_tables"]
+                                                     "0002_create_access_tables",
+                                                     "0003_create_job_runs"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
         assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
@@ -81,6 +84,7 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
     lines = [line.split() for line in clean.output.splitlines()[2:]]
     assert lines == [["core", "0001_create_core_tables", "applied"],
                      ["core", "0002_create_access_tables", "applied"],
+                     ["core", "0003_create_job_runs", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 

@@ -12,12 +12,17 @@ import pytest
 from accord.hooks import PROJECT, SPEC_MODULES, docgen
 
 ROOT = Path(__file__).resolve().parents[2]
-HOOKS = [hook for _, hooks in docgen.collect() for hook in hooks]
+GROUPS = docgen.collect()
+#: The core's hooks; the shipped plugins' own follow them in the reference.
+HOOKS = [hook for _, module, hooks in GROUPS if module.__name__ in SPEC_MODULES
+         for hook in hooks]
+PLUGIN_HOOKS = [hook for _, module, hooks in GROUPS if module.__name__ not in SPEC_MODULES
+                for hook in hooks]
 
 
 def test_every_spec_module_declares_hooks():
-    counts = {module.__name__: len(hooks) for module, hooks in docgen.collect()}
-    assert list(counts) == list(SPEC_MODULES)
+    counts = {module.__name__: len(hooks) for _, module, hooks in GROUPS}
+    assert list(counts)[:len(SPEC_MODULES)] == list(SPEC_MODULES)
     assert all(counts.values()), counts
 
 
@@ -25,6 +30,14 @@ def test_the_reference_sees_every_hook_the_kernel_knows():
     from accord.kernel import Accord
 
     assert sorted(h.name for h in HOOKS) == Accord().plugins.hook_names()
+
+
+def test_the_reference_lists_the_hooks_shipped_plugins_declare():
+    from accord_sales import hookspecs
+
+    assert [h.name for h in PLUGIN_HOOKS if h.module == hookspecs.__name__] == \
+        hookspecs.__all__
+    assert [title for title, _, _ in GROUPS[len(SPEC_MODULES):]][0] == "Plugin sales"
 
 
 @pytest.mark.parametrize("hook", HOOKS, ids=lambda h: h.name)

@@ -1,0 +1,97 @@
+"""``accord worker`` and ``accord jobs``: the periodic jobs plugins declare."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import click
+
+from ._context import CliState, pass_state, table
+
+
+@click.command()
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Threads running jobs side by side.")
+@pass_state
+def worker(state: CliState, workers: int) -> None:
+    """Run every job on its schedule until stopped.
+
+    Schedules are read in this machine's local time. The queue is a SQLite file beside
+    the database, or Redis when redis_url (ACCORD_REDIS_URL) is set. Run one worker
+    per installation; plugins enabled or disabled later are picked up without a restart.
+    SIGTERM (systemd, docker stop) stops it once the running jobs finish; Ctrl-C stops
+    it at once.
+    """
+    from ..jobs import build_huey, installed_jobs, jobs_file
+
+    kernel = state.kernel()
+    huey = build_huey(kernel)
+    jobs = installed_jobs(kernel)
+    _show_logs(kernel.config.log_level)
+    where = "Redis" if kernel.config.redis_url else str(jobs_file(kernel.config))
+    click.echo(f"accord worker: {len(jobs)} job(s), queue in {where}, "
+               f"{workers} worker thread(s); Ctrl-C stops it")
+    for name, (plugin, job) in sorted(jobs.items()):
+        idle = "" if plugin in kernel.plugins.active else " (skipped until its plugin runs)"
+        click.echo(f"  {job.schedule:<15} {name}{idle}")
+    # SIGTERM is what service managers send: let the running jobs finish. A job cut
+    # short by Ctrl-C is idempotent, so its next firing does what was left.
+    consumer = huey.create_consumer(workers=workers, worker_type="thread",
+                                    graceful_signal="TERM")
+    consumer.run()
+
+
+def _show_logs(level: str) -> None:
+    """The worker's output is its log: each run is logged by accord.jobs at INFO."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=level)
+    jobs_logger = logging.getLogger("accord.jobs")
+    jobs_logger.setLevel(min(jobs_logger.getEffectiveLevel(), logging.INFO))
+
+
+@click.group()
+def jobs() -> None:
+    """List the jobs of the enabled plugins and run one now."""
+
+
+@jobs.command("list")
+@pass_state
+def list_(state: CliState) -> None:
+    """List the jobs with their schedule and their last run."""
+    from ..jobs import last_runs, list_jobs
+
+    kernel = state.kernel()
+    found = list_jobs(kernel)
+    runs = last_runs(kernel)
+    rows = []
+    for name, (plugin, job) in sorted(found.items()):
+        run = runs.get(name)
+        if run is None:
+            rows.append([name, plugin, job.schedule, "never", "-", ""])
+            continue
+        text = (run.summary if run.status == "ok" else run.error) or ""
+        lines = text.splitlines()
+        rows.append([name, plugin, job.schedule, _local(run.started_at), run.status,
+                     lines[0] if lines else ""])
+    table(["NAME", "PLUGIN", "SCHEDULE", "LAST RUN", "STATUS", "SUMMARY"], rows)
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day to run the job for (default: today).")
+@pass_state
+def run(state: CliState, name: str, day: dt.datetime | None) -> None:
+    """Run job NAME now and print its summary; exit 1 when it fails."""
+    from ..jobs import run_job
+
+    result = run_job(state.kernel(), name, day.date() if day else None)
+    if result.status != "ok":
+        raise click.ClickException(f"{name} failed: {result.error}")
+    click.echo(f"{name}: {result.summary}")
+
+
+def _local(moment: dt.datetime) -> str:
+    """A recorded (UTC) time on the clock schedules are read in: the local one."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")

@@ -1,11 +1,13 @@
-"""``python -m bench [--quick] [--only bulk|hooks|api] [--engines sqlite,postgres] [--profile]``
+"""``python -m bench [--quick] [--only bulk|hooks|api|sales] [--engines sqlite,postgres]
+[--profile]``
 
 Prints figures and ratios against raw baselines measured in the same run; asserts
 nothing about timings. PostgreSQL is read from ACCORD_BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test) and skipped with a note when unreachable.
 Its schema ``public`` is dropped and recreated before every measurement. The API
 benchmark, unless that variable is set, uses the database ``accord_bench`` of the
-default server instead (created when missing), leaving the tests' database alone.
+default server instead (created when missing), leaving the tests' database alone; so
+does the sales benchmark.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import platform
 import sys
 import time
 
-from . import api, bulk, hooks
+from . import api, bulk, hooks, sales
 
 #: Ratio of the service layer's throughput to raw insert_many the project aims at.
 BULK_TARGET = 0.25
 #: Ratio of the API's list throughput to the raw Flask + peewee endpoint aimed at.
 API_TARGET = 0.5
+#: Ratio of the sales reports' speed to the same report as one raw SQL query.
+SALES_TARGET = 0.5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,8 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Accord benchmarks: figures and ratios against raw baselines of the same run.")
     parser.add_argument("--quick", action="store_true",
                         help="10,000 rows instead of 100,000, shorter hook loops, shorter API "
-                             "loads on 10,000 contacts (keyset: 100,000 rows)")
-    parser.add_argument("--only", choices=("bulk", "hooks", "api"), help="run one benchmark")
+                             "loads on 10,000 contacts (keyset: 100,000 rows), sales reports "
+                             "on 20,000 opportunities instead of 200,000")
+    parser.add_argument("--only", choices=("bulk", "hooks", "api", "sales"),
+                        help="run one benchmark")
     parser.add_argument("--rows", type=int, help="rows per bulk measurement (overrides --quick)")
     parser.add_argument("--batch", type=int, default=5000,
                         help="rows per bulk_create call in the batched mode (default 5,000)")
@@ -124,6 +130,27 @@ def _api(args: argparse.Namespace) -> None:
     api.run_keyset(engine_list, sizes, keyset)
 
 
+def _sales(args: argparse.Namespace) -> None:
+    count = sales.QUICK_OPPORTUNITIES if args.quick else sales.OPPORTUNITIES
+    repeats = 5 if args.quick else 7
+    engine_list, notes = sales.engines(_engine_names(args))
+    print(f"Sales reports: {count:,} opportunities (raw insert); Accord's call against the same "
+          f"report as one raw SQL query (DB-API cursor), median of {repeats}")
+    print("  forecast without the product demand (the demand reads quotes and orders)")
+    for note in notes:
+        print(f"  note: {note}")
+    header = f"  {'engine':<9}{'report':<22}{'raw ms':>9}{'accord ms':>11}{'raw/accord':>12}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+
+    def report(m: sales.Measurement) -> None:
+        flag = "" if m.ratio >= SALES_TARGET else f"  (target {SALES_TARGET})"
+        print(f"  {m.engine:<9}{m.report:<22}{m.raw_ms:>9.1f}{m.accord_ms:>11.1f}"
+              f"{m.ratio:>12.2f}{flag}", flush=True)
+
+    sales.run(engine_list, count, repeats, report)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.profile:
@@ -145,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.only is None:
             print()
         _api(args)
+    if args.only in (None, "sales"):
+        if args.only is None:
+            print()
+        _sales(args)
     print(f"\n(done in {time.perf_counter() - started:.0f} s)")
 
 

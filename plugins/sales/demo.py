@@ -7,10 +7,16 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from accord import services
-from accord.models import Contact, Organization, Team, User
+from accord.models import Contact, Organization, Product, Team, User
 
-from .rules import LEAD, OPPORTUNITY
+from .models import Opportunity
+from .rules import CONTRACT, LEAD, OPPORTUNITY, QUOTE
 from .services import convert_lead, move_opportunity
+from .services.contracts import activate_contract, contract_renewals
+from .services.invoices import (invoice_contract_period, invoice_order, issue_invoice,
+                                mark_overdue, pay_invoice)
+from .services.orders import set_order_status
+from .services.quotes import accept_quote, reject_quote, revise_quote, send_quote
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -115,6 +121,7 @@ def sales_demo(kernel: Accord, actor: Actor) -> None:
         for index, stage in enumerate(path[1:], start=2):
             move_opportunity(kernel, created.id, stage, actor=actor,
                              loss_reason=reason if index == len(path) else None)
+    _documents(kernel, actor, today)
 
 
 def _email(name: str, company: str | None) -> str:
@@ -122,3 +129,94 @@ def _email(name: str, company: str | None) -> str:
     if company is None:
         return f"{person}@mail.example"
     return f"{person}@{company.split()[0].lower()}.example"
+
+
+def _documents(kernel: Accord, actor: Actor, today: dt.date) -> None:
+    """Quotes in every state, the orders of the accepted ones, their invoices (paid, part
+    paid and overdue), and support contracts: one invoiced, one up for renewal."""
+    with kernel.bound():
+        deals = {o.name: o for o in Opportunity.select()}
+        skus = {p.sku: p.id for p in Product.select(Product.id, Product.sku)}
+    needed = {"Professional seats for purchasing", "Premium support", "Training day",
+              "Onboarding package", "Web shop integration"}
+    if not needed <= deals.keys() or not {"CRM-PRO", "SUP-PRM", "TRN-DAY",
+                                          "ONB-PKG"} <= skus.keys():
+        return  # the core's demo was changed: no documents
+
+    def quote(deal: str, lines: list[tuple[str, str]], **extra: Any) -> Any:
+        return services.create(kernel, QUOTE, {
+            "name": deal, "opportunity_id": deals[deal].id, "owner_id": deals[deal].owner_id,
+            "team_id": deals[deal].team_id,
+            "lines": [{"product_id": skus[sku], "quantity": qty, "tax_rate": "19"}
+                      for sku, qty in lines], **extra}, actor=actor)
+
+    def days(n: int) -> dt.date:
+        return today + dt.timedelta(days=n)
+
+    # Sent and waiting; a draft; rejected, then revised and sent again.
+    send_quote(kernel, quote("Professional seats for purchasing", [("CRM-PRO", "600")]).id,
+               actor=actor)
+    quote("Onboarding package", [("ONB-PKG", "1")])
+    shop = quote("Web shop integration", [("ONB-PKG", "4"), ("TRN-DAY", "6")],
+                 notes="Integration with the customer's shop, four sprints")
+    send_quote(kernel, shop.id, actor=actor)
+    reject_quote(kernel, shop.id, reason="Wants a fixed price under 10,000", actor=actor)
+    second = revise_quote(kernel, shop.id, actor=actor)
+    services.update(kernel, QUOTE, second.id, {"lines": [
+        {"product_id": skus["ONB-PKG"], "quantity": "4", "discount_percent": "15",
+         "tax_rate": "19"},
+        {"product_id": skus["TRN-DAY"], "quantity": "4", "tax_rate": "19"}]}, actor=actor)
+    send_quote(kernel, second.id, actor=actor)
+
+    # Won deals: accepted quotes, their orders and invoices.
+    support = quote("Premium support", [("SUP-PRM", "1")])
+    send_quote(kernel, support.id, actor=actor)
+    order = accept_quote(kernel, support.id, order_date=days(-40), reference="PO-4471",
+                         actor=actor)
+    set_order_status(kernel, order.id, "fulfilled", note="Support started", actor=actor)
+    invoice = invoice_order(kernel, order.id, actor=actor)
+    issue_invoice(kernel, invoice.id, issue_date=days(-38), actor=actor)
+    pay_invoice(kernel, invoice.id, invoice.total, paid_on=days(-20),
+                method="bank transfer", reference="NW-99812", actor=actor)
+
+    training = quote("Training day", [("TRN-DAY", "2")])
+    send_quote(kernel, training.id, actor=actor)
+    order = accept_quote(kernel, training.id, order_date=days(-50), actor=actor)
+    set_order_status(kernel, order.id, "partially_fulfilled", note="First day held",
+                     actor=actor)
+    invoice = invoice_order(kernel, order.id, actor=actor)
+    issue_invoice(kernel, invoice.id, issue_date=days(-45), actor=actor)
+    pay_invoice(kernel, invoice.id, invoice.total / 2, paid_on=days(-30), method="card",
+                actor=actor)
+    mark_overdue(kernel, today)
+
+    # Contracts: yearly support, its first year invoiced and paid; a monthly one ending
+    # within its notice, so the renewal job reminds its owner.
+    with kernel.bound():
+        orgs = {o.name: o.id for o in Organization.select(Organization.id, Organization.name)}
+    start = dt.date(today.year - 1, today.month, 1) + dt.timedelta(days=31)
+    start = start.replace(day=1)
+    yearly = services.create(kernel, CONTRACT, {
+        "name": "Premium support", "organization_id": orgs["Meridian Foods"],
+        "product_id": skus["SUP-PRM"], "start_date": start.isoformat(),
+        "end_date": (dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)).isoformat(),
+        "value": {"amount": "2400.00", "currency": "EUR"}, "tax_rate": "19",
+        "auto_renew": True, "renewal_terms": "Renews yearly; prices follow the list price",
+        "owner_id": deals["Premium support"].owner_id}, actor=actor)
+    activate_contract(kernel, yearly.id, actor=actor)
+    first = invoice_contract_period(kernel, yearly.id, start, actor=actor)
+    issue_invoice(kernel, first.id, issue_date=start, actor=actor)
+    pay_invoice(kernel, first.id, first.total, paid_on=start + dt.timedelta(days=12),
+                method="bank transfer", actor=actor)
+    month = dt.date(today.year, today.month, 1)
+    monthly_end = (dt.date(month.year + (month.month + 1) // 13, month.month % 12 + 1, 1)
+                   - dt.timedelta(days=1))
+    monthly = services.create(kernel, CONTRACT, {
+        "name": "Hosting", "organization_id": orgs["Blue Harbor Dental"],
+        "start_date": dt.date(month.year - 1 + (month.month == 12), month.month % 12 + 1,
+                              1).isoformat(),
+        "end_date": monthly_end.isoformat(), "billing_period": "monthly",
+        "value": {"amount": "200.00", "currency": "EUR"}, "tax_rate": "19",
+        "renewal_notice_days": 45}, actor=actor)
+    activate_contract(kernel, monthly.id, actor=actor)
+    contract_renewals(kernel, today)

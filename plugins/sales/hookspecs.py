@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .models import Opportunity
     from .settings import Stage
 
-__all__ = ["validate_opportunity_close"]
+__all__ = ["validate_opportunity_close", "opportunity_moved", "price_quote_lines"]
 
 
 @hookspec
@@ -32,10 +32,53 @@ def validate_opportunity_close(kernel: Accord, opportunity: Opportunity, stage: 
         transaction, after the move's own checks and before anything is written.
     Args: opportunity: the stored opportunity, still in its old stage.
         stage: the ``accord_sales.settings.Stage`` it moves to; ``stage.kind`` is
-        ``won`` or ``lost``. data: the values the move writes (``stage``,
-        ``probability``, ``loss_reason``).
+        ``won`` or ``lost``. data: the values of the move (``stage``, ``probability``,
+        ``loss_reason``, ``win_reason``, and ``details``: a dict the caller may fill
+        for other plugins, such as the competitors plugin's ``lost_to``).
     Returns: None. Raise accord.errors.ValidationError naming the field at fault to
         refuse; nothing is written, and the API answers 422 with the message.
     Order: every implementation runs; the first error aborts the move.
+    Since: sales 1.0
+    """
+
+
+@hookspec
+def opportunity_moved(kernel: Accord, opportunity: Opportunity, from_stage: str,
+                      to_stage: Stage, data: dict[str, Any], actor: Actor) -> None:
+    """Record what a plugin keeps about a stage change, in the move's own transaction.
+
+    Called: once per move (``accord_sales.services.move_opportunity``), after the
+        opportunity and its stage history are written, inside the move's transaction:
+        rows a plugin writes here (the competitors plugin records who won the deal)
+        commit or roll back with the move. (The ``sales.opportunity.stage_changed``
+        signal, sent after the commit, is for notifying.)
+    Args: opportunity: the opportunity as stored after the move. from_stage: the name
+        of the stage it left. to_stage: the ``accord_sales.settings.Stage`` it is now
+        in. data: as for ``validate_opportunity_close``.
+    Returns: None. Raising aborts the move (nothing is written); prefer vetoing in
+        ``validate_opportunity_close``.
+    Order: every implementation runs.
+    Since: sales 1.0
+    """
+
+
+@hookspec
+def price_quote_lines(kernel: Accord, quote: dict[str, Any],
+                      lines: list[dict[str, Any]]) -> None:
+    """Adjust the prices of a quote's lines before its totals are computed.
+
+    Called: whenever a quote is written with lines (created, or its lines replaced),
+        inside the write's transaction, once per quote, after each line's unit price
+        has defaulted from its product's.
+    Args: quote: the quote's values as written (``currency``, ``organization_id``,
+        ``opportunity_id``... only those given for an update). lines: the lines in
+        order, each a dict with ``product_id`` (or None), ``description``,
+        ``quantity``, ``unit_price``, ``discount_percent`` and ``tax_rate`` (Decimals).
+    Returns: None; change ``unit_price``, ``discount_percent`` or ``tax_rate`` in
+        place (a volume discount, a customer's price list). Amounts are in the quote's
+        currency; the plugin rounds each line's net and tax to the cent afterwards.
+        Raise accord.errors.ValidationError naming ``lines.N.field`` to refuse.
+    Order: every implementation runs, in plugin order; each sees the previous ones'
+        changes.
     Since: sales 1.0
     """

@@ -5,37 +5,26 @@ Set-based: each function runs one query whatever the number of opportunities.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from accord.database import is_postgres
 from accord.errors import NotFound
+from accord.metrics import exact_sum
+from accord.money import Money
 from accord.records import TimelineItem
 
-from .models import Opportunity, StageChange
+from .models import Invoice, Opportunity, Order, Quote, StageChange
 from .settings import pipelines
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
 
-__all__ = ["StageTotal", "PipelineTotals", "pipeline_totals", "exact_sum", "stage_change_items"]
-
-#: SQLite keeps DECIMAL columns as 8-byte floats: amounts are summed as whole
-#: ten-thousandths (the columns' 4 places), exactly, and turned back into Decimals.
-_SCALE = 10_000
-
-
-def exact_sum(kernel: Accord, column: peewee.Field) -> tuple[Any, Any]:
-    """An SQL sum of a money amount column that is exact on both engines, and the
-    function turning its result into a Decimal."""
-    if is_postgres(kernel.database):
-        return peewee.fn.SUM(column), lambda v: Decimal(v or 0)
-    scaled = peewee.Cast(peewee.fn.ROUND(column * _SCALE), "INTEGER")
-    return peewee.fn.SUM(scaled), lambda v: Decimal(int(v or 0)) / _SCALE
-
+__all__ = ["StageTotal", "PipelineTotals", "pipeline_totals", "stage_change_items",
+           "document_items"]
 
 @dataclass
 class StageTotal:
@@ -119,4 +108,53 @@ def stage_change_items(record_type: str, record_ids: list[int]) -> list[Timeline
             source_type="sales.opportunity", source_id=change.opportunity_id,
             details={"pipeline": change.pipeline, "from_stage": change.from_stage,
                      "to_stage": change.to_stage, "actor": change.actor_label}))
+    return items
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def _quote_entry(quote: Any) -> tuple[dt.datetime, str]:
+    at = quote.decided_at or quote.sent_at or quote.created_at
+    return at, f"Quote {quote.name} (revision {quote.revision}): {quote.status}"
+
+
+def _order_entry(order: Any) -> tuple[dt.datetime, str]:
+    return order.created_at, f"Order {order.reference or order.id}: {order.status}"
+
+
+def _invoice_entry(invoice: Any) -> tuple[dt.datetime, str]:
+    at = _midnight(invoice.issue_date) if invoice.issue_date else invoice.created_at
+    return at, f"Invoice {invoice.number or 'draft'}: {invoice.status}"
+
+
+_DOCUMENTS: tuple[tuple[Any, str, str, Any], ...] = (
+    (Quote, "sales.quote", "sales.quote", _quote_entry),
+    (Order, "sales.order", "sales.order", _order_entry),
+    (Invoice, "sales.invoice", "sales.invoice", _invoice_entry),
+)
+
+
+def document_items(record_type: str, record_ids: list[int]) -> list[TimelineItem]:
+    """Quotes, orders and invoices on the timeline of their organization, contact or
+    opportunity (one query per kind of document), each at its latest milestone."""
+    if record_type not in ("organization", "contact", "sales.opportunity") or not record_ids:
+        return []
+    column = {"organization": "organization", "contact": "contact",
+              "sales.opportunity": "opportunity"}[record_type]
+    items = []
+    for model, kind, source, entry in _DOCUMENTS:
+        if not hasattr(model, column):
+            continue
+        target = getattr(model, column)
+        for document in model.select().where(target.in_(record_ids)):
+            at, title = entry(document)
+            total = Money(Decimal(document.total), document.currency)
+            items.append(TimelineItem(
+                record_type=record_type, record_id=getattr(document, target.object_id_name),
+                at=at, kind=kind, title=f"{title}, {total}", source_type=source,
+                source_id=document.id,
+                details={"status": document.status, "total": str(total.amount),
+                         "currency": document.currency}))
     return items

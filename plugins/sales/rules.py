@@ -29,25 +29,33 @@ from .settings import Pipeline, Stage, pipelines
 if TYPE_CHECKING:
     from accord.kernel import Accord
 
-__all__ = ["LEAD", "OPPORTUNITY", "LEAD_LINKS", "unlocked", "lead_rules", "lead_computed",
+__all__ = ["LEAD", "OPPORTUNITY", "QUOTE", "ORDER", "INVOICE", "CONTRACT", "LEAD_LINKS",
+           "unlocked", "verb_values", "refuse", "lead_rules", "lead_computed",
            "opportunity_defaults", "opportunity_rules", "opportunity_computed",
-           "opportunities_in_use"]
+           "customers_in_use", "documents_in_use"]
 
 LEAD = "sales.lead"
 OPPORTUNITY = "sales.opportunity"
+QUOTE = "sales.quote"
+ORDER = "sales.order"
+INVOICE = "sales.invoice"
+CONTRACT = "sales.contract"
 #: A lead's links to the records it became, written by the convert verb only.
 LEAD_LINKS = ("contact_id", "organization_id", "opportunity_id")
 
-#: (record type, id) pairs a verb of services.py is writing in this context (this
-#: thread or task only, and only while the verb runs).
-_UNLOCKED: ContextVar[frozenset[tuple[str, int]]] = ContextVar(
-    "accord_sales_unlocked", default=frozenset())
+#: The records a verb of the plugin is writing in this context (this thread or task
+#: only, and only while the verb runs): (record type, id) -> the values the verb sets
+#: itself (a status, a number…), merged into the row by ``compute_fields``. A record
+#: being created is keyed with id 0.
+_UNLOCKED: ContextVar[dict[tuple[str, int], dict[str, Any]]] = ContextVar(
+    "accord_sales_unlocked", default={})
 
 
 @contextlib.contextmanager
-def unlocked(type_name: str, record_id: int) -> Iterator[None]:
-    """Let a verb change the fields it owns on one record, within the block."""
-    token = _UNLOCKED.set(_UNLOCKED.get() | {(type_name, record_id)})
+def unlocked(type_name: str, record_id: int, **values: Any) -> Iterator[None]:
+    """Let a verb change the fields it owns on one record (id 0: the record it
+    creates), within the block; ``values`` are written with the verb's write."""
+    token = _UNLOCKED.set({**_UNLOCKED.get(), (type_name, record_id): values})
     try:
         yield
     finally:
@@ -58,6 +66,11 @@ def _is_unlocked(type_name: str, current: Any) -> bool:
     return current is not None and (type_name, current.id) in _UNLOCKED.get()
 
 
+def verb_values(type_name: str, current: Any) -> dict[str, Any]:
+    """The values the running verb sets on this record (none outside a verb)."""
+    return _UNLOCKED.get().get((type_name, current.id if current is not None else 0), {})
+
+
 def _value(name: str, row: dict[str, Any], current: Any, default: Any = None) -> Any:
     """The value a field will have after the write: the row's, else the stored one."""
     if name in row:
@@ -65,7 +78,8 @@ def _value(name: str, row: dict[str, Any], current: Any, default: Any = None) ->
     return getattr(current, name) if current is not None else default
 
 
-def _refuse(problems: dict[str, list[str]], index: int, rows: list[Any]) -> None:
+def refuse(problems: dict[str, list[str]], index: int, rows: list[Any]) -> None:
+    """Raise the problems of row ``index`` (placed at the row in a batch)."""
     if problems:
         raise ValidationError(problems, row=index if len(rows) > 1 else None)
 
@@ -95,7 +109,7 @@ def lead_rules(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) 
             problems["disqualify_reason"] = ["give a reason to disqualify the lead"]
         elif status != "disqualified" and row.get("disqualify_reason"):
             problems["disqualify_reason"] = ["only a disqualified lead has a disqualify reason"]
-        _refuse(problems, index, rows)
+        refuse(problems, index, rows)
 
 
 def lead_computed(rows: list[dict[str, Any]], existing: list[Any]) -> None:
@@ -137,6 +151,8 @@ def opportunity_rules(kernel: Accord, rows: list[dict[str, Any]], existing: list
             problems["loss_reason"] = ["give a loss reason to close the opportunity as lost"]
         elif kind != "lost" and row.get("loss_reason"):
             problems["loss_reason"] = ["only a lost opportunity has a loss reason"]
+        if kind != "won" and row.get("win_reason"):
+            problems["win_reason"] = ["only a won opportunity has a win reason"]
         if stage is not None and stage.closed and "probability" in row \
                 and row["probability"] != stage.probability:
             problems["probability"] = [f"a {kind} opportunity's probability is its stage's "
@@ -148,7 +164,7 @@ def opportunity_rules(kernel: Accord, rows: list[dict[str, Any]], existing: list
         if channel is not None and channel not in channels:
             problems["channel"] = [f"{channel!r} is not a sales channel; use one of "
                                    f"{', '.join(channels)}"]
-        _refuse(problems, index, rows)
+        refuse(problems, index, rows)
 
 
 def _stage_rules(known: dict[str, Pipeline], row: dict[str, Any], current: Any,
@@ -192,19 +208,56 @@ def opportunity_computed(kernel: Accord, rows: list[dict[str, Any]],
         elif "stage" in row and row["stage"] != current.stage:
             pipeline = known.get(current.pipeline)
             stage = pipeline.stage(row["stage"]) if pipeline is not None else None
-            row["closed_at"] = now if stage is not None and stage.closed else None
+            closing = stage is not None and stage.closed
+            row["closed_at"] = now if closing else None
+            # What the forecast counted on just before the close (forecast vs actual).
+            row["close_probability"] = current.probability if closing else None
+            if not closing:  # reopened: the reasons of the close no longer hold
+                row.setdefault("win_reason", None)
 
 
-def opportunities_in_use(type_name: str, records: list[Any]) -> None:
-    """Refuse deleting organizations or contacts that opportunities name (one query)."""
-    column: Any = {"organization": Opportunity.organization,
-                   "contact": Opportunity.contact}[type_name]
-    query: Any = (Opportunity.select(column, peewee.fn.COUNT(Opportunity.id))
-                  .where(column.in_([r.id for r in records])).group_by(column))
-    counts: dict[int, int] = dict(query.tuples())
-    if counts:
-        first = min(counts)
-        raise Conflict(f"{type_name} {first} is named by {counts[first]} sales "
-                       f"{'opportunity' if counts[first] == 1 else 'opportunities'}; give "
-                       f"{'it' if counts[first] == 1 else 'them'} another {type_name} or delete "
-                       f"{'it' if counts[first] == 1 else 'them'} first")
+def customers_in_use(type_name: str, records: list[Any]) -> None:
+    """Refuse deleting organizations or contacts that the plugin's deals, documents or
+    contracts name (one query per kind of record)."""
+    from .models import Contract, Invoice, Order, Quote
+
+    ids = [r.id for r in records]
+    kinds: list[tuple[str, str, Any, Any]] = [
+        ("opportunity", "opportunities", Opportunity, None),
+        ("quote", "quotes", Quote, Quote.status != "draft"),
+        ("order", "orders", Order, None),
+        ("contract", "contracts", Contract, None),
+        ("invoice", "invoices", Invoice, Invoice.status != "draft")]
+    for one, many, model, condition in kinds:
+        column = getattr(model, type_name)
+        query: Any = (model.select(column, peewee.fn.COUNT(model.id))
+                      .where(column.in_(ids)).group_by(column))
+        if condition is not None:
+            query = query.where(condition)
+        counts: dict[int, int] = dict(query.tuples())
+        if counts:
+            first = min(counts)
+            count = counts[first]
+            them = "it" if count == 1 else "them"
+            raise Conflict(f"{type_name} {first} is named by {count} sales "
+                           f"{one if count == 1 else many}; give {them} another {type_name} "
+                           f"or delete {them} first")
+
+
+def documents_in_use(type_name: str, records: list[Any]) -> None:
+    """Refuse deleting an accepted quote, or an order or a contract that has invoices."""
+    from .models import Invoice
+
+    if type_name == QUOTE:
+        accepted = [r for r in records if r.status == "accepted"]
+        if accepted:
+            raise Conflict(f"quote {accepted[0].id} is accepted; its order refers to it")
+        return
+    column: Any = Invoice.order if type_name == ORDER else Invoice.contract
+    found = (Invoice.select(column, Invoice.number, Invoice.id)
+             .where(column.in_([r.id for r in records])).first())
+    if found is not None:
+        what = "order" if type_name == ORDER else "contract"
+        raise Conflict(f"{what} {getattr(found, column.object_id_name)} has invoice "
+                       f"{found.number or f'draft {found.id}'}; invoices keep what they "
+                       "bill")

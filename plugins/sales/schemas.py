@@ -6,6 +6,7 @@ checked by the write-path rules (rules.py), which know the settings in force.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
@@ -14,7 +15,13 @@ from marshmallow import fields, validate
 from accord.money import Money, MoneyField
 from accord.schemas import OwnedRecordSchema
 
-__all__ = ["LeadSchema", "OpportunitySchema", "ConvertSchema", "MoveSchema", "LEAD_STATUSES"]
+from .documents import DocumentSchema, decimal_field
+
+__all__ = ["LeadSchema", "OpportunitySchema", "ConvertSchema", "MoveSchema", "LEAD_STATUSES",
+           "QuoteSchema", "OrderSchema", "InvoiceSchema", "ContractSchema", "PaymentSchema",
+           "StatusChangeSchema", "QUOTE_STATUSES", "ORDER_STATUSES", "INVOICE_STATUSES",
+           "CONTRACT_STATUSES", "BILLING_PERIODS", "ReasonSchema", "AcceptSchema",
+           "OrderStatusSchema", "IssueSchema", "PaySchema", "PeriodSchema"]
 
 #: A lead's statuses; a converted lead stays ``qualified``.
 LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
@@ -74,7 +81,10 @@ class OpportunitySchema(OwnedRecordSchema):
         "description": "Percent; the stage's when left out"})
     channel = _text(60, metadata={"description": "One of the channels setting"})
     loss_reason = _text(500, metadata={"description": "Set when the opportunity is lost"})
+    win_reason = _text(500, metadata={"description": "May be set when the opportunity is won"})
     closed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    close_probability = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "The probability it had just before it was won or lost"})
 
 
 class ConvertSchema(ma.Schema):
@@ -100,3 +110,162 @@ class MoveSchema(ma.Schema):
         "description": "Required when moving to a lost stage"})
     probability = fields.Integer(strict=True, validate=validate.Range(0, 100), metadata={
         "description": "Percent, for an open stage; the stage's when left out"})
+    win_reason = fields.String(allow_none=True, validate=validate.Length(max=500), metadata={
+        "description": "Why the deal was won; only with a move to the won stage"})
+    details = fields.Dict(keys=fields.String(), load_default=dict, metadata={
+        "description": "Values other plugins' close checks read (the competitors plugin: "
+                       "lost_to, the id of the competitor the deal was lost to)"})
+
+
+# Documents -----------------------------------------------------------------------
+
+QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected", "expired")
+ORDER_STATUSES = ("confirmed", "partially_fulfilled", "fulfilled", "cancelled")
+INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "overdue", "void")
+CONTRACT_STATUSES = ("draft", "active", "expired", "terminated")
+#: Billing period -> months.
+BILLING_PERIODS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+_BY_ACTION = "Changed by the record's actions only"
+
+
+class QuoteSchema(DocumentSchema):
+    name = _name(200)
+    opportunity_id = _ref(metadata={
+        "description": "The deal quoted; its organization and contact are the quote's when "
+                       "left out"})
+    status = fields.String(dump_only=True, metadata={
+        "description": "draft, sent, accepted, rejected or expired; " + _BY_ACTION})
+    revision = fields.Integer(dump_only=True)
+    revision_of = fields.Integer(attribute="revision_of_id", dump_only=True, allow_none=True,
+                                 metadata={"description": "The quote's first revision"})
+    valid_until = fields.Date(allow_none=True, metadata={
+        "description": "The quote_validity_days setting after sending when left out"})
+    sent_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    decided_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    reject_reason = fields.String(dump_only=True, allow_none=True)
+
+
+class StatusChangeSchema(ma.Schema):
+    """One change of an order's status."""
+
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String(allow_none=True)
+    at = fields.AwareDateTime()
+    actor = fields.String(attribute="actor_label")
+
+
+class OrderSchema(DocumentSchema):
+    quote_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "The accepted quote the order came from"})
+    opportunity_id = _ref()
+    reference = _text(100, metadata={"description": "The customer's purchase order number"})
+    order_date = fields.Date(metadata={"description": "Today when left out"})
+    status = fields.String(dump_only=True, metadata={
+        "description": "confirmed, partially_fulfilled, fulfilled or cancelled; changed by "
+                       "the status action"})
+    products = fields.List(fields.Integer(), dump_only=True, metadata={
+        "description": "The products of the lines; filter with ?products=ID"})
+    status_history = fields.List(fields.Nested(StatusChangeSchema), dump_only=True)
+
+
+class PaymentSchema(ma.Schema):
+    """A payment received against an invoice."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    amount = decimal_field(2, 0, 10 ** 11, above=True, required=True)
+    paid_on = fields.Date(metadata={"description": "Today when left out"})
+    method = _text(40, metadata={"description": "bank transfer, card, cash…"})
+    reference = _text(100)
+    at = fields.AwareDateTime(dump_only=True)
+    actor = fields.String(attribute="actor_label", dump_only=True)
+
+
+class InvoiceSchema(DocumentSchema):
+    number = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Given when issued: gapless per year of issue"})
+    order_id = fields.Integer(dump_only=True, allow_none=True)
+    contract_id = fields.Integer(dump_only=True, allow_none=True)
+    period_start = fields.Date(dump_only=True, allow_none=True)
+    period_end = fields.Date(dump_only=True, allow_none=True)
+    issue_date = fields.Date(dump_only=True, allow_none=True)
+    due_date = fields.Date(allow_none=True, metadata={
+        "description": "issue_date + payment_terms_days when left out"})
+    payment_terms_days = fields.Integer(strict=True, validate=validate.Range(0, 365), metadata={
+        "description": "The payment_terms_days setting when left out"})
+    status = fields.String(dump_only=True, metadata={
+        "description": "draft, issued, partially_paid, paid, overdue or void; " + _BY_ACTION})
+    amount_paid = fields.Decimal(places=2, as_string=True, dump_only=True)
+    balance_due = fields.Method("_balance", dump_only=True, metadata={
+        "description": "total - amount_paid"})
+    void_reason = fields.String(dump_only=True, allow_none=True)
+    payments = fields.List(fields.Nested(PaymentSchema), dump_only=True)
+
+    def _balance(self, invoice: Any) -> str:
+        return f"{Decimal(invoice.total) - Decimal(invoice.amount_paid):.2f}"
+
+
+class ContractSchema(OwnedRecordSchema):
+    name = _name(200)
+    organization_id = fields.Integer(required=True, strict=True,
+                                     validate=validate.Range(min=1, max=2 ** 63 - 1))
+    contact_id = _ref()
+    opportunity_id = _ref()
+    product_id = _ref(metadata={"description": "What the contract sells (its invoices' line)"})
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    value = MoneyField(required=True, validate=_not_negative, metadata={
+        "description": "Billed each billing period"})
+    billing_period = fields.String(load_default="yearly",
+                                   validate=validate.OneOf(list(BILLING_PERIODS)))
+    tax_rate = decimal_field(2, 0, 100, description="Percent; the default_tax_rate setting "
+                                                    "when left out")
+    auto_renew = fields.Boolean(load_default=False, metadata={
+        "description": "Renewed for the same term at its end instead of expiring"})
+    renewal_notice_days = fields.Integer(load_default=60, strict=True,
+                                         validate=validate.Range(0, 3650), metadata={
+        "description": "The renewal reminder comes this many days before the end"})
+    renewal_terms = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    status = fields.String(dump_only=True, metadata={
+        "description": "draft, active, expired or terminated; " + _BY_ACTION})
+    terminated_reason = fields.String(dump_only=True, allow_none=True)
+    renewal_reminded_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+# Action bodies ---------------------------------------------------------------------
+
+class _Body(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class ReasonSchema(_Body):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class AcceptSchema(_Body):
+    order_date = fields.Date(metadata={"description": "Of the order it creates; today when "
+                                                      "left out"})
+    reference = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "The customer's purchase order number"})
+
+
+class OrderStatusSchema(_Body):
+    status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES[1:]))
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class IssueSchema(_Body):
+    issue_date = fields.Date(metadata={"description": "Today when left out"})
+
+
+class PaySchema(PaymentSchema):
+    pass
+
+
+class PeriodSchema(_Body):
+    period_start = fields.Date(required=True, metadata={
+        "description": "First day of the billing period to invoice (the contract's start "
+                       "date or a whole number of periods after it)"})

@@ -1,4 +1,5 @@
-"""The sales settings: pipelines and their stages, lead sources, channels, currency.
+"""The sales settings: pipelines and their stages, lead sources, channels, currency,
+the forecast's commit probability.
 
 Settings come from ``[plugins.settings.sales]`` in ``accord.toml`` and from
 ``accord plugins settings sales KEY=VALUE`` (or ``PUT /api/v1/plugins/sales/settings``);
@@ -82,6 +83,24 @@ class SalesSettings(ma.Schema):
     #: The currency of an opportunity created without an amount (ISO 4217).
     currency = fields.String(load_default="EUR", validate=validate.Regexp(
         r"^[A-Z]{3}$", error="Give a currency code of three capital letters, such as EUR."))
+    #: From which probability (0-100) an open opportunity counts as committed in the
+    #: forecast.
+    commit_probability = fields.Integer(load_default=75, strict=True, validate=validate.Range(
+        0, 100, error="Give a probability from 0 to 100."))
+    #: The tax rate of a quote, order or invoice line given none (percent, as a string).
+    default_tax_rate = fields.String(load_default="0", validate=validate.Regexp(
+        r"^(100|[0-9]{1,2}(\.[0-9]{1,2})?)$",
+        error="Give a percentage from 0 to 100 with at most two decimals, as a string "
+              "such as \"20\" or \"5.5\"."))
+    #: Days a sent quote stays valid when it names no valid_until date.
+    quote_validity_days = fields.Integer(load_default=30, strict=True,
+                                         validate=validate.Range(1, 365))
+    #: Days from an invoice's issue to its due date, unless the invoice says otherwise.
+    payment_terms_days = fields.Integer(load_default=30, strict=True,
+                                        validate=validate.Range(0, 365))
+    #: Put before an invoice's number: INV-2026-00001.
+    invoice_prefix = fields.String(load_default="INV-", validate=validate.Regexp(
+        r"^[A-Za-z0-9/_-]{0,8}$", error="At most 8 letters, digits, '/', '_' or '-'."))
 
     @ma.validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:

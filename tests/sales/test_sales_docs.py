@@ -28,7 +28,8 @@ def _doc(func):
 
 
 def test_the_plugin_declares_its_hooks():
-    assert [f.__name__ for f in SPECS] == ["validate_opportunity_close"] == hookspecs.__all__
+    assert [f.__name__ for f in SPECS] == ["validate_opportunity_close", "opportunity_moved",
+                                          "price_quote_lines"] == hookspecs.__all__
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda f: f.__name__)

@@ -10,11 +10,16 @@ from accord.demo import load_demo
 from accord.models import Contact, Organization
 from accord.services import Actor
 from accord.services.plugins import disable, enable, purge_plan
-from accord_sales.models import Lead, Opportunity, StageChange
+from accord_sales.models import (Contract, Invoice, Lead, Opportunity, Order, Quote,
+                                 StageChange)
 
 SYSTEM = Actor.system("test")
 pytestmark = pytest.mark.plugins(accord_sales.hooks)
-TABLES = ["sales_lead", "sales_opportunity", "sales_stage_change"]
+TABLES = ["sales_contract", "sales_invoice", "sales_invoice_line", "sales_invoice_sequence",
+          "sales_lead", "sales_opportunity", "sales_order", "sales_order_line",
+          "sales_order_status_change", "sales_payment", "sales_quote", "sales_quote_line",
+          "sales_stage_change"]
+MIGRATIONS = ["0002_create_documents", "0001_create_pipeline_tables"]
 
 
 def _tables(kernel):
@@ -27,10 +32,10 @@ def test_the_migration_goes_down_and_up_again(sales, h):
     assert _tables(sales) == TABLES
     disable(sales, "sales", actor=SYSTEM)
     with sales.bound():
-        assert sales.migrations.downgrade("sales", 0) == ["0001_create_pipeline_tables"]
+        assert sales.migrations.downgrade("sales", 0) == MIGRATIONS
     assert _tables(sales) == []
     with sales.bound():
-        assert sales.migrations.upgrade("sales") == ["0001_create_pipeline_tables"]
+        assert sales.migrations.upgrade("sales") == MIGRATIONS[::-1]
     assert _tables(sales) == TABLES
     enable(sales, "sales", actor=SYSTEM)
     assert h.count(sales, Opportunity) == 0
@@ -46,15 +51,27 @@ def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(sales, h
     assert {name for name, (plugin, _) in sales.permissions.items() if plugin == "sales"} == {
         "sales.lead.read", "sales.lead.write", "sales.lead.delete", "sales.lead.convert",
         "sales.opportunity.read", "sales.opportunity.write", "sales.opportunity.delete",
-        "sales.opportunity.move"}
+        "sales.opportunity.move",
+        "sales.quote.read", "sales.quote.write", "sales.quote.delete", "sales.quote.send",
+        "sales.quote.accept", "sales.quote.reject", "sales.quote.revise",
+        "sales.order.read", "sales.order.write", "sales.order.delete", "sales.order.status",
+        "sales.order.invoice",
+        "sales.invoice.read", "sales.invoice.write", "sales.invoice.delete",
+        "sales.invoice.issue", "sales.invoice.pay", "sales.invoice.void",
+        "sales.contract.read", "sales.contract.write", "sales.contract.delete",
+        "sales.contract.activate", "sales.contract.terminate", "sales.contract.invoice"}
     h.opportunity(sales, "Counted")
-    assert purge_plan(sales, "sales").tables == {"sales_lead": 0, "sales_opportunity": 1,
-                                                 "sales_stage_change": 0}
+    h.quote(sales)
+    assert purge_plan(sales, "sales").tables == {
+        "sales_lead": 0, "sales_opportunity": 1, "sales_stage_change": 0, "sales_quote": 1,
+        "sales_quote_line": 1, "sales_order": 0, "sales_order_line": 0,
+        "sales_order_status_change": 0, "sales_invoice": 0, "sales_invoice_line": 0,
+        "sales_invoice_sequence": 0, "sales_payment": 0, "sales_contract": 0}
 
 
 def test_hook_load_demo_data_builds_a_pipeline_on_the_core_demo(sales, h):
     counts = load_demo(sales)
-    assert (counts["leads"], counts["opportunities"]) == (12, 17)
+    assert (counts["sales.leads"], counts["sales.opportunities"]) == (12, 17)
     leads = h.rows(sales, Lead)
     assert sorted({lead.status for lead in leads}) == ["contacted", "disqualified", "new",
                                                        "qualified"]
@@ -74,3 +91,19 @@ def test_hook_load_demo_data_builds_a_pipeline_on_the_core_demo(sales, h):
             ("new_business", "Negotiation"), ("renewals", "Upcoming")} <= stages
     assert all(d.loss_reason for d in deals if d.stage == "Lost")
     assert h.count(sales, StageChange) == 14
+    # Documents: quotes in every state, orders, invoices paid, part paid and overdue.
+    assert sorted((q.name, q.revision, q.status) for q in h.rows(sales, Quote)) == [
+        ("Onboarding package", 1, "draft"), ("Premium support", 1, "accepted"),
+        ("Professional seats for purchasing", 1, "sent"), ("Training day", 1, "accepted"),
+        ("Web shop integration", 1, "rejected"), ("Web shop integration", 2, "sent")]
+    assert sorted(o.status for o in h.rows(sales, Order)) == ["fulfilled",
+                                                             "partially_fulfilled"]
+    issued = h.rows(sales, Invoice, Invoice.issue_date)
+    assert sorted(i.status for i in issued) == ["overdue", "paid", "paid"]
+    numbers: dict[int, list[int]] = {}
+    for invoice in sorted(issued, key=lambda i: i.sequence):
+        numbers.setdefault(invoice.year, []).append(invoice.sequence)
+    assert all(seq == list(range(1, len(seq) + 1)) for seq in numbers.values()), numbers
+    assert sorted((c.name, c.status, c.renewal_reminded_at is not None)
+                  for c in h.rows(sales, Contract)) == [
+        ("Hosting", "active", True), ("Premium support", "active", True)]

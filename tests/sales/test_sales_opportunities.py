@@ -259,11 +259,14 @@ def test_hook_validate_opportunity_close(make_kernel, h):
         move_opportunity(kernel, won_one.id, "Won", actor=SYSTEM)
         assert rivals.calls == [
             ("Proposal", "Lost", "lost", {"stage": "Lost", "loss_reason": "Too dear",
-                                          "probability": 0}),
+                                          "win_reason": None, "probability": 0,
+                                          "details": {}}),
             ("Proposal", "Lost", "lost", {"stage": "Lost", "probability": 0,
-                                          "loss_reason": "Rival Inc was cheaper"}),
+                                          "loss_reason": "Rival Inc was cheaper",
+                                          "win_reason": None, "details": {}}),
             ("Negotiation", "Won", "won", {"stage": "Won", "loss_reason": None,
-                                           "probability": 100})]
+                                           "win_reason": None, "probability": 100,
+                                           "details": {}})]
 
         # Once the other plugin is disabled, its veto is gone.
         disable(kernel, "rivals", actor=SYSTEM)

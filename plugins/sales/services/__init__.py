@@ -1,4 +1,5 @@
-"""The sales plugin's domain verbs: convert a lead, move an opportunity.
+"""The sales plugin's domain verbs: convert a lead, move an opportunity; the verbs of
+quotes, orders, invoices and contracts live in this package's modules.
 
 Each verb is one transaction built on the core's write path (``accord.services``):
 validation, the plugins' write-path hooks, audit entries and signals all happen as
@@ -20,10 +21,10 @@ from accord.errors import StaleVersion, ValidationError
 from accord.models import Contact, Organization, utcnow
 from accord.services.authz import require
 
-from .models import Lead, Opportunity, StageChange
-from .rules import LEAD, OPPORTUNITY, unlocked
-from .settings import pipelines
-from .signals import opportunity_stage_changed
+from ..models import Lead, Opportunity, StageChange
+from ..rules import LEAD, OPPORTUNITY, unlocked
+from ..settings import pipelines
+from ..signals import opportunity_stage_changed
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -151,6 +152,7 @@ def _named(what: str) -> Iterator[None]:
 
 def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: Actor,
                      loss_reason: str | None = None, probability: int | None = None,
+                     win_reason: str | None = None, details: dict[str, Any] | None = None,
                      version: int | None = None) -> Opportunity:
     """Move an opportunity to another stage of its pipeline, closing it when the stage
     is won or lost (other plugins may veto through ``validate_opportunity_close``).
@@ -159,17 +161,23 @@ def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: 
     kernel.sync()
     require(actor, MOVE)
     reason = (loss_reason or "").strip() or None
+    won_because = (win_reason or "").strip() or None
     with kernel.transaction():
         current: Any = services.get(kernel, OPPORTUNITY, opportunity_id, actor=actor)
         if version is not None and current.version != version:
             raise StaleVersion(f"{OPPORTUNITY} {current.id} is at version {current.version}, "
                                f"not {version}; reload it and try again")
         target = _target_stage(kernel, current, stage, reason, probability)
-        data = {"stage": target.name, "loss_reason": reason,
+        if won_because is not None and target.kind != "won":
+            raise ValidationError({"win_reason": ["only a move to the won stage takes a win "
+                                                  "reason"]})
+        data = {"stage": target.name, "loss_reason": reason, "win_reason": won_because,
                 "probability": target.probability if probability is None else probability}
+        extra = {**data, "details": dict(details or {})}
         if target.closed:
             kernel.hooks.validate_opportunity_close(kernel=kernel, opportunity=current,
-                                                    stage=target, data=dict(data), actor=actor)
+                                                    stage=target, data=dict(extra),
+                                                    actor=actor)
         with unlocked(OPPORTUNITY, current.id):
             services.update(kernel, OPPORTUNITY, current.id, data, actor=actor,
                             version=current.version)
@@ -177,6 +185,9 @@ def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: 
         StageChange.insert(opportunity=current.id, pipeline=current.pipeline,
                            from_stage=current.stage, to_stage=target.name, at=at,
                            actor=actor.user_id, actor_label=actor.label).execute()
+        kernel.hooks.opportunity_moved(
+            kernel=kernel, opportunity=services.get(kernel, OPPORTUNITY, current.id),
+            from_stage=current.stage, to_stage=target, data=extra, actor=actor)
         kernel.emit(opportunity_stage_changed, opportunity_id=current.id,
                     pipeline=current.pipeline, from_stage=current.stage, to_stage=target.name,
                     kind=target.kind, at=at, actor=actor)

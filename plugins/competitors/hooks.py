@@ -1,0 +1,167 @@
+"""Hook implementations of the competitors plugin: thin adapters over its rules,
+services and reports.
+
+It extends the sales plugin only through hooks: sales' own ``validate_opportunity_close``
+(the veto on closing a contested deal) and ``opportunity_moved`` (recording the
+outcome in this plugin's table), and the core's write-path and timeline hooks for the
+``sales.opportunity`` record type. It never imports sales' models nor reads its tables
+(its demo data closes deals with sales' public verb, ``move_opportunity``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from accord.hooks import hookimpl
+from accord.records import Link, Permission, RecordAction, RecordType, TimelineItem
+
+from . import rules, services
+from .models import (CompetingProduct, Competitor, Involvement, Outcome, PriceObservation,
+                     Rivalry)
+from .reports import competitor_items, opportunity_items, price_comparison
+from .schemas import (CompetingProductSchema, CompetitorSchema, InvolvementSchema,
+                      ObservePriceSchema, PriceObservationSchema)
+
+if TYPE_CHECKING:
+    import click
+    import peewee
+
+    from accord.kernel import Accord
+    from accord.metrics import Metric
+    from accord.services.actors import Actor
+
+COMPETITOR = RecordType(rules.COMPETITOR, Competitor, CompetitorSchema, "competitors",
+                        "Competitor", searchable=("name", "markets", "regions", "segments"),
+                        title_fields=("name",))
+PRODUCT = RecordType(rules.PRODUCT, CompetingProduct, CompetingProductSchema, "products",
+                     "Competing product", searchable=("name", "category", "main_use"),
+                     title_fields=("name",),
+                     links=(Link("competes_with", Rivalry, "product", "ours"),))
+PRICE = RecordType(rules.PRICE, PriceObservation, PriceObservationSchema, "prices",
+                   "Observed price", searchable=("source",), title_fields=("observed_on",))
+INVOLVEMENT = RecordType(rules.INVOLVEMENT, Involvement, InvolvementSchema, "involvements",
+                         "Competitor on a deal", searchable=("notes",), title_fields=())
+TYPES = (COMPETITOR, PRODUCT, PRICE, INVOLVEMENT)
+
+
+@hookimpl
+def register_record_types() -> list[RecordType]:
+    return list(TYPES)
+
+
+@hookimpl
+def register_models() -> list[type[peewee.Model]]:
+    return [Rivalry, Outcome]
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    perms = []
+    for record_type, what in zip(TYPES, ("competitors", "competing products",
+                                         "observed prices", "competitors' links to deals")):
+        perms += [Permission(f"{record_type.name}.read", f"Read {what}"),
+                  Permission(f"{record_type.name}.write", f"Create and change {what}"),
+                  Permission(f"{record_type.name}.delete", f"Delete {what}")]
+    return [*perms,
+            Permission(services.OBSERVE, "Record an observed list price of a competing product"),
+            Permission(services.COMPARE, "Compare a competing product's price with ours")]
+
+
+@hookimpl
+def register_actions() -> list[RecordAction]:
+    return [RecordAction(rules.PRODUCT, "observe_price", services.OBSERVE, _observe,
+                         schema=ObservePriceSchema,
+                         description="Record the list price seen on a day in the price "
+                                     "history; the latest becomes the current price"),
+            RecordAction(rules.PRODUCT, "compare_prices", services.COMPARE, _compare,
+                         description="The current list price against our products' prices")]
+
+
+def _observe(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
+    return services.observe_price(kernel, record.id, data["price"], actor=actor,
+                                  observed_on=data["observed_on"], source=data["source"],
+                                  version=record.version)
+
+
+def _compare(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
+    return price_comparison(kernel, [record.id])[0].as_json()
+
+
+@hookimpl
+def record_defaults(record_type: RecordType, rows: list[dict[str, Any]], actor: Actor) -> None:
+    if record_type.name == rules.PRICE:
+        for row in rows:
+            row["recorded_by_id"] = actor.user_id
+            row["recorded_by_label"] = actor.label
+
+
+@hookimpl
+def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
+                     existing: list[Any], actor: Actor) -> None:
+    if record_type.name == rules.PRODUCT:
+        rules.product_rules(rows, existing)
+    elif record_type.name == rules.PRICE:
+        rules.price_rules(rows, existing)
+    elif record_type.name == rules.INVOLVEMENT:
+        rules.involvement_rules(kernel, rows, existing, actor)
+
+
+@hookimpl
+def validate_delete(record_type: RecordType, records: list[Any]) -> None:
+    if record_type.name == rules.COMPETITOR:
+        rules.competitor_in_use(records)
+    elif record_type.name == rules.PRICE:
+        rules.price_kept()
+    elif record_type.name == rules.OPPORTUNITY:
+        rules.opportunity_in_use(records)
+
+
+# sales' hooks: optionalhook, so that without sales installed this plugin still loads
+# (an implementation of a hook nobody declared is otherwise a load error) and enabling
+# it is refused with the manifest's requirement named, not a hook error.
+
+@hookimpl(optionalhook=True)
+def validate_opportunity_close(opportunity: Any, stage: Any, data: dict[str, Any]) -> None:
+    rules.check_close(opportunity, stage.kind, data)
+
+
+@hookimpl(optionalhook=True)
+def opportunity_moved(opportunity: Any, to_stage: Any, data: dict[str, Any]) -> None:
+    services.record_outcome(opportunity, to_stage.kind, data)
+
+
+@hookimpl
+def plugin_enabled(kernel: Accord, name: str) -> None:
+    if name == "competitors":
+        services.sync_outcomes(kernel)
+
+
+@hookimpl
+def timeline_items(kernel: Accord, record_type: str,
+                   record_ids: list[int]) -> list[TimelineItem]:
+    if record_type == rules.COMPETITOR:
+        return competitor_items(kernel, record_ids)
+    if record_type == rules.OPPORTUNITY:
+        return opportunity_items(record_ids)
+    return []
+
+
+@hookimpl
+def register_metrics() -> list[Metric]:
+    from .metrics import METRICS
+
+    return list(METRICS)
+
+
+@hookimpl
+def register_commands() -> list[click.Command]:
+    from .cli import winloss
+
+    return [winloss]
+
+
+@hookimpl(trylast=True)  # links competitors to the sales demo's deals: sales' runs first
+def load_demo_data(kernel: Accord, actor: Actor) -> None:
+    from .demo import competitors_demo
+
+    competitors_demo(kernel, actor)

@@ -1,0 +1,264 @@
+"""What quotes, orders and invoices share: lines, their prices and the totals.
+
+A document's lines are written with it (``accord.records.Lines``): giving ``lines``
+on a create or an update replaces them all. On the write path (``compute_fields``)
+each line's unit price and description default from its product, the quote
+pricing hook may adjust the prices, and every amount is computed in Decimal and
+rounded to the cent, half up, line by line:
+
+- ``net`` = quantity x unit price x (1 - discount / 100)
+- ``tax`` = net x tax rate / 100
+- ``total`` = net + tax
+
+and the document's ``subtotal`` (before discounts), ``discount_total``,
+``net_total``, ``tax_total`` and ``total`` are the sums of its lines.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from accord.errors import ValidationError
+from accord.models import Organization, Product
+from accord.schemas import OwnedRecordSchema
+
+if TYPE_CHECKING:
+    from accord.kernel import Accord
+
+__all__ = ["Between", "decimal_field", "LineSchema", "DocumentSchema", "price_lines", "totals", "copy_lines", "cents",
+           "document_defaults", "document_rules", "TOTALS"]
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+#: The computed totals of a document, in its currency.
+TOTALS = ("subtotal", "discount_total", "net_total", "tax_total", "total")
+#: What a line stores besides its document and position.
+LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount_percent",
+               "tax_rate", "net", "tax", "total")
+
+
+def cents(value: Decimal) -> Decimal:
+    """To the cent, half up (how invoices are rounded)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class Between(validate.Validator):
+    """``low`` (excluded when ``above``) to ``high``, for Decimals shown as strings.
+
+    (apispec would write a ``validate.Range`` on such a field as string bounds, which
+    OpenAPI refuses; the bounds are given in the field's description instead.)
+    """
+
+    def __init__(self, low: int, high: int, *, above: bool = False) -> None:
+        self.low, self.high, self.above = Decimal(low), Decimal(high), above
+
+    def __call__(self, value: Decimal) -> Decimal:
+        if value < self.low or (self.above and value == self.low) or value > self.high:
+            first = "more than" if self.above else "at least"
+            raise ma.ValidationError(f"Must be {first} {self.low} and at most {self.high}.")
+        return value
+
+    @property
+    def text(self) -> str:
+        return f"{'more than' if self.above else 'from'} {self.low} to {self.high}"
+
+
+def decimal_field(places: int, low: int, high: int, *, above: bool = False,
+                  description: str = "", **kwargs: Any) -> fields.Decimal:
+    """A Decimal field (a string in JSON) from ``low`` (excluded when ``above``) to
+    ``high``."""
+    bounds = Between(low, high, above=above)
+    text = f"{description} ({bounds.text})" if description else bounds.text.capitalize()
+    return fields.Decimal(places=places, as_string=True, allow_nan=False, validate=bounds,
+                          metadata={"description": text}, **kwargs)
+
+
+class LineSchema(ma.Schema):
+    """One line of a quote, an order or an invoice (amounts in the document's currency)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    product_id = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=2 ** 63 - 1))
+    description = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "The product's name when left out"})
+    quantity = decimal_field(4, 0, 99_999_999, above=True, required=True)
+    unit_price = decimal_field(4, 0, 99_999_999_999,
+                               description="The product's unit price when left out")
+    discount_percent = decimal_field(2, 0, 100, load_default=Decimal(0),
+                                     description="Percent")
+    tax_rate = decimal_field(2, 0, 100, description="Percent; the default_tax_rate setting "
+                                                    "when left out")
+    net = fields.Decimal(places=2, as_string=True, dump_only=True, metadata={
+        "description": "quantity x unit_price less the discount, to the cent"})
+    tax = fields.Decimal(places=2, as_string=True, dump_only=True)
+    total = fields.Decimal(places=2, as_string=True, dump_only=True)
+
+
+def _total(description: str) -> fields.Decimal:
+    return fields.Decimal(places=2, as_string=True, dump_only=True,
+                          metadata={"description": description})
+
+
+class DocumentSchema(OwnedRecordSchema):
+    organization_id = fields.Integer(allow_none=True, strict=True,
+                                     validate=validate.Range(min=1, max=2 ** 63 - 1))
+    contact_id = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=2 ** 63 - 1))
+    currency = fields.String(validate=validate.Regexp(
+        r"^[A-Z]{3}$", error="Give a currency code of three capital letters, such as EUR."),
+        metadata={"description": "Of every amount of the document; the currency setting "
+                                 "when left out; fixed once created"})
+    notes = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    lines = fields.List(fields.Nested(LineSchema), validate=validate.Length(max=500), metadata={
+        "description": "Given on a write, replaces every line"})
+    subtotal = _total("Sum of quantity x unit price, before discounts")
+    discount_total = _total("Sum of the lines' discounts")
+    net_total = _total("After discounts, before tax")
+    tax_total = _total("Sum of the lines' tax")
+    total = _total("net_total + tax_total")
+
+
+# Write-path helpers (called by the hook implementations once per batch) ------------
+
+def document_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
+    currency = kernel.settings("sales")["currency"]
+    for row in rows:
+        row.setdefault("currency", currency)
+
+
+def document_rules(rows: list[dict[str, Any]], existing: list[Any], *, editable: str,
+                   verb_hint: str) -> list[dict[str, list[str]]]:
+    """The checks every document shares; one dict of problems per row. ``editable``
+    is the status in which its content may change (``draft``; ``confirmed`` for
+    orders)."""
+    out = []
+    for row, current in zip(rows, existing):
+        problems: dict[str, list[str]] = {}
+        if current is None:
+            if row.get("organization_id") is None and row.get("contact_id") is None:
+                problems["organization_id"] = ["give an organization or a contact (or both)"]
+        else:
+            if "currency" in row and row["currency"] != current.currency:
+                problems["currency"] = [f"a document keeps its currency ({current.currency})"]
+            content = sorted(k for k in row if k in ("lines", "organization_id", "contact_id"))
+            if content and current.status != editable:
+                problems[content[0]] = [f"the {current.status} document cannot change; "
+                                        f"{verb_hint}"]
+            org = row.get("organization_id", current.organization_id)
+            contact = row.get("contact_id", current.contact_id)
+            if org is None and contact is None:
+                problems["organization_id"] = ["give an organization or a contact (or both)"]
+        out.append(problems)
+    return out
+
+
+def price_lines(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any], *,
+                hook: bool = False) -> None:
+    """Fill the lines' defaults from their products (one query for the batch), let the
+    pricing hook adjust them (quotes), and compute every line's and the document's
+    amounts. Rows without ``lines`` are left alone."""
+    priced = [(i, row, current) for i, (row, current) in enumerate(zip(rows, existing))
+              if "lines" in row]
+    if not priced:
+        return
+    wanted = {line["product_id"] for _, row, _ in priced for line in row["lines"]
+              if line.get("product_id")}
+    products = {p.id: p for p in Product.select().where(Product.id.in_(sorted(wanted)))} \
+        if wanted else {}
+    tax_rate = Decimal(str(kernel.settings("sales")["default_tax_rate"]))
+    for index, row, current in priced:
+        currency = row.get("currency") or current.currency
+        problems: dict[str, list[str]] = {}
+        for n, line in enumerate(row["lines"]):
+            _line_defaults(line, products, currency, tax_rate, f"lines.{n}", problems)
+        if problems:
+            raise ValidationError(problems, row=index if len(rows) > 1 else None)
+        if hook:
+            document = {k: v for k, v in row.items() if k != "lines"}
+            if current is not None:
+                document.setdefault("currency", current.currency)
+            kernel.hooks.price_quote_lines(kernel=kernel, quote=document, lines=row["lines"])
+        row["lines"] = [_priced(line) for line in row["lines"]]
+        row.update(totals(row["lines"]))
+
+
+def _line_defaults(line: dict[str, Any], products: dict[int, Any], currency: str,
+                   tax_rate: Decimal, where: str, problems: dict[str, list[str]]) -> None:
+    product_id = line.get("product_id")
+    product = products.get(product_id) if product_id else None
+    if product_id and product is None:
+        problems[f"{where}.product_id"] = [f"there is no product {product_id}"]
+        return
+    if product is None:
+        line["product_id"] = None
+        if not line.get("description"):
+            problems[f"{where}.description"] = ["describe a line without a product"]
+        if line.get("unit_price") is None:
+            problems[f"{where}.unit_price"] = ["give the unit price of a line without a "
+                                               "product"]
+        line.setdefault("tax_rate", tax_rate)
+        return
+    line.setdefault("description", product.name)
+    line.setdefault("tax_rate", tax_rate)
+    if line.get("unit_price") is None:
+        if product.unit_price is None:
+            problems[f"{where}.unit_price"] = [f"product {product.sku} has no unit price; "
+                                               "give one"]
+        elif product.unit_price_currency != currency:
+            problems[f"{where}.unit_price"] = [
+                f"product {product.sku} is priced in {product.unit_price_currency}, the "
+                f"document in {currency}; give the unit price"]
+        else:
+            line["unit_price"] = Decimal(product.unit_price)
+
+
+def _priced(line: dict[str, Any]) -> dict[str, Any]:
+    quantity = Decimal(line["quantity"])
+    price = Decimal(line["unit_price"])
+    discount = Decimal(line.get("discount_percent") or 0)
+    rate = Decimal(line["tax_rate"])
+    net = cents(quantity * price * (HUNDRED - discount) / HUNDRED)
+    tax = cents(net * rate / HUNDRED)
+    return {"product_id": line.get("product_id"), "description": line["description"],
+            "quantity": quantity, "unit_price": price, "discount_percent": discount,
+            "tax_rate": rate, "net": net, "tax": tax, "total": net + tax}
+
+
+def totals(lines: list[dict[str, Any]]) -> dict[str, Decimal]:
+    """A document's totals from its priced lines."""
+    subtotal = sum((cents(Decimal(l["quantity"]) * Decimal(l["unit_price"])) for l in lines),
+                   Decimal(0))
+    net = sum((Decimal(l["net"]) for l in lines), Decimal(0))
+    tax = sum((Decimal(l["tax"]) for l in lines), Decimal(0))
+    return {"subtotal": subtotal, "discount_total": subtotal - net, "net_total": net,
+            "tax_total": tax, "total": net + tax}
+
+
+def copy_lines(model: Any, parent: Any, parent_id: int) -> list[dict[str, Any]]:
+    """The lines of a stored document as line dicts (to copy into another document)."""
+    query = model.select().where(parent == parent_id).order_by(model.position)
+    return [{name: getattr(line, name) for name in LINE_FIELDS} for line in query]
+
+
+def organization_of(contact_id: int | None) -> int | None:
+    """The organization of a contact (for a document given a contact only)."""
+    from accord.models import Contact
+
+    if contact_id is None:
+        return None
+    found = Contact.select(Contact.organization).where(Contact.id == contact_id).first()
+    return found.organization_id if found is not None else None
+
+
+def organization_name(organization_id: int | None) -> str:
+    if organization_id is None:
+        return ""
+    found = Organization.select(Organization.name).where(
+        Organization.id == organization_id).first()
+    return found.name if found is not None else ""

@@ -1,0 +1,275 @@
+"""Invoices: drafted from an order, a contract period or by hand; issued with a number
+from a gapless yearly sequence; paid (partly or fully); overdue; void.
+
+Numbers: ``<invoice_prefix><year>-<sequence>`` (``INV-2026-00001``), the year of the
+issue date. The sequence is a row per year updated in the issuing transaction:
+the row lock serializes concurrent issuing, and a rolled-back issue gives its
+number back, so the numbers of a year have no gaps. An issued invoice is never
+deleted (void it instead: its number stays used).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from accord import services
+from accord.errors import Conflict, ValidationError
+from accord.models import utcnow
+from accord.services.authz import require
+
+from ..documents import copy_lines, document_defaults, document_rules, price_lines
+from ..models import Invoice, InvoiceLine, InvoiceSequence, OrderLine, Payment
+from ..rules import CONTRACT, INVOICE, ORDER, refuse, unlocked, verb_values
+from ..schemas import BILLING_PERIODS
+from ..verbs import add_months, check_version, today
+
+if TYPE_CHECKING:
+    from accord.kernel import Accord
+    from accord.services.actors import Actor
+
+__all__ = ["invoice_defaults", "invoice_rules", "invoice_computed", "invoice_order",
+           "invoice_contract_period", "issue_invoice", "pay_invoice", "void_invoice",
+           "mark_overdue", "next_number", "ISSUE", "PAY", "VOID", "OPEN"]
+
+ISSUE = "sales.invoice.issue"
+PAY = "sales.invoice.pay"
+VOID = "sales.invoice.void"
+#: Issued invoices not paid in full: what payments and the overdue job apply to.
+OPEN = ("issued", "partially_paid", "overdue")
+
+
+def invoice_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
+    document_defaults(kernel, rows)
+    terms = kernel.settings("sales")["payment_terms_days"]
+    for row in rows:
+        row.setdefault("payment_terms_days", terms)
+
+
+def invoice_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
+    found = document_rules(rows, existing, editable="draft",
+                           verb_hint="void it and draft a new invoice")
+    for index, (row, current, problems) in enumerate(zip(rows, existing, found)):
+        if current is not None and current.status != "draft":
+            for name in ("due_date", "payment_terms_days"):
+                if name in row and row[name] != getattr(current, name):
+                    problems.setdefault(name, [f"the {current.status} invoice cannot change; "
+                                               "void it and draft a new invoice"])
+        refuse(problems, index, rows)
+
+
+def invoice_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
+    for row, current in zip(rows, existing):
+        if current is None:
+            row.setdefault("lines", [])
+    price_lines(kernel, rows, existing)
+    for row, current in zip(rows, existing):
+        row.update(verb_values(INVOICE, current))
+
+
+# Drafting ----------------------------------------------------------------------------
+
+def _owners(record: Any) -> dict[str, int]:
+    return {k: v for k, v in (("owner_id", record.owner_id), ("team_id", record.team_id)) if v}
+
+
+def invoice_order(kernel: Accord, order_id: int, *, actor: Actor,
+                  version: int | None = None) -> Invoice:
+    """A draft invoice of an order with the order's lines; one invoice per order (a
+    void one does not count)."""
+    from .orders import _invoiced
+
+    kernel.sync()
+    require(actor, "sales.order.invoice")
+    with kernel.transaction():
+        order: Any = services.get(kernel, ORDER, order_id, actor=actor)
+        check_version(ORDER, order, version)
+        if order.status == "cancelled":
+            raise ValidationError({"status": [f"order {order.id} is cancelled; it is not "
+                                              "invoiced"]})
+        taken = _invoiced([order.id])
+        if taken:
+            raise ValidationError({"order_id": [f"order {order.id} is already invoiced "
+                                                f"(invoice {taken[order.id]})"]})
+        lines = [{k: v for k, v in line.items() if k not in ("net", "tax", "total")}
+                 for line in copy_lines(OrderLine, OrderLine.order, order.id)]
+        data = {"organization_id": order.organization_id, "contact_id": order.contact_id,
+                "currency": order.currency, "lines": lines, **_owners(order)}
+        with unlocked(INVOICE, 0, order_id=order.id):
+            created = services.create(kernel, INVOICE, data, actor=actor)
+    return services.get(kernel, INVOICE, created.id)  # type: ignore[return-value]
+
+
+def invoice_contract_period(kernel: Accord, contract_id: int, period_start: dt.date, *,
+                            actor: Actor, version: int | None = None) -> Invoice:
+    """A draft invoice of one billing period of a contract: one line, the contract's
+    value for the period. A period is invoiced once (a void invoice does not count)."""
+    kernel.sync()
+    require(actor, "sales.contract.invoice")
+    with kernel.transaction():
+        contract: Any = services.get(kernel, CONTRACT, contract_id, actor=actor)
+        check_version(CONTRACT, contract, version)
+        if contract.status == "draft":
+            raise ValidationError({"status": [f"contract {contract.id} is a draft; activate "
+                                              "it before invoicing it"]})
+        period_end = _period_end(contract, period_start)
+        taken = (Invoice.select(Invoice.id, Invoice.number)
+                 .where(Invoice.contract == contract.id, Invoice.period_start == period_start,
+                        Invoice.status != "void").first())
+        if taken is not None:
+            raise ValidationError({"period_start": [
+                f"the period from {period_start} is already invoiced (invoice "
+                f"{taken.number or f'draft {taken.id}'})"]})
+        line = {"product_id": contract.product_id,
+                "description": f"{contract.name}: {period_start} to {period_end}",
+                "quantity": Decimal(1), "unit_price": Decimal(contract.value),
+                "tax_rate": Decimal(contract.tax_rate)}
+        data = {"organization_id": contract.organization_id, "contact_id": contract.contact_id,
+                "currency": contract.value_currency, "lines": [line], **_owners(contract)}
+        with unlocked(INVOICE, 0, contract_id=contract.id, period_start=period_start,
+                      period_end=period_end):
+            created = services.create(kernel, INVOICE, data, actor=actor)
+    return services.get(kernel, INVOICE, created.id)  # type: ignore[return-value]
+
+
+def _period_end(contract: Any, start: dt.date) -> dt.date:
+    months = BILLING_PERIODS[contract.billing_period]
+    day, k = contract.start_date, 0
+    while day < start:
+        k += 1
+        day = add_months(contract.start_date, k * months)
+    if day != start or start > contract.end_date:
+        first = contract.start_date
+        raise ValidationError({"period_start": [
+            f"{start} does not start a {contract.billing_period} billing period of contract "
+            f"{contract.id} (periods start on {first}, {add_months(first, months)}, … until "
+            f"{contract.end_date})"]})
+    return add_months(contract.start_date, (k + 1) * months) - dt.timedelta(days=1)
+
+
+# Issuing, paying, voiding ------------------------------------------------------------
+
+def next_number(year: int) -> int:
+    """The next number of ``year``'s sequence; call inside the issuing transaction."""
+    InvoiceSequence.insert(year=year, last=0).on_conflict_ignore().execute()
+    InvoiceSequence.update(last=InvoiceSequence.last + 1).where(
+        InvoiceSequence.year == year).execute()
+    return int(InvoiceSequence.select(InvoiceSequence.last)
+               .where(InvoiceSequence.year == year).scalar())
+
+
+def _invoice(kernel: Accord, invoice_id: int, actor: Actor, version: int | None) -> Any:
+    invoice = services.get(kernel, INVOICE, invoice_id, actor=actor)
+    check_version(INVOICE, invoice, version)
+    return invoice
+
+
+def issue_invoice(kernel: Accord, invoice_id: int, *, actor: Actor,
+                  issue_date: dt.date | None = None, version: int | None = None) -> Invoice:
+    """Issue a draft: it takes the next number of its issue year and its due date."""
+    kernel.sync()
+    require(actor, ISSUE)
+    with kernel.transaction():
+        invoice = _invoice(kernel, invoice_id, actor, version)
+        if invoice.status != "draft":
+            raise ValidationError({"status": [
+                f"invoice {invoice.number or invoice.id} is {invoice.status}; only a draft is "
+                "issued"]})
+        if not InvoiceLine.select().where(InvoiceLine.invoice == invoice.id).exists():
+            raise ValidationError({"lines": ["add at least one line before issuing the "
+                                             "invoice"]})
+        day = issue_date or today()
+        due = invoice.due_date or day + dt.timedelta(days=invoice.payment_terms_days)
+        if due < day:
+            raise ValidationError({"due_date": [f"{due} is before the issue date {day}"]})
+        sequence = next_number(day.year)
+        prefix = kernel.settings("sales")["invoice_prefix"]
+        with unlocked(INVOICE, invoice.id, status="issued", issue_date=day, due_date=due,
+                      year=day.year, sequence=sequence,
+                      number=f"{prefix}{day.year}-{sequence:05d}"):
+            services.update(kernel, INVOICE, invoice.id, {}, actor=actor,
+                            version=invoice.version)
+    return services.get(kernel, INVOICE, invoice_id)  # type: ignore[return-value]
+
+
+def pay_invoice(kernel: Accord, invoice_id: int, amount: Decimal, *, actor: Actor,
+                paid_on: dt.date | None = None, method: str | None = None,
+                reference: str | None = None, version: int | None = None) -> Invoice:
+    """Record a payment against an issued invoice; never more than the balance due."""
+    kernel.sync()
+    require(actor, PAY)
+    with kernel.transaction():
+        invoice = _invoice(kernel, invoice_id, actor, version)
+        name = invoice.number or invoice.id
+        if invoice.status not in OPEN:
+            what = {"paid": "is paid in full", "void": "is void",
+                    "draft": "is a draft; issue it first"}[invoice.status]
+            raise ValidationError({"status": [f"invoice {name} {what}"]})
+        due = Decimal(invoice.total) - Decimal(invoice.amount_paid)
+        if amount > due:
+            raise ValidationError({"amount": [
+                f"{amount:.2f} {invoice.currency} is more than the {due:.2f} {invoice.currency} "
+                f"due on invoice {name}"]})
+        day = paid_on or today()
+        if day < invoice.issue_date:
+            raise ValidationError({"paid_on": [f"{day} is before the invoice's issue date "
+                                               f"{invoice.issue_date}"]})
+        Payment.insert(invoice=invoice.id, amount=amount, paid_on=day, method=method,
+                       reference=reference, at=utcnow(), actor=actor.user_id,
+                       actor_label=actor.label).execute()
+        paid = Decimal(invoice.amount_paid) + amount
+        status = "paid" if paid == Decimal(invoice.total) else (
+            "overdue" if invoice.due_date < today() else "partially_paid")
+        with unlocked(INVOICE, invoice.id, amount_paid=paid, status=status):
+            services.update(kernel, INVOICE, invoice.id, {}, actor=actor,
+                            version=invoice.version)
+    return services.get(kernel, INVOICE, invoice_id)  # type: ignore[return-value]
+
+
+def void_invoice(kernel: Accord, invoice_id: int, *, actor: Actor, reason: str | None,
+                 version: int | None = None) -> Invoice:
+    """Void an issued invoice nobody paid; its number stays used."""
+    kernel.sync()
+    require(actor, VOID)
+    with kernel.transaction():
+        invoice = _invoice(kernel, invoice_id, actor, version)
+        if invoice.status == "draft":
+            raise ValidationError({"status": [f"invoice {invoice.id} is a draft: delete it "
+                                              "instead"]})
+        if invoice.status not in OPEN:
+            raise ValidationError({"status": [f"invoice {invoice.number} is {invoice.status}; "
+                                              "only an issued, unpaid invoice is voided"]})
+        if Decimal(invoice.amount_paid) > 0:
+            raise ValidationError({"status": [
+                f"invoice {invoice.number} has payments ({Decimal(invoice.amount_paid):.2f} "
+                f"{invoice.currency}); it cannot be voided"]})
+        text = (reason or "").strip()
+        if not text:
+            raise ValidationError({"reason": ["give the reason the invoice is voided"]})
+        with unlocked(INVOICE, invoice.id, status="void", void_reason=text):
+            services.update(kernel, INVOICE, invoice.id, {}, actor=actor,
+                            version=invoice.version)
+    return services.get(kernel, INVOICE, invoice_id)  # type: ignore[return-value]
+
+
+def mark_overdue(kernel: Accord, day: dt.date) -> str:
+    """The ``sales.invoices_overdue`` job: open invoices due before ``day`` are overdue."""
+    from accord.services.actors import Actor
+
+    actor = Actor.system("sales.invoices_overdue")
+    with kernel.bound():
+        due = [i.id for i in Invoice.select(Invoice.id).where(
+            Invoice.status.in_(("issued", "partially_paid")), Invoice.due_date < day)]
+    for invoice_id in due:
+        with unlocked(INVOICE, invoice_id, status="overdue"):
+            services.update(kernel, INVOICE, invoice_id, {}, actor=actor)
+    return f"{len(due)} {'invoice' if len(due) == 1 else 'invoices'} marked overdue"
+
+
+def refuse_deleting_issued(records: list[Any]) -> None:
+    """An issued invoice is kept: deleting it would leave a gap in the numbers."""
+    issued = [r for r in records if r.status != "draft"]
+    if issued:
+        raise Conflict(f"invoice {issued[0].number} is {issued[0].status}; issued invoices "
+                       "are never deleted (void it instead)")

@@ -1,0 +1,111 @@
+"""Orders: from an accepted quote or entered directly; a status with its history.
+
+confirmed -> partially_fulfilled -> fulfilled, or confirmed -> cancelled. An
+order's lines may change while it is confirmed and not invoiced. Every status
+change is recorded (from, to, when, by whom, a note) with the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from accord import services
+from accord.errors import ValidationError
+from accord.models import utcnow
+from accord.services.authz import require
+
+from ..documents import copy_lines, document_defaults, document_rules, price_lines
+from ..models import Invoice, Order, OrderStatusChange, QuoteLine
+from ..rules import ORDER, refuse, unlocked, verb_values
+from ..verbs import check_version, today
+from .quotes import customer_from_opportunity
+
+if TYPE_CHECKING:
+    from accord.kernel import Accord
+    from accord.services.actors import Actor
+
+__all__ = ["order_defaults", "order_rules", "order_computed", "order_from_quote",
+           "set_order_status", "TRANSITIONS", "STATUS"]
+
+STATUS = "sales.order.status"
+#: The statuses an order may go to from each status.
+TRANSITIONS = {"confirmed": ("partially_fulfilled", "fulfilled", "cancelled"),
+               "partially_fulfilled": ("fulfilled",),
+               "fulfilled": (), "cancelled": ()}
+
+
+def order_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
+    document_defaults(kernel, rows)
+    customer_from_opportunity(rows)
+    for row in rows:
+        row.setdefault("order_date", today())
+
+
+def order_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
+    found = document_rules(rows, existing, editable="confirmed",
+                           verb_hint="an order's content changes only while it is confirmed")
+    invoiced = _invoiced([c.id for row, c in zip(rows, existing)
+                          if c is not None and "lines" in row])
+    for index, (row, current, problems) in enumerate(zip(rows, existing, found)):
+        if current is not None and current.id in invoiced:
+            problems.setdefault("lines", [f"order {current.id} is invoiced (invoice "
+                                          f"{invoiced[current.id]}); its lines stay"])
+        refuse(problems, index, rows)
+
+
+def _invoiced(order_ids: list[int]) -> dict[int, str]:
+    if not order_ids:
+        return {}
+    query: Any = (Invoice.select(Invoice.order, Invoice.number, Invoice.id)
+                  .where(Invoice.order.in_(order_ids), Invoice.status != "void"))
+    return {i.order_id: i.number or f"draft {i.id}" for i in query}
+
+
+def order_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
+    for row, current in zip(rows, existing):
+        if current is None:
+            row.setdefault("lines", [])
+    price_lines(kernel, rows, existing)
+    for row, current in zip(rows, existing):
+        row.update(verb_values(ORDER, current))
+
+
+def order_from_quote(kernel: Accord, quote: Any, *, actor: Actor,
+                     order_date: dt.date | None = None, reference: str | None = None) -> Order:
+    """The order of an accepted quote: its customer, currency and lines (at the quote's
+    prices). Runs inside the caller's transaction."""
+    lines = [{k: v for k, v in line.items() if k not in ("net", "tax", "total")}
+             for line in copy_lines(QuoteLine, QuoteLine.quote, quote.id)]
+    data: dict[str, Any] = {
+        "opportunity_id": quote.opportunity_id, "organization_id": quote.organization_id,
+        "contact_id": quote.contact_id, "currency": quote.currency, "lines": lines,
+        "order_date": order_date or today(), "reference": reference, "notes": quote.notes,
+        **{k: v for k, v in (("owner_id", quote.owner_id), ("team_id", quote.team_id)) if v}}
+    with unlocked(ORDER, 0, quote_id=quote.id):
+        order = services.create(kernel, ORDER, data, actor=actor)
+    return order  # type: ignore[return-value]
+
+
+def set_order_status(kernel: Accord, order_id: int, status: str, *, actor: Actor,
+                     note: str | None = None, version: int | None = None) -> Order:
+    """Move an order to another status (see TRANSITIONS); the change is recorded."""
+    kernel.sync()
+    require(actor, STATUS)
+    with kernel.transaction():
+        order: Any = services.get(kernel, ORDER, order_id, actor=actor)
+        check_version(ORDER, order, version)
+        allowed = TRANSITIONS.get(order.status, ())
+        if status not in allowed:
+            options = f"it can go to {', '.join(allowed)}" if allowed else "it stays so"
+            raise ValidationError({"status": [
+                f"order {order.id} is {order.status}: {options}"]})
+        if status == "cancelled" and _invoiced([order.id]):
+            raise ValidationError({"status": [
+                f"order {order.id} is invoiced; void its invoice before cancelling it"]})
+        with unlocked(ORDER, order.id, status=status):
+            services.update(kernel, ORDER, order.id, {}, actor=actor, version=order.version)
+        OrderStatusChange.insert(order=order.id, from_status=order.status, to_status=status,
+                                 note=(note or "").strip() or None, at=utcnow(),
+                                 actor=actor.user_id, actor_label=actor.label).execute()
+    return services.get(kernel, ORDER, order_id)  # type: ignore[return-value]

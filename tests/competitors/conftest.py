@@ -1,0 +1,76 @@
+"""Project-only helpers for the competitors tests; kernels, clients and runners come
+from accord_sdk's fixtures. Both plugins are loaded from their modules, never from
+entry points: each module says ``pytestmark = pytest.mark.plugins(accord_sales.hooks,
+accord_competitors.hooks)``, so the ``kernel`` fixture has both enabled."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from accord import services
+from accord.services import Actor
+
+SYSTEM = Actor.system("test")
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def rivals(kernel: Any) -> Any:
+    """The test's kernel, with sales and competitors enabled."""
+    assert {"sales", "competitors"} <= kernel.plugins.active, (
+        "mark the module: plugins(accord_sales.hooks, accord_competitors.hooks)")
+    return kernel
+
+
+def _problem(response: Any, status: int) -> dict[str, Any]:
+    body = response.get_json(force=True, silent=True)
+    assert response.status_code == status, (response.status_code, body)
+    assert response.mimetype == PROBLEM, dict(response.headers)
+    assert body["status"] == status
+    return body  # type: ignore[no-any-return]
+
+
+def _rows(kernel: Any, model: Any, *order: Any) -> list[Any]:
+    with kernel.bound():
+        return list(model.select().order_by(*(order or (model._meta.primary_key,))))
+
+
+def _count(kernel: Any, model: Any) -> int:
+    with kernel.bound():
+        return int(model.select().count())
+
+
+def _money(amount: str, currency: str = "EUR") -> dict[str, str]:
+    return {"amount": amount, "currency": currency}
+
+
+def _competitor(kernel: Any, name: str = "Rival Inc", **extra: Any) -> Any:
+    return services.create(kernel, "competitors.competitor", {"name": name, **extra},
+                           actor=SYSTEM)
+
+
+def _opportunity(kernel: Any, name: str = "Deal", amount: str = "1000",
+                 currency: str = "EUR", **extra: Any) -> Any:
+    if "organization_id" not in extra and "contact_id" not in extra:
+        extra["organization_id"] = services.create(
+            kernel, "organization", {"name": f"{name} Ltd"}, actor=SYSTEM).id
+    return services.create(kernel, "sales.opportunity", {
+        "name": name, "amount": _money(amount, currency), **extra}, actor=SYSTEM)
+
+
+def _link(kernel: Any, opportunity: Any, competitor: Any, **extra: Any) -> Any:
+    return services.create(kernel, "competitors.involvement", {
+        "opportunity_id": opportunity.id, "competitor_id": competitor.id, **extra},
+        actor=SYSTEM)
+
+
+@pytest.fixture
+def h() -> SimpleNamespace:
+    """``h.problem(response, 422)``, ``h.rows(kernel, Model)``, ``h.count(kernel, Model)``,
+    ``h.money("10", "EUR")``, ``h.competitor(kernel, name)``,
+    ``h.opportunity(kernel, name, amount)``, ``h.link(kernel, deal, competitor)``."""
+    return SimpleNamespace(problem=_problem, rows=_rows, count=_count, money=_money,
+                           competitor=_competitor, opportunity=_opportunity, link=_link)

@@ -1,0 +1,435 @@
+"""Quotes, orders and invoices: lines priced in Decimal to the cent, the quote's states
+and revisions, an accepted quote's order, order statuses with their history, invoice
+numbers without gaps, payments, and every refusal leaving the data as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import accord_sales.hooks
+from accord import services
+from accord.errors import Conflict, ValidationError
+from accord.hooks import hookimpl
+from accord.plugins import PluginManifest
+from accord.services import Actor
+from accord.services.plugins import disable, enable
+from accord_sales.services import invoices, orders, quotes
+from accord_sales.models import (Invoice, InvoiceSequence, Order, OrderStatusChange, Payment,
+                                 Quote, QuoteLine)
+from accord_sales.verbs import today
+
+SYSTEM = Actor.system("test")
+pytestmark = pytest.mark.plugins(accord_sales.hooks)
+QUOTES = "/api/v1/sales/quotes"
+ORDERS = "/api/v1/sales/orders"
+INVOICES = "/api/v1/sales/invoices"
+
+
+def _errors(call):
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.messages
+
+
+# Lines and totals --------------------------------------------------------------------
+
+def test_totals_are_decimal_to_the_cent_line_by_line(sales, api_client, h):
+    org = h.org(sales)
+    response = api_client.post(QUOTES, json={"name": "Mixed", "organization_id": org.id, "lines": [
+        # 3 x 19.99 = 59.97; less 15% = 50.9745 -> 50.97; 20% tax = 10.194 -> 10.19
+        {"description": "Seat", "quantity": "3", "unit_price": "19.99",
+         "discount_percent": "15", "tax_rate": "20"},
+        # 1 x 0.125 = 0.125 -> 0.13 (half up); 5.5% tax = 0.00715 -> 0.01
+        {"description": "Sticker", "quantity": "1", "unit_price": "0.125", "tax_rate": "5.5"}]})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert [(l["net"], l["tax"], l["total"]) for l in body["lines"]] == [
+        ("50.97", "10.19", "61.16"), ("0.13", "0.01", "0.14")]
+    # subtotal: 59.97 + 0.13 = 60.10; net 51.10; discounts 9.00; tax 10.20; total 61.30
+    assert (body["subtotal"], body["discount_total"], body["net_total"], body["tax_total"],
+            body["total"], body["currency"]) == ("60.10", "9.00", "51.10", "10.20", "61.30",
+                                                 "EUR")
+    with sales.bound():
+        stored = Quote.get_by_id(body["id"])
+        assert (stored.net_total, stored.total) == (Decimal("51.10"), Decimal("61.30"))
+        assert [l.net for l in QuoteLine.select().order_by(QuoteLine.position)] == [
+            Decimal("50.97"), Decimal("0.13")]
+
+
+def test_a_line_takes_its_product_price_and_name_and_the_default_tax(sales, h):
+    seat = h.product(sales, "SEAT", price="250.00", name="Desk seat")
+    from accord.services.plugins import set_settings
+
+    set_settings(sales, "sales", {"default_tax_rate": "19"}, actor=SYSTEM)
+    quote = h.quote(sales, lines=[{"product_id": seat.id, "quantity": "2"}])
+    [line] = sales.dump("sales.quote", quote)["lines"]
+    assert (line["description"], line["unit_price"], line["tax_rate"], line["net"],
+            line["tax"]) == ("Desk seat", "250.0000", "19.00", "500.00", "95.00")
+
+
+def test_bad_lines_are_named_and_nothing_is_written(sales, api_client, h):
+    org = h.org(sales)
+    usd = h.product(sales, "USD1", price="10.00", currency="USD")
+    bare = h.product(sales, "BARE", price=None)
+    response = api_client.post(QUOTES, json={"name": "Bad", "organization_id": org.id, "lines": [
+        {"product_id": usd.id, "quantity": "1"},
+        {"product_id": bare.id, "quantity": "1"},
+        {"quantity": "1"},
+        {"product_id": 999, "quantity": "1"}]})
+    assert h.problem(response, 422)["errors"] == {
+        "lines.0.unit_price": ["product USD1 is priced in USD, the document in EUR; give the "
+                                "unit price"],
+        "lines.1.unit_price": ["product BARE has no unit price; give one"],
+        "lines.2.description": ["describe a line without a product"],
+        "lines.2.unit_price": ["give the unit price of a line without a product"],
+        "lines.3.product_id": ["there is no product 999"]}
+    response = api_client.post(QUOTES, json={"name": "Bad", "organization_id": org.id, "lines": [
+        {"description": "x", "quantity": "0", "unit_price": "-1", "discount_percent": "101"}]})
+    assert h.problem(response, 422)["errors"] == {
+        "lines.0.quantity": ["Must be more than 0 and at most 99999999."],
+        "lines.0.unit_price": ["Must be at least 0 and at most 99999999999."],
+        "lines.0.discount_percent": ["Must be at least 0 and at most 100."]}
+    assert h.count(sales, Quote) == h.count(sales, QuoteLine) == 0
+
+
+class _VolumeDiscount:
+    """A pricing plugin: 10 or more of a line get 10% off."""
+
+    MANIFEST = PluginManifest(name="volume", version="1.0.0", requires={"sales": ">=1,<2"})
+
+    @staticmethod
+    @hookimpl
+    def price_quote_lines(quote, lines):
+        for line in lines:
+            if Decimal(line["quantity"]) >= 10:
+                line["discount_percent"] = Decimal(10)
+
+
+@pytest.mark.plugins(accord_sales.hooks, _VolumeDiscount)
+def test_hook_price_quote_lines_lets_another_plugin_price_the_lines(sales, h):
+    quote = h.quote(sales, lines=[
+        {"description": "Bulk", "quantity": "10", "unit_price": "9.99"},
+        {"description": "Few", "quantity": "2", "unit_price": "9.99"}])
+    body = sales.dump("sales.quote", quote)
+    # 10 x 9.99 = 99.90 less 10% = 89.91; 2 x 9.99 = 19.98
+    assert [(l["discount_percent"], l["net"]) for l in body["lines"]] == [
+        ("10.00", "89.91"), ("0.00", "19.98")]
+    assert body["net_total"] == "109.89"
+    # Orders are not priced by the hook: they keep the accepted quote's prices.
+    disable(sales, "volume", actor=SYSTEM)
+    again = h.quote(sales, lines=[{"description": "Bulk", "quantity": "10", "unit_price": "1"}])
+    assert sales.dump("sales.quote", again)["net_total"] == "10.00"
+
+
+# Quotes ------------------------------------------------------------------------------
+
+def test_a_quote_goes_from_draft_to_sent_to_accepted_and_becomes_an_order(sales, api_client,
+                                                                           h):
+    deal = h.opportunity(sales, "Seats", amount={"amount": "100", "currency": "EUR"})
+    created = api_client.post(QUOTES, json={"name": "Seats", "opportunity_id": deal.id,
+                                            "lines": [{"description": "Seat", "quantity": "4",
+                                                       "unit_price": "250"}]}).get_json()
+    # The quote takes the deal's customer.
+    assert (created["organization_id"], created["status"], created["revision"]) == (
+        deal.organization_id, "draft", 1)
+    quote_id = created["id"]
+    sent = api_client.post(f"{QUOTES}/{quote_id}/send").get_json()
+    assert (sent["status"], sent["valid_until"]) == (
+        "sent", (today() + dt.timedelta(days=30)).isoformat())
+    changed = api_client.patch(f"{QUOTES}/{quote_id}", json={"lines": []})
+    assert h.problem(changed, 422)["errors"] == {"lines": [
+        "the sent document cannot change; revise it (POST /api/v1/sales/quotes/<id>/revise) "
+        "and change the new draft"]}
+    accepted = api_client.post(f"{QUOTES}/{quote_id}/accept", json={"reference": "PO-77"})
+    assert accepted.status_code == 200, accepted.get_json()
+    order = accepted.get_json()
+    assert (order["quote_id"], order["status"], order["reference"], order["net_total"],
+            order["opportunity_id"], [l["net"] for l in order["lines"]]) == (
+        quote_id, "confirmed", "PO-77", "1000.00", deal.id, ["1000.00"])
+    quote = api_client.get(f"{QUOTES}/{quote_id}").get_json()
+    assert quote["status"] == "accepted" and quote["decided_at"] is not None
+    # What was sold is what the open deal is worth.
+    assert services.get(sales, "sales.opportunity", deal.id).amount == Decimal("1000")
+
+
+def test_sending_an_empty_or_stale_quote_is_refused(sales, h):
+    empty = h.quote(sales, lines=[])
+    assert _errors(lambda: quotes.send_quote(sales, empty.id, actor=SYSTEM)) == {
+        "lines": ["add at least one line before sending the quote"]}
+    past = h.quote(sales, valid_until="2020-01-31")
+    assert _errors(lambda: quotes.send_quote(sales, past.id, actor=SYSTEM)) == {
+        "valid_until": ["2020-01-31 is past; give a later date before sending the quote"]}
+    assert [q.status for q in h.rows(sales, Quote)] == ["draft", "draft"]
+
+
+def test_accepting_an_expired_quote_is_refused(sales, api_client, h):
+    quote = h.quote(sales)
+    quotes.send_quote(sales, quote.id, actor=SYSTEM)
+    with sales.bound():
+        Quote.update(valid_until=today() - dt.timedelta(days=1)).where(
+            Quote.id == quote.id).execute()
+    refused = api_client.post(f"{QUOTES}/{quote.id}/accept")
+    yesterday = today() - dt.timedelta(days=1)
+    assert h.problem(refused, 422)["errors"] == {"valid_until": [
+        f"quote {quote.id} expired on {yesterday}; revise it and send the new revision"]}
+    # The daily job marks it expired; accepting still fails, now on its status.
+    assert quotes.expire_quotes(sales, today()) == "1 quote expired"
+    assert quotes.expire_quotes(sales, today()) == "0 quotes expired"
+    refused = api_client.post(f"{QUOTES}/{quote.id}/accept")
+    assert h.problem(refused, 422)["errors"] == {"status": [
+        f"quote {quote.id} expired on {yesterday}; revise it and send the new revision"]}
+    assert (h.count(sales, Order), services.get(sales, "sales.quote", quote.id).status) == (
+        0, "expired")
+
+
+def test_a_revision_copies_the_lines_and_only_the_latest_is_accepted(sales, h):
+    first = h.quote(sales, lines=[{"description": "Day", "quantity": "3", "unit_price": "80"}])
+    quotes.send_quote(sales, first.id, actor=SYSTEM)
+    quotes.reject_quote(sales, first.id, reason="Too dear", actor=SYSTEM)
+    second = quotes.revise_quote(sales, first.id, actor=SYSTEM)
+    assert (second.status, second.revision, second.revision_of_id, second.net_total) == (
+        "draft", 2, first.id, Decimal("240"))
+    services.update(sales, "sales.quote", second.id, {"lines": [
+        {"description": "Day", "quantity": "3", "unit_price": "70"}]}, actor=SYSTEM)
+    quotes.send_quote(sales, second.id, actor=SYSTEM)
+    assert _errors(lambda: quotes.revise_quote(sales, first.id, actor=SYSTEM)) == {
+        "revision": [f"quote {first.id} is revision 1; the latest is revision 2 (quote "
+                     f"{second.id}): accept that one"]}
+    third = quotes.revise_quote(sales, second.id, actor=SYSTEM)
+    assert (third.revision, third.revision_of_id) == (3, first.id)
+    assert _errors(lambda: quotes.accept_quote(sales, second.id, actor=SYSTEM)) == {
+        "revision": [f"quote {second.id} is revision 2; the latest is revision 3 (quote "
+                     f"{third.id}): accept that one"]}
+    assert _errors(lambda: quotes.revise_quote(sales, third.id, actor=SYSTEM)) == {
+        "status": [f"quote {third.id} is a draft: change it instead of revising it"]}
+    assert _errors(lambda: quotes.accept_quote(sales, first.id, actor=SYSTEM)) == {
+        "status": [f"quote {first.id} is rejected; only a sent quote can be accepted"]}
+    assert services.get(sales, "sales.quote", first.id).reject_reason == "Too dear"
+
+
+def test_an_accepted_quote_is_accepted_once_and_kept(sales, h):
+    quote = h.quote(sales)
+    quotes.send_quote(sales, quote.id, actor=SYSTEM)
+    order = quotes.accept_quote(sales, quote.id, actor=SYSTEM)
+    assert _errors(lambda: quotes.accept_quote(sales, quote.id, actor=SYSTEM)) == {
+        "status": [f"quote {quote.id} is accepted; only a sent quote can be accepted"]}
+    with pytest.raises(Conflict, match=f"quote {quote.id} is accepted; its order refers"):
+        services.delete(sales, "sales.quote", quote.id, actor=SYSTEM)
+    assert [o.id for o in h.rows(sales, Order)] == [order.id]
+
+
+# Orders --------------------------------------------------------------------------------
+
+def test_order_status_changes_are_recorded_and_checked(sales, api_client, h):
+    order = h.order(sales)
+    url = f"{ORDERS}/{order.id}/status"
+    assert api_client.post(url, json={"status": "partially_fulfilled",
+                                      "note": "half shipped"}).status_code == 200
+    done = api_client.post(url, json={"status": "fulfilled"}).get_json()
+    assert done["status"] == "fulfilled"
+    assert [(c["from_status"], c["to_status"], c["note"]) for c in done["status_history"]] == [
+        ("confirmed", "partially_fulfilled", "half shipped"), ("partially_fulfilled",
+                                                               "fulfilled", None)]
+    refused = api_client.post(url, json={"status": "cancelled"})
+    assert h.problem(refused, 422)["errors"] == {"status": [
+        f"order {order.id} is fulfilled: it stays so"]}
+    refused = api_client.post(url, json={"status": "confirmed"})
+    assert h.problem(refused, 422)["errors"] == {"status": [
+        "Must be one of: partially_fulfilled, fulfilled, cancelled."]}
+    assert h.count(sales, OrderStatusChange) == 2
+    refused = api_client.patch(f"{ORDERS}/{order.id}", json={"lines": []})
+    assert h.problem(refused, 422)["errors"] == {"lines": [
+        "the fulfilled document cannot change; an order's content changes only while it is "
+        "confirmed"]}
+
+
+def test_orders_are_searched_by_customer_product_date_and_status(sales, api_client, h):
+    seat, desk = h.product(sales, "SEAT"), h.product(sales, "DESK")
+    acme, globex = h.org(sales, "Acme"), h.org(sales, "Globex")
+    first = h.order(sales, organization_id=acme.id, order_date="2026-03-01",
+                    lines=[{"product_id": seat.id, "quantity": "1"},
+                           {"product_id": seat.id, "quantity": "2"}])
+    second = h.order(sales, organization_id=globex.id, order_date="2026-04-15",
+                     lines=[{"product_id": desk.id, "quantity": "1"},
+                            {"product_id": seat.id, "quantity": "1"}])
+    orders.set_order_status(sales, second.id, "cancelled", actor=SYSTEM)
+
+    def ids(query):
+        body = api_client.get(f"{ORDERS}?{query}").get_json()
+        return [item["id"] for item in body["items"]]
+
+    assert ids(f"products={desk.id}") == [second.id]
+    assert ids(f"products={seat.id}&sort=id") == [first.id, second.id]
+    assert ids(f"organization_id={acme.id}") == [first.id]
+    assert ids("order_date__gte=2026-04-01") == [second.id]
+    assert ids("status=cancelled") == [second.id]
+    listed = api_client.get(f"{ORDERS}/{first.id}").get_json()
+    assert listed["products"] == [seat.id]
+    refused = api_client.get(f"{ORDERS}?products__gte=1")
+    assert h.problem(refused, 400)["errors"] == {"products__gte": [
+        "products is a list of ids: filter it with products=ID or products__in=ID,ID"]}
+
+
+# Invoices --------------------------------------------------------------------------------
+
+def test_invoice_numbers_are_gapless_per_year_and_kept_by_void(sales, h):
+    drafts = [h.invoice(sales) for _ in range(4)]
+    issued = [invoices.issue_invoice(sales, d.id, issue_date=day, actor=SYSTEM)
+              for d, day in zip(drafts, [dt.date(2026, 12, 30), dt.date(2026, 12, 31),
+                                         dt.date(2027, 1, 2), dt.date(2027, 1, 3)])]
+    assert [i.number for i in issued] == ["INV-2026-00001", "INV-2026-00002",
+                                          "INV-2027-00001", "INV-2027-00002"]
+    assert [i.due_date for i in issued][0] == dt.date(2027, 1, 29)  # 30 days
+    voided = invoices.void_invoice(sales, issued[1].id, reason="Wrong customer", actor=SYSTEM)
+    assert (voided.status, voided.number) == ("void", "INV-2026-00002")
+    with pytest.raises(Conflict, match="INV-2026-00001 is issued; issued invoices are never "
+                                       "deleted"):
+        services.delete(sales, "sales.invoice", issued[0].id, actor=SYSTEM)
+    # A failed issue gives its number back.
+    draft = h.invoice(sales)
+    with pytest.raises(RuntimeError), sales.transaction():
+        invoices.issue_invoice(sales, draft.id, issue_date=dt.date(2027, 2, 1), actor=SYSTEM)
+        raise RuntimeError("the caller's transaction fails after the issue")
+    assert services.get(sales, "sales.invoice", draft.id).status == "draft"
+    again = invoices.issue_invoice(sales, draft.id, issue_date=dt.date(2027, 2, 1), actor=SYSTEM)
+    assert again.number == "INV-2027-00003"
+    assert {s.year: s.last for s in h.rows(sales, InvoiceSequence, InvoiceSequence.year)} == {2026: 2, 2027: 3}
+
+
+@pytest.mark.postgres_only
+def test_concurrent_issuing_leaves_no_gap_and_no_duplicate(sales, h):
+    import threading
+
+    drafts = [h.invoice(sales) for _ in range(8)]
+    start = threading.Barrier(len(drafts))
+    errors: list[BaseException] = []
+
+    def issue(invoice_id):
+        try:
+            start.wait()
+            invoices.issue_invoice(sales, invoice_id, issue_date=dt.date(2026, 6, 1),
+                                   actor=SYSTEM)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            sales.database.close()
+
+    threads = [threading.Thread(target=issue, args=(d.id,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    numbers = sorted(i.sequence for i in h.rows(sales, Invoice))
+    assert numbers == list(range(1, 9))
+    assert {s.year: s.last for s in h.rows(sales, InvoiceSequence, InvoiceSequence.year)} == {2026: 8}
+
+
+def test_payments_are_recorded_and_never_exceed_the_balance(sales, api_client, h):
+    draft = h.invoice(sales, lines=[{"description": "Work", "quantity": "1",
+                                     "unit_price": "100", "tax_rate": "20"}])
+    url = f"{INVOICES}/{draft.id}"
+    refused = api_client.post(f"{url}/pay", json={"amount": "10"})
+    assert h.problem(refused, 422)["errors"] == {"status": [
+        f"invoice {draft.id} is a draft; issue it first"]}
+    issued = api_client.post(f"{url}/issue", json={"issue_date": "2026-05-04"}).get_json()
+    assert (issued["number"], issued["due_date"], issued["balance_due"]) == (
+        "INV-2026-00001", "2026-06-03", "120.00")
+    paid = api_client.post(f"{url}/pay", json={"amount": "50", "paid_on": "2026-05-10",
+                                               "method": "bank transfer"}).get_json()
+    assert (paid["status"], paid["amount_paid"], paid["balance_due"]) == (
+        "overdue", "50.00", "70.00")  # due on 2026-06-03, which is past today
+    refused = api_client.post(f"{url}/pay", json={"amount": "70.01"})
+    assert h.problem(refused, 422)["errors"] == {"amount": [
+        "70.01 EUR is more than the 70.00 EUR due on invoice INV-2026-00001"]}
+    refused = api_client.post(f"{url}/pay", json={"amount": "1", "paid_on": "2026-05-01"})
+    assert h.problem(refused, 422)["errors"] == {"paid_on": [
+        "2026-05-01 is before the invoice's issue date 2026-05-04"]}
+    assert h.count(sales, Payment) == 1
+    done = api_client.post(f"{url}/pay", json={"amount": "70"}).get_json()
+    assert (done["status"], done["balance_due"], [p["amount"] for p in done["payments"]]) == (
+        "paid", "0.00", ["50.00", "70.00"])
+    refused = api_client.post(f"{url}/pay", json={"amount": "1"})
+    assert h.problem(refused, 422)["errors"] == {"status": [
+        "invoice INV-2026-00001 is paid in full"]}
+    refused = api_client.post(f"{url}/void", json={"reason": "x"})
+    assert h.problem(refused, 422)["errors"] == {"status": [
+        "invoice INV-2026-00001 is paid; only an issued, unpaid invoice is voided"]}
+
+
+def test_the_overdue_job_marks_open_invoices_past_their_due_date(sales, h):
+    early, late, draft = h.invoice(sales), h.invoice(sales), h.invoice(sales)
+    invoices.issue_invoice(sales, early.id, issue_date=dt.date(2026, 1, 1), actor=SYSTEM)
+    invoices.issue_invoice(sales, late.id, issue_date=dt.date(2026, 3, 1), actor=SYSTEM)
+    # early is due 2026-01-31, late 2026-03-31
+    assert invoices.mark_overdue(sales, dt.date(2026, 2, 1)) == "1 invoice marked overdue"
+    assert invoices.mark_overdue(sales, dt.date(2026, 2, 1)) == "0 invoices marked overdue"
+    assert [i.status for i in h.rows(sales, Invoice)] == ["overdue", "issued", "draft"]
+    assert draft.status == "draft"
+
+
+def test_an_order_is_invoiced_once_with_its_lines(sales, h):
+    order = h.order(sales, lines=[{"description": "Seat", "quantity": "3", "unit_price": "9.99",
+                                   "tax_rate": "7"}])
+    invoice = invoices.invoice_order(sales, order.id, actor=SYSTEM)
+    body = sales.dump("sales.invoice", invoice)
+    assert (body["order_id"], body["status"], body["number"], body["net_total"],
+            body["tax_total"], body["total"]) == (order.id, "draft", None, "29.97", "2.10",
+                                                  "32.07")
+    assert _errors(lambda: invoices.invoice_order(sales, order.id, actor=SYSTEM)) == {
+        "order_id": [f"order {order.id} is already invoiced (invoice draft {invoice.id})"]}
+    assert _errors(lambda: orders.set_order_status(sales, order.id, "cancelled",
+                                                   actor=SYSTEM)) == {
+        "status": [f"order {order.id} is invoiced; void its invoice before cancelling it"]}
+    with pytest.raises(Conflict, match=f"order {order.id} has invoice draft {invoice.id}"):
+        services.delete(sales, "sales.order", order.id, actor=SYSTEM)
+
+
+# The whole path ------------------------------------------------------------------------------
+
+def test_lead_to_opportunity_to_quote_to_order_to_invoice_to_paid(sales, api_client, h):
+    seat = h.product(sales, "SEAT", price="450.00", name="Ergonomic seat")
+    lead = api_client.post("/api/v1/sales/leads", json={
+        "name": "Ada Lovelace", "company": "Analytical Engines", "email": "ada@ae.example"}
+    ).get_json()
+    converted = api_client.post(f"/api/v1/sales/leads/{lead['id']}/convert", json={
+        "create_opportunity": True, "opportunity": {"name": "Seats for AE"}}).get_json()
+    deal_id = converted["opportunity_id"]
+    quote = api_client.post(QUOTES, json={"name": "Seats", "opportunity_id": deal_id,
+                                          "lines": [{"product_id": seat.id, "quantity": "10",
+                                                     "tax_rate": "20"}]}).get_json()
+    assert (quote["organization_id"], quote["contact_id"]) == (converted["organization_id"],
+                                                               converted["contact_id"])
+    api_client.post(f"{QUOTES}/{quote['id']}/send")
+    order = api_client.post(f"{QUOTES}/{quote['id']}/accept").get_json()
+    moved = api_client.post(f"/api/v1/sales/opportunities/{deal_id}/move",
+                            json={"stage": "Won", "win_reason": "Best fit"}).get_json()
+    assert (moved["stage"], moved["amount"], moved["win_reason"]) == (
+        "Won", {"amount": "4500.00", "currency": "EUR"}, "Best fit")
+    invoice = api_client.post(f"{ORDERS}/{order['id']}/invoice").get_json()
+    issued = api_client.post(f"{INVOICES}/{invoice['id']}/issue").get_json()
+    assert (issued["number"], issued["total"]) == (f"INV-{today().year}-00001", "5400.00")
+    paid = api_client.post(f"{INVOICES}/{invoice['id']}/pay", json={"amount": "5400.00"})
+    assert paid.get_json()["status"] == "paid"
+    api_client.post(f"{ORDERS}/{order['id']}/status", json={"status": "fulfilled"})
+    timeline = api_client.get(f"/api/v1/organizations/{converted['organization_id']}/timeline"
+                              ).get_json()
+    kinds = sorted({item["kind"] for item in timeline["items"]})
+    assert kinds == ["sales.invoice", "sales.order", "sales.quote", "sales.stage_change"]
+    titles = {item["kind"]: item["title"] for item in timeline["items"]}
+    assert titles["sales.invoice"] == f"Invoice INV-{today().year}-00001: paid, 5,400.00 EUR"
+    assert titles["sales.order"] == f"Order {order['id']}: fulfilled, 5,400.00 EUR"
+
+
+def test_disabling_keeps_every_document_and_enabling_serves_them_again(sales, api_client, h):
+    invoice = h.invoice(sales)
+    invoices.issue_invoice(sales, invoice.id, actor=SYSTEM)
+    disable(sales, "sales", actor=SYSTEM)
+    gone = api_client.get(f"{INVOICES}/{invoice.id}")
+    assert gone.status_code == 404
+    enable(sales, "sales", actor=SYSTEM)
+    body = api_client.get(f"{INVOICES}/{invoice.id}").get_json()
+    assert (body["status"], len(body["lines"])) == ("issued", 1)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
-import marshmallow as ma
 import peewee
 from marshmallow import fields, validate
 

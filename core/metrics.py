@@ -107,10 +107,13 @@ def compute(kernel: Accord, name: str, query: MetricQuery) -> list[MetricPoint]:
     with kernel.bound():
         points = {(p.group, p.period): p.value for p in metrics[name][1].compute(kernel, query)}
     periods = months_between(query.start, query.end) if query.by == "month" else ["total"]
+    metric = metrics[name][1]
     groups: list[str | None] = [None]
-    if metrics[name][1].group_by:
+    if metric.group_by:
         groups = [*sorted({g for g, _ in points if g is not None})]
-    return [MetricPoint(p, points.get((g, p), Decimal(0)), g) for g in groups for p in periods]
+    # An empty period of an amount or a percentage reads like its others: 0.00.
+    zero = Decimal("0.00") if metric.unit in ("currency", "percent") else Decimal(0)
+    return [MetricPoint(p, points.get((g, p), zero), g) for g in groups for p in periods]
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 
 from .. import services
 from ..errors import ValidationError
 from ..models import AuditEntry
-from ..services.authz import permission_for, require
+from ..services.authz import require
 from .auth import current_actor
 from .bodies import if_match, json_object
 from .lists import MAX_LIMIT, list_records

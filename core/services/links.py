@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, cast
 from ..errors import ValidationError
 
 if TYPE_CHECKING:
-    from ..records import Link, RecordType
+    from ..records import RecordType
 
 __all__ = ["pop_links", "check_links", "write_links", "links_of"]
 

@@ -20,7 +20,7 @@ from accord.models import Product
 
 from .models import CompetingProduct, Competitor, Involvement, Outcome, PriceObservation, Rivalry
 from .reports import percent
-from .rules import OPPORTUNITY, opportunities
+from .rules import opportunities
 
 if TYPE_CHECKING:
     from accord.kernel import Accord

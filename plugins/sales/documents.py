@@ -29,7 +29,8 @@ from accord.schemas import OwnedRecordSchema
 if TYPE_CHECKING:
     from accord.kernel import Accord
 
-__all__ = ["Between", "decimal_field", "LineSchema", "DocumentSchema", "price_lines", "totals", "copy_lines", "cents",
+__all__ = ["Between", "decimal_field", "LineSchema", "DocumentSchema", "document_computed",
+           "price_lines", "totals", "copy_lines", "cents",
            "document_defaults", "document_rules", "TOTALS"]
 
 CENT = Decimal("0.01")
@@ -156,6 +157,21 @@ def document_rules(rows: list[dict[str, Any]], existing: list[Any], *, editable:
                 problems["organization_id"] = ["give an organization or a contact (or both)"]
         out.append(problems)
     return out
+
+
+def document_computed(kernel: Accord, type_name: str, rows: list[dict[str, Any]],
+                      existing: list[Any], *, hook: bool = False) -> None:
+    """The computed values of quotes, orders and invoices: a new document without lines
+    gets none (and zero totals), lines are priced (``hook``: through the quote pricing
+    hook), and a running verb's own values (a status, a number…) are merged in."""
+    from .rules import verb_values
+
+    for row, current in zip(rows, existing):
+        if current is None:
+            row.setdefault("lines", [])
+    price_lines(kernel, rows, existing, hook=hook)
+    for row, current in zip(rows, existing):
+        row.update(verb_values(type_name, current))
 
 
 def price_lines(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any], *,

@@ -155,6 +155,6 @@ def document_items(record_type: str, record_ids: list[int]) -> list[TimelineItem
                 record_type=record_type, record_id=getattr(document, target.object_id_name),
                 at=at, kind=kind, title=f"{title}, {total}", source_type=source,
                 source_id=document.id,
-                details={"status": document.status, "total": str(total.amount),
+                details={"status": document.status, "total": f"{total.amount:.2f}",
                          "currency": document.currency}))
     return items

@@ -19,9 +19,9 @@ from accord.errors import Conflict, ValidationError
 from accord.models import utcnow
 from accord.services.authz import require
 
-from ..documents import copy_lines, document_defaults, document_rules, price_lines
+from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Invoice, InvoiceLine, InvoiceSequence, OrderLine, Payment
-from ..rules import CONTRACT, INVOICE, ORDER, refuse, unlocked, verb_values
+from ..rules import CONTRACT, INVOICE, ORDER, refuse, unlocked
 from ..schemas import BILLING_PERIODS
 from ..verbs import add_months, check_version, today
 
@@ -60,12 +60,7 @@ def invoice_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
 
 
 def invoice_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    for row, current in zip(rows, existing):
-        if current is None:
-            row.setdefault("lines", [])
-    price_lines(kernel, rows, existing)
-    for row, current in zip(rows, existing):
-        row.update(verb_values(INVOICE, current))
+    document_computed(kernel, INVOICE, rows, existing)
 
 
 # Drafting ----------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from accord.errors import ValidationError
 from accord.models import utcnow
 from accord.services.authz import require
 
-from ..documents import copy_lines, document_defaults, document_rules, price_lines
+from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Invoice, Order, OrderStatusChange, QuoteLine
-from ..rules import ORDER, refuse, unlocked, verb_values
+from ..rules import ORDER, refuse, unlocked
 from ..verbs import check_version, today
 from .quotes import customer_from_opportunity
 
@@ -63,12 +63,7 @@ def _invoiced(order_ids: list[int]) -> dict[int, str]:
 
 
 def order_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    for row, current in zip(rows, existing):
-        if current is None:
-            row.setdefault("lines", [])
-    price_lines(kernel, rows, existing)
-    for row, current in zip(rows, existing):
-        row.update(verb_values(ORDER, current))
+    document_computed(kernel, ORDER, rows, existing)
 
 
 def order_from_quote(kernel: Accord, quote: Any, *, actor: Actor,

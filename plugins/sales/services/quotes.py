@@ -19,9 +19,9 @@ from accord.errors import ValidationError
 from accord.models import utcnow
 from accord.services.authz import require
 
-from ..documents import copy_lines, document_defaults, document_rules, price_lines
+from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Opportunity, Quote, QuoteLine
-from ..rules import OPPORTUNITY, QUOTE, refuse, unlocked, verb_values
+from ..rules import OPPORTUNITY, QUOTE, refuse, unlocked
 from ..verbs import check_version, today
 
 if TYPE_CHECKING:
@@ -77,12 +77,7 @@ def quote_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
 
 
 def quote_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    for row, current in zip(rows, existing):
-        if current is None:
-            row.setdefault("lines", [])
-    price_lines(kernel, rows, existing, hook=True)
-    for row, current in zip(rows, existing):
-        row.update(verb_values(QUOTE, current))
+    document_computed(kernel, QUOTE, rows, existing, hook=True)
 
 
 # Verbs -------------------------------------------------------------------------------
@@ -95,9 +90,9 @@ def _quote(kernel: Accord, quote_id: int, actor: Actor, version: int | None) -> 
 
 def _status(quote: Any, *allowed: str, doing: str) -> None:
     if quote.status not in allowed:
+        now = "a draft" if quote.status == "draft" else quote.status
         raise ValidationError({"status": [
-            f"quote {quote.id} is {quote.status}; only a {' or '.join(allowed)} quote can be "
-            f"{doing}"]})
+            f"quote {quote.id} is {now}; only a {' or '.join(allowed)} quote can be {doing}"]})
 
 
 def send_quote(kernel: Accord, quote_id: int, *, actor: Actor,

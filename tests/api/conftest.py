@@ -8,18 +8,7 @@ from typing import Any
 
 import pytest
 
-PROBLEM = "application/problem+json"
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    """The problem document of an error response, checked against RFC 9457's shape."""
-    body = response.get_json(force=True, silent=True)
-    assert response.status_code == status, (response.status_code, body)
-    assert response.mimetype == PROBLEM, dict(response.headers)
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    return body  # type: ignore[no-any-return]
+from accord_sdk.assertions import problem
 
 
 def _stored(kernel: Any, type_name: str, record_id: int) -> Any:
@@ -51,7 +40,7 @@ def _audit(kernel: Any, type_name: str | None = None, record_id: int | None = No
 def h() -> SimpleNamespace:
     """``h.problem(response, 422)``, ``h.stored(kernel, "contact", 1)``,
     ``h.rows(kernel, "contact")``, ``h.audit(kernel, "contact", 1)``."""
-    return SimpleNamespace(problem=_problem, stored=_stored, rows=_rows, audit=_audit)
+    return SimpleNamespace(problem=problem, stored=_stored, rows=_rows, audit=_audit)
 
 
 @pytest.fixture

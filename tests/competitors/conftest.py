@@ -12,10 +12,9 @@ import pytest
 
 from accord import services
 from accord.services import Actor
+from accord_sdk.assertions import problem
 
 SYSTEM = Actor.system("test")
-PROBLEM = "application/problem+json"
-
 
 @pytest.fixture
 def rivals(kernel: Any) -> Any:
@@ -23,14 +22,6 @@ def rivals(kernel: Any) -> Any:
     assert {"sales", "competitors"} <= kernel.plugins.active, (
         "mark the module: plugins(accord_sales.hooks, accord_competitors.hooks)")
     return kernel
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    body = response.get_json(force=True, silent=True)
-    assert response.status_code == status, (response.status_code, body)
-    assert response.mimetype == PROBLEM, dict(response.headers)
-    assert body["status"] == status
-    return body  # type: ignore[no-any-return]
 
 
 def _rows(kernel: Any, model: Any, *order: Any) -> list[Any]:
@@ -72,5 +63,5 @@ def h() -> SimpleNamespace:
     """``h.problem(response, 422)``, ``h.rows(kernel, Model)``, ``h.count(kernel, Model)``,
     ``h.money("10", "EUR")``, ``h.competitor(kernel, name)``,
     ``h.opportunity(kernel, name, amount)``, ``h.link(kernel, deal, competitor)``."""
-    return SimpleNamespace(problem=_problem, rows=_rows, count=_count, money=_money,
+    return SimpleNamespace(problem=problem, rows=_rows, count=_count, money=_money,
                            competitor=_competitor, opportunity=_opportunity, link=_link)

@@ -13,24 +13,15 @@ import pytest
 
 from accord import services
 from accord.services import Actor
+from accord_sdk.assertions import problem
 
 SYSTEM = Actor.system("test")
-PROBLEM = "application/problem+json"
-
 
 @pytest.fixture
 def sales(kernel: Any) -> Any:
     """The test's kernel, with the sales plugin enabled."""
     assert "sales" in kernel.plugins.active, "mark the module: plugins(accord_sales.hooks)"
     return kernel
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    body = response.get_json(force=True, silent=True)
-    assert response.status_code == status, (response.status_code, body)
-    assert response.mimetype == PROBLEM, dict(response.headers)
-    assert body["status"] == status
-    return body  # type: ignore[no-any-return]
 
 
 def _rows(kernel: Any, model: Any, *order: Any) -> list[Any]:
@@ -106,6 +97,6 @@ def h() -> SimpleNamespace:
     """``h.problem(response, 422)``, ``h.rows(kernel, Model)``, ``h.count(kernel, Model)``,
     ``h.org(kernel, name)``, ``h.opportunity(kernel, name, **fields)``, ``h.product``,
     ``h.quote``, ``h.order``, ``h.invoice``, ``h.contract`` (see each for its defaults)."""
-    return SimpleNamespace(problem=_problem, rows=_rows, count=_count, org=_org,
+    return SimpleNamespace(problem=problem, rows=_rows, count=_count, org=_org,
                            opportunity=_opportunity, product=_product, quote=_quote,
                            order=_order, invoice=_invoice, contract=_contract)

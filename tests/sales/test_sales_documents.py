@@ -433,3 +433,66 @@ def test_disabling_keeps_every_document_and_enabling_serves_them_again(sales, ap
     enable(sales, "sales", actor=SYSTEM)
     body = api_client.get(f"{INVOICES}/{invoice.id}").get_json()
     assert (body["status"], len(body["lines"])) == ("issued", 1)
+
+
+# Every action refuses what does not fit, naming why, and writes nothing --------------
+
+def _sent_quote(kernel, h):
+    quote = h.quote(kernel)
+    quotes.send_quote(kernel, quote.id, actor=SYSTEM)
+    return quote
+
+
+def _issued_invoice(kernel, h):
+    invoice = h.invoice(kernel)
+    invoices.issue_invoice(kernel, invoice.id, actor=SYSTEM)
+    return invoice
+
+
+@pytest.mark.parametrize("make, action, body, errors", [
+    (lambda k, h: h.quote(k), "reject", {},
+     {"status": ["quote {id} is a draft; only a sent quote can be rejected"]}),
+    (_sent_quote, "send", {}, {"status": ["quote {id} is sent; only a draft quote can be sent"]}),
+    (_sent_quote, "accept", {"order_date": "someday"}, {"order_date": ["Not a valid date."]}),
+    (_sent_quote, "reject", {"reason": "x", "extra": 1}, {"extra": ["Unknown field."]}),
+    (lambda k, h: h.order(k), "status", {"status": "shipped"},
+     {"status": ["Must be one of: partially_fulfilled, fulfilled, cancelled."]}),
+    (_issued_invoice, "issue", {}, {"status": [
+        "invoice INV-{year}-00001 is issued; only a draft is issued"]}),
+    (_issued_invoice, "pay", {"amount": "0"}, {"amount": [
+        "Must be more than 0 and at most 100000000000."]}),
+    (_issued_invoice, "void", {}, {"reason": ["give the reason the invoice is voided"]}),
+    (lambda k, h: h.invoice(k), "void", {"reason": "x"}, {"status": [
+        "invoice {id} is a draft: delete it instead"]}),
+    (lambda k, h: h.contract(k), "terminate", {"reason": "x"}, {"status": [
+        "contract {id} is draft; only an active contract is terminated"]}),
+    (lambda k, h: h.contract(k), "invoice", {}, {"period_start": [
+        "Missing data for required field."]}),
+], ids=["reject-draft", "send-sent", "accept-bad-date", "reject-unknown-field",
+        "order-bad-status", "issue-issued", "pay-zero", "void-no-reason", "void-draft",
+        "terminate-draft", "contract-invoice-no-period"])
+def test_each_action_refuses_bad_input_and_writes_nothing(sales, api_client, h, make, action,
+                                                          body, errors):
+    record = make(sales, h)
+    type_name = next(rt.name for rt in sales.records if isinstance(record, rt.model))
+    plural = sales.records.get(type_name).plural
+    before = sales.dump(type_name, services.get(sales, type_name, record.id))
+    response = api_client.post(f"/api/v1/sales/{plural}/{record.id}/{action}", json=body)
+    expected = {k: [m.format(id=record.id, year=today().year) for m in v]
+                for k, v in errors.items()}
+    assert h.problem(response, 422)["errors"] == expected
+    assert sales.dump(type_name, services.get(sales, type_name, record.id)) == before
+
+
+def test_record_rules_apply_to_documents(sales, make_api_client, h):
+    maria = make_api_client("sales", email="maria@example.com")
+    tom = make_api_client("sales", email="tom@example.com")
+    invoice = h.invoice(sales, owner_id=maria.user.id)
+    invoices.issue_invoice(sales, invoice.id, actor=SYSTEM)
+    assert maria.get(f"{INVOICES}/{invoice.id}").status_code == 200
+    h.problem(tom.get(f"{INVOICES}/{invoice.id}"), 404)
+    h.problem(tom.post(f"{INVOICES}/{invoice.id}/pay", json={"amount": "1"}), 404)
+    assert [i["id"] for i in tom.get(INVOICES).get_json()["items"]] == []
+    reader = make_api_client("read-only")
+    h.problem(reader.post(f"{INVOICES}/{invoice.id}/pay", json={"amount": "1"}), 403)
+    assert h.count(sales, Payment) == 0

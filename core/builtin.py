@@ -53,7 +53,9 @@ def register_permissions() -> list[Permission]:
              Permission("admin.plugins", "Enable, disable and purge plugins"),
              Permission("admin.users", "Manage users, teams and roles"),
              Permission("admin.fields", "Define custom fields"),
-             Permission("admin.audit", "Read the audit trail")]
+             Permission("admin.audit", "Read the audit trail"),
+             Permission("core.metrics.read", "List and compute the metrics (KPIs), which "
+                                             "add up records whoever owns them")]
     for record_type in CORE_TYPES:
         for action in ("read", "write", "delete"):
             perms.append(Permission(f"core.{record_type.name}.{action}",

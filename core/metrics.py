@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["Metric", "MetricQuery", "MetricPoint", "compute", "list_metrics", "month_of",
-           "month_expr", "months_between", "stored", "scoped", "exact_sum", "CORE_METRICS"]
+           "month_expr", "months_between", "default_range", "stored", "scoped", "exact_sum", "CORE_METRICS"]
 
 #: SQLite keeps DECIMAL columns as 8-byte floats: ``exact_sum`` adds money columns (4
 #: places) there as whole ten-thousandths, exactly, and turns them back into Decimals.
@@ -114,6 +114,17 @@ def compute(kernel: Accord, name: str, query: MetricQuery) -> list[MetricPoint]:
     # An empty period of an amount or a percentage reads like its others: 0.00.
     zero = Decimal("0.00") if metric.unit in ("currency", "percent") else Decimal(0)
     return [MetricPoint(p, points.get((g, p), zero), g) for g in groups for p in periods]
+
+
+def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The range a metric covers when none is given: the first of the month eleven
+    months back (a year of whole months) to ``today``."""
+    month = today.month - 11
+    year = today.year
+    while month < 1:
+        month += 12
+        year -= 1
+    return dt.date(year, month, 1), today
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:

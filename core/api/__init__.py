@@ -32,11 +32,12 @@ def register_api(app: Flask, kernel: Accord) -> None:
             authenticate(kernel)
         return None
 
-    from . import admin, openapi
+    from . import admin, metrics, openapi
 
     openapi.register(bp, kernel)
     openapi.register_docs(app)
     admin.register(bp, kernel)
+    metrics.register(bp, kernel)
     records.register(bp, kernel)
     problems.install(app)
     app.register_blueprint(bp)

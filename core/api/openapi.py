@@ -152,6 +152,7 @@ def _admin_endpoints() -> tuple[AdminEndpoint, ...]:
     (tests/api/test_openapi.py fails for a route the document lacks)."""
     from .admin import (AUDIT, FIELDS, PLUGINS, USERS, DisableBody, EnableBody, FieldBody,
                         RoleBody, RoleChanges, TokenBody)
+    from .metrics import METRICS
 
     plugin, field, role = (_ref("schemas", n) for n in ("Plugin", "CustomField", "Role"))
     a = AdminEndpoint
@@ -224,6 +225,37 @@ def _admin_endpoints() -> tuple[AdminEndpoint, ...]:
                   required=["token"])]}),
         a("delete", "/tokens/{token_id}", "Revoke an API token", "revoke_token", status=204,
           errors=(403, 404), description=f"Your own, or anyone's with `{USERS}`."),
+        a("get", "/metrics", "List the metrics (KPIs) of the enabled plugins", "list_metrics",
+          METRICS, tag="metrics", response=_object({"items": {"type": "array", "items": _object({
+              "name": _STRING, "plugin": _STRING, "description": _STRING, "unit": _STRING,
+              "group_by": {**_NULLABLE_STRING, "description": "What the points are "
+                                                             "broken down by, if anything"}},
+              required=["name", "plugin", "description", "unit", "group_by"])}},
+              required=["items"])),
+        a("get", "/metrics/{name}", "Compute a metric over a date range", "compute_metric",
+          METRICS, tag="metrics", errors=(400, 404),
+          parameters=(_query("from", "First day, YYYY-MM-DD (default: the first of the month "
+                                     "eleven months back)"),
+                      _query("to", "Last day, YYYY-MM-DD (default: today)"),
+                      {"name": "by", "in": "query", "schema": {
+                          "type": "string", "enum": ["month", "total"], "default": "month"},
+                       "description": "One point per month, or one for the whole range"},
+                      _query("owner_id", "Only the records of this user", "integer"),
+                      _query("team_id", "Only the records of this team", "integer")),
+          response=_object({
+              "name": _STRING, "unit": _STRING, "group_by": _NULLABLE_STRING,
+              "start": {"type": "string", "format": "date"},
+              "end": {"type": "string", "format": "date"},
+              "by": {"type": "string", "enum": ["month", "total"]},
+              "points": {"type": "array", "items": _object({
+                  "period": {"type": "string", "examples": ["2026-11", "total"]},
+                  "group": _NULLABLE_STRING,
+                  "value": {"type": "string", "description": "A decimal number"}},
+                  required=["period", "group", "value"])}},
+              required=["name", "unit", "group_by", "start", "end", "by", "points"]),
+          description="Every month of the range appears (zero when empty), for each group "
+                      "of a broken-down metric. A metric adds up records whoever owns "
+                      f"them; reading it needs `{METRICS}`."),
     )
 
 

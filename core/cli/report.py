@@ -21,7 +21,7 @@ from ._context import CliState, pass_state, table
 def report(state: CliState, metric: str | None, start: dt.datetime | None,
            end: dt.datetime | None, by: str, owner: str | None, team: str | None) -> None:
     """Compute METRIC; without one, list the metrics of the enabled plugins."""
-    from ..metrics import MetricQuery, compute, list_metrics
+    from ..metrics import MetricQuery, compute, default_range, list_metrics
     from ..services.assignment import find_team, find_user
 
     kernel = state.kernel()
@@ -30,9 +30,8 @@ def report(state: CliState, metric: str | None, start: dt.datetime | None,
                 for name, (plugin, m) in sorted(list_metrics(kernel).items())]
         table(["METRIC", "PLUGIN", "UNIT", "DESCRIPTION"], rows)
         return
-    today = dt.date.today()
-    last = end.date() if end else today
-    first = start.date() if start else _months_back(last, 11)
+    last = end.date() if end else dt.date.today()
+    first = start.date() if start else default_range(last)[0]
     query = MetricQuery(first, last, by=by,
                         owner_id=find_user(kernel, owner).id if owner else None,
                         team_id=find_team(kernel, team).id if team else None)
@@ -44,12 +43,3 @@ def report(state: CliState, metric: str | None, start: dt.datetime | None,
               [[p.group, p.period, p.value] for p in points])
     else:
         table(["PERIOD", "VALUE"], [[p.period, p.value] for p in points])
-
-
-def _months_back(day: dt.date, months: int) -> dt.date:
-    month = day.month - months
-    year = day.year
-    while month < 1:
-        month += 12
-        year -= 1
-    return dt.date(year, month, 1)

@@ -321,15 +321,38 @@ class Accord:
         custom = tuple(n for n, d in self.fields.of(record_type.name).items() if d.personal)
         return record_type.personal + custom
 
-    def timeline(self, type_name: str, record_id: int, limit: int = 100) -> list[TimelineItem]:
-        """The merged timeline of a record, newest first, from every active plugin."""
+    def timeline(self, type_name: str, record_id: int, limit: int = 100,
+                 actor: Any = None) -> list[TimelineItem]:
+        """The merged timeline of a record, newest first, from every active plugin.
+        With a restricted ``actor``, an entry whose source is a record the actor may not
+        read (its permission or its record rule) is left out: one query per source type."""
         self.sync()
         self.records.get(type_name)
         with self.bound():
             items = [item for _, item in self.plugins.collect(
                 "timeline_items", kernel=self, record_type=type_name, record_ids=[record_id])]
+            if actor is not None and actor.restricted:
+                items = self._readable(items, actor)
         items.sort(key=lambda i: i.at, reverse=True)
         return items[:limit]
+
+    def _readable(self, items: list[TimelineItem], actor: Any) -> list[TimelineItem]:
+        from .services.authz import permission_for, scoped
+
+        wanted: dict[str, set[int]] = {}
+        for item in items:
+            if item.source_type in self.records and item.source_id is not None:
+                wanted.setdefault(item.source_type, set()).add(item.source_id)
+        seen: dict[str, set[int]] = {}
+        for name, ids in wanted.items():
+            rt = self.records.get(name)
+            if not actor.can(permission_for(rt, "read")):
+                seen[name] = set()
+                continue
+            query = rt.model.select(rt.model.id).where(rt.model.id.in_(sorted(ids)))
+            seen[name] = {row[0] for row in scoped(query, rt, actor).tuples()}
+        return [item for item in items if item.source_type not in wanted
+                or item.source_id in seen[item.source_type]]
 
     @property
     def core(self) -> str:

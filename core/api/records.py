@@ -96,7 +96,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
             raise ApiError(400, f"limit: give a whole number from 1 to {MAX_LIMIT}",
                            errors={"limit": [f"a whole number from 1 to {MAX_LIMIT}"]})
-        items = kernel.timeline(record_type.name, record_id, limit=int(limit))
+        items = kernel.timeline(record_type.name, record_id, limit=int(limit), actor=actor)
         return jsonify({"items": [{
             "at": item.at.isoformat(), "kind": item.kind, "title": item.title,
             "source_type": item.source_type, "source_id": item.source_id,

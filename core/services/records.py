@@ -15,7 +15,8 @@ import marshmallow as ma
 import peewee
 
 from .. import signals
-from ..errors import NotFound, StaleVersion, ValidationError, flatten_messages
+from ..database import is_postgres
+from ..errors import Conflict, NotFound, StaleVersion, ValidationError, flatten_messages
 from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
 from .authz import check_ownership, permission_for, require, scoped
@@ -35,14 +36,18 @@ MAX_REPORTED = 20
 
 
 def get(kernel: Accord, type_name: str, record_id: int, *,
-        actor: Actor | None = None) -> BaseRecord:
+        actor: Actor | None = None, for_update: bool = False) -> BaseRecord:
     """One record by id, or NotFound naming the type and id. With a restricted
     ``actor``, its read permission and record rule apply (a record out of its reach
-    is not found)."""
+    is not found). ``for_update`` (inside a transaction) locks the row until the
+    transaction ends, so that a verb checking it and then writing is not raced by
+    another doing the same (PostgreSQL; SQLite serializes writers anyway)."""
     kernel.sync()
     record_type = kernel.records.get(type_name)
     model = record_type.model
     query = model.select().where(model.id == record_id)
+    if for_update and is_postgres(kernel.database):
+        query = query.for_update()
     if actor is not None:
         require(actor, permission_for(record_type, "read"))
         query = scoped(query, record_type, actor)
@@ -99,7 +104,15 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
                                      actor=actor)
         before = jsonable(record.__data__)
         query = model.delete().where(model.id == record_id, model.version == record.version)
-        if query.execute() != 1:
+        try:
+            with kernel.database.atomic():  # type: ignore[union-attr]
+                deleted = query.execute()
+        except peewee.IntegrityError:
+            # A table whose plugin is not running (so no validate_delete vetoed) still
+            # refers to the record: its foreign key refuses, and so do we.
+            raise Conflict(f"{type_name} {record_id} is still referred to by other records "
+                           "(of a plugin that is disabled now, perhaps); it stays") from None
+        if deleted != 1:
             raise StaleVersion(f"{type_name} {record_id} changed while being deleted")
         forget_tags(type_name, [record_id])
         _audit(actor, "deleted", type_name, [(record_id, {k: [v, None] for k, v in before.items()})])

@@ -114,6 +114,8 @@ def validate_delete(record_type: RecordType, records: list[Any]) -> None:
         rules.price_kept()
     elif record_type.name == rules.OPPORTUNITY:
         rules.opportunity_in_use(records)
+    elif record_type.name == rules.INVOLVEMENT:
+        rules.involvement_kept(records)
 
 
 # sales' hooks: optionalhook, so that without sales installed this plugin still loads

@@ -26,13 +26,13 @@ from accord.errors import Conflict, ValidationError
 from accord.money import Money
 from accord.query import find
 
-from .models import CompetingProduct, Competitor, Involvement
+from .models import CompetingProduct, Competitor, Involvement, Outcome
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
     from accord.services.actors import Actor
 
-__all__ = ["COMPETITOR", "PRODUCT", "PRICE", "INVOLVEMENT", "OPPORTUNITY", "unlocked",
+__all__ = ["involvement_kept", "COMPETITOR", "PRODUCT", "PRICE", "INVOLVEMENT", "OPPORTUNITY", "unlocked",
            "product_rules", "price_rules", "involvement_rules", "check_close",
            "lost_to", "involved", "opportunities", "competitor_in_use",
            "opportunity_in_use", "price_kept", "NONE"]
@@ -316,3 +316,15 @@ def opportunity_in_use(records: list[Any]) -> None:
                        f"competitor{'s' if many else ''} (competitors plugin); delete "
                        f"{'those links' if many else 'that link'} first (DELETE "
                        "/api/v1/competitors/involvements/<id>)")
+
+
+def involvement_kept(records: list[Any]) -> None:
+    """Refuse unlinking a competitor from a closed deal: the links of a won or lost deal
+    are its win/loss history (one query). Reopen the deal to change them."""
+    closed = {o.opportunity_id for o in Outcome.select(Outcome.opportunity_id).where(
+        Outcome.opportunity_id.in_([r.opportunity_id for r in records]))}
+    kept = [r for r in records if r.opportunity_id in closed]
+    if kept:
+        raise Conflict(f"opportunity {kept[0].opportunity_id} is closed; its competitors are "
+                       "its win/loss history: reopen it (move it to an open stage) to change "
+                       "them")

@@ -16,6 +16,7 @@ and the document's ``subtotal`` (before discounts), ``discount_total``,
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from accord.schemas import OwnedRecordSchema
 if TYPE_CHECKING:
     from accord.kernel import Accord
 
-__all__ = ["Between", "decimal_field", "LineSchema", "DocumentSchema", "document_computed",
+__all__ = ["Between", "decimal_field", "sane_date", "LineSchema", "DocumentSchema", "document_computed",
            "price_lines", "totals", "copy_lines", "cents",
            "document_defaults", "document_rules", "TOTALS"]
 
@@ -48,16 +49,21 @@ def cents(value: Decimal) -> Decimal:
 
 
 class Between(validate.Validator):
-    """``low`` (excluded when ``above``) to ``high``, for Decimals shown as strings.
+    """``low`` (excluded when ``above``) to ``high``, with at most ``places`` decimals:
+    more places are refused, never rounded away.
 
-    (apispec would write a ``validate.Range`` on such a field as string bounds, which
-    OpenAPI refuses; the bounds are given in the field's description instead.)
+    (apispec would write a ``validate.Range`` on a Decimal shown as a string with
+    string bounds, which OpenAPI refuses; the bounds are in the field's description.)
     """
 
-    def __init__(self, low: int, high: int, *, above: bool = False) -> None:
-        self.low, self.high, self.above = Decimal(low), Decimal(high), above
+    def __init__(self, low: int, high: int, *, places: int, above: bool = False) -> None:
+        self.low, self.high, self.above, self.places = Decimal(low), Decimal(high), above, places
 
     def __call__(self, value: Decimal) -> Decimal:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.places \
+                and value != value.quantize(Decimal(1).scaleb(-self.places)):
+            raise ma.ValidationError(f"At most {self.places} decimal places.")
         if value < self.low or (self.above and value == self.low) or value > self.high:
             first = "more than" if self.above else "at least"
             raise ma.ValidationError(f"Must be {first} {self.low} and at most {self.high}.")
@@ -65,17 +71,38 @@ class Between(validate.Validator):
 
     @property
     def text(self) -> str:
-        return f"{'more than' if self.above else 'from'} {self.low} to {self.high}"
+        return (f"{'more than' if self.above else 'from'} {self.low} to {self.high}, at most "
+                f"{self.places} decimal places")
 
 
 def decimal_field(places: int, low: int, high: int, *, above: bool = False,
                   description: str = "", **kwargs: Any) -> fields.Decimal:
     """A Decimal field (a string in JSON) from ``low`` (excluded when ``above``) to
-    ``high``."""
-    bounds = Between(low, high, above=above)
+    ``high``, with at most ``places`` decimals."""
+    bounds = Between(low, high, places=places, above=above)
     text = f"{description} ({bounds.text})" if description else bounds.text.capitalize()
-    return fields.Decimal(places=places, as_string=True, allow_nan=False, validate=bounds,
-                          metadata={"description": text}, **kwargs)
+    return ExactDecimal(places, allow_nan=False, validate=bounds,
+                        metadata={"description": text}, **kwargs)
+
+
+class ExactDecimal(fields.Decimal):
+    """A Decimal read as given (``Between`` refuses extra places) and shown as a string
+    with ``places`` decimals."""
+
+    def __init__(self, places: int, **kwargs: Any) -> None:
+        super().__init__(as_string=True, **kwargs)
+        self.shown = Decimal(1).scaleb(-places)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(Decimal(value).quantize(self.shown), "f")
+
+
+def sane_date(value: dt.date) -> dt.date:
+    """A date within 1900 to 9000 (a year 9999 "open end" would overflow the arithmetic
+    of terms and due dates)."""
+    if not 1900 <= value.year <= 9000:
+        raise ma.ValidationError("Give a date from 1900-01-01 to 9000-12-31.")
+    return value
 
 
 class LineSchema(ma.Schema):
@@ -153,7 +180,9 @@ def document_rules(rows: list[dict[str, Any]], existing: list[Any], *, editable:
                                         f"{verb_hint}"]
             org = row.get("organization_id", current.organization_id)
             contact = row.get("contact_id", current.contact_id)
-            if org is None and contact is None:
+            # Checked when the customer changes (a verb writing its status is not).
+            touched = "organization_id" in row or "contact_id" in row
+            if touched and org is None and contact is None:
                 problems["organization_id"] = ["give an organization or a contact (or both)"]
         out.append(problems)
     return out
@@ -202,6 +231,27 @@ def price_lines(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any],
             kernel.hooks.price_quote_lines(kernel=kernel, quote=document, lines=row["lines"])
         row["lines"] = [_priced(line) for line in row["lines"]]
         row.update(totals(row["lines"]))
+        _within_limit(row, index if len(rows) > 1 else None)
+
+
+#: The largest amount a money column keeps exactly (11 digits before the point).
+LIMIT = Decimal("99999999999.99")
+
+
+def _within_limit(row: dict[str, Any], index: int | None) -> None:
+    """Refuse lines or totals too large to store exactly (rather than round them)."""
+    problems: dict[str, list[str]] = {}
+    for n, line in enumerate(row["lines"]):
+        largest = max(line["total"], cents(line["quantity"] * line["unit_price"]))
+        if largest > LIMIT:
+            problems[f"lines.{n}.quantity"] = [
+                f"the line comes to {largest:,.2f}, more than the {LIMIT:,.2f} an amount can "
+                "be; split it or lower the quantity or the price"]
+    if not problems and max(row["subtotal"], row["total"]) > LIMIT:
+        problems.setdefault("lines", [f"the document comes to more than the {LIMIT:,.2f} "
+                                      "an amount can be; split it into several"])
+    if problems:
+        raise ValidationError(problems, row=index)
 
 
 def _line_defaults(line: dict[str, Any], products: dict[int, Any], currency: str,

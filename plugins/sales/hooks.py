@@ -221,7 +221,9 @@ def record_defaults(kernel: Accord, record_type: RecordType, rows: list[dict[str
 
 @hookimpl
 def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                     existing: list[Any]) -> None:
+                     existing: list[Any], actor: Actor) -> None:
+    if record_type.name in (rules.QUOTE, rules.ORDER, rules.CONTRACT):
+        rules.opportunities_readable(kernel, rows, existing, actor)
     if record_type.name == rules.LEAD:
         rules.lead_rules(kernel, rows, existing)
     elif record_type.name == rules.OPPORTUNITY:
@@ -257,6 +259,8 @@ def compute_fields(kernel: Accord, record_type: RecordType, rows: list[dict[str,
 def validate_delete(record_type: RecordType, records: list[Any]) -> None:
     if record_type.name in ("organization", "contact"):
         rules.customers_in_use(record_type.name, records)
+    elif record_type.name == "product":
+        rules.products_in_use(records)
     elif record_type.name == rules.INVOICE:
         invoices.refuse_deleting_issued(records)
     elif record_type.name in (rules.QUOTE, rules.ORDER, rules.CONTRACT):

@@ -110,8 +110,8 @@ class Document(OwnedRecord):
     computed from their lines (rules.py), all amounts in the document's currency."""
 
     organization = peewee.ForeignKeyField(Organization, null=True, backref="+",
-                                          on_delete="SET NULL", index=True)
-    contact = peewee.ForeignKeyField(Contact, null=True, backref="+", on_delete="SET NULL",
+                                          on_delete="RESTRICT", index=True)
+    contact = peewee.ForeignKeyField(Contact, null=True, backref="+", on_delete="RESTRICT",
                                      index=True)
     currency = peewee.CharField(max_length=3)
     #: Sum of quantity x unit price over the lines, before discounts.
@@ -128,7 +128,7 @@ class Line(BaseModel):
     """One line of a document: a product (or a free description), quantity and price."""
 
     position = peewee.IntegerField()
-    product = peewee.ForeignKeyField(Product, null=True, backref="+", on_delete="SET NULL",
+    product = peewee.ForeignKeyField(Product, null=True, backref="+", on_delete="RESTRICT",
                                      index=True)
     description = peewee.CharField(max_length=500)
     quantity = QuantityField()
@@ -149,7 +149,7 @@ class Quote(Document):
                                          on_delete="SET NULL", index=True)
     status = peewee.CharField(max_length=20, default="draft", index=True)
     #: The first revision of this quote (None for the first revision itself).
-    revision_of = peewee.ForeignKeyField("self", null=True, backref="+", on_delete="CASCADE",
+    revision_of = peewee.ForeignKeyField("self", null=True, backref="+", on_delete="RESTRICT",
                                          index=True)
     revision = peewee.IntegerField(default=1)
     valid_until = peewee.DateField(null=True, index=True)
@@ -213,10 +213,10 @@ class Contract(OwnedRecord):
     name = peewee.CharField(max_length=200, index=True)
     organization = peewee.ForeignKeyField(Organization, backref="+", on_delete="RESTRICT",
                                           index=True)
-    contact = peewee.ForeignKeyField(Contact, null=True, backref="+", on_delete="SET NULL")
+    contact = peewee.ForeignKeyField(Contact, null=True, backref="+", on_delete="RESTRICT")
     opportunity = peewee.ForeignKeyField(Opportunity, null=True, backref="+",
                                          on_delete="SET NULL")
-    product = peewee.ForeignKeyField(Product, null=True, backref="+", on_delete="SET NULL")
+    product = peewee.ForeignKeyField(Product, null=True, backref="+", on_delete="RESTRICT")
     start_date = peewee.DateField(index=True)
     end_date = peewee.DateField(index=True)
     #: Billed each billing period.

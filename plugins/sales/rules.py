@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["LEAD", "OPPORTUNITY", "QUOTE", "ORDER", "INVOICE", "CONTRACT", "LEAD_LINKS",
            "unlocked", "verb_values", "refuse", "lead_rules", "lead_computed",
            "opportunity_defaults", "opportunity_rules", "opportunity_computed",
-           "customers_in_use", "documents_in_use"]
+           "customers_in_use", "products_in_use", "documents_in_use",
+           "opportunities_readable"]
 
 LEAD = "sales.lead"
 OPPORTUNITY = "sales.opportunity"
@@ -221,19 +222,31 @@ def customers_in_use(type_name: str, records: list[Any]) -> None:
     contracts name (one query per kind of record)."""
     from .models import Contract, Invoice, Order, Quote
 
-    ids = [r.id for r in records]
-    kinds: list[tuple[str, str, Any, Any]] = [
-        ("opportunity", "opportunities", Opportunity, None),
-        ("quote", "quotes", Quote, Quote.status != "draft"),
-        ("order", "orders", Order, None),
-        ("contract", "contracts", Contract, None),
-        ("invoice", "invoices", Invoice, Invoice.status != "draft")]
-    for one, many, model, condition in kinds:
-        column = getattr(model, type_name)
-        query: Any = (model.select(column, peewee.fn.COUNT(model.id))
+    kinds: list[tuple[str, str, Any]] = [
+        ("opportunity", "opportunities", Opportunity), ("quote", "quotes", Quote),
+        ("order", "orders", Order), ("contract", "contracts", Contract),
+        ("invoice", "invoices", Invoice)]
+    _refuse_named(type_name, [r.id for r in records],
+                  [(one, many, getattr(model, type_name)) for one, many, model in kinds])
+
+
+def products_in_use(records: list[Any]) -> None:
+    """Refuse deleting products that documents' lines or contracts name: what was
+    quoted, ordered and invoiced stays as it was."""
+    from .models import Contract, InvoiceLine, OrderLine, QuoteLine
+
+    _refuse_named("product", [r.id for r in records], [
+        ("quote line", "quote lines", QuoteLine.product),
+        ("order line", "order lines", OrderLine.product),
+        ("invoice line", "invoice lines", InvoiceLine.product),
+        ("contract", "contracts", Contract.product)])
+
+
+def _refuse_named(type_name: str, ids: list[int],
+                  columns: list[tuple[str, str, Any]]) -> None:
+    for one, many, column in columns:
+        query: Any = (column.model.select(column, peewee.fn.COUNT(peewee.SQL("*")))
                       .where(column.in_(ids)).group_by(column))
-        if condition is not None:
-            query = query.where(condition)
         counts: dict[int, int] = dict(query.tuples())
         if counts:
             first = min(counts)
@@ -245,14 +258,18 @@ def customers_in_use(type_name: str, records: list[Any]) -> None:
 
 
 def documents_in_use(type_name: str, records: list[Any]) -> None:
-    """Refuse deleting an accepted quote, or an order or a contract that has invoices."""
+    """Refuse deleting a quote that was sent or has later revisions, an order that came
+    from a quote, and an order or a contract that has invoices."""
     from .models import Invoice
 
     if type_name == QUOTE:
-        accepted = [r for r in records if r.status == "accepted"]
-        if accepted:
-            raise Conflict(f"quote {accepted[0].id} is accepted; its order refers to it")
+        _quotes_kept(records)
         return
+    if type_name == ORDER:
+        quoted = [r for r in records if r.quote_id is not None]
+        if quoted:
+            raise Conflict(f"order {quoted[0].id} comes from the accepted quote "
+                           f"{quoted[0].quote_id}; cancel it instead of deleting it")
     column: Any = Invoice.order if type_name == ORDER else Invoice.contract
     found = (Invoice.select(column, Invoice.number, Invoice.id)
              .where(column.in_([r.id for r in records])).first())
@@ -261,3 +278,40 @@ def documents_in_use(type_name: str, records: list[Any]) -> None:
         raise Conflict(f"{what} {getattr(found, column.object_id_name)} has invoice "
                        f"{found.number or f'draft {found.id}'}; invoices keep what they "
                        "bill")
+
+
+def _quotes_kept(records: list[Any]) -> None:
+    from .models import Quote
+
+    for quote in records:
+        if quote.status in ("sent", "accepted"):
+            what = ("its order refers to it" if quote.status == "accepted"
+                    else "record the customer's answer (reject it) instead")
+            raise Conflict(f"quote {quote.id} is {quote.status}; {what}")
+    later = (Quote.select(Quote.revision_of, Quote.id)
+             .where(Quote.revision_of.in_([r.id for r in records])).order_by(Quote.id).first())
+    if later is not None:
+        raise Conflict(f"quote {later.revision_of_id} has later revisions (quote {later.id}); "
+                       "they stay with it: delete them first")
+
+
+def opportunities_readable(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any],
+                           actor: Any) -> None:
+    """A document or contract names only an opportunity its writer can read (its
+    permission and record rule): one query for the batch."""
+    from accord.services.authz import permission_for, scoped
+
+    wanted = {row["opportunity_id"] for row, current in zip(rows, existing)
+              if row.get("opportunity_id") is not None
+              and (current is None or row["opportunity_id"] != current.opportunity_id)}
+    if not wanted or not actor.restricted:
+        return
+    record_type = kernel.records.get(OPPORTUNITY)
+    readable: set[int] = set()
+    if actor.can(permission_for(record_type, "read")):
+        query = Opportunity.select(Opportunity.id).where(Opportunity.id.in_(sorted(wanted)))
+        readable = {row[0] for row in scoped(query, record_type, actor).tuples()}
+    for index, row in enumerate(rows):
+        if row.get("opportunity_id") in wanted - readable:
+            refuse({"opportunity_id": [f"there is no opportunity {row['opportunity_id']} "
+                                       "you can read"]}, index, rows)

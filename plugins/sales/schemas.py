@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 from accord.money import Money, MoneyField
 from accord.schemas import OwnedRecordSchema
 
-from .documents import DocumentSchema, decimal_field
+from .documents import DocumentSchema, decimal_field, sane_date
 
 __all__ = ["LeadSchema", "OpportunitySchema", "ConvertSchema", "MoveSchema", "LEAD_STATUSES",
            "QuoteSchema", "OrderSchema", "InvoiceSchema", "ContractSchema", "PaymentSchema",
@@ -138,7 +138,7 @@ class QuoteSchema(DocumentSchema):
     revision = fields.Integer(dump_only=True)
     revision_of = fields.Integer(attribute="revision_of_id", dump_only=True, allow_none=True,
                                  metadata={"description": "The quote's first revision"})
-    valid_until = fields.Date(allow_none=True, metadata={
+    valid_until = fields.Date(allow_none=True, validate=sane_date, metadata={
         "description": "The quote_validity_days setting after sending when left out"})
     sent_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     decided_at = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -160,7 +160,7 @@ class OrderSchema(DocumentSchema):
         "description": "The accepted quote the order came from"})
     opportunity_id = _ref()
     reference = _text(100, metadata={"description": "The customer's purchase order number"})
-    order_date = fields.Date(metadata={"description": "Today when left out"})
+    order_date = fields.Date(validate=sane_date, metadata={"description": "Today when left out"})
     status = fields.String(dump_only=True, metadata={
         "description": "confirmed, partially_fulfilled, fulfilled or cancelled; changed by "
                        "the status action"})
@@ -176,7 +176,7 @@ class PaymentSchema(ma.Schema):
         unknown = ma.RAISE
 
     amount = decimal_field(2, 0, 10 ** 11, above=True, required=True)
-    paid_on = fields.Date(metadata={"description": "Today when left out"})
+    paid_on = fields.Date(validate=sane_date, metadata={"description": "Today when left out"})
     method = _text(40, metadata={"description": "bank transfer, card, cash…"})
     reference = _text(100)
     at = fields.AwareDateTime(dump_only=True)
@@ -191,7 +191,7 @@ class InvoiceSchema(DocumentSchema):
     period_start = fields.Date(dump_only=True, allow_none=True)
     period_end = fields.Date(dump_only=True, allow_none=True)
     issue_date = fields.Date(dump_only=True, allow_none=True)
-    due_date = fields.Date(allow_none=True, metadata={
+    due_date = fields.Date(allow_none=True, validate=sane_date, metadata={
         "description": "issue_date + payment_terms_days when left out"})
     payment_terms_days = fields.Integer(strict=True, validate=validate.Range(0, 365), metadata={
         "description": "The payment_terms_days setting when left out"})
@@ -214,8 +214,8 @@ class ContractSchema(OwnedRecordSchema):
     contact_id = _ref()
     opportunity_id = _ref()
     product_id = _ref(metadata={"description": "What the contract sells (its invoices' line)"})
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True)
+    start_date = fields.Date(required=True, validate=sane_date)
+    end_date = fields.Date(required=True, validate=sane_date)
     value = MoneyField(required=True, validate=_not_negative, metadata={
         "description": "Billed each billing period"})
     billing_period = fields.String(load_default="yearly",
@@ -246,8 +246,8 @@ class ReasonSchema(_Body):
 
 
 class AcceptSchema(_Body):
-    order_date = fields.Date(metadata={"description": "Of the order it creates; today when "
-                                                      "left out"})
+    order_date = fields.Date(validate=sane_date, metadata={
+        "description": "Of the order it creates; today when left out"})
     reference = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
         "description": "The customer's purchase order number"})
 
@@ -258,7 +258,7 @@ class OrderStatusSchema(_Body):
 
 
 class IssueSchema(_Body):
-    issue_date = fields.Date(metadata={"description": "Today when left out"})
+    issue_date = fields.Date(validate=sane_date, metadata={"description": "Today when left out"})
 
 
 class PaySchema(PaymentSchema):
@@ -266,6 +266,6 @@ class PaySchema(PaymentSchema):
 
 
 class PeriodSchema(_Body):
-    period_start = fields.Date(required=True, metadata={
+    period_start = fields.Date(required=True, validate=sane_date, metadata={
         "description": "First day of the billing period to invoice (the contract's start "
                        "date or a whole number of periods after it)"})

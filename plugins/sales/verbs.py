@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable, Iterable
 
-from accord.errors import StaleVersion
+from accord.errors import AccordError, StaleVersion
 from accord.models import utcnow
 
-__all__ = ["check_version", "today", "add_months", "plural"]
+__all__ = ["check_version", "today", "add_months", "plural", "each_record", "job_summary"]
 
 
 def check_version(type_name: str, record: Any, version: int | None) -> None:
@@ -32,3 +32,24 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def each_record(records: Iterable[Any], work: Callable[[Any], Any], what: str) -> list[str]:
+    """Run a job's ``work`` on each record in its own transaction, going on past one
+    that fails; the failures, as ``"<what> <id>: <message>"`` lines."""
+    failed = []
+    for record in records:
+        try:
+            work(record)
+        except AccordError as exc:
+            failed.append(f"{what} {getattr(record, 'id', record)}: {exc}")
+    return failed
+
+
+def job_summary(summary: str, failed: list[str]) -> str:
+    """The job's one-line summary; raises (the run is recorded failed) when some record
+    could not be handled, after every other record was."""
+    if failed:
+        raise AccordError(f"{summary}; {plural(len(failed), 'record')} could not be: "
+                          + "; ".join(failed))
+    return summary

@@ -263,3 +263,18 @@ def test_read_only_neither_moves_deals_nor_writes_competitors(contested, make_ap
     with pytest.raises(PermissionDenied):
         services.create(kernel, "competitors.competitor", {"name": "Nope"},
                         actor=actor_for(kernel, client.user))
+
+
+def test_a_closed_deals_competitors_stay_as_its_win_loss_history(contested, h):
+    kernel, deal, rival, _ = contested
+    move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
+                     details={"lost_to": rival.id}, actor=SYSTEM)
+    [first, _] = h.rows(kernel, Involvement)
+    with pytest.raises(Conflict, match=f"opportunity {deal.id} is closed; its competitors are "
+                                       "its win/loss history: reopen it"):
+        services.delete(kernel, "competitors.involvement", first.id, actor=SYSTEM)
+    assert len(h.rows(kernel, Involvement)) == 2
+    # Reopened, the deal's links may change again.
+    move_opportunity(kernel, deal.id, "Proposal", actor=SYSTEM)
+    services.delete(kernel, "competitors.involvement", first.id, actor=SYSTEM)
+    assert len(h.rows(kernel, Involvement)) == 1

@@ -143,3 +143,15 @@ def test_hook_register_jobs_gives_the_daily_sales_jobs(sales, cli, h):
         "sales.contract_renewals: 0 renewal reminders, 0 contracts renewed, "
         "1 contract expired\n"))
     assert services.get(sales, "sales.contract", contract.id).status == "expired"
+
+
+def test_the_renewal_job_run_twice_the_day_it_renews_changes_nothing_more(sales, h):
+    contract = h.contract(sales, "Hosting", auto_renew=True, renewal_notice_days=400)
+    contracts.activate_contract(sales, contract.id, actor=SYSTEM)
+    contracts.contract_renewals(sales, dt.date(2026, 1, 2))  # reminded for 2026-12-31
+    # 2027-01-05: renewed to 2027-12-31, which is within its 400 days' notice at once.
+    assert contracts.contract_renewals(sales, dt.date(2027, 1, 5)) == (
+        "1 renewal reminder, 1 contract renewed, 0 contracts expired")
+    assert contracts.contract_renewals(sales, dt.date(2027, 1, 5)) == (
+        "0 renewal reminders, 0 contracts renewed, 0 contracts expired")
+    assert h.count(sales, Activity) == 2

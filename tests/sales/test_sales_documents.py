@@ -496,3 +496,181 @@ def test_record_rules_apply_to_documents(sales, make_api_client, h):
     reader = make_api_client("read-only")
     h.problem(reader.post(f"{INVOICES}/{invoice.id}/pay", json={"amount": "1"}), 403)
     assert h.count(sales, Payment) == 0
+
+
+# What the review of the first version found ---------------------------------------------
+
+def test_amounts_too_large_or_too_precise_are_refused_not_rounded(sales, api_client, h):
+    org = h.org(sales)
+
+    def post(line):
+        return api_client.post(QUOTES, json={"name": "Big", "organization_id": org.id,
+                                             "lines": [line]})
+
+    huge = post({"description": "x", "quantity": "12345678.1234",
+                 "unit_price": "98765432109.8765"})
+    assert h.problem(huge, 422)["errors"] == {"lines.0.quantity": [
+        "the line comes to 1,219,326,234,547,050,211.13, more than the 99,999,999,999.99 an "
+        "amount can be; split it or lower the quantity or the price"]}
+    fine = post({"description": "x", "quantity": "1.00005", "unit_price": "0.00005",
+                 "tax_rate": "19.995"})
+    assert h.problem(fine, 422)["errors"] == {
+        "lines.0.quantity": ["At most 4 decimal places."],
+        "lines.0.unit_price": ["At most 4 decimal places."],
+        "lines.0.tax_rate": ["At most 2 decimal places."]}
+    assert post({"description": "x", "quantity": "1.50000", "unit_price": "2"}
+                ).status_code == 201  # trailing zeros are no extra precision
+    assert h.count(sales, Quote) == 1
+
+
+def test_far_dates_are_refused_by_name(sales, api_client, h):
+    org = h.org(sales)
+    response = api_client.post("/api/v1/sales/contracts", json={
+        "name": "Forever", "organization_id": org.id, "start_date": "2026-01-01",
+        "end_date": "9999-12-31", "value": {"amount": "1", "currency": "EUR"}})
+    assert h.problem(response, 422)["errors"] == {"end_date": [
+        "Give a date from 1900-01-01 to 9000-12-31."]}
+    invoice = h.invoice(sales)
+    response = api_client.post(f"{INVOICES}/{invoice.id}/issue", json={
+        "issue_date": "9999-12-31"})
+    assert h.problem(response, 422)["errors"] == {"issue_date": [
+        "Give a date from 1900-01-01 to 9000-12-31."]}
+
+
+def test_quotes_that_were_sent_or_have_revisions_are_kept(sales, h):
+    first = _sent_quote(sales, h)
+    with pytest.raises(Conflict, match=f"quote {first.id} is sent; record the customer"):
+        services.delete(sales, "sales.quote", first.id, actor=SYSTEM)
+    quotes.reject_quote(sales, first.id, actor=SYSTEM)
+    second = quotes.revise_quote(sales, first.id, actor=SYSTEM)
+    with pytest.raises(Conflict, match=f"quote {first.id} has later revisions \\(quote "
+                                       f"{second.id}\\)"):
+        services.delete(sales, "sales.quote", first.id, actor=SYSTEM)
+    services.delete(sales, "sales.quote", second.id, actor=SYSTEM)  # a draft goes
+    services.delete(sales, "sales.quote", first.id, actor=SYSTEM)  # then the first
+    assert h.count(sales, Quote) == 0
+
+
+def test_an_order_from_a_quote_is_cancelled_not_deleted(sales, h):
+    quote = _sent_quote(sales, h)
+    order = quotes.accept_quote(sales, quote.id, actor=SYSTEM)
+    with pytest.raises(Conflict, match=f"order {order.id} comes from the accepted quote "
+                                       f"{quote.id}; cancel it"):
+        services.delete(sales, "sales.order", order.id, actor=SYSTEM)
+
+
+def test_products_and_customers_of_documents_stay_even_with_sales_disabled(sales, h):
+    seat = h.product(sales, "SEAT")
+    invoice = h.invoice(sales, lines=[{"product_id": seat.id, "quantity": "1"}])
+    invoices.issue_invoice(sales, invoice.id, actor=SYSTEM)
+    with pytest.raises(Conflict, match="product .* is named by 1 sales invoice line"):
+        services.delete(sales, "product", seat.id, actor=SYSTEM)
+    disable(sales, "sales", actor=SYSTEM)
+    # No plugin hook vetoes now; the tables' own foreign keys still refuse.
+    for type_name, record_id in (("product", seat.id), ("organization",
+                                                        invoice.organization_id)):
+        with pytest.raises(Conflict, match="is still referred to by other records"):
+            services.delete(sales, type_name, record_id, actor=SYSTEM)
+    enable(sales, "sales", actor=SYSTEM)
+    stored = services.get(sales, "sales.invoice", invoice.id)
+    assert stored.organization_id is not None
+    assert sales.dump("sales.invoice", stored)["lines"][0]["product_id"] == seat.id
+
+
+def test_an_invoice_with_nothing_to_pay_is_paid_when_issued(sales, h):
+    free = h.invoice(sales, lines=[{"description": "Goodwill", "quantity": "1",
+                                    "unit_price": "50", "discount_percent": "100"}])
+    issued = invoices.issue_invoice(sales, free.id, issue_date=dt.date(2026, 1, 5),
+                                    actor=SYSTEM)
+    assert (issued.status, issued.total, issued.number) == ("paid", Decimal("0"),
+                                                            "INV-2026-00001")
+    assert invoices.mark_overdue(sales, dt.date(2027, 1, 1)) == "0 invoices marked overdue"
+
+
+def test_a_document_names_only_a_deal_its_writer_can_read(sales, make_api_client, h):
+    bob = make_api_client("sales", email="bob@example.com")
+    alice = make_api_client("sales", email="alice@example.com")
+    deal = h.opportunity(sales, "Bob's deal", owner_id=bob.user.id)
+    refused = alice.post(QUOTES, json={"name": "Mine now", "opportunity_id": deal.id,
+                                       "lines": []})
+    assert h.problem(refused, 422)["errors"] == {"opportunity_id": [
+        f"there is no opportunity {deal.id} you can read"]}
+    assert bob.post(QUOTES, json={"name": "Mine", "opportunity_id": deal.id, "lines": []}
+                    ).status_code == 201
+
+
+def test_the_timeline_shows_only_what_the_reader_may_read(sales, make_api_client, h):
+    bob = make_api_client("sales", email="bob@example.com")
+    alice = make_api_client("sales", email="alice@example.com")
+    org = h.org(sales, "Shared customer")
+    deal = h.opportunity(sales, "Bob's secret deal", organization_id=org.id,
+                         owner_id=bob.user.id)
+    from accord_sales.services import move_opportunity
+
+    move_opportunity(sales, deal.id, "Proposal", actor=SYSTEM)
+    url = f"/api/v1/organizations/{org.id}/timeline"
+    assert [i["title"] for i in bob.get(url).get_json()["items"]] == [
+        "Bob's secret deal: Prospecting \u2192 Proposal"]
+    assert alice.get(url).get_json()["items"] == []
+    service = make_api_client("service")
+    assert service.get(url).get_json()["items"] == []
+
+
+@pytest.mark.postgres_only
+def test_concurrent_verbs_on_one_record_take_turns(sales, h):
+    import threading
+
+    order = h.order(sales)
+    quote = _sent_quote(sales, h)
+    quotes.reject_quote(sales, quote.id, actor=SYSTEM)
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def run(call):
+        try:
+            start.wait()
+            call()
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(str(list(exc.messages)))
+        finally:
+            sales.database.close()
+
+    calls = [lambda: invoices.invoice_order(sales, order.id, actor=SYSTEM)] * 4 + \
+        [lambda: quotes.revise_quote(sales, quote.id, actor=SYSTEM)] * 4
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["['order_id']"] * 3 + ["['revision']"] * 3 + ["ok"] * 2
+    assert h.count(sales, Invoice) == 1
+    assert sorted(q.revision for q in h.rows(sales, Quote)) == [1, 2]
+
+
+class _Freeze:
+    """A plugin refusing any change to the invoice it is given (a stuck record)."""
+
+    MANIFEST = PluginManifest(name="freeze", version="1.0.0")
+    invoice_id = 0
+
+    @staticmethod
+    @hookimpl
+    def validate_records(record_type, existing):
+        if record_type.name == "sales.invoice" and any(
+                c is not None and c.id == _Freeze.invoice_id for c in existing):
+            raise ValidationError({"status": ["frozen by an audit"]})
+
+
+@pytest.mark.plugins(accord_sales.hooks, _Freeze)
+def test_a_job_goes_on_past_a_record_it_cannot_change_and_says_so(sales, cli, h,
+                                                                  monkeypatch):
+    stuck, fine = h.invoice(sales), h.invoice(sales)
+    for invoice in (stuck, fine):
+        invoices.issue_invoice(sales, invoice.id, issue_date=dt.date(2026, 1, 1), actor=SYSTEM)
+    monkeypatch.setattr(_Freeze, "invoice_id", stuck.id)
+    result = cli("jobs", "run", "sales.invoices_overdue", "--date", "2026-03-01")
+    assert result.exit_code == 1
+    assert (f"1 invoice marked overdue; 1 record could not be: invoice {stuck.id}: "
+            in result.output)
+    assert [i.status for i in h.rows(sales, Invoice)] == ["issued", "overdue"]

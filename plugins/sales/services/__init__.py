@@ -60,7 +60,7 @@ def convert_lead(kernel: Accord, lead_id: int, *, actor: Actor, create_opportuni
         raise ValidationError({f"opportunity.{name}": ["set by the conversion from the lead"]
                                for name in taken})
     with kernel.transaction():
-        lead = services.get(kernel, LEAD, lead_id, actor=actor)
+        lead = services.get(kernel, LEAD, lead_id, actor=actor, for_update=True)
         _check_convertible(lead, version)
         organization_id = _organization_for(kernel, lead, actor)
         contact_id = _contact_for(kernel, lead, organization_id, actor)
@@ -163,7 +163,8 @@ def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: 
     reason = (loss_reason or "").strip() or None
     won_because = (win_reason or "").strip() or None
     with kernel.transaction():
-        current: Any = services.get(kernel, OPPORTUNITY, opportunity_id, actor=actor)
+        current: Any = services.get(kernel, OPPORTUNITY, opportunity_id, actor=actor,
+                                    for_update=True)
         if version is not None and current.version != version:
             raise StaleVersion(f"{OPPORTUNITY} {current.id} is at version {current.version}, "
                                f"not {version}; reload it and try again")

@@ -20,7 +20,7 @@ from accord.services.authz import require
 from ..models import Contract
 from ..rules import CONTRACT, refuse, unlocked, verb_values
 from ..schemas import BILLING_PERIODS
-from ..verbs import add_months, check_version, plural
+from ..verbs import add_months, check_version, each_record, job_summary, plural
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -89,7 +89,7 @@ def contract_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list
 
 
 def _contract(kernel: Accord, contract_id: int, actor: Actor, version: int | None) -> Any:
-    contract = services.get(kernel, CONTRACT, contract_id, actor=actor)
+    contract = services.get(kernel, CONTRACT, contract_id, actor=actor, for_update=True)
     check_version(CONTRACT, contract, version)
     return contract
 
@@ -141,22 +141,28 @@ def contract_renewals(kernel: Accord, day: dt.date) -> str:
     actor = Actor.system("sales.contract_renewals")
     with kernel.bound():
         active = list(Contract.select().where(Contract.status == "active"))
-    reminded = renewed = expired = 0
-    for contract in active:
+    counts = {"reminded": 0, "renewed": 0, "expired": 0}
+
+    def handle(contract: Any) -> None:
         if contract.end_date < day:
-            if contract.auto_renew:
-                _renew(kernel, contract, day, actor)
-                renewed += 1
-            else:
+            if not contract.auto_renew:
                 with unlocked(CONTRACT, contract.id, status="expired"):
                     services.update(kernel, CONTRACT, contract.id, {}, actor=actor)
-                expired += 1
-        elif (contract.renewal_reminded_at is None
-              and contract.end_date - dt.timedelta(days=contract.renewal_notice_days) <= day):
+                counts["expired"] += 1
+                return
+            _renew(kernel, contract, day, actor)
+            counts["renewed"] += 1
+            contract = services.get(kernel, CONTRACT, contract.id)
+        # Within the notice of its (perhaps new) end: remind, once per end date.
+        if (contract.renewal_reminded_at is None
+                and contract.end_date - dt.timedelta(days=contract.renewal_notice_days) <= day):
             _remind(kernel, contract, actor)
-            reminded += 1
-    return (f"{plural(reminded, 'renewal reminder')}, {plural(renewed, 'contract')} renewed, "
-            f"{plural(expired, 'contract')} expired")
+            counts["reminded"] += 1
+
+    failed = each_record(active, handle, "contract")
+    return job_summary(f"{plural(counts['reminded'], 'renewal reminder')}, "
+                       f"{plural(counts['renewed'], 'contract')} renewed, "
+                       f"{plural(counts['expired'], 'contract')} expired", failed)
 
 
 def _renew(kernel: Accord, contract: Any, day: dt.date, actor: Actor) -> None:

@@ -23,7 +23,7 @@ from ..documents import copy_lines, document_computed, document_defaults, docume
 from ..models import Invoice, InvoiceLine, InvoiceSequence, OrderLine, Payment
 from ..rules import CONTRACT, INVOICE, ORDER, refuse, unlocked
 from ..schemas import BILLING_PERIODS
-from ..verbs import add_months, check_version, today
+from ..verbs import add_months, check_version, each_record, job_summary, plural, today
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -78,7 +78,7 @@ def invoice_order(kernel: Accord, order_id: int, *, actor: Actor,
     kernel.sync()
     require(actor, "sales.order.invoice")
     with kernel.transaction():
-        order: Any = services.get(kernel, ORDER, order_id, actor=actor)
+        order: Any = services.get(kernel, ORDER, order_id, actor=actor, for_update=True)
         check_version(ORDER, order, version)
         if order.status == "cancelled":
             raise ValidationError({"status": [f"order {order.id} is cancelled; it is not "
@@ -103,7 +103,8 @@ def invoice_contract_period(kernel: Accord, contract_id: int, period_start: dt.d
     kernel.sync()
     require(actor, "sales.contract.invoice")
     with kernel.transaction():
-        contract: Any = services.get(kernel, CONTRACT, contract_id, actor=actor)
+        contract: Any = services.get(kernel, CONTRACT, contract_id, actor=actor,
+                                     for_update=True)
         check_version(CONTRACT, contract, version)
         if contract.status == "draft":
             raise ValidationError({"status": [f"contract {contract.id} is a draft; activate "
@@ -155,7 +156,7 @@ def next_number(year: int) -> int:
 
 
 def _invoice(kernel: Accord, invoice_id: int, actor: Actor, version: int | None) -> Any:
-    invoice = services.get(kernel, INVOICE, invoice_id, actor=actor)
+    invoice = services.get(kernel, INVOICE, invoice_id, actor=actor, for_update=True)
     check_version(INVOICE, invoice, version)
     return invoice
 
@@ -180,7 +181,9 @@ def issue_invoice(kernel: Accord, invoice_id: int, *, actor: Actor,
             raise ValidationError({"due_date": [f"{due} is before the issue date {day}"]})
         sequence = next_number(day.year)
         prefix = kernel.settings("sales")["invoice_prefix"]
-        with unlocked(INVOICE, invoice.id, status="issued", issue_date=day, due_date=due,
+        # Nothing to pay (every line discounted in full): paid as soon as issued.
+        status = "paid" if Decimal(invoice.total) == 0 else "issued"
+        with unlocked(INVOICE, invoice.id, status=status, issue_date=day, due_date=due,
                       year=day.year, sequence=sequence,
                       number=f"{prefix}{day.year}-{sequence:05d}"):
             services.update(kernel, INVOICE, invoice.id, {}, actor=actor,
@@ -256,10 +259,13 @@ def mark_overdue(kernel: Accord, day: dt.date) -> str:
     with kernel.bound():
         due = [i.id for i in Invoice.select(Invoice.id).where(
             Invoice.status.in_(("issued", "partially_paid")), Invoice.due_date < day)]
-    for invoice_id in due:
+
+    def overdue(invoice_id: int) -> None:
         with unlocked(INVOICE, invoice_id, status="overdue"):
             services.update(kernel, INVOICE, invoice_id, {}, actor=actor)
-    return f"{len(due)} {'invoice' if len(due) == 1 else 'invoices'} marked overdue"
+
+    failed = each_record(due, overdue, "invoice")
+    return job_summary(f"{plural(len(due) - len(failed), 'invoice')} marked overdue", failed)
 
 
 def refuse_deleting_issued(records: list[Any]) -> None:

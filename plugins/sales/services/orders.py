@@ -88,7 +88,7 @@ def set_order_status(kernel: Accord, order_id: int, status: str, *, actor: Actor
     kernel.sync()
     require(actor, STATUS)
     with kernel.transaction():
-        order: Any = services.get(kernel, ORDER, order_id, actor=actor)
+        order: Any = services.get(kernel, ORDER, order_id, actor=actor, for_update=True)
         check_version(ORDER, order, version)
         allowed = TRANSITIONS.get(order.status, ())
         if status not in allowed:

@@ -22,7 +22,7 @@ from accord.services.authz import require
 from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Opportunity, Quote, QuoteLine
 from ..rules import OPPORTUNITY, QUOTE, refuse, unlocked
-from ..verbs import check_version, today
+from ..verbs import check_version, each_record, job_summary, plural, today
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -83,7 +83,11 @@ def quote_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[An
 # Verbs -------------------------------------------------------------------------------
 
 def _quote(kernel: Accord, quote_id: int, actor: Actor, version: int | None) -> Any:
-    quote = services.get(kernel, QUOTE, quote_id, actor=actor)
+    """The quote a verb works on, its row and its chain's first revision locked until
+    the verb's transaction ends (two verbs on one chain take turns)."""
+    quote: Any = services.get(kernel, QUOTE, quote_id, actor=actor, for_update=True)
+    if quote.revision_of_id is not None:
+        services.get(kernel, QUOTE, quote.revision_of_id, for_update=True)
     check_version(QUOTE, quote, version)
     return quote
 
@@ -232,7 +236,10 @@ def expire_quotes(kernel: Accord, day: dt.date) -> str:
     with kernel.bound():
         due = [q.id for q in Quote.select(Quote.id).where(Quote.status == "sent",
                                                           Quote.valid_until < day)]
-    for quote_id in due:
+
+    def expire(quote_id: int) -> None:
         with unlocked(QUOTE, quote_id, status="expired"):
             services.update(kernel, QUOTE, quote_id, {}, actor=actor)
-    return f"{len(due)} {'quote' if len(due) == 1 else 'quotes'} expired"
+
+    failed = each_record(due, expire, "quote")
+    return job_summary(f"{plural(len(due) - len(failed), 'quote')} expired", failed)

@@ -125,6 +125,16 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
                           f"{'requires' if len(enabled_dependents) == 1 else 'require'} it and "
                           f"{'is' if len(enabled_dependents) == 1 else 'are'} enabled",
                           plugin=name)
+    # A disabled dependent still keeps rows that name this plugin's records (deal links
+    # name opportunities): purging under it would leave them pointing at ids a new
+    # record may take.
+    keeping = [d for d in kernel.plugins.dependents(name, enabled_only=False)
+               if kernel.plugins.get(d).stored_state not in ("purged", "discovered")]
+    if keeping:
+        raise PluginError(f"cannot purge {name}: {', '.join(keeping)} "
+                          f"{'requires' if len(keeping) == 1 else 'require'} it and "
+                          f"{'keeps' if len(keeping) == 1 else 'keep'} data that may name its "
+                          f"records; purge {' and '.join(keeping)} first", plugin=name)
     target = Path(export_to)
     if target.exists():
         raise ValidationError({"export": [f"{target} already exists; choose a new file"]})

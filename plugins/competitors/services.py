@@ -13,6 +13,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import peewee
+
 from accord import services
 from accord.errors import StaleVersion
 from accord.money import Money
@@ -83,6 +85,13 @@ def _outcome(deal: Any, kind: str, competitor_id: int | None,
             "team_id": deal.team_id}
 
 
+def _moment(value: Any) -> Any:
+    """MIN() of a datetime column as the column gives it back: aware UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
 def sync_outcomes(kernel: Accord) -> int:
     """Bring the outcomes up to date with the contested opportunities after the plugin
     was off (its hooks did not see the moves then): a deal closed meanwhile gets an
@@ -91,9 +100,17 @@ def sync_outcomes(kernel: Accord) -> int:
     system = Actor.system("competitors")
     changed = 0
     with kernel.transaction():
-        query: Any = Involvement.select(Involvement.opportunity_id).distinct().tuples()
-        ids: list[int] = [i for (i,) in query]
+        query: Any = (Involvement.select(Involvement.opportunity_id,
+                                         peewee.fn.MIN(Involvement.created_at))
+                      .group_by(Involvement.opportunity_id).tuples())
+        oldest = dict(query)
+        ids: list[int] = sorted(oldest)
         deals = opportunities(kernel, ids)
+        for opportunity_id, deal in list(deals.items()):
+            # A link older than its deal was made for another one, deleted while the
+            # plugin was off, whose id the new deal took (SQLite reuses the last id).
+            if _moment(oldest[opportunity_id]) < deal.created_at:
+                del deals[opportunity_id]
         contested = Involvement.select(Involvement.opportunity_id)
         kept = {o.opportunity_id: o for o in Outcome.select().where(
             Outcome.opportunity_id.in_(contested))}
@@ -101,7 +118,9 @@ def sync_outcomes(kernel: Accord) -> int:
             deal, outcome = deals.get(opportunity_id), kept.get(opportunity_id)
             if deal is None:
                 # Deleted while the plugin was off: its links name nothing any more. A
-                # handful of rows at most, hence one delete each, audited as usual.
+                # handful of rows at most, hence one delete each, audited as usual (its
+                # outcome first: a closed deal's links are otherwise kept).
+                Outcome.delete().where(Outcome.opportunity_id == opportunity_id).execute()
                 for link in Involvement.select(Involvement.id).where(
                         Involvement.opportunity_id == opportunity_id):
                     services.delete(kernel, "competitors.involvement", link.id, actor=system)

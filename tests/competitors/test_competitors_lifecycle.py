@@ -14,7 +14,7 @@ import accord_sales.hooks
 from accord import services
 from accord.errors import NotFound, PluginError
 from accord.services import Actor
-from accord.services.plugins import disable, enable, purge_plan
+from accord.services.plugins import disable, enable, purge, purge_plan
 from accord_competitors.models import Involvement, Outcome
 from accord_competitors.services import observe_price
 from accord_sales.services import move_opportunity
@@ -58,7 +58,7 @@ def test_enabling_with_sales_disabled_asks_for_it_first(make_kernel):
     assert {"sales", "competitors"} <= kernel.plugins.active
 
 
-def test_sales_cannot_go_while_competitors_needs_it(make_kernel):
+def test_sales_cannot_go_while_competitors_needs_it(make_kernel, tmp_path):
     kernel = make_kernel(plugins=list(BOTH), enable=["sales", "competitors"])
     with pytest.raises(PluginError) as caught:
         disable(kernel, "sales", actor=SYSTEM)
@@ -66,6 +66,15 @@ def test_sales_cannot_go_while_competitors_needs_it(make_kernel):
                                  "first or use --cascade")
     assert disable(kernel, "sales", actor=SYSTEM, cascade=True) == ["competitors", "sales"]
     assert kernel.plugins.active == {"core"}
+    # Disabled, competitors still keeps links naming sales' deals: sales is not purged
+    # under it (a new deal could take a purged one's id and inherit its competitors).
+    with pytest.raises(PluginError) as caught:
+        purge(kernel, "sales", export_to=tmp_path / "sales.json", actor=SYSTEM)
+    assert str(caught.value) == ("cannot purge sales: competitors requires it and keeps data "
+                                 "that may name its records; purge competitors first")
+    assert not (tmp_path / "sales.json").exists()
+    purge(kernel, "competitors", export_to=tmp_path / "competitors.json", actor=SYSTEM)
+    purge(kernel, "sales", export_to=tmp_path / "sales.json", actor=SYSTEM)
 
 
 # Disabling and enabling again ---------------------------------------------------------
@@ -109,6 +118,20 @@ def test_disabled_the_veto_is_gone_sales_works_and_the_links_stay(contested, api
     response = api_client.post(f"/api/v1/sales/opportunities/{deal.id}/move",
                                json={"stage": "Lost", "loss_reason": "Price"})
     assert list(h.problem(response, 422)["errors"]) == ["details.lost_to"]
+
+
+@pytest.mark.plugins(*BOTH)
+def test_links_of_a_deal_deleted_meanwhile_never_pass_to_a_new_one(contested, h):
+    kernel, deal, rival, link = contested
+    move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
+                     details={"lost_to": rival.id}, actor=SYSTEM)
+    disable(kernel, "competitors", actor=SYSTEM)
+    services.delete(kernel, "sales.opportunity", deal.id, actor=SYSTEM)
+    newer = h.opportunity(kernel, "Newer", "500")  # may take the deleted deal's id
+    enable(kernel, "competitors", actor=SYSTEM)
+    assert (h.count(kernel, Involvement), h.count(kernel, Outcome)) == (0, 0)
+    lost = move_opportunity(kernel, newer.id, "Lost", loss_reason="Price", actor=SYSTEM)
+    assert lost.stage == "Lost"  # no competitor's veto on a deal nobody contests
 
 
 @pytest.mark.plugins(*BOTH)

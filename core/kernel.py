@@ -19,7 +19,7 @@ from blinker import NamedSignal
 from . import signals as _signals
 from .config import Config
 from .customfields import CustomFields, from_json
-from .database import db, open_database
+from .database import db, is_postgres, open_database
 from .errors import AccordError, ConfigError
 from .migrating import Migrations
 from .plugins.discovery import Candidate, from_entry_points, from_folder, from_object
@@ -143,8 +143,12 @@ class Accord:
                 self._local.pending = []
             self._local.depth = getattr(self._local, "depth", 0) + 1
             assert self.database is not None  # bound() has checked it
+            # SQLite: take the write lock when the transaction begins (BEGIN IMMEDIATE),
+            # so concurrent writers wait their turn (busy_timeout) instead of failing
+            # with "database is locked" when one that read first then writes.
+            options = {} if is_postgres(self.database) else {"lock_type": "IMMEDIATE"}
             try:
-                with self.database.atomic():
+                with self.database.atomic(**options):
                     yield
             except BaseException:
                 if outermost:

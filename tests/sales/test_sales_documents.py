@@ -299,7 +299,6 @@ def test_invoice_numbers_are_gapless_per_year_and_kept_by_void(sales, h):
     assert {s.year: s.last for s in h.rows(sales, InvoiceSequence, InvoiceSequence.year)} == {2026: 2, 2027: 3}
 
 
-@pytest.mark.postgres_only
 def test_concurrent_issuing_leaves_no_gap_and_no_duplicate(sales, h):
     import threading
 
@@ -616,7 +615,6 @@ def test_the_timeline_shows_only_what_the_reader_may_read(sales, make_api_client
     assert service.get(url).get_json()["items"] == []
 
 
-@pytest.mark.postgres_only
 def test_concurrent_verbs_on_one_record_take_turns(sales, h):
     import threading
 

@@ -2,12 +2,10 @@
 [--profile]``
 
 Prints figures and ratios against raw baselines measured in the same run; asserts
-nothing about timings. PostgreSQL is read from ACCORD_BENCH_DATABASE_URL (default
-postgresql://postgres@127.0.0.1:5432/test) and skipped with a note when unreachable.
-Its schema ``public`` is dropped and recreated before every measurement. The API
-benchmark, unless that variable is set, uses the database ``accord_bench`` of the
-default server instead (created when missing), leaving the tests' database alone; so
-does the sales benchmark.
+nothing about timings. PostgreSQL is ACCORD_BENCH_DATABASE_URL when it is set, else the
+database ``accord_bench`` of postgresql://postgres@127.0.0.1:5432 (created when
+missing), leaving the tests' database alone; it is skipped with a note when
+unreachable. Its schema ``public`` is dropped and recreated before every measurement.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def _sqlite_fresh() -> Generator[str, None, None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _bench_url() -> str:
+def bench_url() -> str:
     """ACCORD_BENCH_DATABASE_URL as given, else ``accord_bench`` on the default server
     (created when missing, through the default database)."""
     given = os.environ.get("ACCORD_BENCH_DATABASE_URL")
@@ -167,7 +167,7 @@ def engines(names: list[str]) -> tuple[list[Engine], list[str]]:
             try:
                 import psycopg2  # noqa: F401
 
-                url = _bench_url()
+                url = bench_url()
                 reset_postgres(url, connect_timeout=3)
             except Exception as exc:  # any reason: the note says which
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -87,6 +87,9 @@ def engines(names: list[str]) -> tuple[list[Engine], list[str]]:
             try:
                 import psycopg2  # noqa: F401
 
+                from .api import bench_url
+
+                url = bench_url()
                 reset_postgres(url, connect_timeout=3)
             except Exception as exc:  # any reason: the note says which
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

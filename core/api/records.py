@@ -93,7 +93,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         actor = current_actor()
         services.get(kernel, record_type.name, record_id, actor=actor)
         limit = request.args.get("limit", "100")
-        if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_LIMIT:
             raise ApiError(400, f"limit: give a whole number from 1 to {MAX_LIMIT}",
                            errors={"limit": [f"a whole number from 1 to {MAX_LIMIT}"]})
         items = kernel.timeline(record_type.name, record_id, limit=int(limit), actor=actor)

@@ -13,7 +13,10 @@ from fnmatch import fnmatchcase
 __all__ = ["Actor", "SYSTEM", "EXPLICIT_ONLY"]
 
 #: Permissions a wildcard grant never implies.
-EXPLICIT_ONLY = frozenset({"core.personal_data.read"})
+#: Permissions a family pattern (``core.*.read``, ``*.read``) does not reach: only an
+#: explicit grant or the admin's ``*``. Personal data, and metrics (they add up
+#: everyone's records, whatever the record rules).
+EXPLICIT_ONLY = frozenset({"core.personal_data.read", "core.metrics.read"})
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,8 @@ class Actor:
     def can(self, permission: str) -> bool:
         """Whether the actor holds ``permission`` (``*`` in a grant matches any part).
 
-        Personal data is only unmasked by an explicit grant (or the admin's ``*``):
-        a family pattern such as ``*.read`` does not reach it.
+        Personal data and metrics (``EXPLICIT_ONLY``) need an explicit grant (or the
+        admin's ``*``): a family pattern such as ``*.read`` does not reach them.
         """
         if self.grants is None:
             return True

@@ -17,7 +17,8 @@ and the document's ``subtotal`` (before discounts), ``discount_total``,
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
@@ -49,21 +50,16 @@ def cents(value: Decimal) -> Decimal:
 
 
 class Between(validate.Validator):
-    """``low`` (excluded when ``above``) to ``high``, with at most ``places`` decimals:
-    more places are refused, never rounded away.
+    """``low`` (excluded when ``above``) to ``high``.
 
     (apispec would write a ``validate.Range`` on a Decimal shown as a string with
     string bounds, which OpenAPI refuses; the bounds are in the field's description.)
     """
 
-    def __init__(self, low: int, high: int, *, places: int, above: bool = False) -> None:
-        self.low, self.high, self.above, self.places = Decimal(low), Decimal(high), above, places
+    def __init__(self, low: int, high: int, *, above: bool = False) -> None:
+        self.low, self.high, self.above = Decimal(low), Decimal(high), above
 
     def __call__(self, value: Decimal) -> Decimal:
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > self.places \
-                and value != value.quantize(Decimal(1).scaleb(-self.places)):
-            raise ma.ValidationError(f"At most {self.places} decimal places.")
         if value < self.low or (self.above and value == self.low) or value > self.high:
             first = "more than" if self.above else "at least"
             raise ma.ValidationError(f"Must be {first} {self.low} and at most {self.high}.")
@@ -71,27 +67,44 @@ class Between(validate.Validator):
 
     @property
     def text(self) -> str:
-        return (f"{'more than' if self.above else 'from'} {self.low} to {self.high}, at most "
-                f"{self.places} decimal places")
+        return f"{'more than' if self.above else 'from'} {self.low} to {self.high}"
 
 
 def decimal_field(places: int, low: int, high: int, *, above: bool = False,
                   description: str = "", **kwargs: Any) -> fields.Decimal:
     """A Decimal field (a string in JSON) from ``low`` (excluded when ``above``) to
     ``high``, with at most ``places`` decimals."""
-    bounds = Between(low, high, places=places, above=above)
-    text = f"{description} ({bounds.text})" if description else bounds.text.capitalize()
+    bounds = Between(low, high, above=above)
+    text = f"{bounds.text}, at most {places} decimal places"
+    text = f"{description} ({text})" if description else text.capitalize()
     return ExactDecimal(places, allow_nan=False, validate=bounds,
                         metadata={"description": text}, **kwargs)
 
 
+#: Wide enough to quantize any number a client sends without an error.
+_WIDE = Context(prec=1000)
+#: A plain decimal number: digits, a point and digits; no exponent, no '_', no spaces.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 class ExactDecimal(fields.Decimal):
-    """A Decimal read as given (``Between`` refuses extra places) and shown as a string
-    with ``places`` decimals."""
+    """A Decimal with at most ``places`` decimals: more are refused, never rounded away.
+    Read in one form (``"1.50"`` and ``"1.5000"`` alike, never ``-0``) and shown as a
+    string with ``places`` decimals."""
 
     def __init__(self, places: int, **kwargs: Any) -> None:
         super().__init__(as_string=True, **kwargs)
+        self.count = places
         self.shown = Decimal(1).scaleb(-places)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, str) and not _NUMBER.fullmatch(value):
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        exact = number.quantize(self.shown, context=_WIDE)
+        if exact != number:
+            raise ma.ValidationError(f"At most {self.count} decimal places.")
+        return abs(exact) if exact == 0 else exact
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format(Decimal(value).quantize(self.shown), "f")

@@ -223,7 +223,7 @@ def record_defaults(kernel: Accord, record_type: RecordType, rows: list[dict[str
 def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
                      existing: list[Any], actor: Actor) -> None:
     if record_type.name in (rules.QUOTE, rules.ORDER, rules.CONTRACT):
-        rules.opportunities_readable(kernel, rows, existing, actor)
+        rules.opportunities_readable(kernel, record_type.name, rows, existing, actor)
     if record_type.name == rules.LEAD:
         rules.lead_rules(kernel, rows, existing)
     elif record_type.name == rules.OPPORTUNITY:

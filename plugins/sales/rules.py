@@ -295,15 +295,17 @@ def _quotes_kept(records: list[Any]) -> None:
                        "they stay with it: delete them first")
 
 
-def opportunities_readable(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any],
-                           actor: Any) -> None:
+def opportunities_readable(kernel: Accord, type_name: str, rows: list[dict[str, Any]],
+                           existing: list[Any], actor: Any) -> None:
     """A document or contract names only an opportunity its writer can read (its
-    permission and record rule): one query for the batch."""
+    permission and record rule): one query for the batch. A row a verb writes (an
+    accepted quote's order, a revision) keeps the deal of what it came from."""
     from accord.services.authz import permission_for, scoped
 
     wanted = {row["opportunity_id"] for row, current in zip(rows, existing)
               if row.get("opportunity_id") is not None
-              and (current is None or row["opportunity_id"] != current.opportunity_id)}
+              and (current is None or row["opportunity_id"] != current.opportunity_id)
+              and not verb_values(type_name, current)}
     if not wanted or not actor.restricted:
         return
     record_type = kernel.records.get(OPPORTUNITY)

@@ -87,4 +87,21 @@ def test_reading_metrics_is_a_permission(make_api_client, kernel, h):
     clerk = make_api_client("clerk")
     assert "core.metrics.read" in h.problem(clerk.get("/api/v1/metrics"), 403)["detail"]
     h.problem(clerk.get("/api/v1/metrics/core.new_customers"), 403)
-    assert make_api_client("read-only").get("/api/v1/metrics").status_code == 200
+    # Metrics add up everyone's records: a family pattern (core.*.read, *.read) does not
+    # give them; the admin's '*' and the manager's explicit grant do.
+    for role in ("sales", "read-only"):
+        h.problem(make_api_client(role).get("/api/v1/metrics"), 403)
+    for role in ("admin", "manager"):
+        assert make_api_client(role).get("/api/v1/metrics").status_code == 200
+
+
+def test_ranges_are_checked_and_bounded(api_client, h):
+    url = "/api/v1/metrics/core.new_customers"
+    assert h.problem(api_client.get(f"{url}?owner_id=%C2%B2&to=9999-12-31"), 400)["errors"] == {
+        "owner_id": ["not a record id: '\u00b2'"],
+        "to": ["give a date from 1900-01-01 to 9000-12-31"]}
+    assert h.problem(api_client.get(f"{url}?from=1990-01-01&to=2026-12-31"), 400)[
+        "errors"] == {"from": ["the range spans 444 months; ask for at most 240 at once"]}
+    # Without a start, a year of whole months up to the end asked for.
+    body = api_client.get(f"{url}?to=2020-06-30").get_json()
+    assert (body["start"], body["end"], len(body["points"])) == ("2019-07-01", "2020-06-30", 12)

@@ -31,6 +31,12 @@ def test_core_migrations_go_down_and_up_again(kernel):
     core_tables = {m._meta.table_name for m in CORE_MODELS}
     assert core_tables <= set(kernel.database.get_tables())
     with kernel.bound():
+        manager_metrics = (RolePermission.select()
+                           .where(RolePermission.role == "manager",
+                                  RolePermission.permission == "core.metrics.read"))
+        assert manager_metrics.count() == 1
+        assert kernel.migrations.downgrade("core", 3) == ["0004_grant_metrics_to_managers"]
+        assert manager_metrics.count() == 0
         assert kernel.migrations.downgrade("core", 2) == ["0003_create_job_runs"]
         assert "accord_job_run" not in kernel.database.get_tables()
         assert kernel.migrations.downgrade("core", 1) == ["0002_create_access_tables"]
@@ -39,11 +45,13 @@ def test_core_migrations_go_down_and_up_again(kernel):
         assert not core_tables & set(kernel.database.get_tables())
         status = kernel.migrations.status("core")
         assert (status.applied, status.pending) == (
-            (), ("0001_create_core_tables", "0002_create_access_tables", "0003_create_job_runs"))
+            (), ("0001_create_core_tables", "0002_create_access_tables", "0003_create_job_runs",
+                 "0004_grant_metrics_to_managers"))
 
         assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
                                                      "0002_create_access_tables",
-                                                     "0003_create_job_runs"]
+                                                     "0003_create_job_runs",
+                                                     "0004_grant_metrics_to_managers"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
         assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
@@ -85,6 +93,7 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
     assert lines == [["core", "0001_create_core_tables", "applied"],
                      ["core", "0002_create_access_tables", "applied"],
                      ["core", "0003_create_job_runs", "applied"],
+                     ["core", "0004_grant_metrics_to_managers", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 

@@ -13,6 +13,7 @@ import accord_sales.hooks
 from accord import services
 from accord.errors import Conflict, ValidationError
 from accord.hooks import hookimpl
+from accord.models import AuditEntry
 from accord.plugins import PluginManifest
 from accord.services import Actor
 from accord.services.plugins import disable, enable
@@ -672,3 +673,66 @@ def test_a_job_goes_on_past_a_record_it_cannot_change_and_says_so(sales, cli, h,
     assert (f"1 invoice marked overdue; 1 record could not be: invoice {stuck.id}: "
             in result.output)
     assert [i.status for i in h.rows(sales, Invoice)] == ["issued", "overdue"]
+
+
+# What the second review found ------------------------------------------------------------
+
+def test_numbers_are_read_in_one_form_and_never_overflow_into_a_500(sales, api_client, h):
+    org = h.org(sales)
+
+    def post(**line):
+        return api_client.post(QUOTES, json={"name": "N", "organization_id": org.id,
+                                             "lines": [{"description": "x", **line}]})
+
+    huge = post(quantity="1", unit_price="123456789012345678901234567890.00001")
+    assert h.problem(huge, 422)["errors"] == {"lines.0.unit_price": [
+        "At most 4 decimal places."]}
+    huge = post(quantity="1", unit_price="123456789012345678901234567890.0")
+    assert h.problem(huge, 422)["errors"] == {"lines.0.unit_price": [
+        "Must be at least 0 and at most 99999999999."]}
+    for odd in ("1e3", "1_000", " 12.5", "0x10", "NaN"):
+        assert h.problem(post(quantity=odd, unit_price="1"), 422)["errors"] == {
+            "lines.0.quantity": ["Not a valid number."]}, odd
+    made = post(quantity="2.50", unit_price="-0")
+    assert made.status_code == 201, made.get_json()
+    [entry] = [e for e in h.rows(sales, AuditEntry) if e.record_type == "sales.quote"]
+    assert entry.changes["lines"][1][0]["unit_price"] == "0.0000"
+    assert entry.changes["lines"][1][0]["quantity"] == "2.5000"
+
+
+def test_a_quote_is_still_accepted_after_its_deal_went_to_a_colleague(sales, make_api_client,
+                                                                      h):
+    ann = make_api_client("sales", email="ann@example.com")
+    ben = make_api_client("sales", email="ben@example.com")
+    deal = h.opportunity(sales, "Seats", owner_id=ann.user.id)
+    quote = ann.post(QUOTES, json={"name": "Seats", "opportunity_id": deal.id, "lines": [
+        {"description": "Seat", "quantity": "1", "unit_price": "10"}]}).get_json()
+    assert ann.post(f"{QUOTES}/{quote['id']}/send").status_code == 200
+    services.update(sales, "sales.opportunity", deal.id, {"owner_id": ben.user.id},
+                    actor=SYSTEM)
+    accepted = ann.post(f"{QUOTES}/{quote['id']}/accept")
+    assert accepted.status_code == 200, accepted.get_json()
+    assert accepted.get_json()["opportunity_id"] == deal.id
+
+
+def test_the_overdue_job_leaves_an_invoice_paid_meanwhile_alone(sales, h, monkeypatch):
+    invoice = h.invoice(sales)
+    invoices.issue_invoice(sales, invoice.id, issue_date=dt.date(2026, 1, 1), actor=SYSTEM)
+    real = invoices.each_record
+
+    def paid_first(records, work, what):
+        invoices.pay_invoice(sales, invoice.id, Decimal("200"), paid_on=dt.date(2026, 1, 2),
+                             actor=SYSTEM)
+        return real(records, work, what)
+
+    monkeypatch.setattr(invoices, "each_record", paid_first)
+    assert invoices.mark_overdue(sales, dt.date(2026, 3, 1)) == "0 invoices marked overdue"
+    assert services.get(sales, "sales.invoice", invoice.id).status == "paid"
+
+
+def test_a_free_invoice_issued_by_mistake_is_voided(sales, h):
+    free = h.invoice(sales, lines=[{"description": "Goodwill", "quantity": "1",
+                                    "unit_price": "50", "discount_percent": "100"}])
+    invoices.issue_invoice(sales, free.id, actor=SYSTEM)
+    voided = invoices.void_invoice(sales, free.id, reason="Sent by mistake", actor=SYSTEM)
+    assert (voided.status, voided.number) == ("void", f"INV-{today().year}-00001")

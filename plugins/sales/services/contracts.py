@@ -143,7 +143,14 @@ def contract_renewals(kernel: Accord, day: dt.date) -> str:
         active = list(Contract.select().where(Contract.status == "active"))
     counts = {"reminded": 0, "renewed": 0, "expired": 0}
 
-    def handle(contract: Any) -> None:
+    def handle(listed: Any) -> None:
+        with kernel.transaction():
+            # Terminated since the list was read: left alone.
+            contract: Any = services.get(kernel, CONTRACT, listed.id, for_update=True)
+            if contract.status == "active":
+                _handle(contract)
+
+    def _handle(contract: Any) -> None:
         if contract.end_date < day:
             if not contract.auto_renew:
                 with unlocked(CONTRACT, contract.id, status="expired"):

@@ -235,7 +235,8 @@ def void_invoice(kernel: Accord, invoice_id: int, *, actor: Actor, reason: str |
         if invoice.status == "draft":
             raise ValidationError({"status": [f"invoice {invoice.id} is a draft: delete it "
                                               "instead"]})
-        if invoice.status not in OPEN:
+        nothing_due = invoice.status == "paid" and Decimal(invoice.total) == 0
+        if invoice.status not in OPEN and not nothing_due:
             raise ValidationError({"status": [f"invoice {invoice.number} is {invoice.status}; "
                                               "only an issued, unpaid invoice is voided"]})
         if Decimal(invoice.amount_paid) > 0:
@@ -260,12 +261,20 @@ def mark_overdue(kernel: Accord, day: dt.date) -> str:
         due = [i.id for i in Invoice.select(Invoice.id).where(
             Invoice.status.in_(("issued", "partially_paid")), Invoice.due_date < day)]
 
+    marked = []
+
     def overdue(invoice_id: int) -> None:
-        with unlocked(INVOICE, invoice_id, status="overdue"):
-            services.update(kernel, INVOICE, invoice_id, {}, actor=actor)
+        with kernel.transaction():
+            # Paid or voided since the list was read: left alone.
+            invoice: Any = services.get(kernel, INVOICE, invoice_id, for_update=True)
+            if invoice.status not in ("issued", "partially_paid") or invoice.due_date >= day:
+                return
+            with unlocked(INVOICE, invoice_id, status="overdue"):
+                services.update(kernel, INVOICE, invoice_id, {}, actor=actor)
+            marked.append(invoice_id)
 
     failed = each_record(due, overdue, "invoice")
-    return job_summary(f"{plural(len(due) - len(failed), 'invoice')} marked overdue", failed)
+    return job_summary(f"{plural(len(marked), 'invoice')} marked overdue", failed)
 
 
 def refuse_deleting_issued(records: list[Any]) -> None:

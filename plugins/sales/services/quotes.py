@@ -17,6 +17,7 @@ import peewee
 from accord import services
 from accord.errors import ValidationError
 from accord.models import utcnow
+from accord.services.actors import Actor
 from accord.services.authz import require
 
 from ..documents import copy_lines, document_computed, document_defaults, document_rules
@@ -26,7 +27,6 @@ from ..verbs import check_version, each_record, job_summary, plural, today
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
-    from accord.services.actors import Actor
 
     from ..models import Order
 
@@ -183,9 +183,10 @@ def _remember_on_opportunity(kernel: Accord, quote: Any, actor: Actor) -> None:
     pipeline = pipelines(kernel).get(deal.pipeline)
     stage = pipeline.stage(deal.stage) if pipeline is not None else None
     if stage is not None and not stage.closed and deal.amount != quote.net_total:
+        # Written by the plugin on the quote's behalf: the deal may be a colleague's.
         services.update(kernel, OPPORTUNITY, deal.id, {
             "amount": {"amount": str(quote.net_total), "currency": quote.currency}},
-            actor=actor)
+            actor=Actor.system(f"sales (quote {quote.id} accepted by {actor.label})"))
 
 
 def reject_quote(kernel: Accord, quote_id: int, *, actor: Actor, reason: str | None = None,
@@ -230,16 +231,22 @@ def revise_quote(kernel: Accord, quote_id: int, *, actor: Actor,
 
 def expire_quotes(kernel: Accord, day: dt.date) -> str:
     """The ``sales.quotes_expire`` job: sent quotes valid until before ``day`` expire."""
-    from accord.services.actors import Actor
-
     actor = Actor.system("sales.quotes_expire")
     with kernel.bound():
         due = [q.id for q in Quote.select(Quote.id).where(Quote.status == "sent",
                                                           Quote.valid_until < day)]
 
+    expired = []
+
     def expire(quote_id: int) -> None:
-        with unlocked(QUOTE, quote_id, status="expired"):
-            services.update(kernel, QUOTE, quote_id, {}, actor=actor)
+        with kernel.transaction():
+            # Accepted, rejected or given a later date since the list was read: kept.
+            quote: Any = services.get(kernel, QUOTE, quote_id, for_update=True)
+            if quote.status != "sent" or quote.valid_until is None or quote.valid_until >= day:
+                return
+            with unlocked(QUOTE, quote_id, status="expired"):
+                services.update(kernel, QUOTE, quote_id, {}, actor=actor)
+            expired.append(quote_id)
 
     failed = each_record(due, expire, "quote")
-    return job_summary(f"{plural(len(due) - len(failed), 'quote')} expired", failed)
+    return job_summary(f"{plural(len(expired), 'quote')} expired", failed)

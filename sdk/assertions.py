@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["problem", "PROBLEM"]
+__all__ = ["problem", "refused", "PROBLEM"]
 
 #: The media type of the API's errors (RFC 9457).
 PROBLEM = "application/problem+json"
@@ -21,3 +21,15 @@ def problem(response: Any, status: int) -> dict[str, Any]:
     assert isinstance(body["title"], str) and body["title"]
     assert isinstance(body["detail"], str) and body["detail"]
     return body  # type: ignore[no-any-return]
+
+
+def refused(call: Callable[[], Any]) -> dict[str, Any]:
+    """The messages of the ``ValidationError`` that ``call()`` must raise (by field),
+    for asserting on what the service layer refuses and why."""
+    import pytest
+
+    from accord.errors import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.messages

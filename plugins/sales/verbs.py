@@ -8,7 +8,8 @@ from typing import Any, Callable, Iterable
 from accord.errors import AccordError, StaleVersion
 from accord.models import utcnow
 
-__all__ = ["check_version", "today", "add_months", "plural", "each_record", "job_summary"]
+__all__ = ["check_version", "today", "add_months", "plural", "each_record", "job_summary",
+           "set_status_where"]
 
 
 def check_version(type_name: str, record: Any, version: int | None) -> None:
@@ -53,3 +54,28 @@ def job_summary(summary: str, failed: list[str]) -> str:
         raise AccordError(f"{summary}; {plural(len(failed), 'record')} could not be: "
                           + "; ".join(failed))
     return summary
+
+
+def set_status_where(kernel: Any, type_name: str, ids: list[int], status: str,
+                     still: Callable[[Any], bool], actor: Any, what: str) -> tuple[int, list[str]]:
+    """A job's status change (a quote expires, an invoice goes overdue) on the records
+    listed, each in its own transaction with its row locked and ``still(record)``
+    checked again first (paid or answered since the list was read: left alone).
+    Returns how many changed and the failures (see ``each_record``)."""
+    from accord import services
+
+    from .rules import unlocked
+
+    changed = []
+
+    def work(record_id: int) -> None:
+        with kernel.transaction():
+            record = services.get(kernel, type_name, record_id, for_update=True)
+            if not still(record):
+                return
+            with unlocked(type_name, record_id, status=status):
+                services.update(kernel, type_name, record_id, {}, actor=actor)
+            changed.append(record_id)
+
+    failed = each_record(ids, work, what)
+    return len(changed), failed

@@ -14,17 +14,13 @@ from accord.services.authz import actor_for
 from accord_competitors.models import Involvement, Outcome
 from accord_sales.models import Opportunity
 from accord_sales.services import move_opportunity
+from accord_sdk.assertions import refused
 
 SYSTEM = Actor.system("test")
 pytestmark = pytest.mark.plugins(accord_sales.hooks, accord_competitors.hooks)
 OPPORTUNITIES = "/api/v1/sales/opportunities"
 INVOLVEMENTS = "/api/v1/competitors/involvements"
 
-
-def _problem(call):
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.messages
 
 
 @pytest.fixture
@@ -64,14 +60,14 @@ def test_a_bad_link_names_its_field(contested, h, fields, messages):
     kernel, deal, _, _ = contested
     other = h.competitor(kernel, "Other")
     data = {"opportunity_id": deal.id, "competitor_id": other.id, **fields}
-    assert _problem(lambda: services.create(kernel, "competitors.involvement", data,
+    assert refused(lambda: services.create(kernel, "competitors.involvement", data,
                                             actor=SYSTEM)) == messages
 
 
 def test_a_competitor_is_linked_once_per_deal(contested, h):
     kernel, deal, rival, _ = contested
     [first, _] = h.rows(kernel, Involvement)
-    assert _problem(lambda: h.link(kernel, deal, rival)) == {"competitor_id": [
+    assert refused(lambda: h.link(kernel, deal, rival)) == {"competitor_id": [
         f"competitor {rival.id} is already linked to opportunity {deal.id} "
         f"(competitors.involvement {first.id})"]}
     other = h.opportunity(kernel, "Desks")
@@ -87,7 +83,7 @@ def test_a_competitor_is_linked_once_per_deal(contested, h):
 def test_a_link_keeps_its_deal_and_competitor_but_its_price_and_notes_change(contested, h):
     kernel, deal, _, cheapo = contested
     [first, _] = h.rows(kernel, Involvement)
-    assert _problem(lambda: services.update(kernel, "competitors.involvement", first.id, {
+    assert refused(lambda: services.update(kernel, "competitors.involvement", first.id, {
         "competitor_id": cheapo.id}, actor=SYSTEM)) == {"competitor_id": [
             "a link stays between its opportunity and its competitor; delete it and link "
             "the competitor again"]}
@@ -102,7 +98,7 @@ def test_a_closed_deal_takes_no_new_competitor(contested, h):
     move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
                      details={"lost_to": rival.id}, actor=SYSTEM)
     late = h.competitor(kernel, "Latecomer")
-    assert _problem(lambda: h.link(kernel, deal, late)) == {"opportunity_id": [
+    assert refused(lambda: h.link(kernel, deal, late)) == {"opportunity_id": [
         f"opportunity {deal.id} (Seats) is closed (Lost); competitors are linked to open "
         "deals: reopen it first"]}
 
@@ -131,7 +127,7 @@ def test_a_salesperson_links_competitors_to_their_own_deals_only(contested, make
 
 def test_losing_a_contested_deal_needs_the_competitor_it_went_to(contested, h):
     kernel, deal, rival, cheapo = contested
-    messages = _problem(lambda: move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
+    messages = refused(lambda: move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
                                                  actor=SYSTEM))
     assert messages == {"details.lost_to": [
         f'name the competitor this deal was lost to: {cheapo.id} (Cheapo Ltd) or {rival.id} '
@@ -153,7 +149,7 @@ def test_losing_a_contested_deal_needs_the_competitor_it_went_to(contested, h):
 ])
 def test_a_wrong_lost_to_is_named(contested, lost_to, message):
     kernel, deal, rival, cheapo = contested
-    assert _problem(lambda: move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
+    assert refused(lambda: move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
                                              details={"lost_to": lost_to}, actor=SYSTEM)) == {
         "details.lost_to": [message.format(rival=rival.id, cheapo=cheapo.id)]}
 
@@ -168,9 +164,9 @@ def test_a_deal_may_go_to_none_of_its_competitors(contested, h, none):
 
 def test_winning_a_contested_deal_needs_a_win_reason(contested, h):
     kernel, deal, rival, _ = contested
-    assert _problem(lambda: move_opportunity(kernel, deal.id, "Won", actor=SYSTEM)) == {
+    assert refused(lambda: move_opportunity(kernel, deal.id, "Won", actor=SYSTEM)) == {
         "win_reason": ["give a win reason: the deal was contested by Cheapo Ltd and Rival Inc"]}
-    assert _problem(lambda: move_opportunity(kernel, deal.id, "Won", win_reason="Service",
+    assert refused(lambda: move_opportunity(kernel, deal.id, "Won", win_reason="Service",
                                              details={"lost_to": rival.id}, actor=SYSTEM)) == {
         "details.lost_to": ["only a lost deal is lost to a competitor"]}
     move_opportunity(kernel, deal.id, "Won", win_reason="Service", actor=SYSTEM)
@@ -193,7 +189,7 @@ def test_an_uncontested_deal_closes_as_sales_alone_would(rivals, h):
     move_opportunity(rivals, deal.id, "Won", actor=SYSTEM)
     other = h.opportunity(rivals, "Quiet too", "500")
     named = h.competitor(rivals)
-    assert _problem(lambda: move_opportunity(rivals, other.id, "Lost", loss_reason="Price",
+    assert refused(lambda: move_opportunity(rivals, other.id, "Lost", loss_reason="Price",
                                              details={"lost_to": named.id}, actor=SYSTEM)) == {
         "details.lost_to": [f"competitor {named.id} is not linked to this opportunity; link it "
                             "first (POST /api/v1/competitors/involvements) or leave "

@@ -21,6 +21,7 @@ from accord_sales.services import invoices, orders, quotes
 from accord_sales.models import (Invoice, InvoiceSequence, Order, OrderStatusChange, Payment,
                                  Quote, QuoteLine)
 from accord_sales.verbs import today
+from accord_sdk.assertions import refused
 
 SYSTEM = Actor.system("test")
 pytestmark = pytest.mark.plugins(accord_sales.hooks)
@@ -28,11 +29,6 @@ QUOTES = "/api/v1/sales/quotes"
 ORDERS = "/api/v1/sales/orders"
 INVOICES = "/api/v1/sales/invoices"
 
-
-def _errors(call):
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.messages
 
 
 # Lines and totals --------------------------------------------------------------------
@@ -158,10 +154,10 @@ def test_a_quote_goes_from_draft_to_sent_to_accepted_and_becomes_an_order(sales,
 
 def test_sending_an_empty_or_stale_quote_is_refused(sales, h):
     empty = h.quote(sales, lines=[])
-    assert _errors(lambda: quotes.send_quote(sales, empty.id, actor=SYSTEM)) == {
+    assert refused(lambda: quotes.send_quote(sales, empty.id, actor=SYSTEM)) == {
         "lines": ["add at least one line before sending the quote"]}
     past = h.quote(sales, valid_until="2020-01-31")
-    assert _errors(lambda: quotes.send_quote(sales, past.id, actor=SYSTEM)) == {
+    assert refused(lambda: quotes.send_quote(sales, past.id, actor=SYSTEM)) == {
         "valid_until": ["2020-01-31 is past; give a later date before sending the quote"]}
     assert [q.status for q in h.rows(sales, Quote)] == ["draft", "draft"]
 
@@ -196,17 +192,17 @@ def test_a_revision_copies_the_lines_and_only_the_latest_is_accepted(sales, h):
     services.update(sales, "sales.quote", second.id, {"lines": [
         {"description": "Day", "quantity": "3", "unit_price": "70"}]}, actor=SYSTEM)
     quotes.send_quote(sales, second.id, actor=SYSTEM)
-    assert _errors(lambda: quotes.revise_quote(sales, first.id, actor=SYSTEM)) == {
+    assert refused(lambda: quotes.revise_quote(sales, first.id, actor=SYSTEM)) == {
         "revision": [f"quote {first.id} is revision 1; the latest is revision 2 (quote "
                      f"{second.id}): accept that one"]}
     third = quotes.revise_quote(sales, second.id, actor=SYSTEM)
     assert (third.revision, third.revision_of_id) == (3, first.id)
-    assert _errors(lambda: quotes.accept_quote(sales, second.id, actor=SYSTEM)) == {
+    assert refused(lambda: quotes.accept_quote(sales, second.id, actor=SYSTEM)) == {
         "revision": [f"quote {second.id} is revision 2; the latest is revision 3 (quote "
                      f"{third.id}): accept that one"]}
-    assert _errors(lambda: quotes.revise_quote(sales, third.id, actor=SYSTEM)) == {
+    assert refused(lambda: quotes.revise_quote(sales, third.id, actor=SYSTEM)) == {
         "status": [f"quote {third.id} is a draft: change it instead of revising it"]}
-    assert _errors(lambda: quotes.accept_quote(sales, first.id, actor=SYSTEM)) == {
+    assert refused(lambda: quotes.accept_quote(sales, first.id, actor=SYSTEM)) == {
         "status": [f"quote {first.id} is rejected; only a sent quote can be accepted"]}
     assert services.get(sales, "sales.quote", first.id).reject_reason == "Too dear"
 
@@ -215,7 +211,7 @@ def test_an_accepted_quote_is_accepted_once_and_kept(sales, h):
     quote = h.quote(sales)
     quotes.send_quote(sales, quote.id, actor=SYSTEM)
     order = quotes.accept_quote(sales, quote.id, actor=SYSTEM)
-    assert _errors(lambda: quotes.accept_quote(sales, quote.id, actor=SYSTEM)) == {
+    assert refused(lambda: quotes.accept_quote(sales, quote.id, actor=SYSTEM)) == {
         "status": [f"quote {quote.id} is accepted; only a sent quote can be accepted"]}
     with pytest.raises(Conflict, match=f"quote {quote.id} is accepted; its order refers"):
         services.delete(sales, "sales.quote", quote.id, actor=SYSTEM)
@@ -379,9 +375,9 @@ def test_an_order_is_invoiced_once_with_its_lines(sales, h):
     assert (body["order_id"], body["status"], body["number"], body["net_total"],
             body["tax_total"], body["total"]) == (order.id, "draft", None, "29.97", "2.10",
                                                   "32.07")
-    assert _errors(lambda: invoices.invoice_order(sales, order.id, actor=SYSTEM)) == {
+    assert refused(lambda: invoices.invoice_order(sales, order.id, actor=SYSTEM)) == {
         "order_id": [f"order {order.id} is already invoiced (invoice draft {invoice.id})"]}
-    assert _errors(lambda: orders.set_order_status(sales, order.id, "cancelled",
+    assert refused(lambda: orders.set_order_status(sales, order.id, "cancelled",
                                                    actor=SYSTEM)) == {
         "status": [f"order {order.id} is invoiced; void its invoice before cancelling it"]}
     with pytest.raises(Conflict, match=f"order {order.id} has invoice draft {invoice.id}"):
@@ -718,14 +714,16 @@ def test_a_quote_is_still_accepted_after_its_deal_went_to_a_colleague(sales, mak
 def test_the_overdue_job_leaves_an_invoice_paid_meanwhile_alone(sales, h, monkeypatch):
     invoice = h.invoice(sales)
     invoices.issue_invoice(sales, invoice.id, issue_date=dt.date(2026, 1, 1), actor=SYSTEM)
-    real = invoices.each_record
+    from accord_sales import verbs
+
+    real = verbs.each_record
 
     def paid_first(records, work, what):
         invoices.pay_invoice(sales, invoice.id, Decimal("200"), paid_on=dt.date(2026, 1, 2),
                              actor=SYSTEM)
         return real(records, work, what)
 
-    monkeypatch.setattr(invoices, "each_record", paid_first)
+    monkeypatch.setattr(verbs, "each_record", paid_first)
     assert invoices.mark_overdue(sales, dt.date(2026, 3, 1)) == "0 invoices marked overdue"
     assert services.get(sales, "sales.invoice", invoice.id).status == "paid"
 

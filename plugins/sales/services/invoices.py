@@ -23,7 +23,7 @@ from ..documents import copy_lines, document_computed, document_defaults, docume
 from ..models import Invoice, InvoiceLine, InvoiceSequence, OrderLine, Payment
 from ..rules import CONTRACT, INVOICE, ORDER, refuse, unlocked
 from ..schemas import BILLING_PERIODS
-from ..verbs import add_months, check_version, each_record, job_summary, plural, today
+from ..verbs import add_months, check_version, job_summary, plural, set_status_where, today
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -261,20 +261,10 @@ def mark_overdue(kernel: Accord, day: dt.date) -> str:
         due = [i.id for i in Invoice.select(Invoice.id).where(
             Invoice.status.in_(("issued", "partially_paid")), Invoice.due_date < day)]
 
-    marked = []
-
-    def overdue(invoice_id: int) -> None:
-        with kernel.transaction():
-            # Paid or voided since the list was read: left alone.
-            invoice: Any = services.get(kernel, INVOICE, invoice_id, for_update=True)
-            if invoice.status not in ("issued", "partially_paid") or invoice.due_date >= day:
-                return
-            with unlocked(INVOICE, invoice_id, status="overdue"):
-                services.update(kernel, INVOICE, invoice_id, {}, actor=actor)
-            marked.append(invoice_id)
-
-    failed = each_record(due, overdue, "invoice")
-    return job_summary(f"{plural(len(marked), 'invoice')} marked overdue", failed)
+    count, failed = set_status_where(
+        kernel, INVOICE, due, "overdue", actor=actor, what="invoice",
+        still=lambda i: i.status in ("issued", "partially_paid") and i.due_date < day)
+    return job_summary(f"{plural(count, 'invoice')} marked overdue", failed)
 
 
 def refuse_deleting_issued(records: list[Any]) -> None:

@@ -23,7 +23,7 @@ from accord.services.authz import require
 from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Opportunity, Quote, QuoteLine
 from ..rules import OPPORTUNITY, QUOTE, refuse, unlocked
-from ..verbs import check_version, each_record, job_summary, plural, today
+from ..verbs import check_version, job_summary, plural, set_status_where, today
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -236,17 +236,8 @@ def expire_quotes(kernel: Accord, day: dt.date) -> str:
         due = [q.id for q in Quote.select(Quote.id).where(Quote.status == "sent",
                                                           Quote.valid_until < day)]
 
-    expired = []
-
-    def expire(quote_id: int) -> None:
-        with kernel.transaction():
-            # Accepted, rejected or given a later date since the list was read: kept.
-            quote: Any = services.get(kernel, QUOTE, quote_id, for_update=True)
-            if quote.status != "sent" or quote.valid_until is None or quote.valid_until >= day:
-                return
-            with unlocked(QUOTE, quote_id, status="expired"):
-                services.update(kernel, QUOTE, quote_id, {}, actor=actor)
-            expired.append(quote_id)
-
-    failed = each_record(due, expire, "quote")
-    return job_summary(f"{plural(len(expired), 'quote')} expired", failed)
+    count, failed = set_status_where(
+        kernel, QUOTE, due, "expired", actor=actor, what="quote",
+        still=lambda q: q.status == "sent" and q.valid_until is not None
+        and q.valid_until < day)
+    return job_summary(f"{plural(count, 'quote')} expired", failed)

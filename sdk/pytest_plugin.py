@@ -1,9 +1,11 @@
 """Pytest fixtures for Accord and its plugins; Accord's own suite uses exactly these.
 
 - ``make_kernel(plugins=[...], enable=[...], **config)``: a started kernel on a fresh
-  database, with only the plugins named (objects, modules or installed names).
+  database, with only the plugins named (objects, modules or installed names). A
+  plugin named in ``plugins`` or ``enable`` that fails to load raises its
+  ``PluginLoadError`` unless ``allow_failed=True`` (tests of broken plugins).
 - ``kernel``: ``make_kernel()`` with the plugins of ``@pytest.mark.plugins(...)``,
-  all enabled.
+  all enabled (``@pytest.mark.plugins(..., allow_failed=True)`` keeps failed ones out).
 - ``actor``: the actor tests write as; ``cli``: runs ``accord`` against a kernel;
   ``count_queries``: counts the SQL a block runs.
 
@@ -31,8 +33,9 @@ ENGINE_FIXTURE = "accord_engine"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "plugins(*plugins): plugins the `kernel` fixture loads "
-                                       "and enables (objects, modules or installed names)")
+    config.addinivalue_line("markers", "plugins(*plugins, allow_failed=False): plugins the "
+                                       "`kernel` fixture loads and enables (objects, modules or "
+                                       "installed names); one that fails to load fails the test")
     config.addinivalue_line("markers", "sqlite_only: run on SQLite only")
     config.addinivalue_line("markers", "postgres_only: run on PostgreSQL only")
 
@@ -90,19 +93,29 @@ def make_kernel(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any
     """Build started kernels on the test's database; all are closed at teardown."""
     from accord.config import Config
     from accord.kernel import Accord
+    from accord.plugins.manager import as_load_error
     from accord.services import Actor
     from accord.services.plugins import enable as enable_plugin
 
     made: list[Accord] = []
 
     def factory(plugins: list[Any] | tuple[Any, ...] = (), enable: list[str] | None = None,
-                **settings: Any) -> Accord:
+                *, allow_failed: bool = False, **settings: Any) -> Accord:
         settings.setdefault("database_url", database_url)
         settings.setdefault("discover_plugins", False)
         kernel = Accord(Config(**settings), plugins=[_resolve(p) for p in plugins])
         made.append(kernel)
         kernel.start(upgrade=True)
         names = enable if enable is not None else []
+        if not allow_failed:
+            # A plugin the test named that failed to load would otherwise surface later
+            # as "unknown record type": fail with its load error instead. Plugins given
+            # in code have the source "code"; those found in plugins_dir are not named.
+            named = [n for n, p in kernel.plugins.plugins.items() if p.source == "code"]
+            for name in dict.fromkeys([*named, *names]):
+                plugin = kernel.plugins.plugins.get(name)
+                if plugin is not None and plugin.failed:
+                    raise as_load_error(plugin)
         for name in names:
             if kernel.plugins.get(name).stored_state != "enabled":
                 enable_plugin(kernel, name, actor=Actor.system("test"), with_deps=True)
@@ -118,7 +131,8 @@ def kernel(make_kernel: Callable[..., Any], request: pytest.FixtureRequest) -> A
     """A started kernel; ``@pytest.mark.plugins(...)`` names plugins to load and enable."""
     marker = request.node.get_closest_marker("plugins")
     plugins = list(marker.args) if marker else []
-    k = make_kernel(plugins=plugins)
+    k = make_kernel(plugins=plugins,
+                    allow_failed=bool(marker and marker.kwargs.get("allow_failed", False)))
     names = [n for n in k.plugins.plugins if not k.plugins.get(n).failed]
     from accord.services import Actor
     from accord.services.plugins import enable

@@ -3,7 +3,9 @@ plugins that are active (enabled, loaded, and with their requirements active).""
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import inspect
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import pluggy
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+from playhouse.migrations import Migration
 
 from ..errors import NotFound, PluginError, PluginLoadError
 from ..hooks import PROJECT, SPEC_MODULES
@@ -187,18 +190,84 @@ class PluginManager:
         except ValueError as exc:
             plugin.error = f"cannot register: {exc}"
             return
-        unknown = self._unknown_hooks(plugin.name)
-        if unknown:
-            self.pm.unregister(name=plugin.name)
-            plugin.failed_hook = unknown[0]
-            plugin.error = (f"unknown hook {unknown[0]!r}" + (
-                f" (and {', '.join(unknown[1:])})" if unknown[1:] else "") +
-                ": no such hook specification; check its spelling")
-            return
-        plugin.module = module
         if plugin.folder is None and getattr(module, "__file__", None):
             # Installed packages: migrations/ sits beside the hooks module.
             plugin.folder = Path(module.__file__).parent
+        try:
+            self._check_hooks(plugin)
+            _check_migrations(plugin)
+        except PluginLoadError as exc:
+            self.pm.unregister(name=plugin.name)
+            plugin.error = exc.message
+            plugin.failed_hook = exc.hook
+            return
+        plugin.module = module
+
+    # Load-time checks: each raises PluginLoadError naming the culprit ----------
+
+    def _check_hooks(self, plugin: Plugin) -> None:
+        """Refuse unknown hooks, impl arguments with defaults, and actions whose
+        permission is not declared where the plugin can rely on it."""
+        name = plugin.name
+        unknown = self._unknown_hooks(name)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], self.hook_names(), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "check its spelling"
+            raise PluginLoadError(
+                f"unknown hook {unknown[0]!r}" + (
+                    f" (and {', '.join(unknown[1:])})" if unknown[1:] else "") +
+                f": no such hook specification; {hint}", plugin=name, hook=unknown[0])
+        impls = self._impls_of(name)
+        for hook, impl in impls:
+            # pluggy passes only the arguments without a default: a default is never
+            # overridden, so the impl silently sees it instead of the real value.
+            try:
+                params = inspect.signature(impl.function).parameters.values()
+            except (TypeError, ValueError):  # no signature: pluggy passes it nothing either
+                continue
+            for param in params:
+                if param.default is not inspect.Parameter.empty:
+                    raise PluginLoadError(
+                        f"hook {hook}: argument {param.name!r} has a default; hook arguments "
+                        "are passed by name and never take defaults", plugin=name, hook=hook)
+        if any(hook == "register_actions" for hook, _ in impls):
+            self._check_action_permissions(plugin)
+
+    def _impls_of(self, name: str) -> list[tuple[str, Any]]:
+        """(hook name, HookImpl) of one registered plugin, by hook name."""
+        out: list[tuple[str, Any]] = []
+        for caller in self.pm.get_hookcallers(self.pm.get_plugin(name)) or []:
+            out += [(caller.name, impl) for impl in caller.get_hookimpls()
+                    if impl.plugin_name == name]
+        return sorted(out, key=lambda pair: pair[0])
+
+    def _check_action_permissions(self, plugin: Plugin) -> None:
+        """Every action's permission is declared by the plugin, the core or a plugin it
+        requires (the ones sure to be running whenever the plugin runs)."""
+        required = set(plugin.requires)
+        if any(self.plugins.get(r) is None or self.plugins[r].module is None for r in required):
+            return  # a requirement is missing or failed: enabling is refused with that reason
+        declared = {p.name for p in self._contributions(
+            "register_permissions", plugin, {plugin.name, CORE, *required})}
+        for action in self._contributions("register_actions", plugin, {plugin.name}):
+            if action.permission not in declared:
+                raise PluginLoadError(
+                    f"action {action.record_type}/{action.name} needs permission "
+                    f"{action.permission}, which neither the plugin, the core nor a plugin it "
+                    "requires declares; declare it in register_permissions",
+                    plugin=plugin.name, hook="register_actions")
+            problem = _handler_problem(action)
+            if problem:
+                raise PluginLoadError(f"action {action.record_type}/{action.name}: {problem}",
+                                      plugin=plugin.name, hook="register_actions")
+
+    def _contributions(self, hook: str, plugin: Plugin, names: set[str]) -> list[Any]:
+        try:
+            return [item for _, item in self.collect(hook, only=names)]
+        except Exception as exc:  # plugin code at the load boundary: record, log, keep starting
+            logger.exception("plugin %s: %s failed while loading", plugin.name, hook)
+            raise PluginLoadError(f"hook {hook}: {type(exc).__name__}: {exc}",
+                                  plugin=plugin.name, hook=hook) from None
 
     def _unknown_hooks(self, name: str) -> list[str]:
         out = []
@@ -362,8 +431,27 @@ class PluginManager:
 
     def _refuse_failed(self, plugin: Plugin) -> None:
         if plugin.failed:
-            raise PluginError(f"{plugin.name} failed to load: {plugin.error}", plugin=plugin.name,
-                              hook=plugin.failed_hook)
+            raise as_load_error(plugin)
+
+
+def _handler_problem(action: Any) -> str | None:
+    """Why an action's handler cannot be called the way the core calls it:
+    ``handler(kernel, record_id, actor=..., version=..., **body)``, the body holding
+    the fields its schema loads (None: it can)."""
+    try:
+        signature = inspect.signature(action.handler)
+    except (TypeError, ValueError):
+        return None  # a builtin or a callable without a signature: nothing to check
+    body = [name for name, field in (action.schema._declared_fields.items()
+                                     if action.schema is not None else ())
+            if not field.dump_only]
+    name = getattr(action.handler, "__qualname__", repr(action.handler))
+    try:
+        signature.bind(None, 0, actor=None, version=None, **{f: None for f in body})
+    except TypeError as exc:
+        return (f"the handler {name}() cannot take the call handler(kernel, record_id, "
+                f"*, actor, version{''.join(', ' + f for f in body)}): {exc}")
+    return None
 
 
 def _hook_named_in(message: str) -> str | None:
@@ -381,6 +469,29 @@ def _first_line(exc: Exception) -> str:
     return detail[0] if detail else lines[-1] if lines else text
 
 
+def _check_migrations(plugin: Plugin) -> None:
+    """Every migration file defines up() and down(), read with the loader the
+    migration runner uses (by path, outside sys.modules)."""
+    folder = plugin.migrations_folder
+    if folder is None:
+        return
+    for migration in Migration.load_directory(str(folder)):
+        filename = Path(migration.path).name
+        try:
+            module = migration.load()
+        except Exception as exc:  # plugin code at the load boundary: record, log, keep starting
+            logger.exception("plugin %s: migration %s failed to import", plugin.name, filename)
+            raise PluginLoadError(f"migration {filename} cannot be imported: "
+                                  f"{type(exc).__name__}: {exc}", plugin=plugin.name) from None
+        if not callable(getattr(module, "up", None)):
+            raise PluginLoadError(f"migration {filename} has no up(); every migration must "
+                                  "define up() and down()", plugin=plugin.name)
+        if not callable(getattr(module, "down", None)):
+            raise PluginLoadError(f"migration {filename} has no down(); every migration must "
+                                  "be reversible", plugin=plugin.name)
+
+
 def as_load_error(plugin: Plugin) -> PluginLoadError:
-    return PluginLoadError(f"plugin {plugin.name}: {plugin.error}", plugin=plugin.name,
+    """The error of a plugin that failed to load, as enable and the test fixtures raise it."""
+    return PluginLoadError(f"{plugin.name} failed to load: {plugin.error}", plugin=plugin.name,
                            hook=plugin.failed_hook)

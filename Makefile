@@ -22,7 +22,8 @@ run: $(STAMP)
 	$(BIN)/accord init --demo
 	$(BIN)/accord serve --host $(HOST) --port $(PORT)
 
-# mypy --strict on accord and accord_sdk (config: [tool.mypy] in pyproject.toml);
+# mypy --strict on accord, accord_sdk, accord_sales and accord_competitors
+# (config: [tool.mypy] in pyproject.toml);
 # about 4 s from a cold cache, well under a second warm, so `make test` runs it first.
 typecheck: $(STAMP)
 	$(BIN)/mypy

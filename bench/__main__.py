@@ -1,5 +1,5 @@
-"""``python -m bench [--quick] [--only bulk|hooks|api|sales] [--engines sqlite,postgres]
-[--profile]``
+"""``python -m bench [--quick] [--only bulk|create_one|hooks|api|sales] [--rows N]
+[--engines sqlite,postgres] [--profile]``
 
 Prints figures and ratios against raw baselines measured in the same run; asserts
 nothing about timings. PostgreSQL is ACCORD_BENCH_DATABASE_URL when it is set, else the
@@ -15,10 +15,11 @@ import platform
 import sys
 import time
 
-from . import api, bulk, hooks, sales
+from . import api, bulk, create_one, hooks, sales
 
 #: Ratio of the service layer's throughput to raw insert_many the project aims at.
 BULK_TARGET = 0.25
+#: create_one (one service create per row against raw Contact.create) has no target yet.
 #: Ratio of the API's list throughput to the raw Flask + peewee endpoint aimed at.
 API_TARGET = 0.5
 #: Ratio of the sales reports' speed to the same report as one raw SQL query.
@@ -32,17 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true",
                         help="10,000 rows instead of 100,000, shorter hook loops, shorter API "
                              "loads on 10,000 contacts (keyset: 100,000 rows), sales reports "
-                             "on 20,000 opportunities instead of 200,000")
-    parser.add_argument("--only", choices=("bulk", "hooks", "api", "sales"),
+                             "on 20,000 opportunities instead of 200,000, create_one on "
+                             "2,000 contacts instead of 10,000")
+    parser.add_argument("--only", choices=("bulk", "create_one", "hooks", "api", "sales"),
                         help="run one benchmark")
-    parser.add_argument("--rows", type=int, help="rows per bulk measurement (overrides --quick)")
+    parser.add_argument("--rows", type=int,
+                        help="rows per bulk or create_one measurement (overrides --quick)")
     parser.add_argument("--batch", type=int, default=5000,
                         help="rows per bulk_create call in the batched mode (default 5,000)")
     parser.add_argument("--engines", default="sqlite,postgres",
                         help="comma-separated: sqlite, postgres (default both)")
     parser.add_argument("--profile", action="store_true",
                         help="instead: cProfile the service's bulk create on SQLite "
-                             "(20,000 rows, or --rows) and print the top functions")
+                             "(20,000 rows, or --rows) and print the top functions; with "
+                             "--only create_one, its one-by-one creates (2,000 rows, or --rows)")
     return parser
 
 
@@ -72,6 +76,34 @@ def _bulk(args: argparse.Namespace) -> None:
               f"{m.ratio:>13.2f}{flag}", flush=True)
 
     bulk.run(engine_list, count, batch, report)
+
+
+def _create_one(args: argparse.Namespace) -> None:
+    count = args.rows or (create_one.QUICK_ROWS if args.quick else create_one.ROWS)
+    sample = min(create_one.COUNT_SAMPLE, count)
+    engine_list, notes = create_one.engines(_engine_names(args))
+    print(f"Create one by one: {count:,} contacts (custom field x_tier) in one transaction; "
+          "service = accord.services.create, raw = Contact.create")
+    print(f"  statements per create counted in a separate pass on {sample:,} rows "
+          "(BEGIN/COMMIT excluded); target: report only")
+    for note in notes:
+        print(f"  note: {note}")
+    header = (f"  {'engine':<9}{'raw rows/s':>12}{'service rows/s':>16}{'service/raw':>13}"
+              f"{'raw stmts':>11}{'service stmts':>15}")
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    kinds: list[str] = []
+
+    def report(m: create_one.Measurement) -> None:
+        print(f"  {m.engine:<9}{m.raw_rate:>12,.0f}{m.service_rate:>16,.0f}{m.ratio:>13.2f}"
+              f"{m.raw_statements:>11.2f}{m.service_statements:>15.2f}", flush=True)
+        kinds.append(f"  {m.engine}: " + ", ".join(f"{k} {v:g}" for k, v in m.kinds.items()))
+
+    create_one.run(engine_list, count, report, sample=sample)
+    if kinds:
+        print("  service statements per create by kind:")
+        for line in kinds:
+            print(f"  {line}")
 
 
 def _hooks(args: argparse.Namespace) -> None:
@@ -151,6 +183,9 @@ def _sales(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.profile and args.only == "create_one":
+        print(create_one.profile(args.rows or 2_000))
+        return
     if args.profile:
         from . import profile
 
@@ -162,6 +197,10 @@ def main(argv: list[str] | None = None) -> None:
           f"{' (quick)' if args.quick else ''}")
     if args.only in (None, "bulk"):
         _bulk(args)
+    if args.only in (None, "create_one"):
+        if args.only is None:
+            print()
+        _create_one(args)
     if args.only in (None, "hooks"):
         if args.only is None:
             print()

@@ -128,7 +128,14 @@ ADMIN_SCHEMAS: dict[str, dict[str, Any]] = {
         "grants": _STRINGS, "rules": {"type": "object", "additionalProperties": _STRING,
                                       "description": "Record rule (own, team, all) by "
                                                      "record type or pattern"},
-        "users": {"type": "integer", "description": "How many users hold the role"}},
+        "users": {"type": "integer", "description": "How many users hold the role"},
+        "contributed": _object({
+            "grants": {"type": "object", "additionalProperties": _STRING,
+                       "description": "The plugin giving each grant a plugin gives"},
+            "rules": {"type": "object", "additionalProperties": _STRING,
+                      "description": "The plugin giving each rule a plugin gives"}},
+            description="What running plugins give the role (register_role_grants)"),
+        "withheld": {**_STRINGS, "description": "Grants plugins give that were revoked"}},
         required=["name", "description", "builtin", "grants", "rules", "users"]),
     "AuditEntry": _object({
         "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},

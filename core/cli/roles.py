@@ -16,20 +16,35 @@ def _show(role: object) -> None:
     from ..services.roles import RoleInfo
 
     assert isinstance(role, RoleInfo)
+    given = _given(role)
     click.echo(f"{role.name}: grants {', '.join(role.grants) or 'nothing'}; rules "
-               f"{', '.join(f'{t} {s}' for t, s in role.rules) or 'none (all records)'}")
+               f"{', '.join(f'{t} {s}' for t, s in role.rules) or 'none (all records)'}"
+               + (f"; from plugins: {given}" if given else ""))
+
+
+def _given(role: object) -> str:
+    """What plugins give the role, and the grants of theirs that were revoked."""
+    from ..services.roles import RoleInfo
+
+    assert isinstance(role, RoleInfo)
+    return ", ".join([*(f"{p} ({plugin})" for p, plugin in role.contributed),
+                      *(f"rule {t} ({plugin})" for t, plugin in role.contributed_rules),
+                      *(f"{p} (revoked)" for p in role.withheld)])
 
 
 @roles.command("list")
 @pass_state
 def list_roles(state: CliState) -> None:
-    """Every role with its users, grants and record rules."""
+    """Every role with its users, grants and record rules.
+
+    FROM PLUGINS shows what running plugins give a role, and those grants of theirs
+    that were revoked."""
     from ..services.roles import list_roles as infos
 
     rows = [[r.name, "yes" if r.builtin else "no", r.users, ", ".join(r.grants) or "-",
-             ", ".join(f"{t} {s}" for t, s in r.rules) or "-"]
-            for r in infos(state.kernel())]
-    table(["NAME", "BUILT-IN", "USERS", "GRANTS", "RULES"], rows)
+             ", ".join(f"{t} {s}" for t, s in r.rules) or "-", _given(r) or "-"]
+            for r in infos(state.kernel(), actor=actor())]
+    table(["NAME", "BUILT-IN", "USERS", "GRANTS", "RULES", "FROM PLUGINS"], rows)
 
 
 @roles.command("add")
@@ -62,7 +77,9 @@ def grant(state: CliState, name: str, permissions: tuple[str, ...]) -> None:
 @click.argument("permissions", nargs=-1, required=True, metavar="PERM...")
 @pass_state
 def revoke(state: CliState, name: str, permissions: tuple[str, ...]) -> None:
-    """Take grants back from role NAME, written as they are held."""
+    """Take grants back from role NAME, written as they are held.
+
+    A grant a plugin gives stays revoked, across restarts, until it is granted again."""
     from ..services.roles import revoke as do_revoke
 
     _show(do_revoke(state.kernel(), name, permissions, actor=actor()))

@@ -1,4 +1,5 @@
-"""Hooks through which plugins contribute commands, permissions, metrics, jobs, timeline items."""
+"""Hooks through which plugins contribute commands, permissions, role grants, metrics, jobs,
+timeline items."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from accord.jobs import Job
     from accord.kernel import Accord
     from accord.metrics import Metric
-    from accord.records import Permission, RecordAction, TimelineItem
+    from accord.records import Permission, RecordAction, RoleGrant, TimelineItem
     from accord.services.actors import Actor
 
 
@@ -37,6 +38,24 @@ def register_permissions() -> list[Permission]:
     Order: every implementation runs; for a name declared twice the first declaration
         (in call order) wins and the other is logged as ignored.
     Since: 0.1
+    """
+
+
+@hookspec
+def register_role_grants() -> list[RoleGrant]:
+    """Give the built-in roles (``manager``, ``sales``…) the plugin's own permissions.
+
+    Called: when the kernel starts and whenever the enabled plugins change; only for
+        enabled plugins, so disabling one withdraws exactly its grants.
+    Returns: a list of RoleGrant(role, grants, rules): patterns over the plugin's own
+        permissions (``sales.*``) and record rules for its own record types
+        (``("sales.lead", "team")``). A grant for a role that is not built-in (or for
+        ``admin``, which holds everything), a pattern that matches none of the
+        plugin's permissions or also matches another's, and a rule outside its record
+        types are logged and ignored.
+    Order: every implementation runs; the role holds the union. A grant an admin
+        revokes stays revoked, and a rule the role stores for the same pattern wins.
+    Since: 0.2
     """
 
 

@@ -34,11 +34,16 @@ class ApiToken(BaseModel):
 
 
 class RolePermission(BaseModel):
-    """A permission a role holds; ``*`` patterns grant families (``sales.*``)."""
+    """A permission a role holds; ``*`` patterns grant families (``sales.*``).
+
+    A ``withheld`` row is the opposite: a grant a plugin gives the role
+    (``register_role_grants``) that an admin revoked, so the role does not hold it.
+    """
 
     role = peewee.ForeignKeyField(Role, backref="grants", on_delete="CASCADE",
                                   column_name="role")
     permission = peewee.CharField(max_length=200)
+    withheld = peewee.BooleanField(default=False)
     if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
         id: peewee.AutoField[int]
         role_id: peewee.ForeignKeyField[str]

@@ -14,6 +14,7 @@ import peewee
 
 from ..errors import PermissionDenied
 from ..models import RolePermission, RoleRule, TeamMember, User
+from ..rolegrants import effective_grants, effective_rules
 from .actors import Actor
 
 if TYPE_CHECKING:
@@ -30,10 +31,12 @@ PERSONAL_DATA = "core.personal_data.read"
 def actor_for(kernel: Accord, user: User) -> Actor:
     """The restricted actor of a user: role grants, record rules, teams, teammates.
 
-    One query (it runs on every API request): the grants and rules of the role, the
-    user's teams and their members, as rows tagged by kind.
+    One query (it runs on every API request): the grants (and withheld grants) and
+    rules of the role, the user's teams and their members, as rows tagged by kind.
+    What plugins give the role is in memory (``kernel.role_grants``) and merged here.
     """
     grants: list[str] = []
+    withheld: set[str] = set()
     rules: list[tuple[str, str]] = []
     teams: set[int] = set()
     mates: set[int] = {user.id}
@@ -44,14 +47,19 @@ def actor_for(kernel: Accord, user: User) -> Actor:
         for kind, text, scope, number in cursor.fetchall():
             if kind == "p":
                 grants.append(text)
+            elif kind == "w":
+                withheld.add(text)
             elif kind == "r":
                 rules.append((text, scope))
             elif kind == "t":
                 teams.add(number)
             else:
                 mates.add(number)
+    contributed = kernel.role_grants.get(user.role_id)
+    rules = effective_rules(rules, contributed)
     rules.sort(key=lambda rule: (rule[0].count("*"), -len(rule[0]), rule[0]))
-    return Actor(user.id, user.email, role=user.role_id, grants=tuple(sorted(grants)),
+    return Actor(user.id, user.email, role=user.role_id,
+                 grants=effective_grants(grants, withheld, contributed),
                  rules=tuple(rules), team_ids=frozenset(teams), teammate_ids=frozenset(mates))
 
 
@@ -67,7 +75,10 @@ def _actor_sql(kernel: Accord) -> str:
         no_id = peewee.SQL("CAST(NULL AS INTEGER)")
         mine = TeamMember.select(TeamMember.team).where(TeamMember.user == 0)
         mate = TeamMember.alias()
-        query = (RolePermission.select(peewee.SQL("'p'"), RolePermission.permission, none, no_id)
+        # A withheld row is a grant a plugin gives that an admin revoked: kind 'w'.
+        kind = peewee.Case(None, [(RolePermission.withheld, peewee.SQL("'w'"))],
+                           peewee.SQL("'p'"))
+        query = (RolePermission.select(kind, RolePermission.permission, none, no_id)
                  .where(RolePermission.role == "")
                  + RoleRule.select(peewee.SQL("'r'"), RoleRule.record_type, RoleRule.scope, no_id)
                  .where(RoleRule.role == "")

@@ -8,6 +8,11 @@ on the record type ``role`` (record id 0: roles are keyed by their name).
 
 The ``admin`` role always holds ``*`` and reaches every record, and at least one
 active user keeps it: without one nobody could manage users, roles or plugins.
+
+Plugins give the built-in roles grants and rules of their own (``register_role_grants``,
+``kernel.role_grants``): a role holds its stored grants plus those, and what it shows
+says which plugin gives what. Revoking a grant a plugin gives stores it as withheld,
+so it stays revoked; granting it again lifts that. A stored rule wins over a plugin's.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import peewee
 
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import SCOPES, AuditEntry, Role, RolePermission, RoleRule, User, utcnow
+from ..models import SCOPES, Role, RolePermission, RoleRule, User
+from ..rolegrants import effective_grants, effective_rules
 from .actors import Actor
+from .audit import write_audit
+from .authz import require
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -31,6 +39,8 @@ __all__ = ["RoleInfo", "ADMIN", "list_roles", "get_role", "add_role", "update_ro
 
 #: The role that manages everything; it cannot be narrowed, and one active user keeps it.
 ADMIN = "admin"
+#: The permission every function here needs (managing users, teams and roles).
+USERS = "admin.users"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _WILDCARDS = re.compile(r"[*?\[]")
 
@@ -47,41 +57,66 @@ class RoleInfo:
     rules: tuple[tuple[str, str], ...]
     #: How many users hold the role.
     users: int
+    #: (grant, plugin) for each grant above that a running plugin gives the role.
+    contributed: tuple[tuple[str, str], ...] = ()
+    #: (record type or pattern, plugin) for each rule above that a plugin gives.
+    contributed_rules: tuple[tuple[str, str], ...] = ()
+    #: Grants plugins give that an admin revoked: the role does not hold them.
+    withheld: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "builtin": self.builtin,
-                "grants": list(self.grants), "rules": dict(self.rules), "users": self.users}
+                "grants": list(self.grants), "rules": dict(self.rules), "users": self.users,
+                "contributed": {"grants": dict(self.contributed),
+                                "rules": dict(self.contributed_rules)},
+                "withheld": list(self.withheld)}
 
 
 # Reading ---------------------------------------------------------------------------
 
-def list_roles(kernel: Accord) -> list[RoleInfo]:
+def list_roles(kernel: Accord, *, actor: Actor) -> list[RoleInfo]:
     """Every role with its grants, rules and number of users (four queries in all)."""
+    require(actor, USERS)
     with kernel.bound():
-        return _infos(list(Role.select().order_by(Role.name)))
+        return _infos(kernel, list(Role.select().order_by(Role.name)))
 
 
-def get_role(kernel: Accord, name: str) -> RoleInfo:
+def get_role(kernel: Accord, name: str, *, actor: Actor) -> RoleInfo:
+    require(actor, USERS)
     with kernel.bound():
-        return _infos([_role(name)])[0]
+        return _infos(kernel, [_role(name)])[0]
 
 
-def _infos(roles: list[Role]) -> list[RoleInfo]:
+def _infos(kernel: Accord, roles: list[Role]) -> list[RoleInfo]:
+    """Effective grants and rules: the stored ones merged with what plugins give."""
     names = [r.name for r in roles]
     grants: dict[str, list[str]] = {}
+    withheld: dict[str, list[str]] = {}
     rules: dict[str, list[tuple[str, str]]] = {}
     counts: dict[str, int] = {}
     if names:
         for p in RolePermission.select().where(RolePermission.role.in_(names)):
-            grants.setdefault(p.role_id, []).append(p.permission)
+            (withheld if p.withheld else grants).setdefault(p.role_id, []).append(p.permission)
         for r in RoleRule.select().where(RoleRule.role.in_(names)):
             rules.setdefault(r.role_id, []).append((r.record_type, r.scope))
         counts = dict(User.select(User.role, peewee.fn.COUNT(User.id))  # type: ignore[arg-type]
                       .where(User.role.in_(names)).group_by(User.role).tuples())
-    return [RoleInfo(r.name, r.description or "", bool(r.builtin),
-                     tuple(sorted(grants.get(r.name, []))),
-                     tuple(sorted(rules.get(r.name, []))), counts.get(r.name, 0))
-            for r in roles]
+    out = []
+    for role in roles:
+        name = role.name
+        given = kernel.role_grants.get(name)
+        held = effective_grants(grants.get(name, []), withheld.get(name, []), given)
+        stored_rules = {t for t, _ in rules.get(name, [])}
+        out.append(RoleInfo(
+            name, role.description or "", bool(role.builtin), held,
+            tuple(sorted(effective_rules(rules.get(name, []), given))), counts.get(name, 0),
+            contributed=tuple((p, given.grants[p]) for p in held
+                              if given is not None and p in given.grants),
+            contributed_rules=tuple(sorted(
+                (t, plugin) for t, (_, plugin) in (given.rules.items() if given else ())
+                if t not in stored_rules)),
+            withheld=tuple(sorted(withheld.get(name, [])))))
+    return out
 
 
 def _role(name: str) -> Role:
@@ -98,6 +133,7 @@ def _role(name: str) -> Role:
 def add_role(kernel: Accord, name: str, *, actor: Actor, description: str = "",
              grants: Iterable[str] = (), rules: Mapping[str, str] | None = None) -> RoleInfo:
     """A new role holding ``grants`` and limited by ``rules`` (type pattern -> scope)."""
+    require(actor, USERS)
     kernel.sync()
     patterns = _clean(grants)
     wanted_rules = dict(rules or {})
@@ -120,13 +156,14 @@ def add_role(kernel: Accord, name: str, *, actor: Actor, description: str = "",
         _audit(actor, "created", name, {"role": [None, name], "description": [None, description],
                                         "grants": [None, patterns],
                                         "rules": [None, dict(sorted(wanted_rules.items()))]})
-    return get_role(kernel, name)
+    return get_role(kernel, name, actor=actor)
 
 
 def update_role(kernel: Accord, name: str, *, actor: Actor, description: str | None = None,
                 grants: Iterable[str] | None = None,
                 rules: Mapping[str, str] | None = None) -> RoleInfo:
     """Replace what is given: the description, the whole set of grants, all the rules."""
+    require(actor, USERS)
     kernel.sync()
     patterns = _clean(grants) if grants is not None else None
     problems: dict[str, list[str]] = {}
@@ -140,7 +177,7 @@ def update_role(kernel: Accord, name: str, *, actor: Actor, description: str | N
         raise ValidationError(problems)
     with kernel.transaction():
         role = _role(name)
-        before = _infos([role])[0]
+        before = _infos(kernel, [role])[0]
         if patterns is not None or rules is not None:
             _refuse_admin(name)
         changes: dict[str, list[Any]] = {}
@@ -148,20 +185,23 @@ def update_role(kernel: Accord, name: str, *, actor: Actor, description: str | N
             Role.update(description=description).where(Role.name == name).execute()
             changes["description"] = [before.description, description]
         if patterns is not None and sorted(patterns) != list(before.grants):
-            RolePermission.delete().where(RolePermission.role == name).execute()
-            _write_grants(name, patterns)
+            _replace_grants(kernel, name, patterns)
             changes["grants"] = [list(before.grants), sorted(patterns)]
-        if rules is not None and dict(rules) != dict(before.rules):
+        # The stored rules are replaced; plugins' rules still fill the patterns left out.
+        own = {t: s for t, s in before.rules if t not in dict(before.contributed_rules)}
+        if rules is not None and dict(rules) != own:
             RoleRule.delete().where(RoleRule.role == name).execute()
             _write_rules(name, rules)
-            changes["rules"] = [dict(before.rules), dict(sorted(rules.items()))]
+            changes["rules"] = [dict(before.rules), dict(sorted(effective_rules(
+                rules.items(), kernel.role_grants.get(name))))]
         if changes:
             _audit(actor, "updated", name, {"role": [name, name], **changes})
-    return get_role(kernel, name)
+    return get_role(kernel, name, actor=actor)
 
 
 def grant(kernel: Accord, name: str, patterns: Iterable[str], *, actor: Actor) -> RoleInfo:
     """Add permission patterns to a role; those it holds already are left as they are."""
+    require(actor, USERS)
     kernel.sync()
     wanted = _clean(patterns)
     if not wanted:
@@ -170,60 +210,63 @@ def grant(kernel: Accord, name: str, patterns: Iterable[str], *, actor: Actor) -
     if problems:
         raise ValidationError(problems)
     with kernel.transaction():
-        before = _infos([_role(name)])[0]
+        before = _infos(kernel, [_role(name)])[0]
         _refuse_admin(name)
         new = [p for p in wanted if p not in before.grants]
         if new:
-            _write_grants(name, new)
+            _hold(kernel, name, new)
             _audit(actor, "granted", name, {"role": [name, name], "grants": [
                 list(before.grants), sorted({*before.grants, *new})]})
-    return get_role(kernel, name)
+    return get_role(kernel, name, actor=actor)
 
 
 def revoke(kernel: Accord, name: str, patterns: Iterable[str], *, actor: Actor) -> RoleInfo:
     """Take grants back; each must be held exactly as written (``sales.*``)."""
+    require(actor, USERS)
     kernel.sync()
     unwanted = _clean(patterns)
     if not unwanted:
         raise ValidationError({"grants": ["name at least one permission or pattern"]})
     with kernel.transaction():
-        before = _infos([_role(name)])[0]
+        before = _infos(kernel, [_role(name)])[0]
         _refuse_admin(name)
         missing = [p for p in unwanted if p not in before.grants]
         if missing:
             held = ", ".join(before.grants) or "nothing"
             raise ValidationError({"grants": [f"{name} does not hold {p!r} (it holds {held})"
                                               for p in missing]})
-        RolePermission.delete().where(RolePermission.role == name,
-                                      RolePermission.permission.in_(unwanted)).execute()
+        _drop(kernel, name, unwanted)
         _audit(actor, "revoked", name, {"role": [name, name], "grants": [
             list(before.grants), sorted(set(before.grants) - set(unwanted))]})
-    return get_role(kernel, name)
+    return get_role(kernel, name, actor=actor)
 
 
 def set_rule(kernel: Accord, name: str, record_type: str, scope: str, *,
              actor: Actor) -> RoleInfo:
     """Limit a role to ``own``, ``team`` or ``all`` records of a type (or type pattern)."""
+    require(actor, USERS)
     kernel.sync()
     problems = _check_rule(kernel, record_type, scope, "record_type", "scope")
     if problems:
         raise ValidationError(problems)
     with kernel.transaction():
-        before = _infos([_role(name)])[0]
+        before = _infos(kernel, [_role(name)])[0]
         _refuse_admin(name)
         rules = dict(before.rules)
-        if rules.get(record_type) != scope:
+        # A plugin's rule of the same scope is not the role's own: store it, so it wins.
+        if rules.get(record_type) != scope or record_type in dict(before.contributed_rules):
             (RoleRule.insert(role=name, record_type=record_type, scope=scope)
              .on_conflict(conflict_target=[RoleRule.role, RoleRule.record_type],
                           update={RoleRule.scope: scope})
              .execute())
             _audit(actor, "rule_set", name, {"role": [name, name], "rules": [
                 rules, dict(sorted({**rules, record_type: scope}.items()))]})
-    return get_role(kernel, name)
+    return get_role(kernel, name, actor=actor)
 
 
 def delete_role(kernel: Accord, name: str, *, actor: Actor) -> None:
     """Delete a role no user holds; the built-in roles stay."""
+    require(actor, USERS)
     kernel.sync()
     with kernel.transaction():
         role = _role(name)
@@ -236,7 +279,7 @@ def delete_role(kernel: Accord, name: str, *, actor: Actor) -> None:
             shown = ", ".join(u.email for u in holders[:3]) + (", …" if total > 3 else "")
             raise Conflict(f"{name} is the role of {total} user{'s' if total > 1 else ''} "
                            f"({shown}); give them another role first")
-        before = _infos([role])[0]
+        before = _infos(kernel, [role])[0]
         RolePermission.delete().where(RolePermission.role == name).execute()
         RoleRule.delete().where(RoleRule.role == name).execute()
         Role.delete().where(Role.name == name).execute()
@@ -323,6 +366,43 @@ def _write_grants(name: str, patterns: Iterable[str]) -> None:
                                                  RolePermission.permission]).execute()
 
 
+def _hold(kernel: Accord, name: str, patterns: list[str]) -> None:
+    """Make role ``name`` hold ``patterns``: lift what is withheld, store the rest of
+    what no running plugin gives."""
+    given = kernel.role_grants.get(name)
+    RolePermission.delete().where(RolePermission.role == name,
+                                  RolePermission.permission.in_(patterns),
+                                  RolePermission.withheld == True).execute()  # noqa: E712
+    _write_grants(name, [p for p in patterns if given is None or p not in given.grants])
+
+
+def _drop(kernel: Accord, name: str, patterns: list[str]) -> None:
+    """Make role ``name`` hold none of ``patterns``: delete the stored ones, withhold
+    those a running plugin gives (so they stay revoked across restarts)."""
+    given = kernel.role_grants.get(name)
+    RolePermission.delete().where(RolePermission.role == name,
+                                  RolePermission.permission.in_(patterns)).execute()
+    withheld = [(name, p, True) for p in patterns if given is not None and p in given.grants]
+    if withheld:
+        RolePermission.insert_many(withheld, fields=[
+            RolePermission.role, RolePermission.permission, RolePermission.withheld]).execute()
+
+
+def _replace_grants(kernel: Accord, name: str, patterns: list[str]) -> None:
+    """Make role ``name`` hold exactly ``patterns`` with what the plugins give now.
+    Grants withheld from plugins that are not running stay withheld."""
+    given = sorted(kernel.role_grants[name].grants) if name in kernel.role_grants else []
+    RolePermission.delete().where(
+        RolePermission.role == name,
+        (RolePermission.withheld == False)  # noqa: E712
+        | RolePermission.permission.in_([*patterns, *given])).execute()
+    _write_grants(name, [p for p in patterns if p not in given])
+    withheld = [(name, p, True) for p in given if p not in patterns]
+    if withheld:
+        RolePermission.insert_many(withheld, fields=[
+            RolePermission.role, RolePermission.permission, RolePermission.withheld]).execute()
+
+
 def _write_rules(name: str, rules: Mapping[str, str]) -> None:
     rows = [(name, t, s) for t, s in rules.items()]
     if rows:
@@ -331,5 +411,4 @@ def _write_rules(name: str, rules: Mapping[str, str]) -> None:
 
 
 def _audit(actor: Actor, action: str, name: str, changes: dict[str, Any]) -> None:
-    AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
-                      action=action, record_type="role", record_id=0, changes=changes)
+    write_audit(actor, action, "role", [(0, changes)])

@@ -1,6 +1,6 @@
 """Who may do what through the API: a permission matrix generated from the declared
-permissions and the built-in roles' stored grants, record rules (own, team, all), and
-personal data masking."""
+permissions and the built-in roles' grants (stored, and given by plugins), record rules
+(own, team, all), and personal data masking."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 
 from accord import services
 from accord.builtin import CORE_TYPES
-from accord.models import BUILTIN_ROLES, RolePermission
-from accord.services import Actor
+from accord.models import BUILTIN_ROLES
+from accord.services import Actor, roles
 from accord.services.fields import add_field
 
 SYSTEM = Actor.system("test")
@@ -22,10 +22,8 @@ _unique = itertools.count(1)
 
 
 def grants_of(kernel: Any, role: str) -> tuple[str, ...]:
-    """The permission patterns a role holds, as stored."""
-    with kernel.bound():
-        return tuple(p.permission for p in
-                     RolePermission.select().where(RolePermission.role == role))
+    """The permission patterns a role holds: stored, and given by running plugins."""
+    return roles.get_role(kernel, role, actor=SYSTEM).grants
 
 
 def holder(kernel: Any, role: str) -> Actor:
@@ -63,7 +61,7 @@ def test_the_matrix_covers_every_declared_record_permission(kernel):
         rt.name for rt in CORE_TYPES}
     cells = {f"core.{rt.name}.{action}" for rt in CORE_TYPES for action in ACTIONS}
     assert declared == cells
-    # The stored grants allow some cells and refuse others: the matrix tests both.
+    # The grants allow some cells and refuse others: the matrix tests both.
     outcomes = {holder(kernel, role).can(cell) for role in BUILTIN_ROLES for cell in cells}
     assert outcomes == {True, False}
 
@@ -313,3 +311,19 @@ def test_a_manager_cannot_make_itself_admin(make_api_client, kernel, h):
     response = manager.patch(f"/api/v1/users/{manager.user.id}", json={"role": "admin"})
     h.problem(response, 403)
     assert h.stored(kernel, "user", manager.user.id).role_id == "manager"
+
+
+# Plugins' grants -------------------------------------------------------------------------
+
+def test_the_built_in_roles_get_plugin_permissions_from_the_plugins(make_kernel,
+                                                                    make_api_client, h):
+    k = make_kernel(plugins=["sales", "competitors"], enable=["sales", "competitors"])
+    given = {role: dict(roles.get_role(k, role, actor=SYSTEM).contributed)
+             for role in sorted(BUILTIN_ROLES)}
+    assert given == {"admin": {}, "marketing": {}, "read-only": {}, "service": {},
+                     "manager": {"competitors.*": "competitors", "sales.*": "sales"},
+                     "sales": {"competitors.*": "competitors", "sales.*": "sales"}}
+    seller, agent = make_api_client("sales", kernel=k), make_api_client("service", kernel=k)
+    assert seller.get("/api/v1/sales/opportunities").status_code == 200
+    assert "sales.opportunity.read" in h.problem(
+        agent.get("/api/v1/sales/opportunities"), 403)["detail"]

@@ -353,7 +353,8 @@ def test_redis_url_makes_a_redis_queue(make_kernel):
 
 def test_job_runs_table_comes_and_goes_with_its_migration(ledger):
     with ledger.bound():
-        assert ledger.migrations.downgrade("core", 2) == ["0004_grant_metrics_to_managers",
+        assert ledger.migrations.downgrade("core", 2) == ["0005_move_plugin_grants_to_plugins",
+                                                          "0004_grant_metrics_to_managers",
                                                           "0003_create_job_runs"]
     assert "accord_job_run" not in ledger.database.get_tables()
     result = CliRunner(ledger)("jobs", "list")
@@ -361,7 +362,8 @@ def test_job_runs_table_comes_and_goes_with_its_migration(ledger):
     assert "the database has no job run table yet; run 'accord db upgrade'" in result.output
     with ledger.bound():
         assert ledger.migrations.upgrade("core") == ["0003_create_job_runs",
-                                                     "0004_grant_metrics_to_managers"]
+                                                     "0004_grant_metrics_to_managers",
+                                                     "0005_move_plugin_grants_to_plugins"]
     assert run_job(ledger, "ledger.review", DAY).status == "ok"
 
 

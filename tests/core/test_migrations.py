@@ -35,6 +35,8 @@ def test_core_migrations_go_down_and_up_again(kernel):
                            .where(RolePermission.role == "manager",
                                   RolePermission.permission == "core.metrics.read"))
         assert manager_metrics.count() == 1
+        assert kernel.migrations.downgrade("core", 4) == ["0005_move_plugin_grants_to_plugins"]
+        assert "withheld" not in columns(kernel, "accord_role_permission")
         assert kernel.migrations.downgrade("core", 3) == ["0004_grant_metrics_to_managers"]
         assert manager_metrics.count() == 0
         assert kernel.migrations.downgrade("core", 2) == ["0003_create_job_runs"]
@@ -46,12 +48,13 @@ def test_core_migrations_go_down_and_up_again(kernel):
         status = kernel.migrations.status("core")
         assert (status.applied, status.pending) == (
             (), ("0001_create_core_tables", "0002_create_access_tables", "0003_create_job_runs",
-                 "0004_grant_metrics_to_managers"))
+                 "0004_grant_metrics_to_managers", "0005_move_plugin_grants_to_plugins"))
 
         assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
                                                      "0002_create_access_tables",
                                                      "0003_create_job_runs",
-                                                     "0004_grant_metrics_to_managers"]
+                                                     "0004_grant_metrics_to_managers",
+                                                     "0005_move_plugin_grants_to_plugins"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
         assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
@@ -94,6 +97,7 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
                      ["core", "0002_create_access_tables", "applied"],
                      ["core", "0003_create_job_runs", "applied"],
                      ["core", "0004_grant_metrics_to_managers", "applied"],
+                     ["core", "0005_move_plugin_grants_to_plugins", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 

@@ -107,9 +107,9 @@ def test_roles_list_shows_built_in_roles_with_users_grants_and_rules(cli, kernel
     add_user(kernel, actor, "ann@example.com")
     listed = {r[0]: r for r in rows(cli("roles", "list").output)}
     assert set(listed) == {"admin", "manager", "sales", "service", "marketing", "read-only"}
-    assert listed["admin"] == ["admin", "yes", "0", "*", "* all"]
+    assert listed["admin"] == ["admin", "yes", "0", "*", "* all", "-"]
     assert listed["sales"][1:3] == ["yes", "1"]
-    assert listed["read-only"][3:] == ["*.read", "* all"]
+    assert listed["read-only"][3:] == ["*.read", "* all", "-"]
 
 
 def test_roles_add_grant_revoke_rules_delete(cli, kernel):

@@ -14,7 +14,7 @@ import peewee
 from .errors import PermissionDenied, ValidationError
 from .hooks import hookimpl
 from .models import Activity, Contact, ContactInterest, Organization, Product, Team, User
-from .records import Link, Permission, RecordType, TimelineItem
+from .records import Link, Permission, RecordType, TimelineItem, Write
 from .schemas import (ActivitySchema, ContactSchema, OrganizationSchema, ProductSchema,
                       TeamSchema, UserSchema)
 
@@ -22,25 +22,6 @@ if TYPE_CHECKING:
     from .kernel import Accord
     from .metrics import Metric
     from .services.actors import Actor
-
-CORE_TYPES = (
-    RecordType("organization", Organization, OrganizationSchema, "organizations",
-               "Organization", searchable=("name", "website", "city"),
-               personal=("phone", "email"), title_fields=("name",)),
-    RecordType("contact", Contact, ContactSchema, "contacts", "Contact",
-               searchable=("first_name", "last_name", "email"),
-               personal=("email", "phone", "mobile", "street", "city", "postal_code",
-                         "birthday"), title_fields=("first_name", "last_name"),
-               links=(Link("products_of_interest", ContactInterest, "contact", "product"),)),
-    RecordType("user", User, UserSchema, "users", "User", searchable=("name", "email"),
-               title_fields=("name",)),
-    RecordType("team", Team, TeamSchema, "teams", "Team", searchable=("name",)),
-    RecordType("activity", Activity, ActivitySchema, "activities", "Activity",
-               searchable=("subject", "body"), title_fields=("subject",)),
-    RecordType("product", Product, ProductSchema, "products", "Product",
-               searchable=("sku", "name", "category"), title_fields=("name",)),
-)
-
 
 @hookimpl
 def register_record_types() -> list[RecordType]:
@@ -71,39 +52,43 @@ def register_metrics() -> list[Metric]:
 
 
 @hookimpl
-def record_defaults(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                    actor: Actor) -> None:
+def record_defaults(record_type: RecordType, rows: list[dict[str, Any]], actor: Actor) -> None:
     # New records belong to whoever creates them unless an owner is given.
     if record_type.owned and actor.user_id is not None:
         for row in rows:
             row.setdefault("owner_id", actor.user_id)
+
+
+# The core record types' own rules ---------------------------------------------------
+
+def _organization_defaults(write: Write) -> None:
     # A new organization gets the first relationship of the configured list.
-    if record_type.name == "organization":
-        for row in rows:
-            row.setdefault("relationship", kernel.config.organization_relationships[0])
+    for row in write.rows:
+        row.setdefault("relationship", write.kernel.config.organization_relationships[0])
 
 
-@hookimpl
-def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                     existing: list[Any], actor: Actor) -> None:
-    if record_type.name == "organization":
-        allowed = kernel.config.organization_relationships
-        for index, row in enumerate(rows):
-            value = row.get("relationship")
-            if value is not None and value not in allowed:
-                raise ValidationError({"relationship": [
-                    f"{value!r} is not a relationship; use one of {', '.join(allowed)}"]},
-                    row=index if len(rows) > 1 else None)
-            if value is None and "relationship" in row:
-                raise ValidationError({"relationship": ["may not be empty"]},
-                                      row=index if len(rows) > 1 else None)
-    elif record_type.name == "contact":
-        _unique_contact_emails(rows, existing)
-    elif record_type.name == "activity":
-        _linked_records_exist(kernel, rows)
-    elif record_type.name == "user":
-        _roles_given_by_user_admins(rows, existing, actor)
-        _an_admin_remains(rows, existing)
+def _organization_rules(write: Write) -> None:
+    allowed = write.kernel.config.organization_relationships
+    for index, row, _ in write:
+        value = row.get("relationship")
+        if value is not None and value not in allowed:
+            write.refuse(index, {"relationship": [
+                f"{value!r} is not a relationship; use one of {', '.join(allowed)}"]})
+        if value is None and "relationship" in row:
+            write.refuse(index, {"relationship": ["may not be empty"]})
+
+
+def _contact_rules(write: Write) -> None:
+    _unique_contact_emails(write.rows, write.existing)
+
+
+def _activity_rules(write: Write) -> None:
+    _linked_records_exist(write.kernel, write.rows)
+
+
+def _user_rules(write: Write) -> None:
+    _roles_given_by_user_admins(write.rows, write.existing, write.actor)
+    _an_admin_remains(write.rows, write.existing)
 
 
 def _roles_given_by_user_admins(rows: list[dict[str, Any]], existing: list[Any],
@@ -118,13 +103,11 @@ def _roles_given_by_user_admins(rows: list[dict[str, Any]], existing: list[Any],
                                    "admin.users, needed to give a user a role")
 
 
-@hookimpl
-def validate_delete(record_type: RecordType, records: list[Any]) -> None:
-    if record_type.name == "user":
-        from .services.roles import ADMIN, check_admins_remain
+def _user_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
+    from .services.roles import ADMIN, check_admins_remain
 
-        check_admins_remain([u.id for u in records if u.role_id == ADMIN and u.active],
-                            field="user")
+    check_admins_remain([u.id for u in records if u.role_id == ADMIN and u.active],
+                        field="user")
 
 
 def _an_admin_remains(rows: list[dict[str, Any]], existing: list[Any]) -> None:
@@ -141,6 +124,10 @@ def _an_admin_remains(rows: list[dict[str, Any]], existing: list[Any]) -> None:
             losing.append(current.id)
             field = "role"
     check_admins_remain(losing, field=field)
+
+
+#: Contact emails are unique whatever their case (an index on lower(email)).
+_EMAIL_KEY = peewee.fn.lower(Contact.email)
 
 
 def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> None:
@@ -160,7 +147,7 @@ def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> N
         return
     from .services.bulk_sql import ids_by_key  # one index probe per key, on both engines
 
-    taken = ids_by_key(Contact, peewee.fn.lower(Contact.email), list(seen))
+    taken = ids_by_key(Contact, _EMAIL_KEY, list(seen))
     for key, index in seen.items():
         holder = taken.get(key)
         current = existing[index]
@@ -189,14 +176,10 @@ def _linked_records_exist(kernel: Accord, rows: list[dict[str, Any]]) -> None:
                                   row=where)
 
 
-@hookimpl
-def compute_fields(record_type: RecordType, rows: list[dict[str, Any]],
-                   existing: list[Any]) -> None:
-    if record_type.name != "organization":
-        return
+def _organization_computed(write: Write) -> None:
     # The date an organization became a customer drives the new-customers metric.
     today = dt.datetime.now(dt.timezone.utc).date()
-    for row, current in zip(rows, existing):
+    for _, row, current in write:
         becomes_customer = row.get("relationship") == "customer" and (
             current is None or current.relationship != "customer")
         if becomes_customer and not row.get("customer_since") and (
@@ -238,3 +221,26 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
     from .demo import core_demo
 
     core_demo(kernel, actor)
+
+
+CORE_TYPES = (
+    RecordType("organization", Organization, OrganizationSchema, "organizations",
+               "Organization", searchable=("name", "website", "city"),
+               personal=("phone", "email"), title_fields=("name",),
+               defaults=_organization_defaults, validate=_organization_rules,
+               compute=_organization_computed),
+    RecordType("contact", Contact, ContactSchema, "contacts", "Contact",
+               searchable=("first_name", "last_name", "email"),
+               personal=("email", "phone", "mobile", "street", "city", "postal_code",
+                         "birthday"), title_fields=("first_name", "last_name"),
+               links=(Link("products_of_interest", ContactInterest, "contact", "product"),),
+               validate=_contact_rules),
+    RecordType("user", User, UserSchema, "users", "User", searchable=("name", "email"),
+               title_fields=("name",), validate=_user_rules, check_delete=_user_kept),
+    RecordType("team", Team, TeamSchema, "teams", "Team", searchable=("name",)),
+    RecordType("activity", Activity, ActivitySchema, "activities", "Activity",
+               searchable=("subject", "body"), title_fields=("subject",),
+               validate=_activity_rules),
+    RecordType("product", Product, ProductSchema, "products", "Product",
+               searchable=("sku", "name", "category"), title_fields=("name",)),
+)

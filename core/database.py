@@ -2,8 +2,9 @@
 
 Models are declared once and bound to ``db``, a proxy that resolves to the database
 of the kernel in use: the one whose ``kernel.bound()`` block is active in this
-context, else the kernel started last. Two kernels on two databases can therefore
-live in one process (the services enter ``bound()`` on every call).
+context. Two kernels on two databases can therefore live in one process (the
+services enter ``bound()`` on every call). There is no fallback to "the kernel
+started last": a model used outside any ``bound()`` block raises an error saying so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from playhouse.db_url import connect
 
 from .errors import ConfigError
 
-__all__ = ["db", "open_database", "is_postgres", "JSONField"]
+__all__ = ["db", "open_database", "is_postgres", "JSONField", "UnboundModelError"]
 
 _SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -31,21 +32,29 @@ _SQLITE_PRAGMAS = (
 
 
 class _DatabaseRouter(peewee.DatabaseProxy):
-    """A DatabaseProxy whose target is chosen per context, with a process fallback."""
+    """A DatabaseProxy whose target is chosen per context: the database of the
+    kernel whose ``bound()`` block is active."""
 
-    __slots__ = ("_var", "_fallback")
+    __slots__ = ("_var",)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_var", ContextVar("accord_database", default=None))
-        object.__setattr__(self, "_fallback", None)
         object.__setattr__(self, "_callbacks", [])
 
     @property
     def obj(self) -> peewee.Database | None:
-        return self._var.get() or self._fallback  # type: ignore[no-any-return]
+        return self._var.get()  # type: ignore[no-any-return]
+
+    def __getattr__(self, attr: str) -> Any:
+        target = self._var.get()
+        if target is None:
+            raise UnboundModelError(
+                "a model was used outside a kernel: call it through accord.services, or "
+                "inside 'with kernel.bound():' (or kernel.transaction())")
+        return getattr(target, attr)
 
     def initialize(self, obj: peewee.Database | None) -> None:
-        object.__setattr__(self, "_fallback", obj)
+        raise TypeError("the proxy has no default database; use kernel.bound()")
 
     @contextlib.contextmanager
     def use(self, database: peewee.Database) -> Iterator[None]:
@@ -54,6 +63,11 @@ class _DatabaseRouter(peewee.DatabaseProxy):
             yield
         finally:
             self._var.reset(token)
+
+
+class UnboundModelError(RuntimeError):
+    """A model was queried outside any kernel's ``bound()`` block: a bug in the calling
+    code (a plugin reading its tables outside a service call, say), never user input."""
 
 
 #: The proxy every Accord model (core and plugins) is bound through.

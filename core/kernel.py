@@ -24,7 +24,8 @@ from .errors import AccordError, ConfigError
 from .migrating import Migrations
 from .plugins.discovery import Candidate, from_entry_points, from_folder, from_object
 from .plugins.manager import CORE, PluginManager
-from .records import Permission, RecordType, RecordTypes, TimelineItem
+from .records import Permission, RecordAction, RecordType, RecordTypes, TimelineItem
+from .rolegrants import RoleGrants, collect_role_grants
 
 __all__ = ["Accord"]
 
@@ -46,6 +47,10 @@ class Accord:
         self.fields = CustomFields(self)
         self.migrations = Migrations(self)
         self.permissions: dict[str, tuple[str, Permission]] = {}
+        #: What the running plugins give the built-in roles, by role (register_role_grants).
+        self.role_grants: dict[str, RoleGrants] = {}
+        #: The running plugins' record actions by (record type, action name).
+        self.actions: dict[tuple[str, str], RecordAction] = {}
         #: Free room for plugins' per-kernel state, keyed by their own names.
         self.stash: dict[str, Any] = {}
         self.started = False
@@ -67,9 +72,9 @@ class Accord:
             return self
         logging.getLogger("accord").setLevel(self.config.log_level)
         self.database = open_database(self.config.database_url)
-        db.initialize(self.database)
         try:
-            self.database.connect(reuse_if_open=True)
+            with self.bound():
+                self.database.connect(reuse_if_open=True)
         except peewee.OperationalError as exc:
             raise ConfigError(f"database_url: cannot connect to {self.config.database_url}: "
                               f"{str(exc).strip().splitlines()[0]}") from None
@@ -225,6 +230,15 @@ class Accord:
                 continue
             perms[permission.name] = (plugin, permission)
         self.permissions = perms
+        self.role_grants = collect_role_grants(self, self.plugins.collect("register_role_grants"))
+        actions: dict[tuple[str, str], RecordAction] = {}
+        for plugin, action in self.plugins.collect("register_actions"):
+            key = (action.record_type, action.name)
+            if key in actions:
+                logger.warning("action %s/%s of %s ignored: declared twice", *key, plugin)
+                continue
+            actions[key] = action
+        self.actions = actions
         self.fields.load()
         self.fields.check_config()
         self._schemas.clear()

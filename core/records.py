@@ -17,10 +17,12 @@ import peewee
 from .errors import NotFound
 
 if TYPE_CHECKING:
+    from .kernel import Accord
     from .models import BaseRecord
+    from .services.actors import Actor
 
-__all__ = ["RecordType", "Link", "Lines", "Permission", "TimelineItem", "OutboxItem", "RecordAction",
-           "RecordTypes"]
+__all__ = ["RecordType", "Link", "Lines", "VerbField", "Transitions", "Write", "Permission",
+           "RoleGrant", "TimelineItem", "OutboxItem", "RecordAction", "RecordTypes"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,88 @@ class Lines:
 
 
 @dataclass(frozen=True)
+class VerbField:
+    """A field only the plugin's own actions set: a status, a number, a link to the
+    invoice an action drafted.
+
+    Clients never write it: a create or update naming it is refused (422) with the
+    actions that set it named. The plugin's action writes it through the ordinary
+    service call with ``verb=`` one of ``actions`` (``services.update(kernel,
+    "sales.quote", 7, {"status": "sent"}, actor=actor, verb="send")``), validated,
+    audited and versioned like any other write. ``on_create``: clients may give it when
+    creating the record (an opportunity's first stage), not afterwards.
+    """
+
+    name: str
+    actions: tuple[str, ...]
+    on_create: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.actions, str):
+            object.__setattr__(self, "actions", (self.actions,))
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """The values a status field may go to from each value: ``Transitions("status",
+    {"draft": ("sent",), "sent": ("accepted", "rejected")})``. A write that moves the
+    field elsewhere is refused (422) with the allowed values named; a value missing
+    from ``allowed`` is final. Checked on every write, the plugin's actions included."""
+
+    field: str
+    allowed: Any  # a mapping value -> tuple of values, kept as sorted pairs
+
+    def __post_init__(self) -> None:
+        pairs = self.allowed.items() if hasattr(self.allowed, "items") else self.allowed
+        object.__setattr__(self, "allowed", tuple(sorted((k, tuple(v)) for k, v in pairs)))
+
+    def targets(self, value: Any) -> tuple[str, ...]:
+        for key, targets in self.allowed:
+            if key == value:
+                return tuple(targets)
+        return ()
+
+
+@dataclass
+class Write:
+    """One write of a batch of records of one type, as a record type's ``defaults``,
+    ``validate`` and ``compute`` receive it.
+
+    ``rows[i]`` holds the loaded values being written (for an update, only the
+    changed ones), ``existing[i]`` the stored record or None for a create; ``verb`` is
+    the plugin action writing (None for a client's write).
+    """
+
+    kernel: Accord
+    record_type: RecordType
+    rows: list[dict[str, Any]]
+    existing: list[Any]
+    actor: Actor
+    verb: str | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any], Any]]:
+        """``(index, row, stored record or None)`` for each row."""
+        for index, (row, current) in enumerate(zip(self.rows, self.existing)):
+            yield index, row, current
+
+    def value(self, index: int, name: str, default: Any = None) -> Any:
+        """What a field will hold after the write: the row's value, else the stored one."""
+        row = self.rows[index]
+        if name in row:
+            return row[name]
+        current = self.existing[index]
+        return getattr(current, name) if current is not None else default
+
+    def refuse(self, index: int, problems: dict[str, list[str]]) -> None:
+        """Raise ``problems`` (field -> messages) for row ``index``, placed at the row
+        in a batch (``rows[N].field``); nothing of the batch is written."""
+        from .errors import ValidationError
+
+        if problems:
+            raise ValidationError(problems, row=index if len(self.rows) > 1 else None)
+
+
+@dataclass(frozen=True)
 class RecordType:
     """A kind of record: its name, model and schema, and how it is searched."""
 
@@ -74,11 +158,51 @@ class RecordType:
     links: tuple[Link, ...] = ()
     #: Rows written with the record (a document's lines).
     lines: tuple[Lines, ...] = ()
+    #: Fields only the plugin's own actions set (read-only to clients).
+    verb_fields: tuple[VerbField, ...] = ()
+    #: Records of this type are written by these actions only (price observations).
+    written_by: tuple[str, ...] = ()
+    #: The allowed moves of a status field.
+    transitions: Transitions | None = None
+    #: Foreign keys whose target cannot be deleted while a record of this type names
+    #: it, though the table would set them to null (an opportunity's organization).
+    #: Keys that keep their row (no ``on_delete``, RESTRICT) always protect it.
+    protects: tuple[str, ...] = ()
+    #: ``defaults(write)``: fill in values of records about to be created (before
+    #: validation, outside the transaction; set a key only where the row has none).
+    defaults: Callable[[Write], None] | None = None
+    #: ``validate(write)``: veto a write (``write.refuse``), inside the transaction.
+    validate: Callable[[Write], None] | None = None
+    #: ``compute(write)``: set values computed from the others, after ``validate``.
+    compute: Callable[[Write], None] | None = None
+    #: ``check_delete(kernel, records, actor)``: veto deleting these records
+    #: (raise accord.errors.Conflict), inside the transaction.
+    check_delete: Callable[[Accord, list[Any], Actor], None] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.written_by, str):
+            object.__setattr__(self, "written_by", (self.written_by,))
+
+    @functools.cached_property
+    def verb_field_map(self) -> dict[str, VerbField]:
+        """Verb fields by their API name and by the attribute the schema loads them to."""
+        out: dict[str, VerbField] = {}
+        for verb_field in self.verb_fields:
+            out[verb_field.name] = verb_field
+            declared = self.schema._declared_fields.get(verb_field.name)
+            if declared is not None and declared.attribute:
+                out[declared.attribute] = verb_field
+        return out
 
     @property
     def plugin(self) -> str:
         """The owning plugin (``core`` for bare names)."""
         return self.name.split(".", 1)[0] if "." in self.name else "core"
+
+    @property
+    def path(self) -> str:
+        """The resource path under /api/v1: ``contacts``, ``sales/opportunities``."""
+        return self.plural if self.plugin == "core" else f"{self.plugin}/{self.plural}"
 
     @property
     def owned(self) -> bool:
@@ -112,6 +236,28 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class RoleGrant:
+    """What a plugin gives a built-in role (``register_role_grants``): patterns over
+    the plugin's own permissions (``sales.*``) and record rules for its own record
+    types (``("sales.lead", "team")``), held as long as the plugin is active.
+
+    An admin may still revoke a contributed grant (it stays revoked) or set another
+    rule for the same pattern (the stored rule wins).
+    """
+
+    role: str
+    grants: tuple[str, ...]
+    rules: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # A lone pattern, lists or a dict of rules are forgiven: the values stay tuples.
+        grants = (self.grants,) if isinstance(self.grants, str) else self.grants
+        rules: Any = self.rules.items() if hasattr(self.rules, "items") else self.rules
+        object.__setattr__(self, "grants", tuple(grants))
+        object.__setattr__(self, "rules", tuple((str(t), str(s)) for t, s in rules))
+
+
+@dataclass(frozen=True)
 class TimelineItem:
     """One entry on a record's timeline."""
 
@@ -129,10 +275,18 @@ class TimelineItem:
 class RecordAction:
     """A verb on one record beyond create/update/delete (convert a lead, close a ticket).
 
-    The API answers ``POST /api/v1/<resource>/<id>/<name>``: the body is loaded by
-    ``schema`` (when given), the actor must hold ``permission``, and ``handler(kernel,
-    record, data, actor)`` does the work through the service layer and returns the
-    record (or a JSON-ready dict) to answer with.
+    The API answers ``POST /api/v1/<resource>/<id>/<name>``: the actor must hold
+    ``permission`` (declared by the plugin, checked at load), the body is loaded by
+    ``schema`` (when given), and the handler is called with the record's id and the
+    loaded body as keyword arguments::
+
+        handler(kernel, record_id, actor=actor, version=version, **body)
+
+    ``version`` is the client's If-Match (None without one). The handler is the
+    plugin's service function itself (``send_quote(kernel, quote_id, *, actor,
+    version=None)``): it does the work through the service layer and returns the
+    record (or a JSON-ready dict) to answer with. A body field the handler does not
+    take is refused when the plugin loads.
     """
 
     record_type: str

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import marshmallow as ma
 from flask import Blueprint, Response, jsonify, request
 
 from .. import services
 from ..errors import ValidationError
-from ..models import AuditEntry
-from ..services.authz import require
+from ..services.actions import run_action
+from ..services.audit import record_history
 from .auth import current_actor
 from .bodies import if_match, json_object
 from .lists import MAX_LIMIT, list_records
@@ -73,19 +72,10 @@ def register(bp: Blueprint, kernel: Accord) -> None:
 
     def history(plugin: str | None, plural: str, record_id: int) -> Any:
         record_type = resolve(kernel, plugin, plural)
-        actor = current_actor()
-        services.get(kernel, record_type.name, record_id, actor=actor)
-        with kernel.bound():
-            entries = list(AuditEntry.select()
-                           .where(AuditEntry.record_type == record_type.name,
-                                  AuditEntry.record_id == record_id)
-                           .order_by(AuditEntry.id))
-        hidden = set() if actor.can("core.personal_data.read") else set(
-            kernel.personal_fields(record_type))
+        entries = record_history(kernel, record_type.name, record_id, actor=current_actor())
         return jsonify({"items": [{
             "id": e.id, "at": e.at.isoformat(), "action": e.action,
-            "actor": {"id": e.actor_id, "label": e.actor_label},
-            "changes": {k: (None if k in hidden else v) for k, v in (e.changes or {}).items()},
+            "actor": {"id": e.actor_id, "label": e.actor_label}, "changes": e.changes,
         } for e in entries]})
 
     def timeline(plugin: str | None, plural: str, record_id: int) -> Any:
@@ -104,32 +94,11 @@ def register(bp: Blueprint, kernel: Accord) -> None:
 
     def action(plugin: str | None, plural: str, record_id: int, name: str) -> Any:
         record_type = resolve(kernel, plugin, plural)
-        actor = current_actor()
-        found = [a for _, a in kernel.plugins.collect("register_actions")
-                 if a.record_type == record_type.name and a.name == name]
-        if not found:
-            raise ApiError(404, f"{record_type.name} has no action {name!r}")
-        declared = found[0]
-        require(actor, declared.permission)
-        record = services.get(kernel, record_type.name, record_id, actor=actor)
-        version = if_match()
-        if version is not None and record.version != version:
-            from ..errors import StaleVersion
-
-            raise StaleVersion(f"{record_type.name} {record_id} is at version "
-                               f"{record.version}, not {version}")
-        data: dict[str, Any] = {}
-        if declared.schema is not None:
-            raw = json_object() if request.get_data() else {}
-            try:
-                data = declared.schema().load(raw)
-            except ma.ValidationError as exc:
-                raise ValidationError({k: v if isinstance(v, list) else [str(v)]
-                                       for k, v in exc.messages_dict.items()}) from None
-        result = declared.handler(kernel, record, data, actor)
-        if hasattr(result, "version") and kernel.records.for_model(type(result)):
-            target = kernel.records.for_model(type(result))
-            assert target is not None
+        body = json_object() if request.get_data() else {}
+        result = run_action(kernel, record_type.name, record_id, name, body,
+                            actor=current_actor(), version=if_match())
+        target = kernel.records.for_model(type(result)) if hasattr(result, "version") else None
+        if target is not None:
             return _one(kernel, target, result)
         return jsonify(result)
 

@@ -19,9 +19,7 @@ __all__ = ["resolve", "path_of"]
 
 def path_of(record_type: RecordType) -> str:
     """The resource path of a type under /api/v1 (``contacts``, ``sales/opportunities``)."""
-    if record_type.plugin == "core":
-        return record_type.plural
-    return f"{record_type.plugin}/{record_type.plural}"
+    return record_type.path
 
 
 def resolve(kernel: Accord, plugin: str | None, plural: str) -> RecordType:

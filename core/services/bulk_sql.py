@@ -88,6 +88,24 @@ def _statement(database: Any, model: type[peewee.Model], fields: list[peewee.Fie
     return sql
 
 
+#: (model, id of the key expression, database class) -> (the key, kept alive so its id
+#: stays its own, and the SQL of a one-value lookup).
+_ONE_KEY: dict[tuple[type, int, type], tuple[Any, str]] = {}
+
+
+def _one_key_sql(model: type[peewee.Model], key: Any) -> str:
+    cache_key = (model, id(key), type(model._meta.database.obj))
+    cached = _ONE_KEY.get(cache_key)
+    if cached is None or cached[0] is not key:
+        sentinel = object()
+        # converter=False: the value is converted by the caller (``key.db_value``).
+        probe = key == peewee.Value(sentinel, converter=False)
+        sql, params = model.select(model._meta.primary_key).where(probe).limit(1).sql()
+        assert len(params) == 2 and params[0] is sentinel, params
+        cached = _ONE_KEY[cache_key] = (key, sql)
+    return cached[1]
+
+
 def ids_by_key(model: type[peewee.Model], key: Any, values: list[Any]) -> dict[Any, Any]:
     """``{value: id}`` for the stored rows of ``model`` whose ``key`` (a unique field or
     indexed expression, e.g. ``fn.lower(Contact.email)``) equals one of ``values``.
@@ -105,6 +123,12 @@ def ids_by_key(model: type[peewee.Model], key: Any, values: list[Any]) -> dict[A
     convert: Callable[[Any], Any] | None = (
         key.db_value if isinstance(key, peewee.Field) else None)
     database = model._meta.database
+    if len(values) == 1:
+        # One value (every single write checking its unique keys): a plain index
+        # probe whose statement is rendered once per model, key and engine.
+        value = convert(values[0]) if convert else values[0]
+        row = database.execute_sql(_one_key_sql(model, key), (value, 1)).fetchone()
+        return {values[0]: row[0]} if row is not None else {}
     for start in range(0, len(values), CHUNK):
         chunk = values[start:start + CHUNK]
         keys = peewee.ValuesList(

@@ -26,11 +26,14 @@ from .links import check_links, pop_links, write_links
 from .tags import forget_tags
 from .values import column_values, jsonable, jsonable_row, to_columns
 
+from ..records import Write
+
 if TYPE_CHECKING:
     from ..kernel import Accord
     from ..records import RecordType
 
-__all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update", "ids_by_key"]
+__all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update", "ids_by_key",
+           "refuse_referenced"]
 #: Bad rows named in one error before the rest are summarised.
 MAX_REPORTED = 20
 
@@ -43,46 +46,92 @@ def get(kernel: Accord, type_name: str, record_id: int, *,
     transaction ends, so that a verb checking it and then writing is not raced by
     another doing the same (PostgreSQL; SQLite serializes writers anyway)."""
     kernel.sync()
-    record_type = kernel.records.get(type_name)
+    return _get(kernel, kernel.records.get(type_name), record_id, actor=actor,
+                for_update=for_update)
+
+
+def _get(kernel: Accord, record_type: RecordType, record_id: int, *,
+         actor: Actor | None = None, for_update: bool = False) -> BaseRecord:
     model = record_type.model
-    query = model.select().where(model.id == record_id)
-    if for_update and is_postgres(kernel.database):
-        query = query.for_update()
-    if actor is not None:
-        require(actor, permission_for(record_type, "read"))
-        query = scoped(query, record_type, actor)
+    lock = for_update and is_postgres(kernel.database)
     with kernel.bound():
-        record = query.get_or_none()
+        if actor is None:
+            # Every write reads its record back: the statement is rendered once per
+            # model and engine, not rebuilt on each call.
+            record = _read_by_id(kernel, model, record_id, lock)
+        else:
+            require(actor, permission_for(record_type, "read"))
+            query = model.select().where(model.id == record_id)
+            if lock:
+                query = query.for_update()
+            record = scoped(query, record_type, actor).get_or_none()
     if record is None:
-        raise NotFound(f"{type_name} {record_id} does not exist")
+        raise NotFound(f"{record_type.name} {record_id} does not exist")
     return record
 
 
-def create(kernel: Accord, type_name: str, data: dict[str, Any], *, actor: Actor) -> BaseRecord:
-    """Create one record; ValidationError names the fields that are wrong."""
-    ids = _create(kernel, type_name, [data], actor=actor, single=True)
-    return get(kernel, type_name, ids[0])
+#: (model, database class, FOR UPDATE) -> the SQL reading one row by id, and each
+#: column's field.
+_BY_ID: dict[tuple[type, type, bool], tuple[str, list[peewee.Field]]] = {}
+
+
+def _read_by_id(kernel: Accord, model: type[BaseRecord], record_id: int,
+                lock: bool) -> BaseRecord | None:
+    """One row as a model instance. Every write reads its record back: the statement is
+    rendered once per model and engine, and the row is made an instance directly."""
+    database = kernel.database
+    key = (model, type(database), lock)
+    cached = _BY_ID.get(key)
+    if cached is None:
+        fields = list(model._meta.sorted_fields)
+        query = model.select(*fields).where(model.id == 0)
+        if lock:
+            query = query.for_update()
+        sql, params = query.sql()
+        assert params == [0], params
+        cached = _BY_ID[key] = (sql, fields)
+    sql, fields = cached
+    row = database.execute_sql(sql, (record_id,)).fetchone()  # type: ignore[union-attr]
+    if row is None:
+        return None
+    record: Any = model(__no_default__=1)
+    record.__data__ = {field.name: None if value is None else field.python_value(value)
+                       for field, value in zip(fields, row)}
+    record._dirty.clear()
+    return record  # type: ignore[no-any-return]
+
+
+def create(kernel: Accord, type_name: str, data: dict[str, Any], *, actor: Actor,
+           verb: str | None = None) -> BaseRecord:
+    """Create one record; ValidationError names the fields that are wrong.
+
+    ``verb``: the plugin action writing (see ``accord.records.VerbField``); the fields
+    that action owns may then be given, as Python values, beside the others."""
+    ids = _create(kernel, type_name, [data], actor=actor, single=True, verb=verb)
+    return _get(kernel, kernel.records.get(type_name), ids[0])
 
 
 def bulk_create(kernel: Accord, type_name: str, rows: Sequence[dict[str, Any]], *,
-                actor: Actor) -> list[int]:
+                actor: Actor, verb: str | None = None) -> list[int]:
     """Create many records all-or-nothing; an error names each bad row and field."""
-    return _create(kernel, type_name, list(rows), actor=actor, single=False)
+    return _create(kernel, type_name, list(rows), actor=actor, single=False, verb=verb)
 
 
 def update(kernel: Accord, type_name: str, record_id: int, data: dict[str, Any], *,
-           actor: Actor, version: int | None = None) -> BaseRecord:
-    """Change some fields of a record. With ``version``, a stale version is refused."""
-    _update(kernel, type_name, [(record_id, data, version)], actor=actor, single=True)
-    return get(kernel, type_name, record_id)
+           actor: Actor, version: int | None = None, verb: str | None = None) -> BaseRecord:
+    """Change some fields of a record. With ``version``, a stale version is refused.
+    ``verb``: the plugin action writing, which may set the fields it owns."""
+    _update(kernel, type_name, [(record_id, data, version)], actor=actor, single=True,
+            verb=verb)
+    return _get(kernel, kernel.records.get(type_name), record_id)
 
 
 def bulk_update(kernel: Accord, type_name: str,
                 changes: Sequence[tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], int | None]],
-                *, actor: Actor) -> list[int]:
+                *, actor: Actor, verb: str | None = None) -> list[int]:
     """Apply ``(id, data[, version])`` changes all-or-nothing; returns the ids changed."""
     items = [(c[0], c[1], c[2] if len(c) > 2 else None) for c in changes]
-    return _update(kernel, type_name, items, actor=actor, single=False)
+    return _update(kernel, type_name, items, actor=actor, single=False, verb=verb)
 
 
 def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
@@ -100,6 +149,9 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
         if version is not None and record.version != version:
             raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
                                f"not {version}; reload it and try again")
+        if record_type.check_delete is not None:
+            record_type.check_delete(kernel, [record], actor)
+        refuse_referenced(kernel, record_type, [record_id])
         kernel.hooks.validate_delete(kernel=kernel, record_type=record_type, records=[record],
                                      actor=actor)
         before = jsonable(record.__data__)
@@ -124,21 +176,29 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
 # Creating ------------------------------------------------------------------
 
 def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, actor: Actor,
-            single: bool) -> list[int]:
+            single: bool, verb: str | None = None) -> list[int]:
     kernel.sync()
     record_type = kernel.records.get(type_name)
     require(actor, permission_for(record_type, "write"))
     if not raw_rows:
         return []
-    rows = _load(kernel, record_type, raw_rows, partial=False, single=single)
+    existing: list[Any] = [None] * len(raw_rows)
+    claimed: dict[int, dict[str, Any]] = {}
+    rows = _load(kernel, record_type, raw_rows, existing, partial=False, single=single,
+                 verb=verb, claimed=claimed)
+    if claimed:
+        with _rows_named(single):
+            _check_claimed(kernel, record_type, claimed, existing, single)
+    write = Write(kernel, record_type, rows, existing, actor, verb)
     with kernel.bound():
+        if record_type.defaults is not None:
+            record_type.defaults(write)
         kernel.hooks.record_defaults(kernel=kernel, record_type=record_type, rows=rows,
                                      actor=actor)
     check_ownership(record_type, actor, rows)
-    existing: list[Any] = [None] * len(rows)
     model = record_type.model
     with _rows_named(single), kernel.transaction():
-        links = _checked(kernel, record_type, rows, existing, actor, single)
+        links = _checked(write, single)
         # One JSON form per row serves its audit entry and its outbox record.
         shown = [_shown(record_type, {**row, **linked}) for row, linked in zip(rows, links)]
         now = utcnow()
@@ -205,16 +265,18 @@ def _field_named(model: type[BaseRecord], name: str) -> peewee.Field:
 # Updating ------------------------------------------------------------------
 
 def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any], int | None]],
-            *, actor: Actor, single: bool) -> list[int]:
+            *, actor: Actor, single: bool, verb: str | None = None) -> list[int]:
     kernel.sync()
     record_type = kernel.records.get(type_name)
     require(actor, permission_for(record_type, "write"))
     if not items:
         return []
     model = record_type.model
-    rows = _load(kernel, record_type, [data for _, data, _ in items], partial=True, single=single)
-    check_ownership(record_type, actor, rows)
     ids = [record_id for record_id, _, _ in items]
+    claimed: dict[int, dict[str, Any]] = {}
+    rows = _load(kernel, record_type, [data for _, data, _ in items], ids, partial=True,
+                 single=single, verb=verb, claimed=claimed)
+    check_ownership(record_type, actor, rows)
     if len(set(ids)) != len(ids):
         raise ValidationError({"id": ["the same record appears twice in one bulk update"]})
     changed_ids: list[int] = []
@@ -230,7 +292,9 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
             if version is not None and record.version != version:
                 raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
                                    f"not {version}; reload it and try again")
-        links = _checked(kernel, record_type, rows, existing, actor, single)
+        if claimed:
+            _check_claimed(kernel, record_type, claimed, existing, single)
+        links = _checked(Write(kernel, record_type, rows, existing, actor, verb), single)
         link_changes = write_links(record_type, ids, links, replace=True)
         if record_type.lines:
             for record_id, changed in write_lines(record_type, ids, links,
@@ -281,14 +345,21 @@ def _fetch(record_type: RecordType, ids: list[int], actor: Actor) -> Iterable[Ba
         yield from scoped(query, record_type, actor)
 
 
-def _checked(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-             existing: list[Any], actor: Actor, single: bool) -> list[dict[str, Any]]:
-    """The in-transaction steps every write shares: references and unique values,
-    the plugins' veto and computed values; returns the link and line fields taken out
-    of the rows."""
+def _checked(write: Write, single: bool) -> list[dict[str, Any]]:
+    """The in-transaction steps every write shares: references and unique values, the
+    record type's own rules and the plugins' veto, then computed values (the type's,
+    then the plugins'); returns the link and line fields taken out of the rows."""
+    kernel, record_type, rows, existing = (write.kernel, write.record_type, write.rows,
+                                           write.existing)
     _check_rows(kernel, record_type, rows, existing, single)
+    if record_type.validate is not None:
+        record_type.validate(write)
+    if record_type.transitions is not None:
+        _check_transitions(write)
     kernel.hooks.validate_records(kernel=kernel, record_type=record_type, rows=rows,
-                                  existing=existing, actor=actor)
+                                  existing=existing, actor=write.actor)
+    if record_type.compute is not None:
+        record_type.compute(write)
     kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
                                 existing=existing)
     links = pop_links(record_type, rows)
@@ -319,10 +390,21 @@ def _shown(record_type: RecordType, row: dict[str, Any]) -> dict[str, Any]:
 
 # Shared steps --------------------------------------------------------------
 
-def _load(kernel: Accord, record_type: RecordType, raw_rows: list[Any], *, partial: bool,
-          single: bool) -> list[dict[str, Any]]:
-    """Validate each row with the type's schema (custom fields included)."""
+def _load(kernel: Accord, record_type: RecordType, raw_rows: list[Any], targets: list[Any], *,
+          partial: bool, single: bool, verb: str | None = None,
+          claimed: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Validate each row with the type's schema (custom fields included).
+
+    The fields a verb owns are taken out first: kept as given when ``verb`` owns them;
+    from anyone else they go to ``claimed`` (row index -> API name -> value), for
+    ``_check_claimed`` to refuse unless they hold the stored value. ``targets[i]``: the
+    id row ``i`` updates (None for a create)."""
+    if record_type.written_by and verb not in record_type.written_by:
+        raise ValidationError({"_schema": [
+            f"{record_type.name} records are written by the "
+            f"{_either(record_type.written_by)} action only"]})
     schema = kernel.schema(record_type)
+    owned = record_type.verb_field_map
     rows: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     bad = 0
@@ -330,8 +412,16 @@ def _load(kernel: Accord, record_type: RecordType, raw_rows: list[Any], *, parti
         if not isinstance(raw, dict):
             problem = {"_schema": ["a record must be a JSON object"]}
         else:
+            verb_values: dict[str, Any] = {}
+            if owned and not owned.keys().isdisjoint(raw):
+                raw, verb_values, named = _verb_values(record_type, raw, verb,
+                                                       targets[index])
+                if named and claimed is not None:
+                    claimed[index] = named
             try:
-                rows.append(schema.load(raw, partial=partial))
+                row = schema.load(raw, partial=partial)
+                row.update(verb_values)
+                rows.append(row)
                 continue
             except ma.ValidationError as exc:
                 problem = flatten_messages(exc.messages)
@@ -343,6 +433,120 @@ def _load(kernel: Accord, record_type: RecordType, raw_rows: list[Any], *, parti
             errors["_schema"] = [f"{bad - MAX_REPORTED} more rows have errors"]
         raise ValidationError(errors)
     return rows
+
+
+def _verb_values(record_type: RecordType, raw: dict[str, Any], verb: str | None,
+                 target: int | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Split a raw row into what the schema loads, the values of fields ``verb`` owns
+    (keyed by the attribute they are stored as), and the verb fields a writer that
+    does not own them named (by API name)."""
+    owned = record_type.verb_field_map
+    rest: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    named: dict[str, Any] = {}
+    for key, value in raw.items():
+        verb_field = owned.get(key)
+        if verb_field is None or (target is None and verb_field.on_create
+                                  and verb not in verb_field.actions):
+            rest[key] = value
+        elif verb is not None and verb in verb_field.actions:
+            declared = record_type.schema._declared_fields.get(key)
+            values[declared.attribute or key if declared is not None else key] = value
+        else:
+            named[key] = value
+    return rest, values, named
+
+
+def _check_claimed(kernel: Accord, record_type: RecordType,
+                   claimed: dict[int, dict[str, Any]], existing: list[Any],
+                   single: bool) -> None:
+    """Verb fields a client named hold what is stored (null for a new record), as
+    when a record read is sent back; any other value is refused with the actions that
+    set the field named."""
+    for index, named in sorted(claimed.items()):
+        current = existing[index]
+        stored = kernel.schema(record_type).dump(current) if current is not None else {}
+        where = current.id if current is not None else "<id>"
+        problems = {
+            key: [f"set by the {_either(verb_field.actions)} action only (POST "
+                  f"/api/v1/{record_type.path}/{where}/{verb_field.actions[0]})"]
+            for key, value in named.items() if jsonable(value) != jsonable(stored.get(key))
+            for verb_field in (record_type.verb_field_map[key],)}
+        if problems:
+            raise ValidationError(problems, row=None if single else index)
+
+
+def _either(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _check_transitions(write: Write) -> None:
+    """A status field moves only where the record type's transitions allow."""
+    transitions = write.record_type.transitions
+    assert transitions is not None
+    name = transitions.field
+    for index, row, current in write:
+        if current is None or name not in row or row[name] == getattr(current, name):
+            continue
+        was = getattr(current, name)
+        allowed = transitions.targets(was)
+        if row[name] not in allowed:
+            options = f"it can go to {_either(allowed)}" if allowed else "it stays so"
+            what = (write.record_type.label or write.record_type.name).lower()
+            write.refuse(index, {name: [f"{what} {current.id} is {was}: {options}"]})
+
+
+def refuse_referenced(kernel: Accord, record_type: RecordType, ids: list[int]) -> None:
+    """Refuse (409) deleting records that rows of a running plugin still name through a
+    foreign key, naming the first such kind of row and how many; rows that go with the
+    record (``ON DELETE CASCADE``: its lines) do not count. One query per referring
+    column."""
+    target = record_type.model
+    for model, field in _references_to(kernel, target):
+        column: Any = field
+        query: Any = (model.select(column, peewee.fn.COUNT(peewee.SQL("*")))
+                      .where(column.in_(ids)).group_by(column))
+        counts: dict[int, int] = dict(query.tuples())
+        if counts:
+            first = min(counts)
+            count = counts[first]
+            them = "it" if count == 1 else "them"
+            raise Conflict(f"{record_type.name} {first} is named by {count} "
+                           f"{_kind_of(kernel, model, count)}; give {them} another "
+                           f"{record_type.name} or delete {them} first")
+
+
+def _references_to(kernel: Accord, target: type[peewee.Model]) -> list[tuple[Any, Any]]:
+    """(model, foreign key) pairs of the running plugins' tables that point at
+    ``target`` and keep their row, unchanged, when it goes: keys without ``ON DELETE
+    CASCADE`` or ``SET NULL``, and the keys a record type ``protects``."""
+    models: dict[str, tuple[type[peewee.Model], tuple[str, ...]]] = {}
+    for record_type in kernel.records:
+        models[record_type.model._meta.table_name] = (record_type.model, record_type.protects)
+    for _, model in kernel.plugins.collect("register_models"):
+        models.setdefault(model._meta.table_name, (model, ()))
+    out = []
+    for model, protects in models.values():
+        for field in model._meta.refs:
+            if field.rel_model._meta.table_name != target._meta.table_name:
+                continue
+            action = (field.on_delete or "").upper()
+            if action == "CASCADE" or (action == "SET NULL" and field.name not in protects):
+                continue
+            out.append((model, field))
+    return out
+
+
+def _kind_of(kernel: Accord, model: type[peewee.Model], count: int) -> str:
+    """``sales opportunities``, ``contacts``, ``sales quote line`` …"""
+    record_type = kernel.records.for_model(model)
+    if record_type is not None:
+        words = (record_type.plural if count != 1 else
+                 (record_type.label or record_type.name.split(".")[-1]).lower())
+        words = words.replace("_", " ")
+        return words if record_type.plugin == "core" else f"{record_type.plugin} {words}"
+    words = str(model._meta.table_name).replace("accord_", "", 1).replace("_", " ")
+    return words + ("s" if count != 1 else "")
 
 
 def _check_rows(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],

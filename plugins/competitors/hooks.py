@@ -2,9 +2,9 @@
 services and reports.
 
 It extends the sales plugin only through hooks: sales' own ``validate_opportunity_close``
-(the veto on closing a contested deal) and ``opportunity_moved`` (recording the
-outcome in this plugin's table), and the core's write-path and timeline hooks for the
-``sales.opportunity`` record type. It never imports sales' models nor reads its tables
+(the veto on closing a contested deal), ``opportunity_moved`` (recording the outcome
+in this plugin's table) and ``validate_opportunity_delete``, and the core's timeline
+hook. It never imports sales' models nor reads its tables
 (its demo data closes deals with sales' public verb, ``move_opportunity``).
 """
 
@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accord.hooks import hookimpl
-from accord.records import Link, Permission, RecordAction, RecordType, TimelineItem
+from accord.records import (Link, Permission, RecordAction, RecordType, RoleGrant, TimelineItem,
+                            VerbField)
 
 from . import rules, services
 from .models import (CompetingProduct, Competitor, Involvement, Outcome, PriceObservation,
                      Rivalry)
-from .reports import competitor_items, opportunity_items, price_comparison
+from .reports import competitor_items, opportunity_items
 from .schemas import (CompetingProductSchema, CompetitorSchema, InvolvementSchema,
                       ObservePriceSchema, PriceObservationSchema)
 
@@ -32,15 +33,22 @@ if TYPE_CHECKING:
 
 COMPETITOR = RecordType(rules.COMPETITOR, Competitor, CompetitorSchema, "competitors",
                         "Competitor", searchable=("name", "markets", "regions", "segments"),
-                        title_fields=("name",))
+                        title_fields=("name",), check_delete=rules.competitor_in_use)
 PRODUCT = RecordType(rules.PRODUCT, CompetingProduct, CompetingProductSchema, "products",
                      "Competing product", searchable=("name", "category", "main_use"),
                      title_fields=("name",),
-                     links=(Link("competes_with", Rivalry, "product", "ours"),))
+                     links=(Link("competes_with", Rivalry, "product", "ours"),),
+                     verb_fields=tuple(VerbField(name, ("observe_price",))
+                                       for name in rules.PRICE_FIELDS),
+                     validate=rules.product_rules)
 PRICE = RecordType(rules.PRICE, PriceObservation, PriceObservationSchema, "prices",
-                   "Observed price", searchable=("source",), title_fields=("observed_on",))
+                   "Observed price", searchable=("source",), title_fields=("observed_on",),
+                   written_by=("observe_price",), defaults=rules.price_defaults,
+                   validate=rules.price_rules, check_delete=rules.price_kept)
 INVOLVEMENT = RecordType(rules.INVOLVEMENT, Involvement, InvolvementSchema, "involvements",
-                         "Competitor on a deal", searchable=("notes",), title_fields=())
+                         "Competitor on a deal", searchable=("notes",), title_fields=(),
+                         validate=rules.involvement_rules,
+                         check_delete=rules.involvement_kept)
 TYPES = (COMPETITOR, PRODUCT, PRICE, INVOLVEMENT)
 
 
@@ -69,53 +77,13 @@ def register_permissions() -> list[Permission]:
 
 @hookimpl
 def register_actions() -> list[RecordAction]:
-    return [RecordAction(rules.PRODUCT, "observe_price", services.OBSERVE, _observe,
-                         schema=ObservePriceSchema,
+    return [RecordAction(rules.PRODUCT, "observe_price", services.OBSERVE,
+                         services.observe_price, schema=ObservePriceSchema,
                          description="Record the list price seen on a day in the price "
                                      "history; the latest becomes the current price"),
-            RecordAction(rules.PRODUCT, "compare_prices", services.COMPARE, _compare,
+            RecordAction(rules.PRODUCT, "compare_prices", services.COMPARE,
+                         services.compare_prices,
                          description="The current list price against our products' prices")]
-
-
-def _observe(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return services.observe_price(kernel, record.id, data["price"], actor=actor,
-                                  observed_on=data["observed_on"], source=data["source"],
-                                  version=record.version)
-
-
-def _compare(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return price_comparison(kernel, [record.id])[0].as_json()
-
-
-@hookimpl
-def record_defaults(record_type: RecordType, rows: list[dict[str, Any]], actor: Actor) -> None:
-    if record_type.name == rules.PRICE:
-        for row in rows:
-            row["recorded_by_id"] = actor.user_id
-            row["recorded_by_label"] = actor.label
-
-
-@hookimpl
-def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                     existing: list[Any], actor: Actor) -> None:
-    if record_type.name == rules.PRODUCT:
-        rules.product_rules(rows, existing)
-    elif record_type.name == rules.PRICE:
-        rules.price_rules(rows, existing)
-    elif record_type.name == rules.INVOLVEMENT:
-        rules.involvement_rules(kernel, rows, existing, actor)
-
-
-@hookimpl
-def validate_delete(record_type: RecordType, records: list[Any]) -> None:
-    if record_type.name == rules.COMPETITOR:
-        rules.competitor_in_use(records)
-    elif record_type.name == rules.PRICE:
-        rules.price_kept()
-    elif record_type.name == rules.OPPORTUNITY:
-        rules.opportunity_in_use(records)
-    elif record_type.name == rules.INVOLVEMENT:
-        rules.involvement_kept(records)
 
 
 # sales' hooks: optionalhook, so that without sales installed this plugin still loads
@@ -130,6 +98,11 @@ def validate_opportunity_close(opportunity: Any, stage: Any, data: dict[str, Any
 @hookimpl(optionalhook=True)
 def opportunity_moved(opportunity: Any, to_stage: Any, data: dict[str, Any]) -> None:
     services.record_outcome(opportunity, to_stage.kind, data)
+
+
+@hookimpl(optionalhook=True)
+def validate_opportunity_delete(opportunities: list[Any]) -> None:
+    rules.opportunity_in_use(opportunities)
 
 
 @hookimpl
@@ -167,3 +140,9 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
     from .demo import competitors_demo
 
     competitors_demo(kernel, actor)
+
+
+@hookimpl
+def register_role_grants() -> list[RoleGrant]:
+    """The built-in manager and sales roles hold every competitors permission."""
+    return [RoleGrant("manager", ("competitors.*",)), RoleGrant("sales", ("competitors.*",))]

@@ -1,12 +1,13 @@
 """The write-path rules of the competitors plugin, and its veto on closing deals.
 
-The hook implementations call these once per batch (or once per move); they read
-(at most a query or two per batch) and never write.
+The record types (hooks.py) carry these and the core calls them once per batch; the
+sales hooks call the rest once per move. They read (at most a query or two per
+batch) and never write.
 
-Prices belong to the observe_price verb (services.py): a competing product's
-``list_price`` and ``price_observed_on`` change, and price observations are created,
-only inside that verb, which unlocks them for the duration of its call
-(``unlocked``), so that no price escapes the history.
+Prices belong to the observe_price verb (services.py): the record types declare a
+competing product's ``list_price`` and ``price_observed_on`` as fields that verb
+owns, and price observations as written by it only, so that no price escapes the
+history.
 
 Opportunities belong to the sales plugin; they are read here only through the core's
 record services (``accord.query.find``), never from sales' tables or models.
@@ -14,26 +15,23 @@ record services (``accord.query.find``), never from sales' tables or models.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from contextvars import ContextVar
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
 from accord.errors import Conflict, ValidationError
-from accord.money import Money
 from accord.query import find
 
 from .models import CompetingProduct, Competitor, Involvement, Outcome
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.records import Write
     from accord.services.actors import Actor
 
-__all__ = ["involvement_kept", "COMPETITOR", "PRODUCT", "PRICE", "INVOLVEMENT", "OPPORTUNITY", "unlocked",
-           "product_rules", "price_rules", "involvement_rules", "check_close",
+__all__ = ["involvement_kept", "COMPETITOR", "PRODUCT", "PRICE", "INVOLVEMENT", "OPPORTUNITY",
+           "price_defaults", "product_rules", "price_rules", "involvement_rules", "check_close",
            "lost_to", "involved", "opportunities", "competitor_in_use",
            "opportunity_in_use", "price_kept", "NONE"]
 
@@ -45,29 +43,8 @@ INVOLVEMENT = "competitors.involvement"
 OPPORTUNITY = "sales.opportunity"
 #: ``details.lost_to`` naming no competitor: the deal went to none of those involved.
 NONE = "none"
-_OBSERVE = "POST /api/v1/competitors/products/{}/observe_price"
-_PRICE_FIELDS = ("list_price", "price_observed_on")
-
-#: (record type, id) pairs the observe_price verb is writing in this context (this
-#: thread or task only, and only while the verb runs); id None for a creation.
-_UNLOCKED: ContextVar[frozenset[tuple[str, int | None]]] = ContextVar(
-    "accord_competitors_unlocked", default=frozenset())
-
-
-@contextlib.contextmanager
-def unlocked(type_name: str, record_id: int | None) -> Iterator[None]:
-    """Let the price verb write what it owns on one record (or create one), within
-    the block."""
-    token = _UNLOCKED.set(_UNLOCKED.get() | {(type_name, record_id)})
-    try:
-        yield
-    finally:
-        _UNLOCKED.reset(token)
-
-
-def _is_unlocked(type_name: str, current: Any) -> bool:
-    return (type_name, current.id if current is not None else None) in _UNLOCKED.get()
-
+#: The fields of a competing product that the observe_price verb owns.
+PRICE_FIELDS = ("list_price", "price_observed_on")
 
 def _refuse(problems: dict[str, list[str]], index: int, rows: list[Any]) -> None:
     if problems:
@@ -83,23 +60,10 @@ def _value(name: str, row: dict[str, Any], current: Any) -> Any:
 
 # Competing products and their prices ---------------------------------------------
 
-def product_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    """Prices only through observe_price; a product name once per competitor (one
-    query for the batch)."""
-    for index, (row, current) in enumerate(zip(rows, existing)):
-        if _is_unlocked(PRODUCT, current):
-            continue
-        given = [name for name in _PRICE_FIELDS if name in row
-                 and row[name] != _stored_price(name, current)]
-        if given and current is None:
-            _refuse({name: ["create the product first, then record its price with the "
-                            "observe_price action (" + _OBSERVE.format("<id>") + "), which "
-                            "keeps the price history"] for name in given}, index, rows)
-        elif given:
-            _refuse({name: ["record a new price with the observe_price action ("
-                            + _OBSERVE.format(current.id) + "), which keeps the price "
-                            "history"] for name in given}, index, rows)
-    _unique_names(rows, existing)
+def product_rules(write: Write) -> None:
+    """A product name once per competitor (one query for the batch); prices are the
+    observe_price verb's (declared on the record type)."""
+    _unique_names(write.rows, write.existing)
 
 
 def _unique_names(rows: list[dict[str, Any]], existing: list[Any]) -> None:
@@ -127,31 +91,23 @@ def _unique_names(rows: list[dict[str, Any]], existing: list[Any]) -> None:
                               f"{name!r} (competitors.product {holder})"]}, index, rows)
 
 
-def _stored_price(name: str, current: Any) -> Any:
-    """A product's stored price field as a loaded row has it (Money, a date)."""
-    if current is None:
-        return None
-    if name == "list_price":
-        amount = current.list_price
-        return None if amount is None else Money(Decimal(amount), current.list_price_currency)
-    return current.price_observed_on
+def price_defaults(write: Write) -> None:
+    """An observation records who saw the price."""
+    for row in write.rows:
+        row["recorded_by_id"] = write.actor.user_id
+        row["recorded_by_label"] = write.actor.label
 
 
-def price_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    """Observations are written by observe_price only, and never dated in the future."""
+def price_rules(write: Write) -> None:
+    """Observations are never dated in the future."""
     today = dt.datetime.now(dt.timezone.utc).date()
-    for index, (row, current) in enumerate(zip(rows, existing)):
-        if not _is_unlocked(PRICE, current):
-            where = row.get("product_id") or (current.product_id if current else "<id>")
-            _refuse({"_schema": [
-                "prices are recorded with the observe_price action of the competing product "
-                f"({_OBSERVE.format(where)}) and are not changed afterwards"]}, index, rows)
+    for index, row, _ in write:
         day = row.get("observed_on")
         if day is not None and day > today:
-            _refuse({"observed_on": [f"{day} is in the future"]}, index, rows)
+            write.refuse(index, {"observed_on": [f"{day} is in the future"]})
 
 
-def price_kept() -> None:
+def price_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
     """Observations are history: a wrong one is corrected by a newer observation."""
     raise Conflict("a price observation is kept in the price history; record a newer "
                    "observation with the observe_price action instead of deleting it")
@@ -171,10 +127,10 @@ def opportunities(kernel: Accord, ids: list[int], actor: Actor | None = None) ->
     return out
 
 
-def involvement_rules(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any],
-                      actor: Actor) -> None:
+def involvement_rules(write: Write) -> None:
     """A competitor is linked once to an open opportunity the actor can read, and the
     link's opportunity and competitor stay what they were."""
+    kernel, rows, existing, actor = write.kernel, write.rows, write.existing, write.actor
     for index, (row, current) in enumerate(zip(rows, existing)):
         if current is None:
             continue
@@ -279,7 +235,7 @@ def check_close(opportunity: Any, kind: str, data: dict[str, Any]) -> None:
 
 # Deletes ---------------------------------------------------------------------------
 
-def competitor_in_use(records: list[Any]) -> None:
+def competitor_in_use(kernel: Accord, records: list[Any], actor: Actor) -> None:
     """Refuse deleting competitors that products or deals name (two queries)."""
     ids = [r.id for r in records]
     products: Any = (CompetingProduct.select(CompetingProduct.competitor,
@@ -318,7 +274,7 @@ def opportunity_in_use(records: list[Any]) -> None:
                        "/api/v1/competitors/involvements/<id>)")
 
 
-def involvement_kept(records: list[Any]) -> None:
+def involvement_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
     """Refuse unlinking a competitor from a closed deal: the links of a won or lost deal
     are its win/loss history (one query). Reopen the deal to change them."""
     closed = {o.opportunity_id for o in Outcome.select(Outcome.opportunity_id).where(

@@ -22,12 +22,12 @@ from accord.services import Actor
 from accord.services.authz import require
 
 from .models import CompetingProduct, Involvement, Outcome
-from .rules import PRICE, PRODUCT, involved, lost_to, opportunities, unlocked
+from .rules import PRICE, PRODUCT, involved, lost_to, opportunities
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
 
-__all__ = ["observe_price", "record_outcome", "sync_outcomes", "OBSERVE", "COMPARE"]
+__all__ = ["observe_price", "compare_prices", "record_outcome", "sync_outcomes", "OBSERVE", "COMPARE"]
 
 #: The permissions of the two product actions (declared in hooks.py).
 OBSERVE = "competitors.product.observe_price"
@@ -50,16 +50,26 @@ def observe_price(kernel: Accord, product_id: int, price: Money | dict[str, Any]
         if version is not None and product.version != version:
             raise StaleVersion(f"{PRODUCT} {product.id} is at version {product.version}, "
                                f"not {version}; reload it and try again")
-        with unlocked(PRICE, None):
-            seen: Any = services.create(kernel, PRICE, {
-                "product_id": product.id, "price": price, "observed_on": day,
-                "source": source}, actor=actor)
+        seen: Any = services.create(kernel, PRICE, {
+            "product_id": product.id, "price": price, "observed_on": day,
+            "source": source}, actor=actor, verb="observe_price")
         if product.price_observed_on is None or day >= product.price_observed_on:
-            with unlocked(PRODUCT, product.id):
-                services.update(kernel, PRODUCT, product.id, {
-                    "list_price": Money(Decimal(seen.price), seen.price_currency),
-                    "price_observed_on": day}, actor=actor, version=product.version)
+            services.update(kernel, PRODUCT, product.id, {
+                "list_price": Money(Decimal(seen.price), seen.price_currency),
+                "price_observed_on": day}, actor=actor, version=product.version,
+                verb="observe_price")
     return services.get(kernel, PRODUCT, product_id)  # type: ignore[return-value]
+
+
+def compare_prices(kernel: Accord, product_id: int, *, actor: Actor,
+                   version: int | None = None) -> dict[str, Any]:
+    """A competing product's current list price against each of our products it
+    competes with (the compare_prices action), as JSON-ready data."""
+    from .reports import price_comparison
+
+    require(actor, COMPARE)
+    services.get(kernel, PRODUCT, product_id, actor=actor)
+    return price_comparison(kernel, [product_id])[0].as_json()
 
 
 # Outcomes of contested deals ----------------------------------------------------------

@@ -30,6 +30,7 @@ from accord.schemas import OwnedRecordSchema
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.records import Write
 
 __all__ = ["Between", "decimal_field", "sane_date", "LineSchema", "DocumentSchema", "document_computed",
            "price_lines", "totals", "copy_lines", "cents",
@@ -167,19 +168,22 @@ class DocumentSchema(OwnedRecordSchema):
 
 # Write-path helpers (called by the hook implementations once per batch) ------------
 
-def document_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
-    currency = kernel.settings("sales")["currency"]
-    for row in rows:
+def document_defaults(write: Write) -> None:
+    currency = write.kernel.settings("sales")["currency"]
+    for row in write.rows:
         row.setdefault("currency", currency)
 
 
-def document_rules(rows: list[dict[str, Any]], existing: list[Any], *, editable: str,
+def document_rules(write: Write, *, editable: str,
                    verb_hint: str) -> list[dict[str, list[str]]]:
     """The checks every document shares; one dict of problems per row. ``editable``
     is the status in which its content may change (``draft``; ``confirmed`` for
-    orders)."""
+    orders). A document names only an opportunity its writer can read."""
+    from .rules import opportunities_readable
+
+    opportunities_readable(write)
     out = []
-    for row, current in zip(rows, existing):
+    for _, row, current in write:
         problems: dict[str, list[str]] = {}
         if current is None:
             if row.get("organization_id") is None and row.get("contact_id") is None:
@@ -201,19 +205,14 @@ def document_rules(rows: list[dict[str, Any]], existing: list[Any], *, editable:
     return out
 
 
-def document_computed(kernel: Accord, type_name: str, rows: list[dict[str, Any]],
-                      existing: list[Any], *, hook: bool = False) -> None:
+def document_computed(write: Write, *, hook: bool = False) -> None:
     """The computed values of quotes, orders and invoices: a new document without lines
-    gets none (and zero totals), lines are priced (``hook``: through the quote pricing
-    hook), and a running verb's own values (a status, a number…) are merged in."""
-    from .rules import verb_values
-
-    for row, current in zip(rows, existing):
+    gets none (and zero totals), and lines are priced (``hook``: through the quote
+    pricing hook)."""
+    for _, row, current in write:
         if current is None:
             row.setdefault("lines", [])
-    price_lines(kernel, rows, existing, hook=hook)
-    for row, current in zip(rows, existing):
-        row.update(verb_values(type_name, current))
+    price_lines(write.kernel, write.rows, write.existing, hook=hook)
 
 
 def price_lines(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any], *,

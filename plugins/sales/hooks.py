@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from accord.hooks import hookimpl
 from accord.jobs import Job
-from accord.records import Link, Lines, Permission, RecordAction, RecordType, TimelineItem
+from accord.records import (Link, Lines, Permission, RecordAction, RecordType, RoleGrant,
+                            TimelineItem, Transitions, VerbField)
 
 from . import rules, services
 from .documents import LineSchema
@@ -27,27 +28,69 @@ if TYPE_CHECKING:
     from accord.kernel import Accord
     from accord.services.actors import Actor
 
-LEAD = RecordType(rules.LEAD, Lead, LeadSchema, "leads", "Lead",
-                  searchable=("name", "company", "email"), personal=("email", "phone"),
-                  title_fields=("name",))
-OPPORTUNITY = RecordType(rules.OPPORTUNITY, Opportunity, OpportunitySchema, "opportunities",
-                         "Opportunity", searchable=("name",), title_fields=("name",))
-QUOTE = RecordType(rules.QUOTE, Quote, QuoteSchema, "quotes", "Quote", searchable=("name",),
-                   title_fields=("name",),
-                   lines=(Lines("lines", QuoteLine, "quote", LineSchema),))
-ORDER = RecordType(rules.ORDER, Order, OrderSchema, "orders", "Order",
-                   searchable=("reference",), title_fields=("reference",),
-                   links=(Link("products", OrderLine, "order", "product"),),
-                   lines=(Lines("lines", OrderLine, "order", LineSchema),
-                          Lines("status_history", OrderStatusChange, "order",
-                                StatusChangeSchema, read_only=True)))
-INVOICE = RecordType(rules.INVOICE, Invoice, InvoiceSchema, "invoices", "Invoice",
-                     searchable=("number",), title_fields=("number",),
-                     lines=(Lines("lines", InvoiceLine, "invoice", LineSchema),
-                            Lines("payments", Payment, "invoice", PaymentSchema,
-                                  read_only=True)))
-CONTRACT = RecordType(rules.CONTRACT, Contract, ContractSchema, "contracts", "Contract",
-                      searchable=("name",), title_fields=("name",))
+#: Who sets each verb-owned field. (Jobs write too: ``expire``, ``overdue``, ``renewal``.)
+_QUOTE_STATUS = ("send", "accept", "reject", "expire")
+_INVOICE_STATUS = ("issue", "pay", "void", "overdue")
+
+LEAD = RecordType(
+    rules.LEAD, Lead, LeadSchema, "leads", "Lead", searchable=("name", "company", "email"),
+    personal=("email", "phone"), title_fields=("name",),
+    verb_fields=tuple(VerbField(name, ("convert",))
+                      for name in (*rules.LEAD_LINKS, "converted_at")),
+    validate=rules.lead_rules, compute=rules.lead_computed)
+OPPORTUNITY = RecordType(
+    rules.OPPORTUNITY, Opportunity, OpportunitySchema, "opportunities", "Opportunity",
+    searchable=("name",), title_fields=("name",),
+    verb_fields=(VerbField("stage", ("move",), on_create=True),),
+    # A deal keeps its customer: deleting the organization or contact it names is
+    # refused while the plugin runs (the table itself would set them to null).
+    protects=("organization", "contact"),
+    defaults=rules.opportunity_defaults, validate=rules.opportunity_rules,
+    compute=rules.opportunity_computed, check_delete=rules.opportunity_kept)
+QUOTE = RecordType(
+    rules.QUOTE, Quote, QuoteSchema, "quotes", "Quote", searchable=("name",),
+    title_fields=("name",), lines=(Lines("lines", QuoteLine, "quote", LineSchema),),
+    verb_fields=(VerbField("status", _QUOTE_STATUS), VerbField("sent_at", ("send",)),
+                 VerbField("decided_at", ("accept", "reject")),
+                 VerbField("reject_reason", ("reject",)),
+                 VerbField("revision", ("revise",)), VerbField("revision_of", ("revise",))),
+    transitions=Transitions("status", {"draft": ("sent",),
+                                       "sent": ("accepted", "rejected", "expired")}),
+    defaults=quotes.quote_defaults, validate=quotes.quote_rules,
+    compute=quotes.quote_computed, check_delete=rules.quote_kept)
+ORDER = RecordType(
+    rules.ORDER, Order, OrderSchema, "orders", "Order", searchable=("reference",),
+    title_fields=("reference",), links=(Link("products", OrderLine, "order", "product"),),
+    lines=(Lines("lines", OrderLine, "order", LineSchema),
+           Lines("status_history", OrderStatusChange, "order", StatusChangeSchema,
+                 read_only=True)),
+    verb_fields=(VerbField("status", ("status",)), VerbField("quote_id", ("accept",))),
+    transitions=Transitions("status", orders.TRANSITIONS),
+    defaults=orders.order_defaults, validate=orders.order_rules,
+    compute=orders.order_computed, check_delete=rules.order_kept)
+INVOICE = RecordType(
+    rules.INVOICE, Invoice, InvoiceSchema, "invoices", "Invoice", searchable=("number",),
+    title_fields=("number",),
+    lines=(Lines("lines", InvoiceLine, "invoice", LineSchema),
+           Lines("payments", Payment, "invoice", PaymentSchema, read_only=True)),
+    verb_fields=(VerbField("status", _INVOICE_STATUS),
+                 *(VerbField(name, ("issue",)) for name in ("number", "issue_date", "year",
+                                                             "sequence")),
+                 *(VerbField(name, ("invoice",)) for name in ("order_id", "contract_id",
+                                                               "period_start", "period_end")),
+                 VerbField("amount_paid", ("pay",)), VerbField("void_reason", ("void",))),
+    defaults=invoices.invoice_defaults, validate=invoices.invoice_rules,
+    compute=invoices.invoice_computed, check_delete=invoices.refuse_deleting_issued)
+CONTRACT = RecordType(
+    rules.CONTRACT, Contract, ContractSchema, "contracts", "Contract", searchable=("name",),
+    title_fields=("name",),
+    verb_fields=(VerbField("status", ("activate", "terminate", "renewal")),
+                 VerbField("terminated_reason", ("terminate",)),
+                 VerbField("renewal_reminded_at", ("renewal",))),
+    transitions=Transitions("status", {"draft": ("active",),
+                                       "active": ("terminated", "expired")}),
+    validate=contracts.contract_rules, compute=contracts.contract_computed,
+    check_delete=rules.contract_kept)
 
 
 @hookimpl
@@ -85,7 +128,7 @@ def register_permissions() -> list[Permission]:
             Permission(quotes.REVISE, "Revise quotes as new drafts"),
             *_crud("order", "orders"),
             Permission(orders.STATUS, "Change an order's status (fulfilled, cancelled)"),
-            Permission("sales.order.invoice", "Draft the invoice of an order"),
+            Permission(invoices.INVOICE_ORDER, "Draft the invoice of an order"),
             *_crud("invoice", "invoices"),
             Permission(invoices.ISSUE, "Issue invoices (giving them their number)"),
             Permission(invoices.PAY, "Record payments of invoices"),
@@ -98,179 +141,53 @@ def register_permissions() -> list[Permission]:
 
 @hookimpl
 def register_actions() -> list[RecordAction]:
-    return [RecordAction(rules.LEAD, "convert", services.CONVERT, _convert, schema=ConvertSchema,
+    return [RecordAction(rules.LEAD, "convert", services.CONVERT, services.convert_lead,
+                         schema=ConvertSchema,
                          description="Convert a lead into a contact, an organization and "
                                      "optionally an opportunity"),
-            RecordAction(rules.OPPORTUNITY, "move", services.MOVE, _move, schema=MoveSchema,
+            RecordAction(rules.OPPORTUNITY, "move", services.MOVE, services.move_opportunity,
+                         schema=MoveSchema,
                          description="Move an opportunity to another stage (win or lose it)"),
-            RecordAction(rules.QUOTE, "send", quotes.SEND, _send,
+            RecordAction(rules.QUOTE, "send", quotes.SEND, quotes.send_quote,
                          description="Send a draft quote; its content is fixed from then on"),
-            RecordAction(rules.QUOTE, "accept", quotes.ACCEPT, _accept, schema=AcceptSchema,
+            RecordAction(rules.QUOTE, "accept", quotes.ACCEPT, quotes.accept_quote,
+                         schema=AcceptSchema,
                          description="Record that the customer accepted a sent quote; "
                                      "returns the order it creates"),
-            RecordAction(rules.QUOTE, "reject", quotes.REJECT, _reject, schema=ReasonSchema,
+            RecordAction(rules.QUOTE, "reject", quotes.REJECT, quotes.reject_quote,
+                         schema=ReasonSchema,
                          description="Record that the customer rejected a sent quote"),
-            RecordAction(rules.QUOTE, "revise", quotes.REVISE, _revise,
+            RecordAction(rules.QUOTE, "revise", quotes.REVISE, quotes.revise_quote,
                          description="A new draft revision of a sent, rejected or expired "
                                      "quote; returns it"),
-            RecordAction(rules.ORDER, "status", orders.STATUS, _order_status,
+            RecordAction(rules.ORDER, "status", orders.STATUS, orders.set_order_status,
                          schema=OrderStatusSchema,
                          description="Change an order's status; the change is recorded"),
-            RecordAction(rules.ORDER, "invoice", "sales.order.invoice", _invoice_order,
+            RecordAction(rules.ORDER, "invoice", invoices.INVOICE_ORDER, invoices.invoice_order,
                          description="Draft the order's invoice; returns it"),
-            RecordAction(rules.INVOICE, "issue", invoices.ISSUE, _issue, schema=IssueSchema,
+            RecordAction(rules.INVOICE, "issue", invoices.ISSUE, invoices.issue_invoice,
+                         schema=IssueSchema,
                          description="Issue a draft invoice: it takes its number"),
-            RecordAction(rules.INVOICE, "pay", invoices.PAY, _pay, schema=PaySchema,
+            RecordAction(rules.INVOICE, "pay", invoices.PAY, invoices.pay_invoice,
+                         schema=PaySchema,
                          description="Record a payment (at most the balance due)"),
-            RecordAction(rules.INVOICE, "void", invoices.VOID, _void, schema=ReasonSchema,
+            RecordAction(rules.INVOICE, "void", invoices.VOID, invoices.void_invoice,
+                         schema=ReasonSchema,
                          description="Void an issued invoice without payments"),
-            RecordAction(rules.CONTRACT, "activate", contracts.ACTIVATE, _activate,
-                         description="Activate a draft contract"),
-            RecordAction(rules.CONTRACT, "terminate", contracts.TERMINATE, _terminate,
-                         schema=ReasonSchema, description="Terminate an active contract"),
+            RecordAction(rules.CONTRACT, "activate", contracts.ACTIVATE,
+                         contracts.activate_contract, description="Activate a draft contract"),
+            RecordAction(rules.CONTRACT, "terminate", contracts.TERMINATE,
+                         contracts.terminate_contract, schema=ReasonSchema,
+                         description="Terminate an active contract"),
             RecordAction(rules.CONTRACT, "invoice", contracts.INVOICE_PERIOD,
-                         _invoice_contract, schema=PeriodSchema,
+                         invoices.invoice_contract_period, schema=PeriodSchema,
                          description="Draft the invoice of one billing period; returns it")]
-
-
-def _send(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return quotes.send_quote(kernel, record.id, actor=actor, version=record.version)
-
-
-def _accept(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return quotes.accept_quote(kernel, record.id, actor=actor, version=record.version,
-                               order_date=data.get("order_date"),
-                               reference=data.get("reference"))
-
-
-def _reject(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return quotes.reject_quote(kernel, record.id, actor=actor, version=record.version,
-                               reason=data.get("reason"))
-
-
-def _revise(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return quotes.revise_quote(kernel, record.id, actor=actor, version=record.version)
-
-
-def _order_status(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return orders.set_order_status(kernel, record.id, data["status"], actor=actor,
-                                   note=data.get("note"), version=record.version)
-
-
-def _invoice_order(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return invoices.invoice_order(kernel, record.id, actor=actor, version=record.version)
-
-
-def _issue(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return invoices.issue_invoice(kernel, record.id, actor=actor, version=record.version,
-                                  issue_date=data.get("issue_date"))
-
-
-def _pay(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return invoices.pay_invoice(kernel, record.id, data["amount"], actor=actor,
-                                version=record.version, paid_on=data.get("paid_on"),
-                                method=data.get("method"), reference=data.get("reference"))
-
-
-def _void(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return invoices.void_invoice(kernel, record.id, actor=actor, version=record.version,
-                                 reason=data.get("reason"))
-
-
-def _activate(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return contracts.activate_contract(kernel, record.id, actor=actor, version=record.version)
-
-
-def _terminate(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return contracts.terminate_contract(kernel, record.id, actor=actor, version=record.version,
-                                        reason=data.get("reason"))
-
-
-def _invoice_contract(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return invoices.invoice_contract_period(kernel, record.id, data["period_start"],
-                                            actor=actor, version=record.version)
-
-
-def _convert(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return services.convert_lead(kernel, record.id, actor=actor, version=record.version,
-                        create_opportunity=data["create_opportunity"],
-                        opportunity=data["opportunity"])
-
-
-def _move(kernel: Accord, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return services.move_opportunity(kernel, record.id, data["stage"], actor=actor,
-                                     version=record.version,
-                                     loss_reason=data.get("loss_reason"),
-                                     win_reason=data.get("win_reason"),
-                                     details=data.get("details"),
-                                     probability=data.get("probability"))
-
-
-@hookimpl
-def record_defaults(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]]) -> None:
-    name = record_type.name
-    if name == rules.OPPORTUNITY:
-        rules.opportunity_defaults(kernel, rows)
-    elif name == rules.QUOTE:
-        quotes.quote_defaults(kernel, rows)
-    elif name == rules.ORDER:
-        orders.order_defaults(kernel, rows)
-    elif name == rules.INVOICE:
-        invoices.invoice_defaults(kernel, rows)
-
-
-@hookimpl
-def validate_records(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                     existing: list[Any], actor: Actor) -> None:
-    if record_type.name in (rules.QUOTE, rules.ORDER, rules.CONTRACT):
-        rules.opportunities_readable(kernel, record_type.name, rows, existing, actor)
-    if record_type.name == rules.LEAD:
-        rules.lead_rules(kernel, rows, existing)
-    elif record_type.name == rules.OPPORTUNITY:
-        rules.opportunity_rules(kernel, rows, existing)
-    elif record_type.name == rules.QUOTE:
-        quotes.quote_rules(rows, existing)
-    elif record_type.name == rules.ORDER:
-        orders.order_rules(rows, existing)
-    elif record_type.name == rules.INVOICE:
-        invoices.invoice_rules(rows, existing)
-    elif record_type.name == rules.CONTRACT:
-        contracts.contract_rules(rows, existing)
-
-
-@hookimpl
-def compute_fields(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                   existing: list[Any]) -> None:
-    if record_type.name == rules.LEAD:
-        rules.lead_computed(rows, existing)
-    elif record_type.name == rules.OPPORTUNITY:
-        rules.opportunity_computed(kernel, rows, existing)
-    elif record_type.name == rules.QUOTE:
-        quotes.quote_computed(kernel, rows, existing)
-    elif record_type.name == rules.ORDER:
-        orders.order_computed(kernel, rows, existing)
-    elif record_type.name == rules.INVOICE:
-        invoices.invoice_computed(kernel, rows, existing)
-    elif record_type.name == rules.CONTRACT:
-        contracts.contract_computed(kernel, rows, existing)
-
-
-@hookimpl
-def validate_delete(record_type: RecordType, records: list[Any]) -> None:
-    if record_type.name in ("organization", "contact"):
-        rules.customers_in_use(record_type.name, records)
-    elif record_type.name == "product":
-        rules.products_in_use(records)
-    elif record_type.name == rules.INVOICE:
-        invoices.refuse_deleting_issued(records)
-    elif record_type.name in (rules.QUOTE, rules.ORDER, rules.CONTRACT):
-        rules.documents_in_use(record_type.name, records)
 
 
 @hookimpl
 def validate_settings(kernel: Accord, plugin: str, settings: dict[str, Any],
                       previous: dict[str, Any]) -> None:
-    if plugin == "sales":
+    if plugin == "sales":  # TODO(#10): the core will call only the plugin concerned
         services.check_stages_in_use(kernel, settings, previous)
 
 
@@ -303,3 +220,9 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
     from .demo import sales_demo
 
     sales_demo(kernel, actor)
+
+
+@hookimpl
+def register_role_grants() -> list[RoleGrant]:
+    """The built-in manager and sales roles hold every sales permission."""
+    return [RoleGrant("manager", ("sales.*",)), RoleGrant("sales", ("sales.*",))]

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from .models import Opportunity
     from .settings import Stage
 
-__all__ = ["validate_opportunity_close", "opportunity_moved", "price_quote_lines"]
+__all__ = ["validate_opportunity_close", "opportunity_moved", "validate_opportunity_delete",
+           "price_quote_lines"]
 
 
 @hookspec
@@ -59,6 +60,21 @@ def opportunity_moved(kernel: Accord, opportunity: Opportunity, from_stage: str,
         ``validate_opportunity_close``.
     Order: every implementation runs.
     Since: sales 1.0
+    """
+
+
+@hookspec
+def validate_opportunity_delete(kernel: Accord, opportunities: list[Opportunity],
+                                actor: Actor) -> None:
+    """Veto deleting opportunities that a plugin's own records still refer to.
+
+    Called: for every delete of opportunities, inside the delete's transaction, after
+        the plugin's own checks and before the rows go.
+    Args: opportunities: the stored opportunities about to be deleted.
+    Returns: None. Raise accord.errors.Conflict saying what refers to them (the API
+        answers 409); nothing is deleted.
+    Order: every implementation runs; the first error aborts the delete.
+    Since: sales 1.1
     """
 
 

@@ -1,23 +1,20 @@
-"""The write-path rules of leads and opportunities: defaults, checks, computed values.
+"""The write-path rules of leads and opportunities: defaults, checks, computed values,
+and what keeps the plugin's records from being deleted.
 
-The hook implementations call these once per batch, whatever face the write came
-from. They read (settings, at most one query per batch) and never write.
+The record types (hooks.py) carry these: the core calls them once per batch, whatever
+face the write came from. They read (settings, at most one query per batch) and never
+write.
 
-Some fields belong to the plugin's verbs (services.py): an opportunity's stage
-changes only through ``move_opportunity`` (which records the stage history), and a
-lead's links to what it became only through ``convert_lead``. A verb unlocks the
-record it writes for the duration of its call (``unlocked``); any other write that
-changes those fields is refused with a message naming the verb to use.
+Some fields belong to the plugin's verbs (services): an opportunity's stage changes
+only through ``move_opportunity`` (which records the stage history), and a lead's links
+to what it became only through ``convert_lead``. The record types declare them as
+verb fields, so the core refuses them from clients and names the action to use.
 """
 
 from __future__ import annotations
 
-import contextlib
-from contextvars import ContextVar
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterator
-
-import peewee
+from typing import TYPE_CHECKING, Any
 
 from accord.errors import Conflict, ValidationError
 from accord.models import utcnow
@@ -28,12 +25,13 @@ from .settings import Pipeline, Stage, pipelines
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.records import Write
+    from accord.services.actors import Actor
 
 __all__ = ["LEAD", "OPPORTUNITY", "QUOTE", "ORDER", "INVOICE", "CONTRACT", "LEAD_LINKS",
-           "unlocked", "verb_values", "refuse", "lead_rules", "lead_computed",
-           "opportunity_defaults", "opportunity_rules", "opportunity_computed",
-           "customers_in_use", "products_in_use", "documents_in_use",
-           "opportunities_readable"]
+           "refuse", "lead_rules", "lead_computed", "opportunity_defaults",
+           "opportunity_rules", "opportunity_computed", "opportunity_kept", "quote_kept",
+           "order_kept", "contract_kept", "opportunities_readable"]
 
 LEAD = "sales.lead"
 OPPORTUNITY = "sales.opportunity"
@@ -43,33 +41,6 @@ INVOICE = "sales.invoice"
 CONTRACT = "sales.contract"
 #: A lead's links to the records it became, written by the convert verb only.
 LEAD_LINKS = ("contact_id", "organization_id", "opportunity_id")
-
-#: The records a verb of the plugin is writing in this context (this thread or task
-#: only, and only while the verb runs): (record type, id) -> the values the verb sets
-#: itself (a status, a number…), merged into the row by ``compute_fields``. A record
-#: being created is keyed with id 0.
-_UNLOCKED: ContextVar[dict[tuple[str, int], dict[str, Any]]] = ContextVar(
-    "accord_sales_unlocked", default={})
-
-
-@contextlib.contextmanager
-def unlocked(type_name: str, record_id: int, **values: Any) -> Iterator[None]:
-    """Let a verb change the fields it owns on one record (id 0: the record it
-    creates), within the block; ``values`` are written with the verb's write."""
-    token = _UNLOCKED.set({**_UNLOCKED.get(), (type_name, record_id): values})
-    try:
-        yield
-    finally:
-        _UNLOCKED.reset(token)
-
-
-def _is_unlocked(type_name: str, current: Any) -> bool:
-    return current is not None and (type_name, current.id) in _UNLOCKED.get()
-
-
-def verb_values(type_name: str, current: Any) -> dict[str, Any]:
-    """The values the running verb sets on this record (none outside a verb)."""
-    return _UNLOCKED.get().get((type_name, current.id if current is not None else 0), {})
 
 
 def _value(name: str, row: dict[str, Any], current: Any, default: Any = None) -> Any:
@@ -87,51 +58,42 @@ def refuse(problems: dict[str, list[str]], index: int, rows: list[Any]) -> None:
 
 # Leads ---------------------------------------------------------------------------
 
-def lead_rules(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    sources = kernel.settings("sales")["lead_sources"]
-    for index, (row, current) in enumerate(zip(rows, existing)):
+def lead_rules(write: Write) -> None:
+    sources = write.kernel.settings("sales")["lead_sources"]
+    for index, row, current in write:
         problems: dict[str, list[str]] = {}
         source = row.get("source")
         if source is not None and source not in sources:
             problems["source"] = [f"{source!r} is not a lead source; use one of "
                                   f"{', '.join(sources)}"]
-        if not _is_unlocked(LEAD, current):
-            for name in LEAD_LINKS:
-                if name in row and row[name] != _value(name, {}, current):
-                    where = current.id if current is not None else "<id>"
-                    problems[name] = [f"set by converting the lead only (POST "
-                                      f"/api/v1/sales/leads/{where}/convert)"]
-        status = _value("status", row, current, "new")
+        status = write.value(index, "status", "new")
         if current is not None and current.converted_at is not None and status != current.status:
             problems["status"] = [f"lead {current.id} is converted; its status stays "
                                   f"{current.status}"]
-        reason = _value("disqualify_reason", row, current)
+        reason = write.value(index, "disqualify_reason")
         if status == "disqualified" and not reason:
             problems["disqualify_reason"] = ["give a reason to disqualify the lead"]
         elif status != "disqualified" and row.get("disqualify_reason"):
             problems["disqualify_reason"] = ["only a disqualified lead has a disqualify reason"]
-        refuse(problems, index, rows)
+        write.refuse(index, problems)
 
 
-def lead_computed(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    now = utcnow()
-    for row, current in zip(rows, existing):
+def lead_computed(write: Write) -> None:
+    for _, row, current in write:
         if current is None:
             continue
         # A lead taken back from disqualified loses the reason it was disqualified for.
         if (current.disqualify_reason and "disqualify_reason" not in row
                 and row.get("status", current.status) != "disqualified"):
             row["disqualify_reason"] = None
-        if _is_unlocked(LEAD, current) and current.converted_at is None:
-            row["converted_at"] = now
 
 
 # Opportunities -------------------------------------------------------------------
 
-def opportunity_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
-    settings = kernel.settings("sales")
-    known = pipelines(kernel, settings)
-    for row in rows:
+def opportunity_defaults(write: Write) -> None:
+    settings = write.kernel.settings("sales")
+    known = pipelines(write.kernel, settings)
+    for row in write.rows:
         row.setdefault("pipeline", settings["default_pipeline"])
         pipeline = known.get(row["pipeline"])
         if pipeline is not None:
@@ -139,11 +101,11 @@ def opportunity_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
         row.setdefault("amount", Money(Decimal("0"), settings["currency"]))
 
 
-def opportunity_rules(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    settings = kernel.settings("sales")
-    known = pipelines(kernel, settings)
+def opportunity_rules(write: Write) -> None:
+    settings = write.kernel.settings("sales")
+    known = pipelines(write.kernel, settings)
     channels = settings["channels"]
-    for index, (row, current) in enumerate(zip(rows, existing)):
+    for index, row, current in write:
         problems: dict[str, list[str]] = {}
         stage = _stage_rules(known, row, current, problems)
         kind = stage.kind if stage is not None else "open"
@@ -165,7 +127,7 @@ def opportunity_rules(kernel: Accord, rows: list[dict[str, Any]], existing: list
         if channel is not None and channel not in channels:
             problems["channel"] = [f"{channel!r} is not a sales channel; use one of "
                                    f"{', '.join(channels)}"]
-        refuse(problems, index, rows)
+        write.refuse(index, problems)
 
 
 def _stage_rules(known: dict[str, Pipeline], row: dict[str, Any], current: Any,
@@ -190,18 +152,14 @@ def _stage_rules(known: dict[str, Pipeline], row: dict[str, Any], current: Any,
         problems["pipeline"] = [f"an opportunity stays in its pipeline ({current.pipeline})"]
     pipeline = known.get(current.pipeline)
     name = _value("stage", row, current)
-    if name != current.stage and not _is_unlocked(OPPORTUNITY, current):
-        problems["stage"] = [f"change the stage with the move action (POST "
-                             f"/api/v1/sales/opportunities/{current.id}/move)"]
     # A stage removed from settings edited outside Accord is treated as open.
     return pipeline.stage(name) if pipeline is not None else None
 
 
-def opportunity_computed(kernel: Accord, rows: list[dict[str, Any]],
-                         existing: list[Any]) -> None:
-    known = pipelines(kernel)
+def opportunity_computed(write: Write) -> None:
+    known = pipelines(write.kernel)
     now = utcnow()
-    for row, current in zip(rows, existing):
+    for _, row, current in write:
         if current is None:
             stage = known[row["pipeline"]].stage(row["stage"])
             if stage is not None and "probability" not in row:
@@ -217,70 +175,15 @@ def opportunity_computed(kernel: Accord, rows: list[dict[str, Any]],
                 row.setdefault("win_reason", None)
 
 
-def customers_in_use(type_name: str, records: list[Any]) -> None:
-    """Refuse deleting organizations or contacts that the plugin's deals, documents or
-    contracts name (one query per kind of record)."""
-    from .models import Contract, Invoice, Order, Quote
-
-    kinds: list[tuple[str, str, Any]] = [
-        ("opportunity", "opportunities", Opportunity), ("quote", "quotes", Quote),
-        ("order", "orders", Order), ("contract", "contracts", Contract),
-        ("invoice", "invoices", Invoice)]
-    _refuse_named(type_name, [r.id for r in records],
-                  [(one, many, getattr(model, type_name)) for one, many, model in kinds])
+def opportunity_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
+    """Other plugins may keep an opportunity from being deleted (competitors on the
+    deal): the plugin's ``validate_opportunity_delete`` hook."""
+    kernel.hooks.validate_opportunity_delete(kernel=kernel, opportunities=records,
+                                             actor=actor)
 
 
-def products_in_use(records: list[Any]) -> None:
-    """Refuse deleting products that documents' lines or contracts name: what was
-    quoted, ordered and invoiced stays as it was."""
-    from .models import Contract, InvoiceLine, OrderLine, QuoteLine
-
-    _refuse_named("product", [r.id for r in records], [
-        ("quote line", "quote lines", QuoteLine.product),
-        ("order line", "order lines", OrderLine.product),
-        ("invoice line", "invoice lines", InvoiceLine.product),
-        ("contract", "contracts", Contract.product)])
-
-
-def _refuse_named(type_name: str, ids: list[int],
-                  columns: list[tuple[str, str, Any]]) -> None:
-    for one, many, column in columns:
-        query: Any = (column.model.select(column, peewee.fn.COUNT(peewee.SQL("*")))
-                      .where(column.in_(ids)).group_by(column))
-        counts: dict[int, int] = dict(query.tuples())
-        if counts:
-            first = min(counts)
-            count = counts[first]
-            them = "it" if count == 1 else "them"
-            raise Conflict(f"{type_name} {first} is named by {count} sales "
-                           f"{one if count == 1 else many}; give {them} another {type_name} "
-                           f"or delete {them} first")
-
-
-def documents_in_use(type_name: str, records: list[Any]) -> None:
-    """Refuse deleting a quote that was sent or has later revisions, an order that came
-    from a quote, and an order or a contract that has invoices."""
-    from .models import Invoice
-
-    if type_name == QUOTE:
-        _quotes_kept(records)
-        return
-    if type_name == ORDER:
-        quoted = [r for r in records if r.quote_id is not None]
-        if quoted:
-            raise Conflict(f"order {quoted[0].id} comes from the accepted quote "
-                           f"{quoted[0].quote_id}; cancel it instead of deleting it")
-    column: Any = Invoice.order if type_name == ORDER else Invoice.contract
-    found = (Invoice.select(column, Invoice.number, Invoice.id)
-             .where(column.in_([r.id for r in records])).first())
-    if found is not None:
-        what = "order" if type_name == ORDER else "contract"
-        raise Conflict(f"{what} {getattr(found, column.object_id_name)} has invoice "
-                       f"{found.number or f'draft {found.id}'}; invoices keep what they "
-                       "bill")
-
-
-def _quotes_kept(records: list[Any]) -> None:
+def quote_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
+    """A sent or accepted quote stays, and so does one with later revisions."""
     from .models import Quote
 
     for quote in records:
@@ -295,25 +198,51 @@ def _quotes_kept(records: list[Any]) -> None:
                        "they stay with it: delete them first")
 
 
-def opportunities_readable(kernel: Accord, type_name: str, rows: list[dict[str, Any]],
-                           existing: list[Any], actor: Any) -> None:
+def order_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
+    """An order from a quote stays (cancel it), and so does an invoiced one."""
+    quoted = [r for r in records if r.quote_id is not None]
+    if quoted:
+        raise Conflict(f"order {quoted[0].id} comes from the accepted quote "
+                       f"{quoted[0].quote_id}; cancel it instead of deleting it")
+    _invoiced_kept("order", records)
+
+
+def contract_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
+    """An invoiced contract stays."""
+    _invoiced_kept("contract", records)
+
+
+def _invoiced_kept(what: str, records: list[Any]) -> None:
+    from .models import Invoice
+
+    column: Any = Invoice.order if what == "order" else Invoice.contract
+    found = (Invoice.select(column, Invoice.number, Invoice.id)
+             .where(column.in_([r.id for r in records])).first())
+    if found is not None:
+        raise Conflict(f"{what} {getattr(found, column.object_id_name)} has invoice "
+                       f"{found.number or f'draft {found.id}'}; invoices keep what they "
+                       "bill")
+
+
+def opportunities_readable(write: Write) -> None:
     """A document or contract names only an opportunity its writer can read (its
     permission and record rule): one query for the batch. A row a verb writes (an
     accepted quote's order, a revision) keeps the deal of what it came from."""
     from accord.services.authz import permission_for, scoped
 
-    wanted = {row["opportunity_id"] for row, current in zip(rows, existing)
-              if row.get("opportunity_id") is not None
-              and (current is None or row["opportunity_id"] != current.opportunity_id)
-              and not verb_values(type_name, current)}
-    if not wanted or not actor.restricted:
+    if write.verb is not None or not write.actor.restricted:
         return
-    record_type = kernel.records.get(OPPORTUNITY)
+    wanted = {row["opportunity_id"] for _, row, current in write
+              if row.get("opportunity_id") is not None
+              and (current is None or row["opportunity_id"] != current.opportunity_id)}
+    if not wanted:
+        return
+    record_type = write.kernel.records.get(OPPORTUNITY)
     readable: set[int] = set()
-    if actor.can(permission_for(record_type, "read")):
+    if write.actor.can(permission_for(record_type, "read")):
         query = Opportunity.select(Opportunity.id).where(Opportunity.id.in_(sorted(wanted)))
-        readable = {row[0] for row in scoped(query, record_type, actor).tuples()}
-    for index, row in enumerate(rows):
+        readable = {row[0] for row in scoped(query, record_type, write.actor).tuples()}
+    for index, row, _ in write:
         if row.get("opportunity_id") in wanted - readable:
-            refuse({"opportunity_id": [f"there is no opportunity {row['opportunity_id']} "
-                                       "you can read"]}, index, rows)
+            write.refuse(index, {"opportunity_id": [
+                f"there is no opportunity {row['opportunity_id']} you can read"]})

@@ -57,14 +57,13 @@ def job_summary(summary: str, failed: list[str]) -> str:
 
 
 def set_status_where(kernel: Any, type_name: str, ids: list[int], status: str,
-                     still: Callable[[Any], bool], actor: Any, what: str) -> tuple[int, list[str]]:
+                     still: Callable[[Any], bool], actor: Any, what: str,
+                     verb: str) -> tuple[int, list[str]]:
     """A job's status change (a quote expires, an invoice goes overdue) on the records
     listed, each in its own transaction with its row locked and ``still(record)``
-    checked again first (paid or answered since the list was read: left alone).
-    Returns how many changed and the failures (see ``each_record``)."""
+    checked again first (paid or answered since the list was read: left alone);
+    ``verb`` names the job as the writer of the status field. Returns how many changed and the failures (see ``each_record``)."""
     from accord import services
-
-    from .rules import unlocked
 
     changed = []
 
@@ -73,8 +72,8 @@ def set_status_where(kernel: Any, type_name: str, ids: list[int], status: str,
             record = services.get(kernel, type_name, record_id, for_update=True)
             if not still(record):
                 return
-            with unlocked(type_name, record_id, status=status):
-                services.update(kernel, type_name, record_id, {}, actor=actor)
+            services.update(kernel, type_name, record_id, {"status": status}, actor=actor,
+                            verb=verb)
             changed.append(record_id)
 
     failed = each_record(ids, work, what)

@@ -22,14 +22,17 @@ class OptOutSchema(ma.Schema):
     reason = fields.String(validate=validate.Length(max=200))
 
 
-def opt_out(kernel: Any, record: Any, data: dict[str, Any], actor: Actor) -> Any:
-    return services.update(kernel, "contact", record.id,
-                           {"email_opt_out": True, "call_opt_out": data["calls"]},
-                           actor=actor, version=record.version)
+def opt_out(kernel: Any, contact_id: int, *, actor: Actor, version: int | None,
+            calls: bool, reason: str | None = None) -> Any:
+    """The handler takes the loaded body as keyword arguments."""
+    return services.update(kernel, "contact", contact_id,
+                           {"email_opt_out": True, "call_opt_out": calls},
+                           actor=actor, version=version)
 
 
-def card(kernel: Any, record: Any, data: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    return {"card": f"{record.first_name} {record.last_name}".strip()}
+def card(kernel: Any, contact_id: int, *, actor: Actor, version: int | None) -> dict[str, Any]:
+    contact: Any = services.get(kernel, "contact", contact_id, actor=actor)
+    return {"card": f"{contact.first_name} {contact.last_name}".strip()}
 
 
 class OptOuts:

@@ -249,8 +249,8 @@ class Archiver:
 
     @hookimpl
     def register_actions(self):
-        def archive(kernel, record, data, actor):
-            return {"archived": record.id, "reason": data["reason"]}
+        def archive(kernel, contact_id, *, actor, version, reason):
+            return {"archived": contact_id, "reason": reason}
 
         return [RecordAction("contact", "archive", "core.contact.write", archive,
                              description="Archive a contact", schema=ArchiveSchema)]

@@ -99,8 +99,8 @@ def test_an_action_whose_permission_nobody_declares_fails_the_plugin(k, actor):
     assert_refused(k, actor, "undeclared_action", UNDECLARED, "register_actions")
 
 
-def _same(kernel, record, data, actor):
-    return record
+def _same(kernel, record_id, *, actor, version):
+    return {"id": record_id}
 
 
 class Borrower:

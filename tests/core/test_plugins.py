@@ -201,7 +201,7 @@ def test_plugin_failing_on_import_is_marked_failed_and_the_rest_start(k, actor):
 
 @pytest.mark.parametrize("name, message, hook", [
     ("misspelled", "misspelled failed to load: unknown hook 'validate_record': no such hook "
-                   "specification; check its spelling", "validate_record"),
+                   "specification; did you mean 'validate_records'?", "validate_record"),
     ("wrong_args", "wrong_args failed to load: hook validate_records: Argument(s) {'rowz'} are "
                    "declared in the hookimpl but can not be found in the hookspec",
      "validate_records"),
@@ -328,7 +328,7 @@ def test_call_order_follows_tryfirst_and_trylast_not_names_or_install_order(make
                _orderly("zzz_first", calls, tryfirst=True)]
     k = make_kernel(plugins=plugins, enable=["aaa_last", "mmm_plain", "zzz_first"])
     order = k.plugins.implementations("validate_records")
-    assert order[0] == "zzz_first" and order[-1] == "aaa_last"
-    assert order.index("mmm_plain") < order.index("core")  # registered later, runs earlier
+    # The core's own rules live with its record types: only the three plugins answer.
+    assert order == ["zzz_first", "mmm_plain", "aaa_last"]
     services.create(k, "contact", {"last_name": "Ng"}, actor=actor)
     assert calls == ["zzz_first", "mmm_plain", "aaa_last"]

@@ -7,8 +7,8 @@ from accord.records import Permission, RecordAction
 MANIFEST = PluginManifest(name="undeclared_action", version="1.0")
 
 
-def _same(kernel, record, data, actor):
-    return record
+def _same(kernel, record_id, *, actor, version):
+    return {"id": record_id}
 
 
 @hookimpl

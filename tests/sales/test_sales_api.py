@@ -41,7 +41,7 @@ def test_leads_and_opportunities_are_served_by_the_generic_routes(sales, api_cli
                                    {"amount": "990.00", "currency": "EUR"}, None)
     patched = api_client.patch(f"{OPPORTUNITIES}/{body['id']}", json={"stage": "Won"})
     assert h.problem(patched, 422)["errors"] == {"stage": [
-        f"change the stage with the move action (POST /api/v1/sales/opportunities/"
+        f"set by the move action only (POST /api/v1/sales/opportunities/"
         f"{body['id']}/move)"]}
 
 
@@ -71,7 +71,7 @@ def test_convert_answers_the_converted_lead(sales, api_client, h):
 
 @pytest.mark.parametrize(("body", "status", "errors"), [
     ({"create_opportunity": "maybe"}, 422, {"create_opportunity": ["Not a valid boolean."]}),
-    ({"colour": "red"}, 422, {"colour": ["Unknown field."]}),
+    ({"colour": "red"}, 422, {"colour": ["unknown field 'colour'"]}),
     ({"opportunity": {"name": "X"}}, 422, {"opportunity": [
         "give create_opportunity: true to create an opportunity from these fields"]}),
     ({"create_opportunity": True, "opportunity": {"amount": "lots"}}, 422, {
@@ -124,7 +124,7 @@ def test_move_closes_and_bad_moves_are_refused(sales, api_client, h, make_api_cl
             "give a loss reason to move the opportunity to the lost stage 'Lost'"]}),
         ({"stage": "Won", "probability": "high"}, 422, {"probability": [
             "Not a valid integer."]}),
-        ({"stage": "Won", "colour": "red"}, 422, {"colour": ["Unknown field."]}),
+        ({"stage": "Won", "colour": "red"}, 422, {"colour": ["unknown field 'colour'"]}),
     ]
     for body, status, errors in cases:
         assert h.problem(api_client.post(path, json=body), status)["errors"] == errors, body

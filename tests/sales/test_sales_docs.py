@@ -29,6 +29,7 @@ def _doc(func):
 
 def test_the_plugin_declares_its_hooks():
     assert [f.__name__ for f in SPECS] == ["validate_opportunity_close", "opportunity_moved",
+                                          "validate_opportunity_delete",
                                           "price_quote_lines"] == hookspecs.__all__
 
 

@@ -450,7 +450,7 @@ def _issued_invoice(kernel, h):
      {"status": ["quote {id} is a draft; only a sent quote can be rejected"]}),
     (_sent_quote, "send", {}, {"status": ["quote {id} is sent; only a draft quote can be sent"]}),
     (_sent_quote, "accept", {"order_date": "someday"}, {"order_date": ["Not a valid date."]}),
-    (_sent_quote, "reject", {"reason": "x", "extra": 1}, {"extra": ["Unknown field."]}),
+    (_sent_quote, "reject", {"reason": "x", "extra": 1}, {"extra": ["unknown field 'extra'"]}),
     (lambda k, h: h.order(k), "status", {"status": "shipped"},
      {"status": ["Must be one of: partially_fulfilled, fulfilled, cancelled."]}),
     (_issued_invoice, "issue", {}, {"status": [

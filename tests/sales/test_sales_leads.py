@@ -64,11 +64,11 @@ def test_disqualifying_needs_a_reason_which_goes_when_the_lead_comes_back(sales)
 def test_conversion_links_are_not_written_by_hand(sales, h):
     org = h.org(sales)
     assert _problem(lambda: _lead(sales, organization_id=org.id)) == {"organization_id": [
-        "set by converting the lead only (POST /api/v1/sales/leads/<id>/convert)"]}
+        "set by the convert action only (POST /api/v1/sales/leads/<id>/convert)"]}
     lead = _lead(sales)
     assert _problem(lambda: services.update(sales, "sales.lead", lead.id,
                                             {"organization_id": org.id}, actor=SYSTEM)) == {
-        "organization_id": [f"set by converting the lead only (POST /api/v1/sales/leads/"
+        "organization_id": [f"set by the convert action only (POST /api/v1/sales/leads/"
                             f"{lead.id}/convert)"]}
     # Sending back the value it has (as a client re-sending a record it read) is fine.
     assert services.update(sales, "sales.lead", lead.id, {"organization_id": None,

@@ -83,7 +83,7 @@ def test_the_stage_and_pipeline_do_not_change_through_an_update(sales, h):
     deal = h.opportunity(sales, "Seats")
     assert _problem(lambda: services.update(sales, "sales.opportunity", deal.id,
                                             {"stage": "Proposal"}, actor=SYSTEM)) == {
-        "stage": [f"change the stage with the move action (POST "
+        "stage": [f"set by the move action only (POST "
                   f"/api/v1/sales/opportunities/{deal.id}/move)"]}
     assert _problem(lambda: services.update(sales, "sales.opportunity", deal.id,
                                             {"pipeline": "renewals"}, actor=SYSTEM)) == {

@@ -22,7 +22,7 @@ from accord.models import Contact, Organization, utcnow
 from accord.services.authz import require
 
 from ..models import Lead, Opportunity, StageChange
-from ..rules import LEAD, OPPORTUNITY, unlocked
+from ..rules import LEAD, OPPORTUNITY
 from ..settings import pipelines
 from ..signals import opportunity_stage_changed
 
@@ -67,9 +67,9 @@ def convert_lead(kernel: Accord, lead_id: int, *, actor: Actor, create_opportuni
         links = {"contact_id": contact_id, "organization_id": organization_id}
         if create_opportunity:
             links["opportunity_id"] = _opportunity_for(kernel, lead, extra, links, actor)
-        with unlocked(LEAD, lead.id):
-            services.update(kernel, LEAD, lead.id, {"status": "qualified", **links},
-                            actor=actor, version=lead.version)
+        services.update(kernel, LEAD, lead.id, {
+            "status": "qualified", "converted_at": utcnow(), **links},
+            actor=actor, version=lead.version, verb="convert")
     return services.get(kernel, LEAD, lead_id)  # type: ignore[return-value]
 
 
@@ -179,9 +179,8 @@ def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: 
             kernel.hooks.validate_opportunity_close(kernel=kernel, opportunity=current,
                                                     stage=target, data=dict(extra),
                                                     actor=actor)
-        with unlocked(OPPORTUNITY, current.id):
-            services.update(kernel, OPPORTUNITY, current.id, data, actor=actor,
-                            version=current.version)
+        services.update(kernel, OPPORTUNITY, current.id, data, actor=actor,
+                        version=current.version, verb="move")
         at = utcnow()
         StageChange.insert(opportunity=current.id, pipeline=current.pipeline,
                            from_stage=current.stage, to_stage=target.name, at=at,

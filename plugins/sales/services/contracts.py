@@ -18,12 +18,13 @@ from accord.models import utcnow
 from accord.services.authz import require
 
 from ..models import Contract
-from ..rules import CONTRACT, refuse, unlocked, verb_values
+from ..rules import CONTRACT
 from ..schemas import BILLING_PERIODS
 from ..verbs import add_months, check_version, each_record, job_summary, plural
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.records import Write
     from accord.services.actors import Actor
 
 __all__ = ["contract_rules", "contract_computed", "activate_contract", "terminate_contract",
@@ -53,10 +54,13 @@ def _term_problem(start: dt.date, end: dt.date, period: str) -> str | None:
     return None
 
 
-def contract_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    for index, (row, current) in enumerate(zip(rows, existing)):
+def contract_rules(write: Write) -> None:
+    from ..rules import opportunities_readable
+
+    opportunities_readable(write)
+    for index, row, current in write:
         problems: dict[str, list[str]] = {}
-        if current is not None and current.status != "draft":
+        if current is not None and current.status != "draft" and write.verb is None:
             fixed = sorted(k for k in row if k not in _ALWAYS_EDITABLE
                            and k not in ("custom",) and not k.startswith("x_"))
             changed = [k for k in fixed if _differs(row[k], current, k)]
@@ -71,7 +75,7 @@ def contract_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
             problem = _term_problem(start, end, period)
             if problem:
                 problems["end_date"] = [problem]
-        refuse(problems, index, rows)
+        write.refuse(index, problems)
 
 
 def _differs(value: Any, current: Any, name: str) -> bool:
@@ -80,12 +84,11 @@ def _differs(value: Any, current: Any, name: str) -> bool:
     return bool(value != getattr(current, name))
 
 
-def contract_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    rate = Decimal(kernel.settings("sales")["default_tax_rate"])
-    for row, current in zip(rows, existing):
+def contract_computed(write: Write) -> None:
+    rate = Decimal(write.kernel.settings("sales")["default_tax_rate"])
+    for _, row, current in write:
         if current is None:
             row.setdefault("tax_rate", rate)
-        row.update(verb_values(CONTRACT, current))
 
 
 def _contract(kernel: Accord, contract_id: int, actor: Actor, version: int | None) -> Any:
@@ -103,13 +106,13 @@ def activate_contract(kernel: Accord, contract_id: int, *, actor: Actor,
         if contract.status != "draft":
             raise ValidationError({"status": [f"contract {contract.id} is {contract.status}; "
                                               "only a draft is activated"]})
-        with unlocked(CONTRACT, contract.id, status="active"):
-            services.update(kernel, CONTRACT, contract.id, {}, actor=actor,
-                            version=contract.version)
+        services.update(kernel, CONTRACT, contract.id, {"status": "active"}, actor=actor,
+                        version=contract.version, verb="activate")
     return services.get(kernel, CONTRACT, contract_id)  # type: ignore[return-value]
 
 
-def terminate_contract(kernel: Accord, contract_id: int, *, actor: Actor, reason: str | None,
+def terminate_contract(kernel: Accord, contract_id: int, *, actor: Actor,
+                       reason: str | None = None,
                        version: int | None = None) -> Contract:
     kernel.sync()
     require(actor, TERMINATE)
@@ -121,9 +124,9 @@ def terminate_contract(kernel: Accord, contract_id: int, *, actor: Actor, reason
         text = (reason or "").strip()
         if not text:
             raise ValidationError({"reason": ["give the reason the contract is terminated"]})
-        with unlocked(CONTRACT, contract.id, status="terminated", terminated_reason=text):
-            services.update(kernel, CONTRACT, contract.id, {}, actor=actor,
-                            version=contract.version)
+        services.update(kernel, CONTRACT, contract.id, {
+            "status": "terminated", "terminated_reason": text}, actor=actor,
+            version=contract.version, verb="terminate")
     return services.get(kernel, CONTRACT, contract_id)  # type: ignore[return-value]
 
 
@@ -153,8 +156,8 @@ def contract_renewals(kernel: Accord, day: dt.date) -> str:
     def _handle(contract: Any) -> None:
         if contract.end_date < day:
             if not contract.auto_renew:
-                with unlocked(CONTRACT, contract.id, status="expired"):
-                    services.update(kernel, CONTRACT, contract.id, {}, actor=actor)
+                services.update(kernel, CONTRACT, contract.id, {"status": "expired"},
+                                actor=actor, verb="renewal")
                 counts["expired"] += 1
                 return
             _renew(kernel, contract, day, actor)
@@ -182,8 +185,8 @@ def _renew(kernel: Accord, contract: Any, day: dt.date, actor: Actor) -> None:
     while end < day:
         months += term
         end = add_months(start, months + term) - dt.timedelta(days=1)
-    with unlocked(CONTRACT, contract.id, end_date=end, renewal_reminded_at=None):
-        services.update(kernel, CONTRACT, contract.id, {}, actor=actor)
+    services.update(kernel, CONTRACT, contract.id, {"end_date": end, "renewal_reminded_at": None},
+                    actor=actor, verb="renewal")
 
 
 def _remind(kernel: Accord, contract: Any, actor: Actor) -> None:
@@ -196,5 +199,5 @@ def _remind(kernel: Accord, contract: Any, actor: Actor) -> None:
             "record_type": CONTRACT, "record_id": contract.id,
             "organization_id": contract.organization_id,
             **({"owner_id": contract.owner_id} if contract.owner_id else {})}, actor=actor)
-        with unlocked(CONTRACT, contract.id, renewal_reminded_at=utcnow()):
-            services.update(kernel, CONTRACT, contract.id, {}, actor=actor)
+        services.update(kernel, CONTRACT, contract.id, {"renewal_reminded_at": utcnow()},
+                        actor=actor, verb="renewal")

@@ -21,18 +21,20 @@ from accord.services.authz import require
 
 from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Invoice, InvoiceLine, InvoiceSequence, OrderLine, Payment
-from ..rules import CONTRACT, INVOICE, ORDER, refuse, unlocked
+from ..rules import CONTRACT, INVOICE, ORDER
 from ..schemas import BILLING_PERIODS
 from ..verbs import add_months, check_version, job_summary, plural, set_status_where, today
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.records import Write
     from accord.services.actors import Actor
 
 __all__ = ["invoice_defaults", "invoice_rules", "invoice_computed", "invoice_order",
            "invoice_contract_period", "issue_invoice", "pay_invoice", "void_invoice",
-           "mark_overdue", "next_number", "ISSUE", "PAY", "VOID", "OPEN"]
+           "mark_overdue", "next_number", "INVOICE_ORDER", "ISSUE", "PAY", "VOID", "OPEN"]
 
+INVOICE_ORDER = "sales.order.invoice"
 ISSUE = "sales.invoice.issue"
 PAY = "sales.invoice.pay"
 VOID = "sales.invoice.void"
@@ -40,27 +42,27 @@ VOID = "sales.invoice.void"
 OPEN = ("issued", "partially_paid", "overdue")
 
 
-def invoice_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
-    document_defaults(kernel, rows)
-    terms = kernel.settings("sales")["payment_terms_days"]
-    for row in rows:
+def invoice_defaults(write: Write) -> None:
+    document_defaults(write)
+    terms = write.kernel.settings("sales")["payment_terms_days"]
+    for row in write.rows:
         row.setdefault("payment_terms_days", terms)
 
 
-def invoice_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    found = document_rules(rows, existing, editable="draft",
+def invoice_rules(write: Write) -> None:
+    found = document_rules(write, editable="draft",
                            verb_hint="void it and draft a new invoice")
-    for index, (row, current, problems) in enumerate(zip(rows, existing, found)):
+    for (index, row, current), problems in zip(write, found):
         if current is not None and current.status != "draft":
             for name in ("due_date", "payment_terms_days"):
                 if name in row and row[name] != getattr(current, name):
                     problems.setdefault(name, [f"the {current.status} invoice cannot change; "
                                                "void it and draft a new invoice"])
-        refuse(problems, index, rows)
+        write.refuse(index, problems)
 
 
-def invoice_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    document_computed(kernel, INVOICE, rows, existing)
+def invoice_computed(write: Write) -> None:
+    document_computed(write)
 
 
 # Drafting ----------------------------------------------------------------------------
@@ -76,7 +78,7 @@ def invoice_order(kernel: Accord, order_id: int, *, actor: Actor,
     from .orders import _invoiced
 
     kernel.sync()
-    require(actor, "sales.order.invoice")
+    require(actor, INVOICE_ORDER)
     with kernel.transaction():
         order: Any = services.get(kernel, ORDER, order_id, actor=actor, for_update=True)
         check_version(ORDER, order, version)
@@ -91,8 +93,8 @@ def invoice_order(kernel: Accord, order_id: int, *, actor: Actor,
                  for line in copy_lines(OrderLine, OrderLine.order, order.id)]
         data = {"organization_id": order.organization_id, "contact_id": order.contact_id,
                 "currency": order.currency, "lines": lines, **_owners(order)}
-        with unlocked(INVOICE, 0, order_id=order.id):
-            created = services.create(kernel, INVOICE, data, actor=actor)
+        created = services.create(kernel, INVOICE, {**data, "order_id": order.id},
+                                  actor=actor, verb="invoice")
     return services.get(kernel, INVOICE, created.id)  # type: ignore[return-value]
 
 
@@ -123,9 +125,9 @@ def invoice_contract_period(kernel: Accord, contract_id: int, period_start: dt.d
                 "tax_rate": Decimal(contract.tax_rate)}
         data = {"organization_id": contract.organization_id, "contact_id": contract.contact_id,
                 "currency": contract.value_currency, "lines": [line], **_owners(contract)}
-        with unlocked(INVOICE, 0, contract_id=contract.id, period_start=period_start,
-                      period_end=period_end):
-            created = services.create(kernel, INVOICE, data, actor=actor)
+        created = services.create(kernel, INVOICE, {
+            **data, "contract_id": contract.id, "period_start": period_start,
+            "period_end": period_end}, actor=actor, verb="invoice")
     return services.get(kernel, INVOICE, created.id)  # type: ignore[return-value]
 
 
@@ -183,11 +185,10 @@ def issue_invoice(kernel: Accord, invoice_id: int, *, actor: Actor,
         prefix = kernel.settings("sales")["invoice_prefix"]
         # Nothing to pay (every line discounted in full): paid as soon as issued.
         status = "paid" if Decimal(invoice.total) == 0 else "issued"
-        with unlocked(INVOICE, invoice.id, status=status, issue_date=day, due_date=due,
-                      year=day.year, sequence=sequence,
-                      number=f"{prefix}{day.year}-{sequence:05d}"):
-            services.update(kernel, INVOICE, invoice.id, {}, actor=actor,
-                            version=invoice.version)
+        services.update(kernel, INVOICE, invoice.id, {
+            "status": status, "issue_date": day, "due_date": due, "year": day.year,
+            "sequence": sequence, "number": f"{prefix}{day.year}-{sequence:05d}"},
+            actor=actor, version=invoice.version, verb="issue")
     return services.get(kernel, INVOICE, invoice_id)  # type: ignore[return-value]
 
 
@@ -219,13 +220,12 @@ def pay_invoice(kernel: Accord, invoice_id: int, amount: Decimal, *, actor: Acto
         paid = Decimal(invoice.amount_paid) + amount
         status = "paid" if paid == Decimal(invoice.total) else (
             "overdue" if invoice.due_date < today() else "partially_paid")
-        with unlocked(INVOICE, invoice.id, amount_paid=paid, status=status):
-            services.update(kernel, INVOICE, invoice.id, {}, actor=actor,
-                            version=invoice.version)
+        services.update(kernel, INVOICE, invoice.id, {"amount_paid": paid, "status": status},
+                        actor=actor, version=invoice.version, verb="pay")
     return services.get(kernel, INVOICE, invoice_id)  # type: ignore[return-value]
 
 
-def void_invoice(kernel: Accord, invoice_id: int, *, actor: Actor, reason: str | None,
+def void_invoice(kernel: Accord, invoice_id: int, *, actor: Actor, reason: str | None = None,
                  version: int | None = None) -> Invoice:
     """Void an issued invoice nobody paid; its number stays used."""
     kernel.sync()
@@ -246,9 +246,8 @@ def void_invoice(kernel: Accord, invoice_id: int, *, actor: Actor, reason: str |
         text = (reason or "").strip()
         if not text:
             raise ValidationError({"reason": ["give the reason the invoice is voided"]})
-        with unlocked(INVOICE, invoice.id, status="void", void_reason=text):
-            services.update(kernel, INVOICE, invoice.id, {}, actor=actor,
-                            version=invoice.version)
+        services.update(kernel, INVOICE, invoice.id, {"status": "void", "void_reason": text},
+                        actor=actor, version=invoice.version, verb="void")
     return services.get(kernel, INVOICE, invoice_id)  # type: ignore[return-value]
 
 
@@ -262,12 +261,12 @@ def mark_overdue(kernel: Accord, day: dt.date) -> str:
             Invoice.status.in_(("issued", "partially_paid")), Invoice.due_date < day)]
 
     count, failed = set_status_where(
-        kernel, INVOICE, due, "overdue", actor=actor, what="invoice",
+        kernel, INVOICE, due, "overdue", actor=actor, what="invoice", verb="overdue",
         still=lambda i: i.status in ("issued", "partially_paid") and i.due_date < day)
     return job_summary(f"{plural(count, 'invoice')} marked overdue", failed)
 
 
-def refuse_deleting_issued(records: list[Any]) -> None:
+def refuse_deleting_issued(kernel: Accord, records: list[Any], actor: Actor) -> None:
     """An issued invoice is kept: deleting it would leave a gap in the numbers."""
     issued = [r for r in records if r.status != "draft"]
     if issued:

@@ -17,12 +17,13 @@ from accord.services.authz import require
 
 from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Invoice, Order, OrderStatusChange, QuoteLine
-from ..rules import ORDER, refuse, unlocked
+from ..rules import ORDER
 from ..verbs import check_version, today
 from .quotes import customer_from_opportunity
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.records import Write
     from accord.services.actors import Actor
 
 __all__ = ["order_defaults", "order_rules", "order_computed", "order_from_quote",
@@ -35,23 +36,26 @@ TRANSITIONS = {"confirmed": ("partially_fulfilled", "fulfilled", "cancelled"),
                "fulfilled": (), "cancelled": ()}
 
 
-def order_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
-    document_defaults(kernel, rows)
-    customer_from_opportunity(rows)
-    for row in rows:
+def order_defaults(write: Write) -> None:
+    document_defaults(write)
+    customer_from_opportunity(write.rows)
+    for row in write.rows:
         row.setdefault("order_date", today())
 
 
-def order_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    found = document_rules(rows, existing, editable="confirmed",
+def order_rules(write: Write) -> None:
+    found = document_rules(write, editable="confirmed",
                            verb_hint="an order's content changes only while it is confirmed")
-    invoiced = _invoiced([c.id for row, c in zip(rows, existing)
-                          if c is not None and "lines" in row])
-    for index, (row, current, problems) in enumerate(zip(rows, existing, found)):
+    invoiced = _invoiced([c.id for _, row, c in write if c is not None and "lines" in row])
+    for (index, row, current), problems in zip(write, found):
         if current is not None and current.id in invoiced:
             problems.setdefault("lines", [f"order {current.id} is invoiced (invoice "
                                           f"{invoiced[current.id]}); its lines stay"])
-        refuse(problems, index, rows)
+        if current is not None and row.get("status") == "cancelled" \
+                and current.status != "cancelled" and _invoiced([current.id]):
+            problems["status"] = [f"order {current.id} is invoiced; void its invoice before "
+                                  "cancelling it"]
+        write.refuse(index, problems)
 
 
 def _invoiced(order_ids: list[int]) -> dict[int, str]:
@@ -62,8 +66,8 @@ def _invoiced(order_ids: list[int]) -> dict[int, str]:
     return {i.order_id: i.number or f"draft {i.id}" for i in query}
 
 
-def order_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    document_computed(kernel, ORDER, rows, existing)
+def order_computed(write: Write) -> None:
+    document_computed(write)
 
 
 def order_from_quote(kernel: Accord, quote: Any, *, actor: Actor,
@@ -77,29 +81,24 @@ def order_from_quote(kernel: Accord, quote: Any, *, actor: Actor,
         "contact_id": quote.contact_id, "currency": quote.currency, "lines": lines,
         "order_date": order_date or today(), "reference": reference, "notes": quote.notes,
         **{k: v for k, v in (("owner_id", quote.owner_id), ("team_id", quote.team_id)) if v}}
-    with unlocked(ORDER, 0, quote_id=quote.id):
-        order = services.create(kernel, ORDER, data, actor=actor)
+    order = services.create(kernel, ORDER, {**data, "quote_id": quote.id}, actor=actor,
+                            verb="accept")
     return order  # type: ignore[return-value]
 
 
 def set_order_status(kernel: Accord, order_id: int, status: str, *, actor: Actor,
                      note: str | None = None, version: int | None = None) -> Order:
-    """Move an order to another status (see TRANSITIONS); the change is recorded."""
+    """Move an order to another status (the record type's TRANSITIONS); the change is
+    recorded."""
     kernel.sync()
     require(actor, STATUS)
     with kernel.transaction():
         order: Any = services.get(kernel, ORDER, order_id, actor=actor, for_update=True)
         check_version(ORDER, order, version)
-        allowed = TRANSITIONS.get(order.status, ())
-        if status not in allowed:
-            options = f"it can go to {', '.join(allowed)}" if allowed else "it stays so"
-            raise ValidationError({"status": [
-                f"order {order.id} is {order.status}: {options}"]})
-        if status == "cancelled" and _invoiced([order.id]):
-            raise ValidationError({"status": [
-                f"order {order.id} is invoiced; void its invoice before cancelling it"]})
-        with unlocked(ORDER, order.id, status=status):
-            services.update(kernel, ORDER, order.id, {}, actor=actor, version=order.version)
+        if status == order.status:
+            raise ValidationError({"status": [f"order {order.id} is {status} already"]})
+        services.update(kernel, ORDER, order.id, {"status": status}, actor=actor,
+                        version=order.version, verb="status")
         OrderStatusChange.insert(order=order.id, from_status=order.status, to_status=status,
                                  note=(note or "").strip() or None, at=utcnow(),
                                  actor=actor.user_id, actor_label=actor.label).execute()

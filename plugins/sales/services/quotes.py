@@ -22,11 +22,12 @@ from accord.services.authz import require
 
 from ..documents import copy_lines, document_computed, document_defaults, document_rules
 from ..models import Opportunity, Quote, QuoteLine
-from ..rules import OPPORTUNITY, QUOTE, refuse, unlocked
+from ..rules import OPPORTUNITY, QUOTE
 from ..verbs import check_version, job_summary, plural, set_status_where, today
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.records import Write
 
     from ..models import Order
 
@@ -60,24 +61,24 @@ def customer_from_opportunity(rows: list[dict[str, Any]]) -> None:
             row["contact_id"] = deal.contact_id
 
 
-def quote_defaults(kernel: Accord, rows: list[dict[str, Any]]) -> None:
-    document_defaults(kernel, rows)
-    customer_from_opportunity(rows)
+def quote_defaults(write: Write) -> None:
+    document_defaults(write)
+    customer_from_opportunity(write.rows)
 
 
-def quote_rules(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    found = document_rules(rows, existing, editable="draft", verb_hint=_REVISE_HINT)
-    for index, (row, current, problems) in enumerate(zip(rows, existing, found)):
+def quote_rules(write: Write) -> None:
+    found = document_rules(write, editable="draft", verb_hint=_REVISE_HINT)
+    for (index, row, current), problems in zip(write, found):
         if current is not None and current.status != "draft":
             for name in ("valid_until", "opportunity_id", "name"):
                 if name in row and row[name] != getattr(current, name):
                     problems.setdefault(name, [f"the {current.status} quote cannot change; "
                                                f"{_REVISE_HINT}"])
-        refuse(problems, index, rows)
+        write.refuse(index, problems)
 
 
-def quote_computed(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    document_computed(kernel, QUOTE, rows, existing, hook=True)
+def quote_computed(write: Write) -> None:
+    document_computed(write, hook=True)
 
 
 # Verbs -------------------------------------------------------------------------------
@@ -116,9 +117,9 @@ def send_quote(kernel: Accord, quote_id: int, *, actor: Actor,
         if valid_until < day:
             raise ValidationError({"valid_until": [
                 f"{valid_until} is past; give a later date before sending the quote"]})
-        with unlocked(QUOTE, quote.id, status="sent", sent_at=utcnow(),
-                      valid_until=valid_until):
-            services.update(kernel, QUOTE, quote.id, {}, actor=actor, version=quote.version)
+        services.update(kernel, QUOTE, quote.id, {
+            "status": "sent", "sent_at": utcnow(), "valid_until": valid_until},
+            actor=actor, version=quote.version, verb="send")
     return services.get(kernel, QUOTE, quote_id)  # type: ignore[return-value]
 
 
@@ -144,8 +145,8 @@ def accept_quote(kernel: Accord, quote_id: int, *, actor: Actor,
                 f"quote {quote.id} expired on {quote.valid_until}; revise it and send the new "
                 "revision"]})
         _latest_of_its_chain(quote)
-        with unlocked(QUOTE, quote.id, status="accepted", decided_at=utcnow()):
-            services.update(kernel, QUOTE, quote.id, {}, actor=actor, version=quote.version)
+        services.update(kernel, QUOTE, quote.id, {"status": "accepted", "decided_at": utcnow()},
+                        actor=actor, version=quote.version, verb="accept")
         order = order_from_quote(kernel, quote, actor=actor, order_date=order_date,
                                  reference=reference)
         if quote.opportunity_id is not None:
@@ -196,9 +197,10 @@ def reject_quote(kernel: Accord, quote_id: int, *, actor: Actor, reason: str | N
     with kernel.transaction():
         quote = _quote(kernel, quote_id, actor, version)
         _status(quote, "sent", doing="rejected")
-        with unlocked(QUOTE, quote.id, status="rejected", decided_at=utcnow(),
-                      reject_reason=(reason or "").strip() or None):
-            services.update(kernel, QUOTE, quote.id, {}, actor=actor, version=quote.version)
+        services.update(kernel, QUOTE, quote.id, {
+            "status": "rejected", "decided_at": utcnow(),
+            "reject_reason": (reason or "").strip() or None},
+            actor=actor, version=quote.version, verb="reject")
     return services.get(kernel, QUOTE, quote_id)  # type: ignore[return-value]
 
 
@@ -224,8 +226,8 @@ def revise_quote(kernel: Accord, quote_id: int, *, actor: Actor,
                 "currency": quote.currency, "notes": quote.notes, "lines": lines,
                 **{k: v for k, v in (("owner_id", quote.owner_id),
                                      ("team_id", quote.team_id)) if v}}
-        with unlocked(QUOTE, 0, revision=int(last) + 1, revision_of_id=root):
-            created = services.create(kernel, QUOTE, data, actor=actor)
+        created = services.create(kernel, QUOTE, {
+            **data, "revision": int(last) + 1, "revision_of": root}, actor=actor, verb="revise")
     return services.get(kernel, QUOTE, created.id)  # type: ignore[return-value]
 
 
@@ -237,7 +239,7 @@ def expire_quotes(kernel: Accord, day: dt.date) -> str:
                                                           Quote.valid_until < day)]
 
     count, failed = set_status_where(
-        kernel, QUOTE, due, "expired", actor=actor, what="quote",
+        kernel, QUOTE, due, "expired", actor=actor, what="quote", verb="expire",
         still=lambda q: q.status == "sent" and q.valid_until is not None
         and q.valid_until < day)
     return job_summary(f"{plural(count, 'quote')} expired", failed)

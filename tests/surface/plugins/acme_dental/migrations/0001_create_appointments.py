@@ -1,0 +1,36 @@
+"""Create the appointment table: a frozen copy of the model, with a stand-in for the
+core table it references."""
+from peewee import *
+from accord.database import JSONField
+from accord.models.base import UTCDateTimeField
+
+
+def up(migrator, db):
+    class Contact(Model):
+        class Meta:
+            database = db
+            table_name = "accord_contact"
+
+    class Appointment(Model):
+        created_at = UTCDateTimeField(index=True)
+        updated_at = UTCDateTimeField()
+        version = IntegerField(default=1)
+        custom = JSONField(default=dict)
+        owner = IntegerField(null=True, index=True, column_name="owner_id")
+        team = IntegerField(null=True, index=True, column_name="team_id")
+        patient = ForeignKeyField(Contact, backref="+", on_delete="RESTRICT")
+        starts_at = UTCDateTimeField()
+        treatment = CharField(max_length=100)
+        status = CharField(max_length=20, default="booked")
+        confirmed_at = UTCDateTimeField(null=True)
+        notes = TextField(null=True)
+
+        class Meta:
+            database = db
+            table_name = "acme_dental_appointment"
+
+    db.create_tables([Appointment])
+
+
+def down(migrator, db):
+    migrator.migrate(migrator.drop_table("acme_dental_appointment"))

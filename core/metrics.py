@@ -2,6 +2,10 @@
 
 A metric answers a ``MetricQuery`` (a date range, a grouping, owner/team filters)
 with a list of points, one per month or one for the whole range.
+
+The faces call ``metric_query`` (defaults and bounds), then ``catalog`` or ``report``
+(which need ``core.metrics.read``); ``compute`` applies the same bounds to any query,
+so the API, the CLI and Python callers refuse the same ranges with the same messages.
 """
 
 from __future__ import annotations
@@ -19,11 +23,21 @@ from .errors import NotFound, ValidationError
 
 if TYPE_CHECKING:
     from .kernel import Accord
+    from .services.actors import Actor
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Metric", "MetricQuery", "MetricPoint", "compute", "list_metrics", "month_of",
-           "month_expr", "months_between", "default_range", "stored", "scoped", "exact_sum", "CORE_METRICS"]
+           "month_expr", "months_between", "default_range", "stored", "scoped", "exact_sum",
+           "CORE_METRICS", "metric_query", "check_query", "catalog", "report", "METRICS_READ",
+           "MAX_MONTHS"]
+
+#: The permission to list and compute metrics: an explicit grant (see EXPLICIT_ONLY),
+#: since a metric adds up records whoever owns them.
+METRICS_READ = "core.metrics.read"
+#: The days a metric may be asked about, and the most months one query may span.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+MAX_MONTHS = 240
 
 #: SQLite keeps DECIMAL columns as 8-byte floats: ``exact_sum`` adds money columns (4
 #: places) there as whole ten-thousandths, exactly, and turns them back into Decimals.
@@ -94,13 +108,68 @@ def list_metrics(kernel: Accord) -> dict[str, tuple[str, Metric]]:
     return out
 
 
-def compute(kernel: Accord, name: str, query: MetricQuery) -> list[MetricPoint]:
-    """Compute one metric; every month of the range appears, zero when empty (for a
-    broken-down metric: every month of each group that has a point, groups by name)."""
+def catalog(kernel: Accord, *, actor: Actor) -> dict[str, tuple[str, Metric]]:
+    """The metrics of the running plugins by name, with the plugin declaring each."""
+    from .services.authz import require
+
+    require(actor, METRICS_READ)
+    return list_metrics(kernel)
+
+
+def report(kernel: Accord, name: str, query: MetricQuery, *,
+           actor: Actor) -> tuple[Metric, list[MetricPoint]]:
+    """One metric's definition and its points over ``query`` (see ``compute``)."""
+    from .services.authz import require
+
+    require(actor, METRICS_READ)
+    points = compute(kernel, name, query)
+    return list_metrics(kernel)[name][1], points
+
+
+def metric_query(*, start: dt.date | None = None, end: dt.date | None = None,
+                 by: str = "month", owner_id: int | None = None,
+                 team_id: int | None = None, today: dt.date | None = None) -> MetricQuery:
+    """The query the faces ask: without ``end``, up to today; without ``start``, a year
+    of whole months up to the end. ValidationError names what is out of bounds."""
+    problems = _problems(start, end, by)
+    if problems:
+        raise ValidationError(problems)
+    last = end if end is not None else (today or dt.date.today())
+    query = MetricQuery(start if start is not None else default_range(last)[0], last,
+                        by=by, owner_id=owner_id, team_id=team_id)
+    check_query(query)
+    return query
+
+
+def check_query(query: MetricQuery) -> None:
+    """Refuse dates out of FIRST_DAY..LAST_DAY, a start after the end, a grouping other
+    than month or total, and a range of more than MAX_MONTHS months."""
+    problems = _problems(query.start, query.end, query.by)
+    if problems:
+        raise ValidationError(problems)
     if query.start > query.end:
         raise ValidationError({"from": [f"{query.start} is after {query.end}"]})
-    if query.by not in ("month", "total"):
-        raise ValidationError({"by": ["use month or total"]})
+    months = (query.end.year - query.start.year) * 12 + query.end.month - query.start.month + 1
+    if months > MAX_MONTHS:
+        raise ValidationError({"from": [
+            f"the range spans {months} months; ask for at most {MAX_MONTHS} at once"]})
+
+
+def _problems(start: dt.date | None, end: dt.date | None, by: str) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for key, day in (("from", start), ("to", end)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            problems[key] = [f"give a date from {FIRST_DAY} to {LAST_DAY}"]
+    if by not in ("month", "total"):
+        problems["by"] = ["use month or total"]
+    return problems
+
+
+def compute(kernel: Accord, name: str, query: MetricQuery) -> list[MetricPoint]:
+    """Compute one metric; every month of the range appears, zero when empty (for a
+    broken-down metric: every month of each group that has a point, groups by name).
+    The range is checked first (``check_query``)."""
+    check_query(query)
     metrics = list_metrics(kernel)
     if name not in metrics:
         raise NotFound(f"unknown metric {name!r} (known: {', '.join(sorted(metrics))})")

@@ -1,11 +1,12 @@
 """Administration endpoints: health (public) and the plugins, custom fields, roles,
 the audit trail and API tokens.
 
-Each endpoint requires its ``admin.*`` permission (a 403 names it) and calls the same
-services as the CLI, so both refuse the same things with the same messages. Users
-and teams need nothing here: the generic record routes serve ``/users`` and
-``/teams``. These routes are static, so Flask prefers them to the generic
-``/<plural>`` ones registered on the same blueprint.
+Each endpoint parses the request, calls one service and serializes its answer. The
+services check the ``admin.*`` permissions (a 403 names the one missing) and every
+other rule, for the CLI alike, so both refuse the same things with the same messages;
+a body of the wrong shape is a 422 before that. Users and teams need nothing here: the
+generic record routes serve ``/users`` and ``/teams``. These routes are static, so
+Flask prefers them to the generic ``/<plural>`` ones registered on the same blueprint.
 """
 
 from __future__ import annotations
@@ -18,25 +19,25 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import fields, validate
 
 from ..config import FIELD_KINDS
-from ..errors import NotFound, ValidationError, flatten_messages
-from ..models import ApiToken, AuditEntry, User
+from ..errors import ValidationError, flatten_messages
 from ..pagination import decode_cursor, encode_cursor
-from ..services.authz import require
+from ..services.audit import AUDIT
+from ..services.fields import FIELDS
+from ..services.paging import MAX_ID, Page
+from ..services.plugins import PLUGINS
+from ..services.roles import USERS
 from ..services.values import jsonable
 from .auth import current_actor
 from .bodies import json_object
-from .lists import DEFAULT_LIMIT, MAX_LIMIT
+from .lists import limit_arg
 from .problems import ApiError
 
 if TYPE_CHECKING:
     from ..customfields import FieldDef
     from ..kernel import Accord
+    from ..models import ApiToken
 
-__all__ = ["register"]
-
-PLUGINS, FIELDS, USERS, AUDIT = "admin.plugins", "admin.fields", "admin.users", "admin.audit"
-#: The largest id either engine can compare (SQLite's INTEGER; Python ints go further).
-MAX_ID = 2**63 - 1
+__all__ = ["register", "PLUGINS", "FIELDS", "USERS", "AUDIT"]
 
 
 def register(bp: Blueprint, kernel: Accord) -> None:
@@ -114,50 +115,44 @@ def _optional_body() -> dict[str, Any]:
 
 # Plugins ---------------------------------------------------------------------------
 
-def _plugin_info(kernel: Accord, name: str) -> dict[str, Any]:
-    p = kernel.plugins.get(name)
-    return {"name": name, "version": p.version, "state": p.state, "source": p.source,
-            "requires": p.requires, "error": p.error or kernel.plugins.inactive_reason(name)}
-
-
 def _plugin_routes(bp: Blueprint, kernel: Accord) -> None:
-    from ..services.plugins import disable, enable, set_settings
+    from ..services import plugins as service
 
     @bp.get("/plugins", endpoint="plugins")
     def plugins() -> Any:
-        require(current_actor(), PLUGINS)
-        return jsonify({"items": [_plugin_info(kernel, n) for n in sorted(kernel.plugins.plugins)]})
+        return jsonify({"items": [p.as_dict() for p in
+                                  service.list_plugins(kernel, actor=current_actor())]})
 
     @bp.get("/plugins/<name>", endpoint="plugin")
     def plugin(name: str) -> Any:
-        require(current_actor(), PLUGINS)
-        return jsonify(_plugin_info(kernel, name))
+        return jsonify(service.plugin_info(kernel, name, actor=current_actor()).as_dict())
 
+    # Enabling and disabling answer with the plugin as it is now: a second service call
+    # reads it back, as the record routes read back what they wrote.
     @bp.post("/plugins/<name>/enable", endpoint="plugin_enable")
     def plugin_enable(name: str) -> Any:
-        require(current_actor(), PLUGINS)
+        actor = current_actor()
         body = _load(EnableBody, _optional_body())
-        kernel.plugins.get(name)  # an unknown plugin is a 404 whatever the body says
-        done = enable(kernel, name, actor=current_actor(), with_deps=body["with_deps"])
-        return jsonify({"enabled": done, "plugin": _plugin_info(kernel, name)})
+        done = service.enable(kernel, name, actor=actor, with_deps=body["with_deps"])
+        return jsonify({"enabled": done,
+                        "plugin": service.plugin_info(kernel, name, actor=actor).as_dict()})
 
     @bp.post("/plugins/<name>/disable", endpoint="plugin_disable")
     def plugin_disable(name: str) -> Any:
-        require(current_actor(), PLUGINS)
+        actor = current_actor()
         body = _load(DisableBody, _optional_body())
-        kernel.plugins.get(name)
-        done = disable(kernel, name, actor=current_actor(), cascade=body["cascade"])
-        return jsonify({"disabled": done, "plugin": _plugin_info(kernel, name)})
+        done = service.disable(kernel, name, actor=actor, cascade=body["cascade"])
+        return jsonify({"disabled": done,
+                        "plugin": service.plugin_info(kernel, name, actor=actor).as_dict()})
 
     @bp.route("/plugins/<name>/settings", methods=["GET", "PUT"], endpoint="plugin_settings")
     def plugin_settings(name: str) -> Any:
         """PUT sets the keys sent; keys not sent keep their values."""
-        require(current_actor(), PLUGINS)
-        kernel.plugins.get(name)
+        actor = current_actor()
         if request.method == "PUT":
-            current = set_settings(kernel, name, json_object(), actor=current_actor())
+            current = service.set_settings(kernel, name, json_object(), actor=actor)
         else:
-            current = kernel.settings(name)
+            current = service.plugin_settings(kernel, name, actor=actor)
         return jsonify(jsonable(current))
 
 
@@ -171,25 +166,20 @@ def _field_info(field: FieldDef) -> dict[str, Any]:
 
 
 def _field_routes(bp: Blueprint, kernel: Accord) -> None:
-    from ..services.fields import add_field, remove_field
+    from ..services.fields import add_field, list_fields, remove_field
 
     @bp.route("/custom_fields", methods=["GET", "POST"], endpoint="custom_fields")
     def custom_fields() -> Any:
         actor = current_actor()
-        require(actor, FIELDS)
         if request.method == "GET":
-            only = request.args.get("record_type")
-            if only is not None and only not in kernel.records:
+            try:
+                found = list_fields(kernel, actor=actor,
+                                    record_type=request.args.get("record_type"))
+            except ValidationError as exc:
                 raise ApiError(400, "unknown record type in ?record_type=",
-                               errors={"record_type": [f"unknown record type {only!r}"]})
-            names = [only] if only else kernel.records.names()
-            return jsonify({"items": [_field_info(f) for n in names
-                                      for f in kernel.fields.of(n).values()]})
+                               errors=exc.flat()) from None
+            return jsonify({"items": [_field_info(f) for f in found]})
         body = _load(FieldBody, json_object())
-        if body["record_type"] not in kernel.records:
-            known = ", ".join(sorted(kernel.records.names()))
-            raise ValidationError({"record_type": [
-                f"unknown record type {body['record_type']!r} (known: {known})"]})
         field = add_field(kernel, body.pop("record_type"), body.pop("name"), body.pop("kind"),
                           actor=actor, **body)
         response = jsonify(_field_info(field))
@@ -199,9 +189,7 @@ def _field_routes(bp: Blueprint, kernel: Accord) -> None:
 
     @bp.delete("/custom_fields/<record_type>/<name>", endpoint="custom_field")
     def custom_field(record_type: str, name: str) -> Any:
-        actor = current_actor()
-        require(actor, FIELDS)
-        remove_field(kernel, record_type, name, actor=actor)
+        remove_field(kernel, record_type, name, actor=current_actor())
         return Response(status=204)
 
 
@@ -213,9 +201,8 @@ def _role_routes(bp: Blueprint, kernel: Accord) -> None:
     @bp.route("/roles", methods=["GET", "POST"], endpoint="roles")
     def role_list() -> Any:
         actor = current_actor()
-        require(actor, USERS)
         if request.method == "GET":
-            return jsonify({"items": [r.as_dict() for r in roles.list_roles(kernel)]})
+            return jsonify({"items": [r.as_dict() for r in roles.list_roles(kernel, actor=actor)]})
         body = _load(RoleBody, json_object())
         role = roles.add_role(kernel, body["name"], actor=actor,
                               description=body["description"], grants=body["grants"],
@@ -229,9 +216,8 @@ def _role_routes(bp: Blueprint, kernel: Accord) -> None:
     def role(name: str) -> Any:
         """PATCH replaces what it names: the description, all grants, all rules."""
         actor = current_actor()
-        require(actor, USERS)
         if request.method == "GET":
-            return jsonify(roles.get_role(kernel, name).as_dict())
+            return jsonify(roles.get_role(kernel, name, actor=actor).as_dict())
         if request.method == "DELETE":
             roles.delete_role(kernel, name, actor=actor)
             return Response(status=204)
@@ -239,37 +225,29 @@ def _role_routes(bp: Blueprint, kernel: Accord) -> None:
         return jsonify(roles.update_role(kernel, name, actor=actor, **body).as_dict())
 
 
-# Keyset pages by id, newest first ---------------------------------------------------
+# Keyset pages by id, newest first: the services page, the cursor is the API's -------
 
 def _whole(raw: str) -> bool:
     # isdigit() alone admits "²", which int() refuses.
     return raw.isascii() and raw.isdigit()
 
 
-def _limit() -> int:
-    raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not _whole(raw) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}",
-                       errors={"limit": [f"{raw!r} is not between 1 and {MAX_LIMIT}"]})
-    return int(raw)
-
-
-def _newest_first(query: Any, model: Any) -> tuple[list[Any], str | None]:
-    """One page of ``query`` by id descending, and the cursor of the next (or None)."""
-    limit = _limit()
+def _before() -> int | None:
+    """The id ``?cursor=`` continues below, or None for the first page."""
     cursor = request.args.get("cursor")
-    if cursor:
-        try:
-            (last,) = decode_cursor(cursor, 1)
-        except ValidationError as exc:
-            raise ApiError(400, "bad cursor", errors=exc.flat()) from None
-        if not isinstance(last, int) or isinstance(last, bool) or not 0 < last <= MAX_ID:
-            raise ApiError(400, "bad cursor", errors={"cursor": ["not a cursor of this list"]})
-        query = query.where(model.id < last)
-    rows = list(query.order_by(model.id.desc()).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor([rows[-1].id]) if more else None
+    if not cursor:
+        return None
+    try:
+        (last,) = decode_cursor(cursor, 1)
+    except ValidationError as exc:
+        raise ApiError(400, "bad cursor", errors=exc.flat()) from None
+    if not isinstance(last, int) or isinstance(last, bool) or not 0 < last <= MAX_ID:
+        raise ApiError(400, "bad cursor", errors={"cursor": ["not a cursor of this list"]})
+    return last
+
+
+def _next_cursor(page: Page[Any]) -> str | None:
+    return encode_cursor([page.next_before]) if page.next_before is not None else None
 
 
 def _only_params(*allowed: str) -> None:
@@ -313,40 +291,20 @@ def _time_param(name: str) -> dt.datetime | None:
 # Audit -----------------------------------------------------------------------------
 
 def _audit_routes(bp: Blueprint, kernel: Accord) -> None:
+    from ..services.audit import audit_entries
 
     @bp.get("/audit", endpoint="audit")
     def audit() -> Any:
         """Filters: record_type, record_id, actor (a user id), action, since (inclusive),
         until (exclusive)."""
-        actor = current_actor()
-        require(actor, AUDIT)
         _only_params("record_type", "record_id", "actor", "action", "since", "until")
-        query = AuditEntry.select()
-        wanted: dict[str, Any] = {
-            "record_type": request.args.get("record_type"), "action": request.args.get("action"),
-            "record_id": _int_param("record_id"), "actor_id": _int_param("actor")}
-        for name, value in wanted.items():
-            if value is not None:
-                query = query.where(getattr(AuditEntry, name) == value)
-        since, until = _time_param("since"), _time_param("until")
-        if since is not None:
-            query = query.where(AuditEntry.at >= since)
-        if until is not None:
-            query = query.where(AuditEntry.at < until)
-        with kernel.bound():
-            rows, next_cursor = _newest_first(query, AuditEntry)
-        return jsonify({"items": [_audit_item(kernel, e, actor) for e in rows],
-                        "next_cursor": next_cursor})
-
-
-def _audit_item(kernel: Accord, entry: AuditEntry, actor: Any) -> dict[str, Any]:
-    hidden: set[str] = set()
-    if entry.record_type in kernel.records and not actor.can("core.personal_data.read"):
-        hidden = set(kernel.personal_fields(kernel.records.get(entry.record_type)))
-    return {"id": entry.id, "at": entry.at.isoformat(), "action": entry.action,
-            "record_type": entry.record_type, "record_id": entry.record_id,
-            "actor": {"id": entry.actor_id, "label": entry.actor_label},
-            "changes": {k: (None if k in hidden else v) for k, v in (entry.changes or {}).items()}}
+        page = audit_entries(
+            kernel, actor=current_actor(), record_type=request.args.get("record_type"),
+            record_id=_int_param("record_id"), actor_id=_int_param("actor"),
+            action=request.args.get("action"), since=_time_param("since"),
+            until=_time_param("until"), limit=limit_arg(), before=_before())
+        return jsonify({"items": [e.as_dict() for e in page.items],
+                        "next_cursor": _next_cursor(page)})
 
 
 # Tokens ----------------------------------------------------------------------------
@@ -361,7 +319,8 @@ def _token_info(row: ApiToken) -> dict[str, Any]:
 
 
 def _token_routes(bp: Blueprint, kernel: Accord) -> None:
-    from ..services.tokens import create_token, revoke_token
+    from ..services.assignment import find_user
+    from ..services.tokens import create_token, list_tokens, revoke_token
 
     @bp.route("/tokens", methods=["GET", "POST"], endpoint="tokens")
     def tokens() -> Any:
@@ -369,37 +328,20 @@ def _token_routes(bp: Blueprint, kernel: Accord) -> None:
         actor = current_actor()
         if request.method == "POST":
             body = _load(TokenBody, json_object())
-            with kernel.bound():
-                user = User.get_by_id(actor.user_id)
-            row, secret = create_token(kernel, user, name=body["name"], actor=actor)
-            with kernel.bound():
-                row = ApiToken.select(ApiToken, User).join(User).where(
-                    ApiToken.id == row.id).get()
+            assert actor.user_id is not None  # the API's actors are users
+            row, secret = create_token(kernel, find_user(kernel, actor.user_id),
+                                       name=body["name"], actor=actor)
             response = jsonify({**_token_info(row), "token": secret})
             response.status_code = 201
             return response
         _only_params("user")
-        query = ApiToken.select(ApiToken, User).join(User)
-        user_id = _int_param("user")
-        if not actor.can(USERS):
-            if user_id not in (None, actor.user_id):
-                require(actor, USERS)  # asking for someone else's tokens
-            user_id = actor.user_id
-        if user_id is not None:
-            query = query.where(ApiToken.user == user_id)
-        with kernel.bound():
-            rows, next_cursor = _newest_first(query, ApiToken)
-        return jsonify({"items": [_token_info(r) for r in rows], "next_cursor": next_cursor})
+        page = list_tokens(kernel, actor=actor, user_id=_int_param("user"), limit=limit_arg(),
+                           before=_before())
+        return jsonify({"items": [_token_info(r) for r in page.items],
+                        "next_cursor": _next_cursor(page)})
 
     @bp.delete("/tokens/<int:token_id>", endpoint="token")
     def token(token_id: int) -> Any:
         """Revoke a token: your own, or anyone's with admin.users."""
-        actor = current_actor()
-        with kernel.bound():
-            row = ApiToken.get_or_none(ApiToken.id == token_id) if token_id <= MAX_ID else None
-        if row is None:
-            raise NotFound(f"no token {token_id}")
-        if row.user_id != actor.user_id:
-            require(actor, USERS)
-        revoke_token(kernel, token_id, actor=actor)
+        revoke_token(kernel, token_id, actor=current_actor())
         return Response(status=204)

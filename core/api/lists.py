@@ -16,6 +16,7 @@ from ..errors import ValidationError
 from ..pagination import after_cursor, cursor_of, decode_cursor
 from ..query import SortKey, build_query, order_by, sort_keys
 from ..services.authz import PERSONAL_DATA
+from ..services.paging import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from .problems import ApiError
 
 if TYPE_CHECKING:
@@ -23,20 +24,18 @@ if TYPE_CHECKING:
     from ..records import RecordType
     from ..services.actors import Actor
 
-__all__ = ["list_records", "MAX_LIMIT", "DEFAULT_LIMIT"]
+__all__ = ["list_records", "limit_arg", "MAX_LIMIT", "DEFAULT_LIMIT"]
 
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 50
 RESERVED = {"limit", "cursor", "sort", "q", "fields", "expand"}
 
 
-def _limit() -> int:
-    raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    # isdigit() alone admits "²", which int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
+def limit_arg() -> int:
+    """``?limit=``, the page size of every list (the rule is ``parse_limit``'s)."""
+    try:
+        return parse_limit(request.args.get("limit"))
+    except ValidationError as exc:
         raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}",
-                       errors={"limit": [f"{raw!r} is not between 1 and {MAX_LIMIT}"]})
-    return int(raw)
+                       errors=exc.flat()) from None
 
 
 def _filters() -> dict[str, Any]:
@@ -55,7 +54,7 @@ def list_records(kernel: Accord, record_type: RecordType, actor: Actor) -> dict[
     if nul:
         raise ApiError(400, "list parameters may not contain the NUL character (%00)",
                        errors={k: ["holds a NUL character"] for k in nul})
-    limit = _limit()
+    limit = limit_arg()
     sort = [s for s in request.args.get("sort", "").split(",") if s.strip()]
     filters = _filters()
     try:

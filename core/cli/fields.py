@@ -18,16 +18,14 @@ def fields() -> None:
 @pass_state
 def list_fields(state: CliState, record_type: str | None) -> None:
     """Custom fields of one record type, or of all."""
-    kernel = state.kernel()
-    kernel.sync()
-    types = [kernel.records.get(record_type).name] if record_type else kernel.records.names()
+    from ..services.fields import list_fields as fields_of
+
     rows = []
-    for name in types:
-        for f in kernel.fields.of(name).values():
-            flags = [x for x, on in (("required", f.required), ("indexed", f.indexed),
-                                     ("personal", f.personal)) if on]
-            rows.append([name, f.name, f.kind, ",".join(f.choices or ()) or "-",
-                         " ".join(flags) or "-", f.source])
+    for f in fields_of(state.kernel(), actor=actor(), record_type=record_type):
+        flags = [x for x, on in (("required", f.required), ("indexed", f.indexed),
+                                 ("personal", f.personal)) if on]
+        rows.append([f.record_type, f.name, f.kind, ",".join(f.choices or ()) or "-",
+                     " ".join(flags) or "-", f.source])
     if not rows:
         click.echo("no custom fields" + (f" on {record_type}" if record_type else ""))
         return

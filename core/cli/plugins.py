@@ -20,13 +20,9 @@ def plugins() -> None:
 @pass_state
 def list_plugins(state: CliState, as_json: bool) -> None:
     """Name, version, state, source and requirements of every plugin found."""
-    kernel = state.kernel()
-    rows: list[dict[str, Any]] = []
-    for name in sorted(kernel.plugins.plugins):
-        p = kernel.plugins.get(name)
-        rows.append({"name": name, "version": p.version, "state": p.state,
-                     "source": p.source, "requires": p.requires,
-                     "error": p.error or kernel.plugins.inactive_reason(name)})
+    from ..services.plugins import list_plugins as infos
+
+    rows: list[dict[str, Any]] = [p.as_dict() for p in infos(state.kernel(), actor=actor())]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -111,7 +107,7 @@ def purge(state: CliState, name: str, export_to: str | None, yes: bool, dry_run:
     from ..services.plugins import purge_plan
 
     kernel = state.kernel()
-    plan = purge_plan(kernel, name)
+    plan = purge_plan(kernel, name, actor=actor())
     if dry_run:
         click.echo(f"purging {name} would drop:")
         table(["TABLE", "ROWS"], sorted(plan.tables.items()))
@@ -134,10 +130,9 @@ def purge(state: CliState, name: str, export_to: str | None, yes: bool, dry_run:
 @pass_state
 def settings(state: CliState, name: str, assignments: tuple[str, ...]) -> None:
     """Show a plugin's settings, or change some: KEY=VALUE, the value as JSON or text."""
-    from ..services.plugins import set_settings
+    from ..services.plugins import plugin_settings, set_settings
 
     kernel = state.kernel()
-    kernel.plugins.get(name)
     if assignments:
         values = {}
         for item in assignments:
@@ -150,8 +145,7 @@ def settings(state: CliState, name: str, assignments: tuple[str, ...]) -> None:
                 values[key] = raw
         current = set_settings(kernel, name, values, actor=actor())
     else:
-        kernel.sync()
-        current = kernel.settings(name)
+        current = plugin_settings(kernel, name, actor=actor())
     click.echo(json.dumps(current, indent=2, sort_keys=True, default=str))
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from ._context import CliState, pass_state, table
+from ._context import CliState, actor, pass_state, table
 
 
 @click.command()
@@ -21,23 +21,24 @@ from ._context import CliState, pass_state, table
 def report(state: CliState, metric: str | None, start: dt.datetime | None,
            end: dt.datetime | None, by: str, owner: str | None, team: str | None) -> None:
     """Compute METRIC; without one, list the metrics of the enabled plugins."""
-    from ..metrics import MetricQuery, compute, default_range, list_metrics
+    from ..metrics import catalog, metric_query
+    from ..metrics import report as compute_report
     from ..services.assignment import find_team, find_user
 
     kernel = state.kernel()
     if metric is None:
         rows = [[name, plugin, m.unit, m.description]
-                for name, (plugin, m) in sorted(list_metrics(kernel).items())]
+                for name, (plugin, m) in sorted(catalog(kernel, actor=actor()).items())]
         table(["METRIC", "PLUGIN", "UNIT", "DESCRIPTION"], rows)
         return
-    last = end.date() if end else dt.date.today()
-    first = start.date() if start else default_range(last)[0]
-    query = MetricQuery(first, last, by=by,
-                        owner_id=find_user(kernel, owner).id if owner else None,
-                        team_id=find_team(kernel, team).id if team else None)
-    points = compute(kernel, metric, query)
-    _, definition = list_metrics(kernel)[metric]
-    click.echo(f"{metric}: {definition.description} ({definition.unit}), {first} to {last}")
+    # The same bounds as the API's (dates, at most MAX_MONTHS months), same messages.
+    query = metric_query(start=start.date() if start else None,
+                         end=end.date() if end else None, by=by,
+                         owner_id=find_user(kernel, owner).id if owner else None,
+                         team_id=find_team(kernel, team).id if team else None)
+    definition, points = compute_report(kernel, metric, query, actor=actor())
+    click.echo(f"{metric}: {definition.description} ({definition.unit}), "
+               f"{query.start} to {query.end}")
     if definition.group_by:
         table([definition.group_by.upper(), "PERIOD", "VALUE"],
               [[p.group, p.period, p.value] for p in points])

@@ -41,16 +41,14 @@ def create(state: CliState, user: str, name: str) -> None:
 @pass_state
 def list_tokens(state: CliState, user: str | None) -> None:
     """Every token: its user, name, prefix, and when it was created, used and revoked."""
-    from ..models import ApiToken, User
     from ..services.assignment import find_user
+    from ..services.tokens import list_tokens as tokens_of
 
     kernel = state.kernel()
-    query = ApiToken.select(ApiToken, User).join(User).order_by(ApiToken.id)
-    if user:
-        query = query.where(ApiToken.user == find_user(kernel, user).id)
-    with kernel.bound():
-        rows = [[t.id, t.user.email, t.name, f"{t.prefix}…", _when(t.created_at),
-                 _when(t.last_used_at), _when(t.revoked_at)] for t in query]
+    page = tokens_of(kernel, actor=actor(), limit=None,
+                     user_id=find_user(kernel, user).id if user else None)
+    rows = [[t.id, t.user.email, t.name, f"{t.prefix}…", _when(t.created_at),
+             _when(t.last_used_at), _when(t.revoked_at)] for t in reversed(page.items)]
     if not rows:
         click.echo("no tokens (create one with 'accord tokens create USER')")
         return

@@ -1,7 +1,9 @@
 """Assigning records to a user or a team, and transferring a user's records whole.
 
 A firm must never lose a customer when a salesperson leaves: ``transfer`` moves
-every owned record of one user to another in one audited transaction.
+every owned record of one user to another in one audited transaction. Assigning is
+an update (the record's write permission and rule apply); transferring a user's whole
+book is managing users, and needs ``admin.users`` besides.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from .. import signals
 from ..errors import NotFound, ValidationError
 from ..models import Team, User
 from .actors import Actor
+from .authz import require
 from .records import bulk_update, update
+from .roles import USERS
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -63,6 +67,7 @@ def transfer(kernel: Accord, *, from_user: str | int, to_user: str | int, actor:
              type_name: str | None = None) -> dict[str, int]:
     """Move every record owned by ``from_user`` (or only those of one type) to
     ``to_user``, all types in one transaction. Returns the count per type."""
+    require(actor, USERS)
     kernel.sync()
     source = find_user(kernel, from_user)
     target = find_user(kernel, to_user)

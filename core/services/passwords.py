@@ -1,4 +1,7 @@
-"""Passwords for the web login, hashed with argon2."""
+"""Passwords for the web login, hashed with argon2.
+
+A user may set their own password; setting another's needs ``admin.users``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import ValidationError
-from ..models import AuditEntry, User, utcnow
+from ..models import User
 from .actors import Actor
+from .audit import write_audit
+from .authz import require
+from .roles import USERS
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -22,14 +28,14 @@ _hasher = PasswordHasher()
 
 def set_password(kernel: Accord, user: User, password: str, *, actor: Actor) -> None:
     """Store a new password (argon2 hash); at least MIN_LENGTH characters."""
+    if user.id != actor.user_id:
+        require(actor, USERS)
     if len(password) < MIN_LENGTH:
         raise ValidationError({"password": [f"use at least {MIN_LENGTH} characters"]})
     hashed = _hasher.hash(password)
     with kernel.transaction():
         User.update(password_hash=hashed).where(User.id == user.id).execute()
-        AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
-                          action="password_set", record_type="user", record_id=user.id,
-                          changes={"password": ["***", "***"]})
+        write_audit(actor, "password_set", "user", [(user.id, {"password": ["***", "***"]})])
 
 
 def check_password(kernel: Accord, email: str, password: str) -> User | None:

@@ -17,23 +17,75 @@ import peewee
 
 from .. import signals
 from ..errors import ConfigError, PluginError, ValidationError
-from ..models import AuditEntry, PluginState, utcnow
+from ..models import PluginState, utcnow
 from ..plugins.manager import CORE
 from .actors import Actor
+from .audit import write_audit
+from .authz import require
 from .counters import bump
 from .values import jsonable
 
 if TYPE_CHECKING:
     from ..kernel import Accord
 
-__all__ = ["enable", "disable", "purge_plan", "purge", "PurgePlan", "set_settings"]
+__all__ = ["enable", "disable", "purge_plan", "purge", "PurgePlan", "set_settings",
+           "PluginInfo", "list_plugins", "plugin_info", "plugin_settings", "PLUGINS"]
 
 logger = logging.getLogger(__name__)
+
+#: The permission every function here needs.
+PLUGINS = "admin.plugins"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A plugin as the CLI and the API list it."""
+
+    name: str
+    version: str
+    state: str
+    source: str
+    requires: dict[str, str]
+    #: Why it failed to load, or why it does not run although enabled; else None.
+    error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "state": self.state,
+                "source": self.source, "requires": dict(self.requires), "error": self.error}
+
+
+def list_plugins(kernel: Accord, *, actor: Actor) -> list[PluginInfo]:
+    """Every plugin found, by name."""
+    require(actor, PLUGINS)
+    kernel.sync()
+    return [_info(kernel, name) for name in sorted(kernel.plugins.plugins)]
+
+
+def plugin_info(kernel: Accord, name: str, *, actor: Actor) -> PluginInfo:
+    """One plugin; NotFound for an unknown name."""
+    require(actor, PLUGINS)
+    kernel.sync()
+    return _info(kernel, name)
+
+
+def plugin_settings(kernel: Accord, name: str, *, actor: Actor) -> dict[str, Any]:
+    """The settings of a plugin now in force (its schema's defaults filled in)."""
+    require(actor, PLUGINS)
+    kernel.sync()
+    kernel.plugins.get(name)
+    return kernel.settings(name)
+
+
+def _info(kernel: Accord, name: str) -> PluginInfo:
+    p = kernel.plugins.get(name)
+    return PluginInfo(name, p.version, p.state, p.source, dict(p.requires),
+                      p.error or kernel.plugins.inactive_reason(name))
 
 
 def enable(kernel: Accord, name: str, *, actor: Actor, with_deps: bool = False) -> list[str]:
     """Enable a plugin (and, with ``with_deps``, what it requires). Returns the names
     enabled, in order. Applies each one's migrations first."""
+    require(actor, PLUGINS)
     kernel.sync()
     _not_core(name, "enable")
     plugin = kernel.plugins.get(name)
@@ -63,6 +115,7 @@ def enable(kernel: Accord, name: str, *, actor: Actor, with_deps: bool = False) 
 def disable(kernel: Accord, name: str, *, actor: Actor, cascade: bool = False) -> list[str]:
     """Disable a plugin; its tables and rows stay untouched. Refused while enabled
     plugins require it, unless ``cascade`` disables them first. Returns the names."""
+    require(actor, PLUGINS)
     kernel.sync()
     _not_core(name, "disable")
     plugin = kernel.plugins.get(name)
@@ -92,8 +145,13 @@ class PurgePlan:
     migrations: list[str]
 
 
-def purge_plan(kernel: Accord, name: str) -> PurgePlan:
-    """What purging ``name`` would remove: tables with row counts, and who depends on it."""
+def purge_plan(kernel: Accord, name: str, *, actor: Actor | None = None) -> PurgePlan:
+    """What purging ``name`` would remove: tables with row counts, and who depends on it.
+
+    With an ``actor`` (every face passes one) it needs admin.plugins; without one the
+    caller is trusted code, as for ``records.get``."""
+    if actor is not None:
+        require(actor, PLUGINS)
     kernel.sync()
     _not_core(name, "purge")
     plugin = kernel.plugins.get(name)
@@ -115,7 +173,7 @@ def purge_plan(kernel: Accord, name: str) -> PurgePlan:
 def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> PurgePlan:
     """Export every row of the plugin to a JSON file, then drop its tables (its
     migrations run backward) and mark it purged."""
-    plan = purge_plan(kernel, name)
+    plan = purge_plan(kernel, name, actor=actor)
     plugin = kernel.plugins.get(name)
     if plugin.stored_state == "enabled":
         raise PluginError(f"{name} is enabled; disable it before purging", plugin=name)
@@ -166,6 +224,7 @@ def set_settings(kernel: Accord, name: str, values: dict[str, Any], *,
                  actor: Actor) -> dict[str, Any]:
     """Change some of a plugin's settings; the plugin's schema and the
     ``validate_settings`` hook may refuse. Returns the settings now in force."""
+    require(actor, PLUGINS)
     kernel.sync()
     _not_core(name, "configure")
     plugin = kernel.plugins.get(name)
@@ -185,10 +244,8 @@ def set_settings(kernel: Accord, name: str, values: dict[str, Any], *,
          .on_conflict(conflict_target=[PluginState.name],
                       update={PluginState.settings: merged})
          .execute())
-        AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
-                          action="settings", record_type="plugin", record_id=0,
-                          changes={"plugin": [name, name],
-                                   "settings": [jsonable(stored), jsonable(merged)]})
+        write_audit(actor, "settings", "plugin", [(0, {
+            "plugin": [name, name], "settings": [jsonable(stored), jsonable(merged)]})])
         bump("plugin_state")
     kernel.sync()
     return kernel.settings(name)
@@ -218,10 +275,8 @@ def _set_state(kernel: Accord, name: str, state: str, actor: Actor,
                   update={PluginState.state: state, PluginState.version: plugin.version,
                           PluginState.changed_at: utcnow()})
      .execute())
-    AuditEntry.create(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label,
-                      action=state, record_type="plugin", record_id=0,
-                      changes={"plugin": [name, name], "state": [previous, state],
-                               **(details or {})})
+    changes = {"plugin": [name, name], "state": [previous, state], **(details or {})}
+    write_audit(actor, state, "plugin", [(0, changes)])
     bump("plugin_state")
 
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 from ..models import PluginState
 from .actors import Actor
-from .plugins import enable
+from .authz import require
+from .plugins import PLUGINS, enable
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -17,7 +18,9 @@ __all__ = ["initialise"]
 
 def initialise(kernel: Accord, *, actor: Actor) -> list[str]:
     """On a fresh database, enable the plugins named in ``enabled_plugins`` (with what
-    they require). Returns the names enabled; nothing on a database set up before."""
+    they require). Returns the names enabled; nothing on a database set up before.
+    Needs admin.plugins."""
+    require(actor, PLUGINS)
     with kernel.bound():
         fresh = not PluginState.select().exists()
     if not fresh:

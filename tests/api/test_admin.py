@@ -298,7 +298,8 @@ def test_roles_list_the_built_in_roles(api_client):
     assert set(roles) == {"admin", "manager", "sales", "service", "marketing", "read-only"}
     assert roles["admin"] == {"name": "admin", "builtin": True, "grants": ["*"],
                               "rules": {"*": "all"}, "users": 1,
-                              "description": "Everything, including plugins, users and roles"}
+                              "description": "Everything, including plugins, users and roles",
+                              "contributed": {"grants": {}, "rules": {}}, "withheld": []}
     assert roles["read-only"]["grants"] == ["*.read"]
     assert roles["sales"]["rules"]["*"] == "own"
     assert api_client.get("/api/v1/roles/sales").get_json() == roles["sales"]
@@ -313,7 +314,9 @@ def test_role_add_grants_rules_and_audit(api_client, kernel):
     assert response.headers["Location"] == "/api/v1/roles/auditor"
     assert response.get_json() == {"name": "auditor", "description": "Reads the trail",
                                    "builtin": False, "grants": ["admin.audit", "core.*.read"],
-                                   "rules": {"*": "team", "contact": "own"}, "users": 0}
+                                   "rules": {"*": "team", "contact": "own"}, "users": 0,
+                                   "contributed": {"grants": {}, "rules": {}},
+                                   "withheld": []}
     assert grants_of(kernel, "auditor") == ["admin.audit", "core.*.read"]
     assert rules_of(kernel, "auditor") == {"contact": "own", "*": "team"}
     with kernel.bound():
@@ -416,13 +419,20 @@ def test_a_plugin_permission_can_be_granted_while_the_plugin_runs(pk, make_api_c
 
 def test_roles_need_admin_users(make_api_client, kernel):
     manager = make_api_client("manager")
-    for method, path in [("get", "/api/v1/roles"), ("post", "/api/v1/roles"),
-                         ("get", "/api/v1/roles/sales"), ("patch", "/api/v1/roles/sales"),
-                         ("delete", "/api/v1/roles/sales")]:
-        response = getattr(manager, method)(path, json={"name": "x", "grants": ["*"]})
+    before = grants_of(kernel, "sales")
+    for method, path, body in [
+            ("get", "/api/v1/roles", None), ("post", "/api/v1/roles", {"name": "x"}),
+            ("get", "/api/v1/roles/sales", None),
+            ("patch", "/api/v1/roles/sales", {"grants": ["*"]}),
+            ("delete", "/api/v1/roles/sales", None)]:
+        response = getattr(manager, method)(path, json=body)
         assert_problem(response, 403, forbidden(manager, "admin.users"))
+    # The body's shape is checked first (it reveals nothing stored); then the permission.
+    assert_problem(manager.patch("/api/v1/roles/sales", json={"name": "x"}), 422,
+                   errors={"name": ["unknown field 'name'"]})
     with kernel.bound():
         assert Role.select().count() == 6
+    assert grants_of(kernel, "sales") == before
 
 
 # The last admin --------------------------------------------------------------------

@@ -141,8 +141,28 @@ def test_unknown_metric_is_not_found(kernel):
     (MetricQuery(dt.date(2024, 3, 1), dt.date(2024, 1, 1)),
      {"from": ["2024-03-01 is after 2024-01-01"]}),
     (MetricQuery(START, END, by="week"), {"by": ["use month or total"]}),
+    (MetricQuery(dt.date(1990, 1, 1), dt.date(2026, 12, 31)),
+     {"from": ["the range spans 444 months; ask for at most 240 at once"]}),
+    (MetricQuery(dt.date(1, 1, 1), END), {"from": ["give a date from 1900-01-01 to 9000-12-31"]}),
 ])
 def test_bad_ranges_are_refused(kernel, query, messages):
     with pytest.raises(ValidationError) as exc:
         compute(kernel, "core.new_customers", query)
     assert exc.value.messages == messages
+
+
+@pytest.mark.parametrize("args, query, message", [
+    (("--from", "1990-01-01", "--to", "2026-12-31"), "from=1990-01-01&to=2026-12-31",
+     ("from", "the range spans 444 months; ask for at most 240 at once")),
+    # Without --from the range is a year back from --to: no crash on year 1.
+    (("--to", "0001-01-01"), "to=0001-01-01",
+     ("to", "give a date from 1900-01-01 to 9000-12-31")),
+])
+def test_the_cli_refuses_the_ranges_the_api_refuses_with_the_same_message(
+        cli, api_client, args, query, message):
+    result = cli("report", "core.new_customers", *args)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: invalid input:\n  {message[0]}: {message[1]}\n")
+    response = api_client.get(f"/api/v1/metrics/core.new_customers?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == {message[0]: [message[1]]}

@@ -43,9 +43,29 @@ def _manifest_of(module: str) -> Callable[[], Any]:
     return lambda: importlib.import_module(module).MANIFEST
 
 
-def _module(module: str) -> Callable[[], Any]:
-    """A loader of ``module`` (imported when called)."""
-    return lambda: importlib.import_module(module)
+def _local(module: str, root: Path, attribute: str | None = None) -> Callable[[], Any]:
+    """A loader of a local plugin's ``module`` (or of one of its attributes).
+
+    The folder is on ``sys.path`` only while the import runs, so one kernel's plugins
+    folder never shadows another's packages afterwards. A module of the same name
+    imported earlier from another place (another kernel's folder) is forgotten first,
+    so each kernel gets the plugin its own folder holds."""
+
+    def load() -> Any:
+        top = module.split(".", 1)[0]
+        loaded = sys.modules.get(top)
+        origin = getattr(loaded, "__file__", None)
+        if loaded is not None and (origin is None or root not in Path(origin).parents):
+            for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+                del sys.modules[name]
+        sys.path.insert(0, str(root))
+        try:
+            imported = importlib.import_module(module)
+        finally:
+            sys.path.remove(str(root))
+        return getattr(imported, attribute) if attribute else imported
+
+    return load
 
 
 def from_entry_points() -> list[Candidate]:
@@ -69,9 +89,6 @@ def from_folder(folder: str | os.PathLike[str]) -> list[Candidate]:
     root = Path(folder).resolve()
     if not root.is_dir():
         return []
-    if str(root) not in sys.path:
-        # Local plugins import like any package, so their relative imports work.
-        sys.path.insert(0, str(root))
     out = []
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(("_", ".")):
@@ -81,12 +98,12 @@ def from_folder(folder: str | os.PathLike[str]) -> list[Candidate]:
             hooks = f"{name}.hooks" if (entry / "hooks.py").exists() else name
             out.append(Candidate(
                 name=name, source=f"local {entry}", folder=entry,
-                load_manifest=_manifest_of(name), load_hooks=_module(hooks)))
+                load_manifest=_local(name, root, "MANIFEST"), load_hooks=_local(hooks, root)))
         elif entry.suffix == ".py":
             name = entry.stem
             out.append(Candidate(
                 name=name, source=f"local {entry}", folder=root,
-                load_manifest=_manifest_of(name), load_hooks=_module(name)))
+                load_manifest=_local(name, root, "MANIFEST"), load_hooks=_local(name, root)))
     return out
 
 

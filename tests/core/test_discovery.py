@@ -43,3 +43,23 @@ def test_an_installed_plugin_is_discovered_and_its_migrations_run(make_kernel, i
 def test_discovery_can_be_switched_off(make_kernel, installed_notes):
     kernel = make_kernel(discover_plugins=False)
     assert "acme_notes" not in kernel.plugins.plugins
+
+
+def test_a_plugins_folder_is_not_left_on_sys_path(make_kernel, plugins_folder, tmp_path):
+    before = list(sys.path)
+    kernel = make_kernel(plugins_dir=plugins_folder)
+    assert "acme_notes" in kernel.plugins.plugins
+    assert sys.path == before
+    # Another kernel's folder with a plugin of the same name gets its own copy.
+    other = tmp_path / "other"
+    (other / "acme_notes").mkdir(parents=True)
+    (other / "acme_notes" / "__init__.py").write_text(
+        "from accord.plugins import PluginManifest\n"
+        "MANIFEST = PluginManifest(name='acme_notes', version='9.0.0')\n")
+    try:
+        second = make_kernel(plugins_dir=str(other))
+        assert second.plugins.get("acme_notes").version == "9.0.0"
+        assert sys.path == before
+    finally:  # later tests import the folder's acme_notes again
+        for name in [n for n in sys.modules if n.split(".")[0] == "acme_notes"]:
+            del sys.modules[name]

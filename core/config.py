@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import marshmallow as ma
 
-from .errors import ConfigError
+from .errors import ConfigError, describe_messages
 
 __all__ = ["Config", "load_config", "CONFIG_FILE", "FIELD_KINDS"]
 
@@ -120,21 +120,9 @@ class Config:
         return cls(**loaded, path=path)
 
 
-def _describe(messages: Any, prefix: str = "") -> str:
-    """Flatten marshmallow's nested messages into 'key.sub: problem' text."""
-    if isinstance(messages, dict):
-        parts = []
-        for key, value in messages.items():
-            text = "unknown key" if value == ["Unknown field."] else None
-            name = f"{prefix}{key}"
-            parts.append(f"{name}: {text}" if text else _describe(value, f"{name}."))
-        return "; ".join(parts)
-    if isinstance(messages, list):
-        flat = [m for m in messages if isinstance(m, str)]
-        nested = [m for m in messages if not isinstance(m, str)]
-        out = f"{prefix.rstrip('.')}: {' '.join(flat)}" if flat else ""
-        return "; ".join([out] * bool(out) + [_describe(m, prefix) for m in nested])
-    return f"{prefix.rstrip('.')}: {messages}"
+def _describe(messages: Any) -> str:
+    """Marshmallow's nested messages as 'key.sub: problem' text."""
+    return describe_messages(messages, unknown="unknown key")
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:

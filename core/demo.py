@@ -63,7 +63,7 @@ def load_demo(kernel: Accord) -> dict[str, int]:
     """Load the demo through every active plugin's ``load_demo_data`` (the core's
     first) when the database has no organizations yet. Returns counts per type: by
     plural for the core's (``contacts``), ``<plugin>.<plural>`` for a plugin's
-    (``sales.leads``), so two plugins' ``products`` stay apart."""
+    (``acme_dental.appointments``), so two plugins' ``products`` stay apart."""
     from .models import Organization
 
     kernel.sync()

@@ -19,7 +19,7 @@ __all__ = [
     "StaleVersion",
     "Conflict",
     "ValidationError",
-    "flatten_messages",
+    "flatten_messages", "describe_messages",
 ]
 
 
@@ -75,17 +75,31 @@ class ValidationError(AccordError):
         }
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """``{"a": {"b": ["x"]}}`` as ``{"a.b": ["x"]}``; "Unknown field." names the field."""
+def flatten_messages(messages: Any, prefix: str = "",
+                     unknown: str | None = None) -> dict[str, list[str]]:
+    """``{"a": {"b": ["x"]}}`` as ``{"a.b": ["x"]}``; "Unknown field." names the field
+    (or reads ``unknown``: "unknown key" in a config file)."""
     if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
-    out: dict[str, list[str]] = {}
+        flat = [str(m) for m in messages if not isinstance(m, dict)]
+        out = {prefix or "_schema": flat} if flat else {}
+        for nested in (m for m in messages if isinstance(m, dict)):
+            out.update(flatten_messages(nested, prefix, unknown))
+        return out
+    if not isinstance(messages, dict):
+        return {prefix or "_schema": [str(messages)]}
+    out = {}
     for key, value in messages.items():
         name = f"{prefix}.{key}" if prefix else str(key)
         if value == ["Unknown field."]:
-            value = [f"unknown field {key!r}"]
-        out.update(flatten_messages(value, name))
+            value = [unknown or f"unknown field {key!r}"]
+        out.update(flatten_messages(value, name, unknown))
     return out
+
+
+def describe_messages(messages: Any, prefix: str = "", unknown: str | None = None) -> str:
+    """Flattened messages as one line of text: ``a.b: x; c: y``."""
+    return "; ".join(f"{name}: {' '.join(texts)}"
+                     for name, texts in flatten_messages(messages, prefix, unknown).items())
 
 
 class NotFound(AccordError):

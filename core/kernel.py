@@ -20,7 +20,7 @@ from . import signals as _signals
 from .config import Config
 from .customfields import CustomFields, from_json
 from .database import db, is_postgres, open_database
-from .errors import AccordError, ConfigError
+from .errors import AccordError, ConfigError, describe_messages
 from .migrating import Migrations
 from .plugins.discovery import Candidate, from_entry_points, from_folder, from_object
 from .plugins.manager import CORE, PluginManager
@@ -35,7 +35,10 @@ logger = logging.getLogger(__name__)
 class Accord:
     """One CRM instance: owns its config, database, plugin manager and registries.
 
-    Two kernels on two databases can live in one process; nothing is global.
+    Two kernels on two databases can live in one process: each owns its state, and
+    what is shared routes per kernel (models go through the ``accord.database.db``
+    proxy to the database of the kernel whose ``bound()`` block is active; signals are
+    sent with ``sender=kernel``).
     """
 
     def __init__(self, config: Config | None = None, *, plugins: list[Any] | None = None) -> None:
@@ -277,11 +280,8 @@ class Accord:
         try:
             loaded: dict[str, Any] = schema(unknown=ma.RAISE).load(raw)
         except ma.ValidationError as exc:
-            problems = "; ".join(
-                f"plugins.settings.{name}.{key}: "
-                f"{'unknown setting' if msgs == ['Unknown field.'] else msgs}"
-                for key, msgs in _flat(exc.messages).items())
-            raise ConfigError(problems) from None
+            raise ConfigError(describe_messages(exc.messages, f"plugins.settings.{name}",
+                                                unknown="unknown setting")) from None
         return loaded
 
     # Records ---------------------------------------------------------------
@@ -300,97 +300,13 @@ class Accord:
             self._schemas[key] = schema
         return schema
 
-    def dump(self, record_type: RecordType | str, record: Any,
-             actor: Any = None) -> dict[str, Any]:
-        """A record as JSON-ready data, custom fields included (see ``dump_many``)."""
-        rt = self.records.get(record_type) if isinstance(record_type, str) else record_type
-        return self.dump_many(rt, [record], actor=actor)[0]
-
-    def dump_many(self, record_type: RecordType | str, records: list[Any],
-                  actor: Any = None) -> list[dict[str, Any]]:
-        """Records as JSON-ready data; link fields read with one query per field.
-        Personal data is masked (null) for an actor without core.personal_data.read."""
-        rt = self.records.get(record_type) if isinstance(record_type, str) else record_type
-        out: list[dict[str, Any]] = self.schema(rt).dump(records, many=True)
-        if rt.links and records:
-            from .services.links import links_of
-
-            with self.bound():
-                values = links_of(rt, [r.id for r in records])
-            for data, record in zip(out, records):
-                data.update(values[record.id])
-        if rt.lines and records:
-            from .services.lines import lines_of
-
-            with self.bound():
-                rows = lines_of(rt, [r.id for r in records])
-            for data, record in zip(out, records):
-                data.update(rows[record.id])
-        if actor is not None and not actor.can("core.personal_data.read"):
-            hidden = self.personal_fields(rt)
-            for data in out:
-                for name in hidden:
-                    if name in data:
-                        data[name] = None
-        return out
-
     def personal_fields(self, record_type: RecordType) -> tuple[str, ...]:
         """Fields holding personal data: the type's own and custom fields marked so."""
         custom = tuple(n for n, d in self.fields.of(record_type.name).items() if d.personal)
         return record_type.personal + custom
 
-    def timeline(self, type_name: str, record_id: int, limit: int = 100,
-                 actor: Any = None) -> list[TimelineItem]:
-        """The merged timeline of a record, newest first, from every active plugin.
-        With a restricted ``actor``, an entry whose source is a record the actor may not
-        read (its permission or its record rule) is left out: one query per source type."""
-        self.sync()
-        self.records.get(type_name)
-        with self.bound():
-            items = [item for _, item in self.plugins.collect(
-                "timeline_items", kernel=self, record_type=type_name, record_ids=[record_id])]
-            if actor is not None and actor.restricted:
-                items = self._readable(items, actor)
-        items.sort(key=lambda i: i.at, reverse=True)
-        return items[:limit]
-
-    def _readable(self, items: list[TimelineItem], actor: Any) -> list[TimelineItem]:
-        from .services.authz import permission_for, scoped
-
-        wanted: dict[str, set[int]] = {}
-        for item in items:
-            if item.source_type in self.records and item.source_id is not None:
-                wanted.setdefault(item.source_type, set()).add(item.source_id)
-        seen: dict[str, set[int]] = {}
-        for name, ids in wanted.items():
-            rt = self.records.get(name)
-            if not actor.can(permission_for(rt, "read")):
-                seen[name] = set()
-                continue
-            query = rt.model.select(rt.model.id).where(rt.model.id.in_(sorted(ids)))
-            seen[name] = {row[0] for row in scoped(query, rt, actor).tuples()}
-        return [item for item in items if item.source_type not in wanted
-                or item.source_id in seen[item.source_type]]
-
-    @property
-    def core(self) -> str:
-        return CORE
-
 
 _COUNTERS_SQL = 'SELECT "key", "value" FROM "accord_meta"'
-
-
-def _flat(messages: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(messages, dict):
-        return {prefix: " ".join(map(str, messages)) if isinstance(messages, list) else messages}
-    out: dict[str, Any] = {}
-    for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if value == ["Unknown field."]:
-            out[name] = value
-        else:
-            out.update(_flat(value, name))
-    return out
 
 
 def _custom_getter(kind: str) -> Any:

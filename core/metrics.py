@@ -97,7 +97,6 @@ class Metric:
 
 
 def list_metrics(kernel: Accord) -> dict[str, tuple[str, Metric]]:
-    kernel.sync()
     out: dict[str, tuple[str, Metric]] = {}
     for plugin, metric in kernel.plugins.collect("register_metrics"):
         if metric.name in out:

@@ -37,7 +37,6 @@ def find(kernel: Accord, type_name: str, filters: Mapping[str, Any] | None = Non
          actor: Actor | None = None) -> list[Any]:
     """Records of a type matching ``filters`` and text search ``q``, sorted; with a
     restricted ``actor``, only those its read permission and record rule reach."""
-    kernel.sync()
     record_type = kernel.records.get(type_name)
     with kernel.bound():
         query = build_query(kernel, record_type, filters or {}, q=q, sort=sort, actor=actor)

@@ -1,6 +1,6 @@
 """Record types and the small frozen values hooks return (permissions, timeline items).
 
-A record type ties a name (``contact``, ``sales.opportunity``) to its model, its
+A record type ties a name (``contact``, ``acme_dental.appointment``) to its model, its
 marshmallow schema and what the kernel needs to know to list, search and mask it.
 """
 
@@ -61,12 +61,13 @@ class VerbField:
     """A field only the plugin's own actions set: a status, a number, a link to the
     invoice an action drafted.
 
-    Clients never write it: a create or update naming it is refused (422) with the
-    actions that set it named. The plugin's action writes it through the ordinary
-    service call with ``verb=`` one of ``actions`` (``services.update(kernel,
-    "sales.quote", 7, {"status": "sent"}, actor=actor, verb="send")``), validated,
-    audited and versioned like any other write. ``on_create``: clients may give it when
-    creating the record (an opportunity's first stage), not afterwards.
+    Clients never change it: a create or update giving it another value than the
+    stored one (null for a new record) is refused (422) with the actions that set it
+    named. The plugin's action writes it through the ordinary service call with
+    ``verb=`` one of ``actions`` (``services.update(kernel, "acme_dental.appointment",
+    7, {"status": "confirmed"}, actor=actor, verb="confirm")``), validated, audited and
+    versioned like any other write. ``on_create``: clients may give it when creating
+    the record (a deal's first stage), not afterwards.
     """
 
     name: str
@@ -201,7 +202,7 @@ class RecordType:
 
     @property
     def path(self) -> str:
-        """The resource path under /api/v1: ``contacts``, ``sales/opportunities``."""
+        """The resource path under /api/v1: ``contacts``, ``acme_dental/appointments``."""
         return self.plural if self.plugin == "core" else f"{self.plugin}/{self.plural}"
 
     @property
@@ -229,7 +230,7 @@ class RecordType:
 
 @dataclass(frozen=True)
 class Permission:
-    """A permission that roles can hold (``sales.opportunity.write``)."""
+    """A permission that roles can hold (``acme_dental.appointment.write``)."""
 
     name: str
     description: str
@@ -238,8 +239,8 @@ class Permission:
 @dataclass(frozen=True)
 class RoleGrant:
     """What a plugin gives a built-in role (``register_role_grants``): patterns over
-    the plugin's own permissions (``sales.*``) and record rules for its own record
-    types (``("sales.lead", "team")``), held as long as the plugin is active.
+    the plugin's own permissions (``acme_dental.*``) and record rules for its own record
+    types (``("acme_dental.appointment", "team")``), held as long as the plugin is active.
 
     An admin may still revoke a contributed grant (it stays revoked) or set another
     rule for the same pattern (the stored rule wins).

@@ -46,8 +46,8 @@ def collect_role_grants(kernel: Accord,
                         contributions: Iterable[tuple[str, RoleGrant]]) -> dict[str, RoleGrants]:
     """The (plugin, RoleGrant) pairs of ``kernel.plugins.collect`` by role, checked
     against the kernel's permissions and record types (collect those first)."""
+    from .models import ADMIN_ROLE as ADMIN
     from .models import BUILTIN_ROLES, SCOPES
-    from .services.roles import ADMIN
 
     out: dict[str, RoleGrants] = {}
     for plugin, item in contributions:

@@ -16,6 +16,7 @@ from ..errors import ValidationError
 from ..pagination import after_cursor, cursor_of, decode_cursor
 from ..query import SortKey, build_query, order_by, sort_keys
 from ..services.authz import PERSONAL_DATA
+from ..services.reading import dump_many, masked_fields
 from ..services.paging import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from .problems import ApiError
 
@@ -77,7 +78,7 @@ def list_records(kernel: Accord, record_type: RecordType, actor: Actor) -> dict[
         rows = list(query.order_by(*order_by(record_type, keys)).limit(limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
-    items = kernel.dump_many(record_type, rows, actor=actor)
+    items = dump_many(kernel, record_type, rows, actor=actor)
     items = _expand(kernel, record_type, rows, items, actor)
     items = _choose_fields(record_type, items)
     next_cursor = None
@@ -91,9 +92,7 @@ def _refuse_personal(kernel: Accord, record_type: RecordType, actor: Actor,
                      filters: dict[str, Any], keys: list[SortKey]) -> None:
     """Filtering or sorting on a masked field would reveal it (and a cursor would carry
     its value): only who may read personal data may do it."""
-    if actor.can(PERSONAL_DATA):
-        return
-    personal = set(kernel.personal_fields(record_type))
+    personal = masked_fields(kernel, record_type, actor)
     used = sorted(({k.partition("__")[0] for k in filters} | {k.name for k in keys}) & personal)
     if used:
         raise ApiError(403, f"{actor.label} ({actor.role}) lacks the permission "
@@ -105,9 +104,9 @@ def _refuse_personal(kernel: Accord, record_type: RecordType, actor: Actor,
 def _searched(kernel: Accord, record_type: RecordType, actor: Actor) -> RecordType:
     """The type as ``?q=`` searches it: masked fields are not searched for who may not
     read them, or a match would reveal what they hold."""
-    if actor.can(PERSONAL_DATA):
+    personal = masked_fields(kernel, record_type, actor)
+    if not personal:
         return record_type
-    personal = set(kernel.personal_fields(record_type))
     return dataclasses.replace(record_type, searchable=tuple(
         name for name in record_type.searchable if name not in personal))
 
@@ -211,7 +210,7 @@ def _expand(kernel: Accord, record_type: RecordType, rows: list[Any],
                     query = scoped(target.model.select().where(target.model.id.in_(ids)),
                                    target, actor)
                     found = list(query)
-                for record, data in zip(found, kernel.dump_many(target, found, actor=actor)):
+                for record, data in zip(found, dump_many(kernel, target, found, actor=actor)):
                     embedded[record.id] = data
         for row, item in zip(rows, items):
             item[name] = embedded.get(getattr(row, field.object_id_name))

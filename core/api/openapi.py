@@ -418,7 +418,7 @@ def _common_components(spec: APISpec) -> None:
     components.schema("Timeline", component=_object({"items": {
         "type": "array", "items": _object({
             "at": {"type": "string", "format": "date-time"},
-            "kind": {"type": "string", "examples": ["activity.call", "sales.stage_change"]},
+            "kind": {"type": "string", "examples": ["activity.call", "acme_dental.reminder"]},
             "title": _STRING,
             "source_type": {"type": "string", "description": "The record type the entry "
                                                                "comes from"},

@@ -32,7 +32,7 @@ def _etag(record: Any) -> str:
 
 
 def _one(kernel: Accord, record_type: RecordType, record: Any, status: int = 200) -> Response:
-    response = jsonify(kernel.dump(record_type, record, actor=current_actor()))
+    response = jsonify(services.dump(kernel, record_type, record, actor=current_actor()))
     response.status_code = status
     response.headers["ETag"] = _etag(record)
     return response
@@ -86,7 +86,8 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_LIMIT:
             raise ApiError(400, f"limit: give a whole number from 1 to {MAX_LIMIT}",
                            errors={"limit": [f"a whole number from 1 to {MAX_LIMIT}"]})
-        items = kernel.timeline(record_type.name, record_id, limit=int(limit), actor=actor)
+        items = services.timeline(kernel, record_type.name, record_id, limit=int(limit),
+                                  actor=actor)
         return jsonify({"items": [{
             "at": item.at.isoformat(), "kind": item.kind, "title": item.title,
             "source_type": item.source_type, "source_id": item.source_id,

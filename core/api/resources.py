@@ -18,7 +18,7 @@ __all__ = ["resolve", "path_of"]
 
 
 def path_of(record_type: RecordType) -> str:
-    """The resource path of a type under /api/v1 (``contacts``, ``sales/opportunities``)."""
+    """The resource path of a type under /api/v1 (``contacts``, ``acme_dental/appointments``)."""
     return record_type.path
 
 

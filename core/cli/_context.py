@@ -32,6 +32,10 @@ class CliState:
             kernel.start(upgrade=upgrade)
             self._kernel = kernel
             click.get_current_context().call_on_close(kernel.close)
+        else:
+            # A command run against a kernel that lives on (tests, a shell): pick up
+            # what other processes changed, as a request does.
+            self._kernel.sync()
         return self._kernel  # type: ignore[no-any-return]
 
 

@@ -51,7 +51,7 @@ def list_roles(state: CliState) -> None:
 @click.argument("name")
 @click.option("--description", default="", help="What the role is for.")
 @click.option("--grant", "grants", multiple=True, metavar="PERM",
-              help="A permission or pattern (core.contact.read, sales.*); repeatable.")
+              help="A permission or pattern (core.contact.read, acme_dental.*); repeatable.")
 @pass_state
 def add(state: CliState, name: str, description: str, grants: tuple[str, ...]) -> None:
     """Add a role NAME holding the --grant permissions."""
@@ -66,7 +66,7 @@ def add(state: CliState, name: str, description: str, grants: tuple[str, ...]) -
 @click.argument("permissions", nargs=-1, required=True, metavar="PERM...")
 @pass_state
 def grant(state: CliState, name: str, permissions: tuple[str, ...]) -> None:
-    """Let role NAME do more: permissions or patterns (sales.*, core.*.read)."""
+    """Let role NAME do more: permissions or patterns (acme_dental.*, core.*.read)."""
     from ..services.roles import grant as do_grant
 
     _show(do_grant(state.kernel(), name, permissions, actor=actor()))

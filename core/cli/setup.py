@@ -32,9 +32,10 @@ enabled = {enabled}
 # Look for installed plugins (the accord.plugins entry points).
 discover = true
 
-# Settings of each plugin, checked against the plugin's settings schema:
-# [plugins.settings.sales]
-# currency = "EUR"
+# Settings of each plugin, in a table named after it and checked against the
+# plugin's settings schema; each plugin documents its own settings.
+# [plugins.settings.<plugin>]
+# <setting> = "value"
 
 # Custom fields per record type; names start with x_. Kinds: text, integer,
 # decimal, date, boolean, choice, multi_choice.

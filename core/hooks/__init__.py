@@ -21,7 +21,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 #: The spec modules, in reference order.
 SPEC_MODULES = (
     "accord.hooks.lifecycle",
-    "accord.hooks.records",
+    "accord.hooks.declarations",
     "accord.hooks.writes",
     "accord.hooks.contributions",
 )

@@ -34,7 +34,7 @@ def register_permissions() -> list[Permission]:
 
     Called: when the kernel starts and whenever the enabled plugins change.
     Returns: a list of Permission, named ``<plugin>.<object>.<action>``
-        (``sales.opportunity.write``); the core declares ``core.…`` and ``admin.…``.
+        (``acme_dental.appointment.write``); the core declares ``core.…`` and ``admin.…``.
     Order: every implementation runs; for a name declared twice the first declaration
         (in call order) wins and the other is logged as ignored.
     Since: 0.1
@@ -48,11 +48,11 @@ def register_role_grants() -> list[RoleGrant]:
     Called: when the kernel starts and whenever the enabled plugins change; only for
         enabled plugins, so disabling one withdraws exactly its grants.
     Returns: a list of RoleGrant(role, grants, rules): patterns over the plugin's own
-        permissions (``sales.*``) and record rules for its own record types
-        (``("sales.lead", "team")``). A grant for a role that is not built-in (or for
-        ``admin``, which holds everything), a pattern that matches none of the
-        plugin's permissions or also matches another's, and a rule outside its record
-        types are logged and ignored.
+        permissions (``acme_dental.*``) and record rules for its own record types
+        (``("acme_dental.appointment", "team")``). A grant for a role that is not
+        built-in (or for ``admin``, which holds everything), a pattern that matches none
+        of the plugin's permissions or also matches another's, and a rule outside its
+        record types are logged and ignored.
     Order: every implementation runs; the role holds the union. A grant an admin
         revokes stays revoked, and a rule the role stores for the same pattern wins.
     Since: 0.2
@@ -63,7 +63,7 @@ def register_role_grants() -> list[RoleGrant]:
 def register_metrics() -> list[Metric]:
     """Declare KPIs: name, description, unit and a set-based query over a date range.
 
-    Called: when ``accord report`` (and later the dashboard and the metrics API) lists
+    Called: when ``accord report`` or the metrics API (``GET /api/v1/metrics``) lists
         or computes metrics; only for enabled plugins.
     Returns: a list of Metric, named ``<plugin>.<metric>`` (``core.new_customers``).
     Order: every implementation runs; for a name declared twice the first declaration
@@ -79,7 +79,7 @@ def register_jobs() -> list[Job]:
     Called: when ``accord worker`` starts (for every installed plugin; at each firing
         the worker skips the jobs of plugins that are not running), and when
         ``accord jobs`` lists or runs jobs (only for enabled plugins).
-    Returns: a list of Job, named ``<plugin>.<job>`` (``sales.invoices_overdue``), with
+    Returns: a list of Job, named ``<plugin>.<job>`` (``acme_dental.reminders``), with
         a five-field cron ``schedule`` and a ``run(kernel, today)`` that returns a
         one-line summary and may run twice for one day without harm.
     Order: every implementation runs; for a name declared twice the first declaration
@@ -92,7 +92,7 @@ def register_jobs() -> list[Job]:
 def timeline_items(kernel: Accord, record_type: str, record_ids: list[int]) -> list[TimelineItem]:
     """Contribute entries to the timeline of records (an organization, a contact).
 
-    Called: when a timeline is read (``kernel.timeline(...)``); once per request for
+    Called: when a timeline is read (``accord.services.timeline(...)``); once per request for
         all the ids asked, never once per record; outside any transaction.
     Returns: a list of TimelineItem for those records; None or [] for none.
     Order: every implementation runs; the kernel merges them newest first.

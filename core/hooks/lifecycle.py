@@ -28,14 +28,16 @@ def kernel_started(kernel: Accord) -> None:
 
 @hookspec
 def plugin_enabled(kernel: Accord, name: str) -> None:
-    """React to a plugin having just been enabled (its migrations applied).
+    """React to being enabled: bring the plugin's own data in step with the rest.
 
-    Called: once per enable, after the state is committed, in the enabling process.
-        Implementations of the plugin just enabled run as well.
-    Args: name: the plugin just enabled.
+    Called: once per enable, after the state is committed, in the enabling process, on
+        the plugin just enabled only (a plugin that wants to know about others
+        connects to the ``plugin_enabled`` signal).
+    Args: name: the plugin just enabled (the implementing plugin itself).
     Returns: None.
-    Order: every implementation runs.
+    Order: only the enabled plugin's implementation runs.
     Since: 0.1
+    Changed: 0.2: called on the enabled plugin only.
     """
 
 
@@ -44,11 +46,12 @@ def validate_settings(kernel: Accord, plugin: str, settings: dict[str, Any],
                       previous: dict[str, Any]) -> None:
     """Veto a change of a plugin's settings (a pipeline stage still in use, say).
 
-    Called: when settings are changed through ``accord plugins settings`` (or the admin
-        API), inside the transaction that stores them, after the plugin's settings
-        schema accepted them. ``plugin`` names the plugin whose settings change;
-        implementations check it themselves.
+    Called: when the plugin's own settings are changed through ``accord plugins
+        settings`` (or the admin API), inside the transaction that stores them, after
+        the plugin's settings schema accepted them; on that plugin only.
+    Args: plugin: the plugin whose settings change (the implementing plugin itself).
     Returns: None. Raise accord.errors.ValidationError naming the setting to refuse.
-    Order: every implementation runs; the first error aborts the change.
+    Order: only the plugin concerned is asked.
     Since: 0.1
+    Changed: 0.2: called on the plugin whose settings change only.
     """

@@ -34,7 +34,7 @@ class ApiToken(BaseModel):
 
 
 class RolePermission(BaseModel):
-    """A permission a role holds; ``*`` patterns grant families (``sales.*``).
+    """A permission a role holds; ``*`` patterns grant families (``acme_dental.*``).
 
     A ``withheld`` row is the opposite: a grant a plugin gives the role
     (``register_role_grants``) that an admin revoked, so the role does not hold it.

@@ -8,8 +8,10 @@ import peewee
 
 from .base import BaseModel, BaseRecord
 
-__all__ = ["Role", "User", "Team", "TeamMember", "OwnedRecord", "BUILTIN_ROLES"]
+__all__ = ["Role", "User", "Team", "TeamMember", "OwnedRecord", "BUILTIN_ROLES", "ADMIN_ROLE"]
 
+#: The role that manages everything; it cannot be narrowed, and one active user keeps it.
+ADMIN_ROLE = "admin"
 #: The roles every database starts with (their permissions come with the API).
 BUILTIN_ROLES = {
     "admin": "Everything, including plugins, users and roles",

@@ -105,6 +105,8 @@ class PluginManager:
         self.plugins: dict[str, Plugin] = {}
         self._active: frozenset[str] = frozenset({CORE})
         self._callers: dict[str, Any] = {}
+        #: (hook, plugin) -> a caller of that plugin's implementation alone.
+        self._solo: dict[tuple[str, str], Any] = {}
         #: Loaded plugins, each after the plugins it requires.
         self.load_order: list[str] = []
         self.hooks = Hooks(self)
@@ -180,6 +182,7 @@ class PluginManager:
             logger.exception("plugin %s failed to import", plugin.name)
             plugin.error = f"cannot import: {type(exc).__name__}: {exc}"
             return
+        self._solo.clear()  # the plugins each cached caller leaves out change
         try:
             self.pm.register(module, name=plugin.name)
         except pluggy.PluginValidationError as exc:
@@ -198,6 +201,7 @@ class PluginManager:
             _check_migrations(plugin)
         except PluginLoadError as exc:
             self.pm.unregister(name=plugin.name)
+            self._solo.clear()
             plugin.error = exc.message
             plugin.failed_hook = exc.hook
             return
@@ -314,6 +318,7 @@ class PluginManager:
                     changed = True
         self._active = frozenset(active)
         self._callers.clear()
+        self._solo.clear()
         self.hooks._forget()
 
     def _satisfies(self, name: str, spec: str) -> bool:
@@ -348,19 +353,36 @@ class PluginManager:
 
     def collect(self, hook_name: str, only: Iterable[str] | None = None,
                 **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call each implementation separately and pair each item it returns with the
-        plugin that returned it. ``only`` names plugins to ask whatever their state;
-        by default the active ones are asked."""
+        """Call each plugin's implementation separately, through pluggy (so hook
+        tracing sees it and arguments are passed as for any call), and pair each item
+        it returns with the plugin that returned it. ``only`` names plugins to ask
+        whatever their state; by default the active ones are asked."""
         names = set(only) if only is not None else self._active
         hook = getattr(self.pm.hook, hook_name)
         out: list[tuple[str, Any]] = []
-        for impl in reversed(hook.get_hookimpls()):
-            if impl.plugin_name not in names:
+        for plugin_name in dict.fromkeys(i.plugin_name for i in reversed(hook.get_hookimpls())):
+            if plugin_name not in names:
                 continue
-            result = impl.function(**{a: kwargs[a] for a in impl.argnames})
-            for item in result or ():
-                out.append((impl.plugin_name, item))
+            for result in self.call_one(plugin_name, hook_name, **kwargs) or ():
+                for item in result or ():
+                    out.append((plugin_name, item))
         return out
+
+    def call_one(self, plugin_name: str, hook_name: str, **kwargs: Any) -> Any:
+        """Call a hook on one plugin only, through pluggy; the list of its results.
+        (A historic hook is called as a notification: nothing is kept for plugins
+        registered later.)"""
+        key = (hook_name, plugin_name)
+        caller = self._solo.get(key)
+        if caller is None:
+            others = [plugin for name, plugin in self.pm.list_name_plugin()
+                      if name != plugin_name and plugin is not None]
+            caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+            self._solo[key] = caller
+        if caller.is_historic():
+            return [impl.function(**{a: kwargs[a] for a in impl.argnames})
+                    for impl in caller.get_hookimpls()]
+        return caller(**kwargs)
 
     def implementations(self, hook_name: str) -> list[str]:
         """Plugin names implementing a hook, in call order."""

@@ -23,7 +23,7 @@ class PluginManifest:
     """A plugin's name, version, description and needs, readable without importing
     the rest of the plugin (Odoo's ``__manifest__``, as a typed value).
 
-    ``requires`` maps plugin names to version ranges (``{"sales": ">=1,<2"}``);
+    ``requires`` maps plugin names to version ranges (``{"acme_crm": ">=1,<2"}``);
     ``core_api`` is the range of CORE_API_VERSION the plugin works with;
     ``settings_schema`` validates the plugin's settings; ``hookspecs`` names a module
     of hook specifications the plugin declares for other plugins; ``migrations`` is

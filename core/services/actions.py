@@ -25,14 +25,12 @@ __all__ = ["actions_of", "find_action", "run_action"]
 
 def actions_of(kernel: Accord, type_name: str | None = None) -> list[RecordAction]:
     """The actions of the running plugins (of one record type when named)."""
-    kernel.sync()
     return [action for action in kernel.actions.values()
             if type_name is None or action.record_type == type_name]
 
 
 def find_action(kernel: Accord, type_name: str, name: str) -> RecordAction:
     """One action of a record type, or NotFound naming the ones it has."""
-    kernel.sync()
     kernel.records.get(type_name)
     action = kernel.actions.get((type_name, name))
     if action is None:

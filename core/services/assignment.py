@@ -49,7 +49,6 @@ def find_team(kernel: Accord, ref: str | int) -> Team:
 def assign(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
            user: str | int | None = None, team: str | int | None = None) -> Any:
     """Give a record to a user and/or a team (audited like any update)."""
-    kernel.sync()
     record_type = kernel.records.get(type_name)
     if not record_type.owned:
         raise ValidationError({"type": [f"{type_name} records have no owner to assign"]})
@@ -68,7 +67,6 @@ def transfer(kernel: Accord, *, from_user: str | int, to_user: str | int, actor:
     """Move every record owned by ``from_user`` (or only those of one type) to
     ``to_user``, all types in one transaction. Returns the count per type."""
     require(actor, USERS)
-    kernel.sync()
     source = find_user(kernel, from_user)
     target = find_user(kernel, to_user)
     if source.id == target.id:

@@ -114,16 +114,12 @@ def record_history(kernel: Accord, type_name: str, record_id: int, *,
 def _readable(kernel: Accord, entries: list[AuditEntry], actor: Actor) -> list[AuditRecord]:
     """The entries with the personal fields of their record type masked, unless the
     actor may read personal data."""
-    hidden: dict[str, set[str]] = {}
-    if not actor.can(PERSONAL_DATA):
-        for name in {e.record_type for e in entries}:
-            if name in kernel.records:
-                hidden[name] = set(kernel.personal_fields(kernel.records.get(name)))
-    out = []
-    for entry in entries:
-        masked = hidden.get(entry.record_type, set())
-        out.append(AuditRecord(
-            entry.id, entry.at, entry.action, entry.record_type, entry.record_id,
-            entry.actor_id, entry.actor_label,
-            {k: (None if k in masked else v) for k, v in (entry.changes or {}).items()}))
-    return out
+    from .reading import mask, masked_fields
+
+    hidden = {name: masked_fields(kernel, kernel.records.get(name), actor)
+              for name in {e.record_type for e in entries} if name in kernel.records}
+    return [AuditRecord(entry.id, entry.at, entry.action, entry.record_type, entry.record_id,
+                        entry.actor_id, entry.actor_label,
+                        mask(dict(entry.changes or {}), hidden.get(entry.record_type,
+                                                                   frozenset())))
+            for entry in entries]

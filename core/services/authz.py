@@ -93,7 +93,7 @@ def _actor_sql(kernel: Accord) -> str:
 
 
 def permission_for(record_type: RecordType, action: str) -> str:
-    """``core.contact.read``, ``sales.opportunity.write``…"""
+    """``core.contact.read``, ``acme_dental.appointment.write``…"""
     name = record_type.name if "." in record_type.name else f"core.{record_type.name}"
     return f"{name}.{action}"
 

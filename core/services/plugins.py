@@ -106,7 +106,8 @@ def enable(kernel: Accord, name: str, *, actor: Actor, with_deps: bool = False) 
         with kernel.transaction():
             _set_state(kernel, target, "enabled", actor)
         kernel.sync()
-        kernel.hooks.plugin_enabled(kernel=kernel, name=target)
+        if target in kernel.plugins.implementations("plugin_enabled"):
+            kernel.plugins.call_one(target, "plugin_enabled", kernel=kernel, name=target)
         kernel.emit(signals.plugin_enabled, name=target)
         done.append(target)
     return done
@@ -237,8 +238,9 @@ def set_settings(kernel: Accord, name: str, values: dict[str, Any], *,
     except ConfigError as exc:
         raise ValidationError({"settings": [str(exc)]}) from None
     with kernel.transaction():
-        kernel.hooks.validate_settings(kernel=kernel, plugin=name, settings=loaded,
-                                       previous=previous)
+        if name in kernel.plugins.implementations("validate_settings"):
+            kernel.plugins.call_one(name, "validate_settings", kernel=kernel, plugin=name,
+                                    settings=loaded, previous=previous)
         (PluginState.insert(name=name, state=plugin.stored_state, version=plugin.version,
                             settings=merged)
          .on_conflict(conflict_target=[PluginState.name],

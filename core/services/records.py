@@ -17,8 +17,9 @@ import peewee
 from .. import signals
 from ..database import is_postgres
 from ..errors import Conflict, NotFound, StaleVersion, ValidationError, flatten_messages
-from ..models import AuditEntry, BaseRecord, OutboxMessage, utcnow
+from ..models import BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
+from .audit import write_audit
 from .authz import check_ownership, permission_for, require, scoped
 from .bulk_sql import CHUNK, ids_by_key, insert_rows
 from .lines import pop_lines, write_lines
@@ -45,7 +46,6 @@ def get(kernel: Accord, type_name: str, record_id: int, *,
     is not found). ``for_update`` (inside a transaction) locks the row until the
     transaction ends, so that a verb checking it and then writing is not raced by
     another doing the same (PostgreSQL; SQLite serializes writers anyway)."""
-    kernel.sync()
     return _get(kernel, kernel.records.get(type_name), record_id, actor=actor,
                 for_update=for_update)
 
@@ -137,7 +137,6 @@ def bulk_update(kernel: Accord, type_name: str,
 def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
            version: int | None = None) -> None:
     """Delete a record (its tags go with it). With ``version``, a stale one is refused."""
-    kernel.sync()
     record_type = kernel.records.get(type_name)
     require(actor, permission_for(record_type, "delete"))
     model = record_type.model
@@ -167,7 +166,7 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
         if deleted != 1:
             raise StaleVersion(f"{type_name} {record_id} changed while being deleted")
         forget_tags(type_name, [record_id])
-        _audit(actor, "deleted", type_name, [(record_id, {k: [v, None] for k, v in before.items()})])
+        write_audit(actor, "deleted", type_name, [(record_id, {k: [v, None] for k, v in before.items()})])
         _outbox(kernel, record_type, "deleted", [{"id": record_id}])
     kernel.emit(signals.record_deleted, record_type=type_name, ids=[record_id],
                  actor=actor)
@@ -177,7 +176,6 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
 
 def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, actor: Actor,
             single: bool, verb: str | None = None) -> list[int]:
-    kernel.sync()
     record_type = kernel.records.get(type_name)
     require(actor, permission_for(record_type, "write"))
     if not raw_rows:
@@ -212,7 +210,7 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
             write_links(record_type, ids, links, replace=False)
         if record_type.lines:
             write_lines(record_type, ids, links, replace=False)
-        _audit(actor, "created", type_name, [
+        write_audit(actor, "created", type_name, [
             (rid, {k: [None, v] for k, v in values.items() if v is not None})
             for rid, values in zip(ids, shown)])
         _outbox(kernel, record_type, "created",
@@ -266,7 +264,6 @@ def _field_named(model: type[BaseRecord], name: str) -> peewee.Field:
 
 def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any], int | None]],
             *, actor: Actor, single: bool, verb: str | None = None) -> list[int]:
-    kernel.sync()
     record_type = kernel.records.get(type_name)
     require(actor, permission_for(record_type, "write"))
     if not items:
@@ -329,7 +326,7 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
             changed_ids.append(record.id)
             all_changes.append((record.id, diff))
             outbox_rows.append({"id": record.id, **{k: v[1] for k, v in diff.items()}})
-        _audit(actor, "updated", type_name, all_changes)
+        write_audit(actor, "updated", type_name, all_changes)
         _outbox(kernel, record_type, "updated", outbox_rows)
     if changed_ids:
         kernel.emit(signals.record_updated, record_type=type_name, ids=changed_ids,
@@ -538,7 +535,7 @@ def _references_to(kernel: Accord, target: type[peewee.Model]) -> list[tuple[Any
 
 
 def _kind_of(kernel: Accord, model: type[peewee.Model], count: int) -> str:
-    """``sales opportunities``, ``contacts``, ``sales quote line`` …"""
+    """``acme_dental appointments``, ``contacts``, ``acme_dental visit note`` …"""
     record_type = kernel.records.for_model(model)
     if record_type is not None:
         words = (record_type.plural if count != 1 else
@@ -598,18 +595,6 @@ def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[
 
 def _row_error(single: bool, index: int, field: str, message: str) -> None:
     raise ValidationError({field: [message]}, row=None if single else index)
-
-
-def _audit(actor: Actor, action: str, type_name: str,
-           entries: list[tuple[int, dict[str, Any]]]) -> None:
-    if not entries:
-        return
-    now = utcnow()
-    rows = [(now, actor.user_id, actor.label, action, type_name, rid, changes)
-            for rid, changes in entries]
-    fields = [AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_label, AuditEntry.action,
-              AuditEntry.record_type, AuditEntry.record_id, AuditEntry.changes]
-    insert_rows(AuditEntry, fields, rows)
 
 
 def _outbox(kernel: Accord, record_type: RecordType, action: str,

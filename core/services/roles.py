@@ -1,6 +1,6 @@
 """Roles: the permission patterns they grant and the record rules that limit them.
 
-A grant is a pattern over the declared permissions (``sales.*``, ``core.*.read``,
+A grant is a pattern over the declared permissions (``acme_dental.*``, ``core.*.read``,
 ``*``); a pattern that matches no declared permission is refused, since it would
 most likely be a typo. A rule says how far a role reaches into the records of a type
 (or a ``*`` pattern of types): ``own``, ``team`` or ``all``. Every change is audited
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import peewee
 
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import SCOPES, Role, RolePermission, RoleRule, User
+from ..models import ADMIN_ROLE, SCOPES, Role, RolePermission, RoleRule, User
 from ..rolegrants import effective_grants, effective_rules
 from .actors import Actor
 from .audit import write_audit
@@ -38,7 +38,7 @@ __all__ = ["RoleInfo", "ADMIN", "list_roles", "get_role", "add_role", "update_ro
            "revoke", "set_rule", "delete_role", "check_admins_remain"]
 
 #: The role that manages everything; it cannot be narrowed, and one active user keeps it.
-ADMIN = "admin"
+ADMIN = ADMIN_ROLE
 #: The permission every function here needs (managing users, teams and roles).
 USERS = "admin.users"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -221,7 +221,7 @@ def grant(kernel: Accord, name: str, patterns: Iterable[str], *, actor: Actor) -
 
 
 def revoke(kernel: Accord, name: str, patterns: Iterable[str], *, actor: Actor) -> RoleInfo:
-    """Take grants back; each must be held exactly as written (``sales.*``)."""
+    """Take grants back; each must be held exactly as written (``acme_dental.*``)."""
     require(actor, USERS)
     kernel.sync()
     unwanted = _clean(patterns)

@@ -77,7 +77,6 @@ def _writable(kernel: Accord, type_name: str, record_id: int, actor: Actor) -> N
     """Refuse an actor who may not change the record (NotFound if out of its reach)."""
     from .records import get
 
-    kernel.sync()
     require(actor, permission_for(kernel.records.get(type_name), "write"))
     get(kernel, type_name, record_id, actor=actor)
 

@@ -106,9 +106,8 @@ def validate_opportunity_delete(opportunities: list[Any]) -> None:
 
 
 @hookimpl
-def plugin_enabled(kernel: Accord, name: str) -> None:
-    if name == "competitors":
-        services.sync_outcomes(kernel)
+def plugin_enabled(kernel: Accord) -> None:
+    services.sync_outcomes(kernel)
 
 
 @hookimpl

@@ -70,7 +70,6 @@ class WinLoss:
 def winloss(kernel: Accord, since: dt.date | None = None) -> list[WinLoss]:
     """Each competitor that contested deals closed on or after ``since`` (all time when
     None): how many, won and lost, and the revenue lost to it; by name. Two queries."""
-    kernel.sync()
     count = peewee.fn.COUNT(Outcome.opportunity_id)
     results: Any = (Involvement.select(Competitor.id, Competitor.name, Outcome.result, count)
                     .join(Outcome, on=(Outcome.opportunity_id == Involvement.opportunity_id))
@@ -169,7 +168,6 @@ def price_comparison(kernel: Accord, product_ids: list[int] | None = None) -> li
     """Each competing product (or those of ``product_ids``) with its current list price
     against each of our products it competes with; by competitor and name. Prices
     are compared in the same currency only. Two queries."""
-    kernel.sync()
     query: Any = (CompetingProduct.select(CompetingProduct, Competitor.name.alias("rival"))
                   .join(Competitor).order_by(Competitor.name, CompetingProduct.name))
     if product_ids is not None:

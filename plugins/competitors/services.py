@@ -42,7 +42,6 @@ def observe_price(kernel: Accord, product_id: int, price: Money | dict[str, Any]
     """Record a competing product's list price seen on a day (today by default) in its
     price history; the product's current price becomes it unless a later observation
     is already its current one. One transaction; returns the product as stored."""
-    kernel.sync()
     require(actor, OBSERVE)
     day = observed_on or dt.datetime.now(dt.timezone.utc).date()
     with kernel.transaction():

@@ -23,8 +23,8 @@ from accord.errors import ValidationError
 from accord.metrics import exact_sum, month_expr
 from accord.models import Product, Team, User
 
-from .documents import cents
 from .models import Opportunity, Order, OrderLine, Quote, QuoteLine
+from .services.documents import cents
 from .settings import pipelines
 
 if TYPE_CHECKING:
@@ -172,7 +172,6 @@ def forecast(kernel: Accord, months: int = 6, start: dt.date | None = None,
         raise ValidationError({"months": [f"give 1 to {MAX_MONTHS} months, not {months}"]})
     if by is not None and by not in FORECAST_GROUPS:
         raise ValidationError({"by": [f"group by {', '.join(FORECAST_GROUPS)}, not {by!r}"]})
-    kernel.sync()
     first = (start or dt.datetime.now(dt.timezone.utc).date()).replace(day=1)
     end = _add_months(first, months)
     labels = [f"{d:%Y-%m}" for d in (_add_months(first, i) for i in range(months))]

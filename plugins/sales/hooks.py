@@ -10,16 +10,15 @@ from accord.records import (Link, Lines, Permission, RecordAction, RecordType, R
                             TimelineItem, Transitions, VerbField)
 
 from . import rules, services
-from .documents import LineSchema
 from .models import (Contract, Invoice, InvoiceLine, InvoiceSequence, Lead, Opportunity, Order,
                      OrderLine, OrderStatusChange, Payment, Quote, QuoteLine, StageChange)
 from .reports import document_items, stage_change_items
 from .metrics import register_metrics  # noqa: F401
 from .services import contracts, invoices, orders, quotes
 from .schemas import (AcceptSchema, ContractSchema, ConvertSchema, InvoiceSchema, IssueSchema,
-                      LeadSchema, MoveSchema, OpportunitySchema, OrderSchema, OrderStatusSchema,
-                      PaymentSchema, PaySchema, PeriodSchema, QuoteSchema, ReasonSchema,
-                      StatusChangeSchema)
+                      LeadSchema, LineSchema, MoveSchema, OpportunitySchema, OrderSchema,
+                      OrderStatusSchema, PaymentSchema, PaySchema, PeriodSchema, QuoteSchema,
+                      ReasonSchema, StatusChangeSchema)
 
 if TYPE_CHECKING:
     import click
@@ -185,10 +184,9 @@ def register_actions() -> list[RecordAction]:
 
 
 @hookimpl
-def validate_settings(kernel: Accord, plugin: str, settings: dict[str, Any],
+def validate_settings(kernel: Accord, settings: dict[str, Any],
                       previous: dict[str, Any]) -> None:
-    if plugin == "sales":  # TODO(#10): the core will call only the plugin concerned
-        services.check_stages_in_use(kernel, settings, previous)
+    services.check_stages_in_use(kernel, settings, previous)
 
 
 @hookimpl

@@ -59,7 +59,6 @@ class PipelineTotals:
 def pipeline_totals(kernel: Accord, only: str | None = None) -> list[PipelineTotals]:
     """Every pipeline (or the one named ``only``) with each stage's count and amounts,
     stages in settings order; one grouped query."""
-    kernel.sync()
     known = pipelines(kernel)
     if only is not None and only not in known:
         raise NotFound(f"no pipeline {only!r} (pipelines: {', '.join(known)})")

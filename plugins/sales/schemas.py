@@ -1,4 +1,5 @@
-"""Marshmallow schemas of leads and opportunities, and of the convert and move actions.
+"""Marshmallow schemas of the sales records (leads, opportunities, quotes, orders,
+invoices, contracts, the documents' lines) and of the bodies of their actions.
 
 Values that depend on the settings (pipelines, stages, lead sources, channels) are
 checked by the write-path rules (rules.py), which know the settings in force.
@@ -6,7 +7,9 @@ checked by the write-path rules (rules.py), which know the settings in force.
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
+import re
+from decimal import Context, Decimal
 from typing import Any
 
 import marshmallow as ma
@@ -15,13 +18,12 @@ from marshmallow import fields, validate
 from accord.money import Money, MoneyField
 from accord.schemas import OwnedRecordSchema
 
-from .documents import DocumentSchema, decimal_field, sane_date
-
 __all__ = ["LeadSchema", "OpportunitySchema", "ConvertSchema", "MoveSchema", "LEAD_STATUSES",
            "QuoteSchema", "OrderSchema", "InvoiceSchema", "ContractSchema", "PaymentSchema",
            "StatusChangeSchema", "QUOTE_STATUSES", "ORDER_STATUSES", "INVOICE_STATUSES",
            "CONTRACT_STATUSES", "BILLING_PERIODS", "ReasonSchema", "AcceptSchema",
-           "OrderStatusSchema", "IssueSchema", "PaySchema", "PeriodSchema"]
+           "OrderStatusSchema", "IssueSchema", "PaySchema", "PeriodSchema", "LineSchema",
+           "DocumentSchema", "decimal_field", "sane_date"]
 
 #: A lead's statuses; a converted lead stays ``qualified``.
 LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
@@ -118,6 +120,122 @@ class MoveSchema(ma.Schema):
 
 
 # Documents -----------------------------------------------------------------------
+
+class Between(validate.Validator):
+    """``low`` (excluded when ``above``) to ``high``.
+
+    (apispec would write a ``validate.Range`` on a Decimal shown as a string with
+    string bounds, which OpenAPI refuses; the bounds are in the field's description.)
+    """
+
+    def __init__(self, low: int, high: int, *, above: bool = False) -> None:
+        self.low, self.high, self.above = Decimal(low), Decimal(high), above
+
+    def __call__(self, value: Decimal) -> Decimal:
+        if value < self.low or (self.above and value == self.low) or value > self.high:
+            first = "more than" if self.above else "at least"
+            raise ma.ValidationError(f"Must be {first} {self.low} and at most {self.high}.")
+        return value
+
+    @property
+    def text(self) -> str:
+        return f"{'more than' if self.above else 'from'} {self.low} to {self.high}"
+
+
+def decimal_field(places: int, low: int, high: int, *, above: bool = False,
+                  description: str = "", **kwargs: Any) -> fields.Decimal:
+    """A Decimal field (a string in JSON) from ``low`` (excluded when ``above``) to
+    ``high``, with at most ``places`` decimals."""
+    bounds = Between(low, high, above=above)
+    text = f"{bounds.text}, at most {places} decimal places"
+    text = f"{description} ({text})" if description else text.capitalize()
+    return ExactDecimal(places, allow_nan=False, validate=bounds,
+                        metadata={"description": text}, **kwargs)
+
+
+#: Wide enough to quantize any number a client sends without an error.
+_WIDE = Context(prec=1000)
+#: A plain decimal number: digits, a point and digits; no exponent, no '_', no spaces.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+class ExactDecimal(fields.Decimal):
+    """A Decimal with at most ``places`` decimals: more are refused, never rounded away.
+    Read in one form (``"1.50"`` and ``"1.5000"`` alike, never ``-0``) and shown as a
+    string with ``places`` decimals."""
+
+    def __init__(self, places: int, **kwargs: Any) -> None:
+        super().__init__(as_string=True, **kwargs)
+        self.count = places
+        self.shown = Decimal(1).scaleb(-places)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, str) and not _NUMBER.fullmatch(value):
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        exact = number.quantize(self.shown, context=_WIDE)
+        if exact != number:
+            raise ma.ValidationError(f"At most {self.count} decimal places.")
+        return abs(exact) if exact == 0 else exact
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(Decimal(value).quantize(self.shown), "f")
+
+
+def sane_date(value: dt.date) -> dt.date:
+    """A date within 1900 to 9000 (a year 9999 "open end" would overflow the arithmetic
+    of terms and due dates)."""
+    if not 1900 <= value.year <= 9000:
+        raise ma.ValidationError("Give a date from 1900-01-01 to 9000-12-31.")
+    return value
+
+
+class LineSchema(ma.Schema):
+    """One line of a quote, an order or an invoice (amounts in the document's currency)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    product_id = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=2 ** 63 - 1))
+    description = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "The product's name when left out"})
+    quantity = decimal_field(4, 0, 99_999_999, above=True, required=True)
+    unit_price = decimal_field(4, 0, 99_999_999_999,
+                               description="The product's unit price when left out")
+    discount_percent = decimal_field(2, 0, 100, load_default=Decimal(0),
+                                     description="Percent")
+    tax_rate = decimal_field(2, 0, 100, description="Percent; the default_tax_rate setting "
+                                                    "when left out")
+    net = fields.Decimal(places=2, as_string=True, dump_only=True, metadata={
+        "description": "quantity x unit_price less the discount, to the cent"})
+    tax = fields.Decimal(places=2, as_string=True, dump_only=True)
+    total = fields.Decimal(places=2, as_string=True, dump_only=True)
+
+
+def _total(description: str) -> fields.Decimal:
+    return fields.Decimal(places=2, as_string=True, dump_only=True,
+                          metadata={"description": description})
+
+
+class DocumentSchema(OwnedRecordSchema):
+    organization_id = fields.Integer(allow_none=True, strict=True,
+                                     validate=validate.Range(min=1, max=2 ** 63 - 1))
+    contact_id = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=2 ** 63 - 1))
+    currency = fields.String(validate=validate.Regexp(
+        r"^[A-Z]{3}$", error="Give a currency code of three capital letters, such as EUR."),
+        metadata={"description": "Of every amount of the document; the currency setting "
+                                 "when left out; fixed once created"})
+    notes = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    lines = fields.List(fields.Nested(LineSchema), validate=validate.Length(max=500), metadata={
+        "description": "Given on a write, replaces every line"})
+    subtotal = _total("Sum of quantity x unit price, before discounts")
+    discount_total = _total("Sum of the lines' discounts")
+    net_total = _total("After discounts, before tax")
+    tax_total = _total("Sum of the lines' tax")
+    total = _total("net_total + tax_total")
+
 
 QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected", "expired")
 ORDER_STATUSES = ("confirmed", "partially_fulfilled", "fulfilled", "cancelled")

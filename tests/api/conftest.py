@@ -37,9 +37,10 @@ def _audit(kernel: Any, type_name: str | None = None, record_id: int | None = No
 
 
 @pytest.fixture
-def h() -> SimpleNamespace:
-    """``h.problem(response, 422)``, ``h.stored(kernel, "contact", 1)``,
-    ``h.rows(kernel, "contact")``, ``h.audit(kernel, "contact", 1)``."""
+def helpers() -> SimpleNamespace:
+    """What the API tests check responses and rows with:
+    ``helpers.problem(response, 422)``, ``helpers.stored(kernel, "contact", 1)``,
+    ``helpers.rows(kernel, "contact")``, ``helpers.audit(kernel, "contact", 1)``."""
     return SimpleNamespace(problem=problem, stored=_stored, rows=_rows, audit=_audit)
 
 

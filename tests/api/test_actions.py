@@ -47,7 +47,7 @@ class OptOuts:
                 RecordAction("contact", "card", "core.contact.read", card)]
 
 
-def test_hook_register_actions(make_kernel, make_api_client, h):
+def test_hook_register_actions(make_kernel, make_api_client, helpers):
     kernel = make_kernel(plugins=[OptOuts()], enable=["optouts"])
     client = make_api_client(kernel=kernel, email="eve@example.com")
     contact = services.create(kernel, "contact", {"first_name": "Ada", "last_name": "Ng"},
@@ -59,29 +59,29 @@ def test_hook_register_actions(make_kernel, make_api_client, h):
     assert done.status_code == 200, done.get_json()
     assert done.headers["ETag"] == '"2"'
     assert (done.get_json()["email_opt_out"], done.get_json()["call_opt_out"]) == (True, True)
-    row = h.stored(kernel, "contact", contact.id)
+    row = helpers.stored(kernel, "contact", contact.id)
     assert (row.email_opt_out, row.call_opt_out, row.version) == (True, True, 2)
-    last = h.audit(kernel, "contact", contact.id)[-1]
+    last = helpers.audit(kernel, "contact", contact.id)[-1]
     assert (last.action, last.actor_label) == ("updated", "eve@example.com")
 
     assert client.post(f"{path}/card").get_json() == {"card": "Ada Ng"}
 
     # The action's schema, permission, version and the record's existence all hold.
-    problem = h.problem(client.post(f"{path}/opt_out", json={"calls": "often", "colour": 1}),
-                        422)
+    problem = helpers.problem(client.post(f"{path}/opt_out", json={"calls": "often", "colour": 1}),
+                              422)
     assert set(problem["errors"]) == {"calls", "colour"}
-    h.problem(client.post(f"{path}/opt_out", json={}, headers={"If-Match": '"1"'}), 412)
-    h.problem(client.post("/api/v1/contacts/4711/opt_out", json={}), 404)
+    helpers.problem(client.post(f"{path}/opt_out", json={}, headers={"If-Match": '"1"'}), 412)
+    helpers.problem(client.post("/api/v1/contacts/4711/opt_out", json={}), 404)
     reader = make_api_client("read-only", kernel=kernel)
-    assert "core.contact.write" in h.problem(reader.post(f"{path}/opt_out", json={}),
-                                             403)["detail"]
+    assert "core.contact.write" in helpers.problem(reader.post(f"{path}/opt_out", json={}),
+                                                   403)["detail"]
     assert reader.post(f"{path}/card").status_code == 200
-    assert h.stored(kernel, "contact", contact.id).version == 2
+    assert helpers.stored(kernel, "contact", contact.id).version == 2
 
     # Actions belong to the record type they name only.
     org = services.create(kernel, "organization", {"name": "Acme"}, actor=SYSTEM)
-    h.problem(client.post(f"/api/v1/organizations/{org.id}/opt_out", json={}), 404)
+    helpers.problem(client.post(f"/api/v1/organizations/{org.id}/opt_out", json={}), 404)
 
     # A disabled plugin's actions are gone at once.
     disable(kernel, "optouts", actor=SYSTEM)
-    assert "opt_out" in h.problem(client.post(f"{path}/opt_out", json={}), 404)["detail"]
+    assert "opt_out" in helpers.problem(client.post(f"{path}/opt_out", json={}), 404)["detail"]

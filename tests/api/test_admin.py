@@ -190,8 +190,8 @@ class Priced:
     MANIFEST = PluginManifest(name="priced", version="1.0", settings_schema=CurrencySettings)
 
     @hookimpl
-    def validate_settings(self, plugin, settings):
-        if plugin == "priced" and settings["currency"] == "XXX":
+    def validate_settings(self, settings):
+        if settings["currency"] == "XXX":
             raise ValidationError({"currency": ["XXX is not a currency"]})
 
 

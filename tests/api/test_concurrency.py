@@ -55,7 +55,7 @@ def run_together(count: int, work: Callable[..., Any], kernel: Any) -> list[Any]
     return results
 
 
-def test_only_one_of_several_writers_with_the_same_if_match_wins(kernel, h):
+def test_only_one_of_several_writers_with_the_same_if_match_wins(kernel, helpers):
     org = services.create(kernel, "organization", {"name": "Contended"}, actor=SYSTEM)
     path = f"/api/v1/organizations/{org.id}"
 
@@ -68,12 +68,13 @@ def test_only_one_of_several_writers_with_the_same_if_match_wins(kernel, h):
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [412] * (THREADS - 1), results
     (winner,) = [city for status, city in results if status == 200]
-    row = h.stored(kernel, "organization", org.id)
+    row = helpers.stored(kernel, "organization", org.id)
     assert (row.version, row.city) == (2, winner)
-    assert [e.action for e in h.audit(kernel, "organization", org.id)] == ["created", "updated"]
+    entries = helpers.audit(kernel, "organization", org.id)
+    assert [e.action for e in entries] == ["created", "updated"]
 
 
-def test_no_update_is_lost_when_every_writer_retries(kernel, h):
+def test_no_update_is_lost_when_every_writer_retries(kernel, helpers):
     add_field(kernel, "organization", "x_visits", "integer", actor=SYSTEM)
     org = services.create(kernel, "organization", {"name": "Counter", "x_visits": 0},
                           actor=SYSTEM)
@@ -94,9 +95,9 @@ def test_no_update_is_lost_when_every_writer_retries(kernel, h):
         raise AssertionError("never got through")
 
     attempts = run_together(THREADS, increment, kernel)
-    row = h.stored(kernel, "organization", org.id)
+    row = helpers.stored(kernel, "organization", org.id)
     assert row.custom["x_visits"] == THREADS
     assert row.version == THREADS + 1
     assert sorted(attempts)[:2] == [1, 2]  # one won the first round; the others retried
-    updates = [e for e in h.audit(kernel, "organization", org.id) if e.action == "updated"]
+    updates = [e for e in helpers.audit(kernel, "organization", org.id) if e.action == "updated"]
     assert sorted(e.changes["x_visits"][1] for e in updates) == list(range(1, THREADS + 1))

@@ -138,8 +138,8 @@ def test_limit_defaults_to_50_and_stops_at_500(api_client, kernel):
 
 
 @pytest.mark.parametrize("value", ["0", "501", "abc", "-1", "", "2.5", "1e2", "²", "%C2%B9"])
-def test_a_limit_out_of_range_is_a_400_naming_it(value, api_client, h):
-    problem = h.problem(api_client.get(f"/api/v1/organizations?limit={value}"), 400)
+def test_a_limit_out_of_range_is_a_400_naming_it(value, api_client, helpers):
+    problem = helpers.problem(api_client.get(f"/api/v1/organizations?limit={value}"), 400)
     assert "limit" in problem["errors"]
     assert "500" in problem["detail"]
 
@@ -217,14 +217,14 @@ def test_filtered_values_come_back_in_the_body(orgs, api_client):
     ("size=big", "size"), ("x_score=high", "x_score"), ("x_rate__gt=lots", "x_rate__gt"),
     ("customer_since=yesterday", "customer_since"), ("city__isnull=maybe", "city__isnull"),
     ("custom=1", "custom"), ("size__in=1,two", "size__in")])
-def test_an_unknown_or_malformed_filter_is_a_400_naming_it(query, name, orgs, api_client, h):
-    problem = h.problem(api_client.get(f"/api/v1/organizations?{query}"), 400)
+def test_an_unknown_or_malformed_filter_is_a_400_naming_it(query, name, orgs, api_client, helpers):
+    problem = helpers.problem(api_client.get(f"/api/v1/organizations?{query}"), 400)
     assert name in problem["errors"]
 
 
-def test_a_nul_character_in_a_parameter_is_a_400(api_client, h):
-    h.problem(api_client.get("/api/v1/organizations?name=a%00b"), 400)
-    h.problem(api_client.get("/api/v1/organizations?q=%00"), 400)
+def test_a_nul_character_in_a_parameter_is_a_400(api_client, helpers):
+    helpers.problem(api_client.get("/api/v1/organizations?name=a%00b"), 400)
+    helpers.problem(api_client.get("/api/v1/organizations?q=%00"), 400)
 
 
 # Text search ---------------------------------------------------------------------------
@@ -291,8 +291,8 @@ def test_a_row_added_before_the_cursor_does_not_shift_the_next_page(orgs, api_cl
     "abc", "!!!", cursor([]), cursor([1, 2, 3]), cursor(["Alpha", "x"]),
     cursor({"name": "Alpha"}), cursor([{"dt": "not a time"}, 1]),
 ])
-def test_a_bad_cursor_is_a_400(bad, orgs, api_client, h):
-    problem = h.problem(api_client.get(f"/api/v1/organizations?sort=name&cursor={bad}"), 400)
+def test_a_bad_cursor_is_a_400(bad, orgs, api_client, helpers):
+    problem = helpers.problem(api_client.get(f"/api/v1/organizations?sort=name&cursor={bad}"), 400)
     assert "cursor" in problem["errors"]
 
 
@@ -303,24 +303,24 @@ def test_a_bad_cursor_is_a_400(bad, orgs, api_client, h):
     ("customer_since", [5, 1]), ("x_score", ["high", 1]), ("x_vip", [1, 1]),
     ("", [True]), ("", [2 ** 70]), ("", ["1"]), ("", [None]),
 ], ids=lambda v: str(v)[:30])
-def test_an_edited_cursor_is_a_400_not_a_500(sort, values, orgs, api_client, h):
-    problem = h.problem(api_client.get(
+def test_an_edited_cursor_is_a_400_not_a_500(sort, values, orgs, api_client, helpers):
+    problem = helpers.problem(api_client.get(
         f"/api/v1/organizations?sort={sort}&cursor={cursor(values)}"), 400)
     assert "cursor" in problem["errors"]
 
 
-def test_a_cursor_of_another_sort_is_a_400(orgs, api_client, h):
+def test_a_cursor_of_another_sort_is_a_400(orgs, api_client, helpers):
     page = api_client.get("/api/v1/organizations?sort=size,name&limit=2").get_json()
-    h.problem(api_client.get(f"/api/v1/organizations?sort=name&cursor={page['next_cursor']}"),
-              400)
+    helpers.problem(api_client.get(f"/api/v1/organizations?sort=name&cursor={page['next_cursor']}"),
+                    400)
 
 
 @pytest.mark.parametrize("sort, name", [
     ("colour", "sort.colour"), ("-x_nope", "sort.x_nope"), ("custom", "sort.custom"),
     ("unit_price_currency", "sort.unit_price_currency")])
-def test_an_unknown_sort_field_is_a_400_naming_it(sort, name, orgs, api_client, h):
+def test_an_unknown_sort_field_is_a_400_naming_it(sort, name, orgs, api_client, helpers):
     path = "products" if "currency" in sort else "organizations"
-    problem = h.problem(api_client.get(f"/api/v1/{path}?sort={sort}"), 400)
+    problem = helpers.problem(api_client.get(f"/api/v1/{path}?sort={sort}"), 400)
     assert name in problem["errors"]
     assert name.split(".", 1)[1] in problem["errors"][name][0]
 
@@ -335,8 +335,8 @@ def test_fields_keeps_only_those_and_the_id(orgs, api_client):
     assert items.get_json()["next_cursor"]
 
 
-def test_fields_naming_an_unknown_field_is_a_400(orgs, api_client, h):
-    problem = h.problem(api_client.get("/api/v1/organizations?fields=name,colour"), 400)
+def test_fields_naming_an_unknown_field_is_a_400(orgs, api_client, helpers):
+    problem = helpers.problem(api_client.get("/api/v1/organizations?fields=name,colour"), 400)
     assert "colour" in problem["errors"]["fields"][0]
 
 
@@ -381,14 +381,14 @@ def test_expand_costs_one_query_whatever_the_page_size(limit, contacts, api_clie
 
 
 @pytest.mark.parametrize("name", ["nope", "last_name", "organization_id"])
-def test_expand_of_something_not_a_reference_is_a_400(name, contacts, api_client, h):
-    problem = h.problem(api_client.get(f"/api/v1/contacts?expand={name}"), 400)
+def test_expand_of_something_not_a_reference_is_a_400(name, contacts, api_client, helpers):
+    problem = helpers.problem(api_client.get(f"/api/v1/contacts?expand={name}"), 400)
     assert name in problem["errors"]["expand"][0]
 
 
-def test_expand_of_a_reference_to_a_plain_table_is_a_400(api_client, h):
+def test_expand_of_a_reference_to_a_plain_table_is_a_400(api_client, helpers):
     # A user's role is a plain table, not a record type: nothing to embed, nothing erased.
-    h.problem(api_client.get("/api/v1/users?expand=role"), 400)
+    helpers.problem(api_client.get("/api/v1/users?expand=role"), 400)
     assert api_client.get("/api/v1/users").get_json()["items"][0]["role"] == "admin"
 
 

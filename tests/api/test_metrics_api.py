@@ -65,42 +65,43 @@ def test_a_broken_down_metric_names_its_groups(kernel, api_client):
         {"period": "2026-05", "group": "new_business/Prospecting", "value": "100.00"}])
 
 
-def test_bad_parameters_are_named(api_client, h):
-    problem = h.problem(api_client.get(
+def test_bad_parameters_are_named(api_client, helpers):
+    problem = helpers.problem(api_client.get(
         "/api/v1/metrics/core.new_customers?from=2026-13-01&by=week&owner_id=x&colour=red"), 400)
     assert problem["errors"] == {
         "from": ["not a date: '2026-13-01'; give YYYY-MM-DD"], "by": ["use month or total"],
         "owner_id": ["not a record id: 'x'"],
         "colour": ["unknown parameter; use from, to, by, owner_id, team_id"]}
-    problem = h.problem(api_client.get(
+    problem = helpers.problem(api_client.get(
         "/api/v1/metrics/core.new_customers?from=2026-05-01&to=2026-04-01"), 400)
     assert problem["errors"] == {"from": ["2026-05-01 is after 2026-04-01"]}
-    problem = h.problem(api_client.get("/api/v1/metrics/core.nope"), 404)
+    problem = helpers.problem(api_client.get("/api/v1/metrics/core.nope"), 404)
     assert problem["detail"].startswith("unknown metric 'core.nope' (known: ")
 
 
-def test_reading_metrics_is_a_permission(make_api_client, kernel, h):
+def test_reading_metrics_is_a_permission(make_api_client, kernel, helpers):
     from accord.services.roles import add_role
 
     add_role(kernel, "clerk", description="Enters contacts", grants=["core.contact.read"],
              actor=SYSTEM)
     clerk = make_api_client("clerk")
-    assert "core.metrics.read" in h.problem(clerk.get("/api/v1/metrics"), 403)["detail"]
-    h.problem(clerk.get("/api/v1/metrics/core.new_customers"), 403)
+    assert "core.metrics.read" in helpers.problem(clerk.get("/api/v1/metrics"), 403)["detail"]
+    helpers.problem(clerk.get("/api/v1/metrics/core.new_customers"), 403)
     # Metrics add up everyone's records: a family pattern (core.*.read, *.read) does not
     # give them; the admin's '*' and the manager's explicit grant do.
     for role in ("sales", "read-only"):
-        h.problem(make_api_client(role).get("/api/v1/metrics"), 403)
+        helpers.problem(make_api_client(role).get("/api/v1/metrics"), 403)
     for role in ("admin", "manager"):
         assert make_api_client(role).get("/api/v1/metrics").status_code == 200
 
 
-def test_ranges_are_checked_and_bounded(api_client, h):
+def test_ranges_are_checked_and_bounded(api_client, helpers):
     url = "/api/v1/metrics/core.new_customers"
-    assert h.problem(api_client.get(f"{url}?owner_id=%C2%B2&to=9999-12-31"), 400)["errors"] == {
+    response = api_client.get(f"{url}?owner_id=%C2%B2&to=9999-12-31")
+    assert helpers.problem(response, 400)["errors"] == {
         "owner_id": ["not a record id: '\u00b2'"],
         "to": ["give a date from 1900-01-01 to 9000-12-31"]}
-    assert h.problem(api_client.get(f"{url}?from=1990-01-01&to=2026-12-31"), 400)[
+    assert helpers.problem(api_client.get(f"{url}?from=1990-01-01&to=2026-12-31"), 400)[
         "errors"] == {"from": ["the range spans 444 months; ask for at most 240 at once"]}
     # Without a start, a year of whole months up to the end asked for.
     body = api_client.get(f"{url}?to=2020-06-30").get_json()

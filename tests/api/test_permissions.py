@@ -68,14 +68,14 @@ def test_the_matrix_covers_every_declared_record_permission(kernel):
 
 @pytest.mark.parametrize("type_name, plural", [(rt.name, rt.plural) for rt in CORE_TYPES])
 @pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
-def test_permission_matrix(role, type_name, plural, kernel, make_api_client, h):
+def test_permission_matrix(role, type_name, plural, kernel, make_api_client, helpers):
     client = make_api_client(role)
     can = holder(kernel, role).can
     record = record_of(kernel, type_name, client.user.id)
     location = f"/api/v1/{plural}/{record.id}"
 
     def refused(response: Any, permission: str) -> None:
-        problem = h.problem(response, 403)
+        problem = helpers.problem(response, 403)
         assert permission in problem["detail"], problem
 
     # read
@@ -91,7 +91,7 @@ def test_permission_matrix(role, type_name, plural, kernel, make_api_client, h):
 
     # write
     permission = f"core.{type_name}.write"
-    before = h.rows(kernel, type_name)
+    before = helpers.rows(kernel, type_name)
     created = client.post(f"/api/v1/{plural}", json=new_body(type_name))
     changed = client.patch(location, json={"name": "Renamed"} if "name" in new_body(type_name)
                            else {"subject": "Renamed"} if type_name == "activity"
@@ -99,28 +99,28 @@ def test_permission_matrix(role, type_name, plural, kernel, make_api_client, h):
     if can(permission) and type_name == "user" and not can("admin.users"):
         # A new user gets a role, and giving roles is managing users.
         refused(created, "admin.users")
-        assert h.rows(kernel, type_name) == before
+        assert helpers.rows(kernel, type_name) == before
         assert changed.status_code == 200, changed.get_json()
     elif can(permission):
         assert created.status_code == 201, created.get_json()
-        assert h.rows(kernel, type_name) == before + 1
+        assert helpers.rows(kernel, type_name) == before + 1
         assert changed.status_code == 200, changed.get_json()
-        assert h.stored(kernel, type_name, record.id).version == 2
+        assert helpers.stored(kernel, type_name, record.id).version == 2
     else:
         refused(created, permission)
         refused(changed, permission)
-        assert h.rows(kernel, type_name) == before
-        assert h.stored(kernel, type_name, record.id).version == 1
+        assert helpers.rows(kernel, type_name) == before
+        assert helpers.stored(kernel, type_name, record.id).version == 1
 
     # delete
     permission = f"core.{type_name}.delete"
     deleted = client.delete(location)
     if can(permission):
         assert deleted.status_code == 204
-        assert h.stored(kernel, type_name, record.id) is None
+        assert helpers.stored(kernel, type_name, record.id) is None
     else:
         refused(deleted, permission)
-        assert h.stored(kernel, type_name, record.id) is not None
+        assert helpers.stored(kernel, type_name, record.id) is not None
 
 
 @pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
@@ -169,7 +169,7 @@ def subjects(client: Any, path: str = "/api/v1/activities") -> list[str]:
     return [i["subject"] for i in response.get_json()["items"]]
 
 
-def test_sales_reach_the_activities_of_their_team_only(people, kernel, h):
+def test_sales_reach_the_activities_of_their_team_only(people, kernel, helpers):
     sam, mia, ole = people["sam"], people["mia"], people["ole"]
     activity_of(kernel, sam, "Sam 1")
     activity_of(kernel, sam, "Sam 2")
@@ -181,25 +181,25 @@ def test_sales_reach_the_activities_of_their_team_only(people, kernel, h):
     assert sam.get(f"/api/v1/activities/{shared}").status_code == 200
 
     location = f"/api/v1/activities/{south}"
-    assert "activity" in h.problem(sam.get(location), 404)["detail"]
-    h.problem(sam.patch(location, json={"subject": "Taken"}), 404)
-    h.problem(sam.delete(location), 404)
-    h.problem(sam.get(f"{location}/history"), 404)
-    row = h.stored(kernel, "activity", south)
+    assert "activity" in helpers.problem(sam.get(location), 404)["detail"]
+    helpers.problem(sam.patch(location, json={"subject": "Taken"}), 404)
+    helpers.problem(sam.delete(location), 404)
+    helpers.problem(sam.get(f"{location}/history"), 404)
+    row = helpers.stored(kernel, "activity", south)
     assert (row.subject, row.version) == ("Ole 1", 1)
 
 
-def test_sales_give_activities_only_within_their_team(people, kernel, h):
+def test_sales_give_activities_only_within_their_team(people, kernel, helpers):
     sam, mia, ole = people["sam"], people["mia"], people["ole"]
-    h.problem(sam.post("/api/v1/activities", json={"kind": "call", "subject": "For Ole",
-                                                   "owner_id": ole.user.id}), 403)
+    helpers.problem(sam.post("/api/v1/activities", json={"kind": "call", "subject": "For Ole",
+                                                         "owner_id": ole.user.id}), 403)
     mine = activity_of(kernel, sam, "Mine")
-    h.problem(sam.patch(f"/api/v1/activities/{mine}", json={"owner_id": ole.user.id}), 403)
-    assert h.stored(kernel, "activity", mine).owner_id == sam.user.id
+    helpers.problem(sam.patch(f"/api/v1/activities/{mine}", json={"owner_id": ole.user.id}), 403)
+    assert helpers.stored(kernel, "activity", mine).owner_id == sam.user.id
     handed = sam.patch(f"/api/v1/activities/{mine}", json={"owner_id": mia.user.id})
     assert handed.status_code == 200
-    assert h.stored(kernel, "activity", mine).owner_id == mia.user.id
-    assert h.rows(kernel, "activity") == 1
+    assert helpers.stored(kernel, "activity", mine).owner_id == mia.user.id
+    assert helpers.rows(kernel, "activity") == 1
 
 
 def test_sales_reach_every_organization_and_contact(people, kernel):
@@ -215,16 +215,16 @@ def test_sales_reach_every_organization_and_contact(people, kernel):
     assert changed.get_json()["owner_id"] == ole.user.id
 
 
-def test_a_manager_reaches_the_activities_of_their_team(people, kernel, h):
+def test_a_manager_reaches_the_activities_of_their_team(people, kernel, helpers):
     sam, ole, max_, lea = people["sam"], people["ole"], people["max"], people["lea"]
     activity_of(kernel, sam, "Sam 1")
     south = activity_of(kernel, ole, "Ole 1")
     activity_of(kernel, max_, "Max 1")
     activity_of(kernel, lea, "Lea 1")
     assert subjects(max_) == ["Max 1", "Sam 1"]
-    h.problem(max_.get(f"/api/v1/activities/{south}"), 404)
-    h.problem(max_.delete(f"/api/v1/activities/{south}"), 404)
-    assert h.stored(kernel, "activity", south) is not None
+    helpers.problem(max_.get(f"/api/v1/activities/{south}"), 404)
+    helpers.problem(max_.delete(f"/api/v1/activities/{south}"), 404)
+    assert helpers.stored(kernel, "activity", south) is not None
     # Without a team, a manager's team rule reaches only their own records.
     assert subjects(lea) == ["Lea 1"]
     # Organizations are 'all' for managers.
@@ -272,11 +272,11 @@ def test_history_masks_personal_fields_for_read_only(contact, make_api_client):
 
 
 def test_masked_fields_cannot_be_probed_by_filters_sorting_or_search(contact, make_api_client,
-                                                                     h):
+                                                                     helpers):
     reader, seller = make_api_client("read-only"), make_api_client("sales")
     for query in ("email=ada@engine.example", "email__contains=ada", "phone__isnull=false",
                   "sort=email", "sort=-mobile"):
-        problem = h.problem(reader.get(f"/api/v1/contacts?{query}"), 403)
+        problem = helpers.problem(reader.get(f"/api/v1/contacts?{query}"), 403)
         assert "core.personal_data.read" in problem["detail"]
     assert reader.get("/api/v1/contacts?q=engine").get_json()["items"] == []
     assert len(reader.get("/api/v1/contacts?q=Lovelace").get_json()["items"]) == 1
@@ -284,7 +284,7 @@ def test_masked_fields_cannot_be_probed_by_filters_sorting_or_search(contact, ma
     assert len(seller.get("/api/v1/contacts?q=engine").get_json()["items"]) == 1
 
 
-def test_a_personal_custom_field_is_masked_too(kernel, api_client, make_api_client, h):
+def test_a_personal_custom_field_is_masked_too(kernel, api_client, make_api_client, helpers):
     add_field(kernel, "contact", "x_passport", "text", actor=SYSTEM, personal=True)
     add_field(kernel, "contact", "x_shoe", "integer", actor=SYSTEM)
     created = api_client.post("/api/v1/contacts", json={"last_name": "Ng",
@@ -292,7 +292,7 @@ def test_a_personal_custom_field_is_masked_too(kernel, api_client, make_api_clie
     reader = make_api_client("read-only")
     shown = reader.get(f"/api/v1/contacts/{created.get_json()['id']}").get_json()
     assert (shown["x_passport"], shown["x_shoe"]) == (None, 44)
-    h.problem(reader.get("/api/v1/contacts?x_passport=X123"), 403)
+    helpers.problem(reader.get("/api/v1/contacts?x_passport=X123"), 403)
 
 
 def test_an_expanded_record_is_masked_too(kernel, make_api_client):
@@ -306,17 +306,17 @@ def test_an_expanded_record_is_masked_too(kernel, make_api_client):
 
 
 
-def test_a_manager_cannot_make_itself_admin(make_api_client, kernel, h):
+def test_a_manager_cannot_make_itself_admin(make_api_client, kernel, helpers):
     manager = make_api_client("manager")
     response = manager.patch(f"/api/v1/users/{manager.user.id}", json={"role": "admin"})
-    h.problem(response, 403)
-    assert h.stored(kernel, "user", manager.user.id).role_id == "manager"
+    helpers.problem(response, 403)
+    assert helpers.stored(kernel, "user", manager.user.id).role_id == "manager"
 
 
 # Plugins' grants -------------------------------------------------------------------------
 
 def test_the_built_in_roles_get_plugin_permissions_from_the_plugins(make_kernel,
-                                                                    make_api_client, h):
+                                                                    make_api_client, helpers):
     k = make_kernel(plugins=["sales", "competitors"], enable=["sales", "competitors"])
     given = {role: dict(roles.get_role(k, role, actor=SYSTEM).contributed)
              for role in sorted(BUILTIN_ROLES)}
@@ -325,5 +325,5 @@ def test_the_built_in_roles_get_plugin_permissions_from_the_plugins(make_kernel,
                      "sales": {"competitors.*": "competitors", "sales.*": "sales"}}
     seller, agent = make_api_client("sales", kernel=k), make_api_client("service", kernel=k)
     assert seller.get("/api/v1/sales/opportunities").status_code == 200
-    assert "sales.opportunity.read" in h.problem(
+    assert "sales.opportunity.read" in helpers.problem(
         agent.get("/api/v1/sales/opportunities"), 403)["detail"]

@@ -59,9 +59,11 @@ def _link(kernel: Any, opportunity: Any, competitor: Any, **extra: Any) -> Any:
 
 
 @pytest.fixture
-def h() -> SimpleNamespace:
-    """``h.problem(response, 422)``, ``h.rows(kernel, Model)``, ``h.count(kernel, Model)``,
-    ``h.money("10", "EUR")``, ``h.competitor(kernel, name)``,
-    ``h.opportunity(kernel, name, amount)``, ``h.link(kernel, deal, competitor)``."""
+def helpers() -> SimpleNamespace:
+    """What the competitors tests build and check records with:
+    ``helpers.problem(response, 422)``, ``helpers.rows(kernel, Model)``,
+    ``helpers.count(kernel, Model)``, ``helpers.money("10", "EUR")``,
+    ``helpers.competitor(kernel, name)``, ``helpers.opportunity(kernel, name, amount)``,
+    ``helpers.link(kernel, deal, competitor)``."""
     return SimpleNamespace(problem=problem, rows=_rows, count=_count, money=_money,
                            competitor=_competitor, opportunity=_opportunity, link=_link)

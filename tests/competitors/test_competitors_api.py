@@ -39,15 +39,15 @@ def test_a_profile_is_created_read_and_changed(rivals, api_client):
     ({"name": ""}, {"name": ["Length must be between 1 and 200."]}),
     ({"colour": "red"}, {"colour": ["unknown field 'colour'"]}),
 ])
-def test_a_mistake_names_its_field(rivals, api_client, h, fields, errors):
+def test_a_mistake_names_its_field(rivals, api_client, helpers, fields, errors):
     response = api_client.post(COMPETITORS, json={"name": "Rival Inc", **fields})
-    assert h.problem(response, 422)["errors"] == errors
+    assert helpers.problem(response, 422)["errors"] == errors
 
 
-def test_a_name_is_used_once(rivals, api_client, h):
+def test_a_name_is_used_once(rivals, api_client, helpers):
     first = _create(api_client)
     response = api_client.post(COMPETITORS, json={"name": "Rival Inc"})
-    assert h.problem(response, 422)["errors"] == {"name": [
+    assert helpers.problem(response, 422)["errors"] == {"name": [
         f"'Rival Inc' is already used by competitors.competitor {first['id']}"]}
 
 

@@ -80,30 +80,30 @@ def test_sales_cannot_go_while_competitors_needs_it(make_kernel, tmp_path):
 # Disabling and enabling again ---------------------------------------------------------
 
 @pytest.fixture
-def contested(rivals, h):
-    rival = h.competitor(rivals)
-    deal = h.opportunity(rivals, "Seats", "1200")
-    link = h.link(rivals, deal, rival, quoted_price=h.money("990"))
+def contested(rivals, helpers):
+    rival = helpers.competitor(rivals)
+    deal = helpers.opportunity(rivals, "Seats", "1200")
+    link = helpers.link(rivals, deal, rival, quoted_price=helpers.money("990"))
     return rivals, deal, rival, link
 
 
 @pytest.mark.plugins(*BOTH)
-def test_disabled_the_veto_is_gone_sales_works_and_the_links_stay(contested, api_client, h):
+def test_disabled_the_veto_is_gone_sales_works_and_the_links_stay(contested, api_client, helpers):
     kernel, deal, rival, link = contested
     disable(kernel, "competitors", actor=SYSTEM)
     assert "sales" in kernel.plugins.active
     response = api_client.get(f"/api/v1/competitors/involvements/{link.id}")
-    assert h.problem(response, 404)["status"] == 404
+    assert helpers.problem(response, 404)["status"] == 404
     # No veto: sales closes the contested deal without naming a competitor.
     response = api_client.post(f"/api/v1/sales/opportunities/{deal.id}/move",
                                json={"stage": "Lost", "loss_reason": "Price"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["stage"] == "Lost"
-    assert [(i.opportunity_id, i.competitor_id) for i in h.rows(kernel, Involvement)] == [
+    assert [(i.opportunity_id, i.competitor_id) for i in helpers.rows(kernel, Involvement)] == [
         (deal.id, rival.id)]
-    assert h.count(kernel, Outcome) == 0  # its hooks did not run
+    assert helpers.count(kernel, Outcome) == 0  # its hooks did not run
     # A new deal lives its whole life in sales alone.
-    other = h.opportunity(kernel, "Desks")
+    other = helpers.opportunity(kernel, "Desks")
     move_opportunity(kernel, other.id, "Won", actor=SYSTEM)
 
     enable(kernel, "competitors", actor=SYSTEM)
@@ -112,57 +112,57 @@ def test_disabled_the_veto_is_gone_sales_works_and_the_links_stay(contested, api
         deal.id, rival.id, {"amount": "990.00", "currency": "EUR"})
     # The close it missed is caught up with: lost, to no competitor it knows of.
     assert [(o.opportunity_id, o.result, o.lost_to_id, o.reason)
-            for o in h.rows(kernel, Outcome)] == [(deal.id, "lost", None, "Price")]
+            for o in helpers.rows(kernel, Outcome)] == [(deal.id, "lost", None, "Price")]
     # And its veto is back.
     move_opportunity(kernel, deal.id, "Negotiation", actor=SYSTEM)
     response = api_client.post(f"/api/v1/sales/opportunities/{deal.id}/move",
                                json={"stage": "Lost", "loss_reason": "Price"})
-    assert list(h.problem(response, 422)["errors"]) == ["details.lost_to"]
+    assert list(helpers.problem(response, 422)["errors"]) == ["details.lost_to"]
 
 
 @pytest.mark.plugins(*BOTH)
-def test_links_of_a_deal_deleted_meanwhile_never_pass_to_a_new_one(contested, h):
+def test_links_of_a_deal_deleted_meanwhile_never_pass_to_a_new_one(contested, helpers):
     kernel, deal, rival, link = contested
     move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
                      details={"lost_to": rival.id}, actor=SYSTEM)
     disable(kernel, "competitors", actor=SYSTEM)
     services.delete(kernel, "sales.opportunity", deal.id, actor=SYSTEM)
-    newer = h.opportunity(kernel, "Newer", "500")  # may take the deleted deal's id
+    newer = helpers.opportunity(kernel, "Newer", "500")  # may take the deleted deal's id
     enable(kernel, "competitors", actor=SYSTEM)
-    assert (h.count(kernel, Involvement), h.count(kernel, Outcome)) == (0, 0)
+    assert (helpers.count(kernel, Involvement), helpers.count(kernel, Outcome)) == (0, 0)
     lost = move_opportunity(kernel, newer.id, "Lost", loss_reason="Price", actor=SYSTEM)
     assert lost.stage == "Lost"  # no competitor's veto on a deal nobody contests
 
 
 @pytest.mark.plugins(*BOTH)
 def test_enabling_again_forgets_outcomes_of_deals_reopened_or_deleted_meanwhile(contested,
-                                                                                 h):
+                                                                                 helpers):
     kernel, deal, rival, link = contested
     move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
                      details={"lost_to": rival.id}, actor=SYSTEM)
-    gone = h.opportunity(kernel, "Gone")
-    h.link(kernel, gone, rival)
+    gone = helpers.opportunity(kernel, "Gone")
+    helpers.link(kernel, gone, rival)
     disable(kernel, "competitors", actor=SYSTEM)
     move_opportunity(kernel, deal.id, "Proposal", actor=SYSTEM)
     services.delete(kernel, "sales.opportunity", gone.id, actor=SYSTEM)
     enable(kernel, "competitors", actor=SYSTEM)
-    assert h.count(kernel, Outcome) == 0
-    assert [i.opportunity_id for i in h.rows(kernel, Involvement)] == [deal.id]
+    assert helpers.count(kernel, Outcome) == 0
+    assert [i.opportunity_id for i in helpers.rows(kernel, Involvement)] == [deal.id]
 
 
 @pytest.mark.plugins(*BOTH)
-def test_a_close_seen_by_the_plugin_is_kept_as_it_was(contested, h):
+def test_a_close_seen_by_the_plugin_is_kept_as_it_was(contested, helpers):
     kernel, deal, rival, _ = contested
     move_opportunity(kernel, deal.id, "Lost", loss_reason="Price",
                      details={"lost_to": rival.id}, actor=SYSTEM)
     disable(kernel, "competitors", actor=SYSTEM)
     enable(kernel, "competitors", actor=SYSTEM)
-    assert [(o.result, o.lost_to_id) for o in h.rows(kernel, Outcome)] == [("lost", rival.id)]
+    assert [(o.result, o.lost_to_id) for o in helpers.rows(kernel, Outcome)] == [("lost", rival.id)]
 
 
 @pytest.mark.plugins(*BOTH)
-def test_the_migration_goes_down_and_up_again(rivals, h):
-    h.competitor(rivals)
+def test_the_migration_goes_down_and_up_again(rivals, helpers):
+    helpers.competitor(rivals)
     assert _tables(rivals) == TABLES
     disable(rivals, "competitors", actor=SYSTEM)
     with rivals.bound():
@@ -189,14 +189,14 @@ def test_the_tables_match_the_models(rivals, cli):
 
 
 @pytest.mark.plugins(*BOTH)
-def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(rivals, h):
+def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(rivals, helpers):
     assert {name for name, (plugin, _) in rivals.permissions.items()
             if plugin == "competitors"} == {
         f"competitors.{record}.{action}" for record in ("competitor", "product", "price",
                                                         "involvement")
         for action in ("read", "write", "delete")} | {
         "competitors.product.observe_price", "competitors.product.compare_prices"}
-    h.link(rivals, h.opportunity(rivals), h.competitor(rivals))
+    helpers.link(rivals, helpers.opportunity(rivals), helpers.competitor(rivals))
     assert purge_plan(rivals, "competitors").tables == {
         "competitors_competitor": 1, "competitors_product": 0, "competitors_price": 0,
         "competitors_involvement": 1, "competitors_rivalry": 0, "competitors_outcome": 0}
@@ -204,7 +204,7 @@ def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(rivals, 
 
 @pytest.mark.plugins(*BOTH)
 def test_the_sales_role_works_with_competitors_and_read_only_reads(rivals, make_api_client,
-                                                                   h):
+                                                                   helpers):
     seller = make_api_client("sales")
     made = seller.post("/api/v1/competitors/competitors", json={"name": "Rival Inc"})
     assert made.status_code == 201, made.get_json()
@@ -212,28 +212,28 @@ def test_the_sales_role_works_with_competitors_and_read_only_reads(rivals, make_
     assert reader.get("/api/v1/competitors/competitors").get_json()["items"][0]["name"] == \
         "Rival Inc"
     refused = reader.post("/api/v1/competitors/competitors", json={"name": "Other"})
-    assert h.problem(refused, 403)["detail"].endswith(
+    assert helpers.problem(refused, 403)["detail"].endswith(
         "lacks the permission competitors.competitor.write")
 
 
 # Timeline -----------------------------------------------------------------------------
 
 @pytest.mark.plugins(*BOTH)
-def test_notes_prices_and_deals_appear_on_the_competitor_timeline(rivals, h, api_client):
-    rival = h.competitor(rivals)
+def test_notes_prices_and_deals_appear_on_the_competitor_timeline(rivals, helpers, api_client):
+    rival = helpers.competitor(rivals)
     services.create(rivals, "activity", {
         "kind": "note", "subject": "News: Rival Inc bought by PE fund",
         "record_type": "competitors.competitor", "record_id": rival.id,
         "done_at": "2026-01-05T09:00:00+00:00"}, actor=SYSTEM)
     product = services.create(rivals, "competitors.product", {
         "competitor_id": rival.id, "name": "Throne"}, actor=SYSTEM)
-    observe_price(rivals, product.id, h.money("125"), observed_on=dt.date(2026, 1, 3),
+    observe_price(rivals, product.id, helpers.money("125"), observed_on=dt.date(2026, 1, 3),
                   source="website", actor=SYSTEM)
-    deal = h.opportunity(rivals, "Seats")
-    h.link(rivals, deal, rival, quoted_price=h.money("990"))
+    deal = helpers.opportunity(rivals, "Seats")
+    helpers.link(rivals, deal, rival, quoted_price=helpers.money("990"))
     move_opportunity(rivals, deal.id, "Lost", loss_reason="Price",
                      details={"lost_to": rival.id}, actor=SYSTEM)
-    entries = rivals.timeline("competitors.competitor", rival.id)
+    entries = services.timeline(rivals, "competitors.competitor", rival.id)
     assert sorted((e.kind, e.title) for e in entries) == [
         ("activity.note", "News: Rival Inc bought by PE fund"),
         ("competitors.outcome", "Lost Seats to this competitor"),
@@ -241,7 +241,7 @@ def test_notes_prices_and_deals_appear_on_the_competitor_timeline(rivals, h, api
     body = api_client.get(f"/api/v1/competitors/competitors/{rival.id}/timeline").get_json()
     assert [item["kind"] for item in body["items"]] == [e.kind for e in entries]
     assert body["items"][-1]["details"] == {"done": True}  # the note, oldest
-    on_deal = rivals.timeline("sales.opportunity", deal.id)
+    on_deal = services.timeline(rivals, "sales.opportunity", deal.id)
     assert ("competitors.involvement", "Competitor: Rival Inc, quoted 990.00 EUR") in [
         (e.kind, e.title) for e in on_deal]
 
@@ -258,8 +258,8 @@ def test_a_note_about_a_missing_competitor_is_refused(rivals):
 
 
 @pytest.mark.plugins(*BOTH)
-def test_disabled_its_records_are_not_found(rivals, h):
-    rival = h.competitor(rivals)
+def test_disabled_its_records_are_not_found(rivals, helpers):
+    rival = helpers.competitor(rivals)
     disable(rivals, "competitors", actor=SYSTEM)
     with pytest.raises(NotFound):
         services.get(rivals, "competitors.competitor", rival.id)
@@ -268,13 +268,13 @@ def test_disabled_its_records_are_not_found(rivals, h):
 
 
 @pytest.mark.plugins(*BOTH)
-def test_hook_load_demo_data_builds_on_the_sales_demo(rivals, cli, h):
+def test_hook_load_demo_data_builds_on_the_sales_demo(rivals, cli, helpers):
     from accord.demo import load_demo
     from accord_competitors.models import CompetingProduct, Competitor, PriceObservation
 
     load_demo(rivals)
-    assert [h.count(rivals, m) for m in (Competitor, CompetingProduct, PriceObservation,
-                                         Involvement, Outcome)] == [3, 3, 5, 6, 2]
+    assert [helpers.count(rivals, m) for m in (Competitor, CompetingProduct, PriceObservation,
+                                               Involvement, Outcome)] == [3, 3, 5, 6, 2]
     result = cli("competitors", "winloss")
     assert (result.exit_code, result.output.splitlines()[2:]) == (0, [
         "PipeCRM              1    1     0   100.00%              -",

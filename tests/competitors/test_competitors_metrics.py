@@ -54,16 +54,16 @@ def _at(month, day, hour=12):
 
 
 @pytest.fixture
-def book(rivals, h):
+def book(rivals, helpers):
     maria = services.create(rivals, "user", {"email": "maria@example.com", "name": "Maria",
                                              "role": "sales"}, actor=SYSTEM).id
-    r, c, q = (h.competitor(rivals, n) for n in ("Rival Inc", "Cheapo Ltd", "Quiet Co"))
+    r, c, q = (helpers.competitor(rivals, n) for n in ("Rival Inc", "Cheapo Ltd", "Quiet Co"))
 
     def deal(name, amount, competitors, close=None, currency="EUR", linked=_at(1, 1),
              **fields):
-        opportunity = h.opportunity(rivals, name, amount, currency, **fields)
+        opportunity = helpers.opportunity(rivals, name, amount, currency, **fields)
         for competitor in competitors:
-            link = h.link(rivals, opportunity, competitor)
+            link = helpers.link(rivals, opportunity, competitor)
             with rivals.bound():
                 Involvement.update(created_at=linked).where(
                     Involvement.id == link.id).execute()
@@ -160,22 +160,22 @@ def test_contested_pipeline_counts_open_deals_at_each_period_end(book):
         "Rival Inc": d(1, 2, 1)}
 
 
-def test_price_position_by_category_and_month(rivals, h):
+def test_price_position_by_category_and_month(rivals, helpers):
     """Ours: SEAT 100 EUR, DESK 250 EUR, CHAIR 80 USD. Seating (competes with SEAT and
     CHAIR): Jan 125 EUR -> 0.8 and 80 EUR -> 1.25, average 1.025 -> 1.03; Feb 100 USD ->
     CHAIR 0.8 (the EUR SEAT is not compared). Desks: Feb 200 EUR -> DESK 1.25. A product
     without category, Mar 90 EUR -> SEAT 1.11. Total Seating: (0.8 + 1.25 + 0.8) / 3."""
     ours = {sku: services.create(rivals, "product", {
-        "sku": sku, "name": sku.title(), "unit_price": h.money(*price)}, actor=SYSTEM).id
+        "sku": sku, "name": sku.title(), "unit_price": helpers.money(*price)}, actor=SYSTEM).id
         for sku, price in (("SEAT", ("100",)), ("DESK", ("250",)), ("CHAIR", ("80", "USD")))}
-    rival, cheapo = h.competitor(rivals), h.competitor(rivals, "Cheapo Ltd")
+    rival, cheapo = helpers.competitor(rivals), helpers.competitor(rivals, "Cheapo Ltd")
 
     def product(competitor, name, category, competes, *prices):
         made = services.create(rivals, "competitors.product", {
             "competitor_id": competitor.id, "name": name, "category": category,
             "competes_with": [ours[s] for s in competes]}, actor=SYSTEM)
         for day, amount, currency in prices:
-            observe_price(rivals, made.id, h.money(amount, currency), observed_on=day,
+            observe_price(rivals, made.id, helpers.money(amount, currency), observed_on=day,
                           actor=SYSTEM)
 
     product(rival, "Throne", "Seating", ["SEAT", "CHAIR"],

@@ -29,14 +29,14 @@ def h_money(amount, currency="EUR"):
 
 
 @pytest.fixture
-def throne(rivals, h):
+def throne(rivals, helpers):
     """Rival Inc's Throne, competing with our SEAT (100 EUR) and CHAIR (80 USD)."""
     ours = [services.create(rivals, "product", {"sku": sku, "name": sku.title(),
-                                                "unit_price": h.money(*price)},
+                                                "unit_price": helpers.money(*price)},
                             actor=SYSTEM).id
             for sku, price in (("SEAT", ("100",)), ("CHAIR", ("80", "USD")))]
     return services.create(rivals, "competitors.product", {
-        "competitor_id": h.competitor(rivals).id, "name": "Throne", "category": "Seating",
+        "competitor_id": helpers.competitor(rivals).id, "name": "Throne", "category": "Seating",
         "competes_with": ours}, actor=SYSTEM)
 
 
@@ -74,16 +74,16 @@ def test_an_observation_is_today_unless_dated(rivals, throne):
         "price": ["Give the amount as a string or an integer, not a float."]}),
     (h_money("10"), dt.date(2999, 1, 1), {"observed_on": ["2999-01-01 is in the future"]}),
 ])
-def test_a_bad_observation_is_refused_and_nothing_changes(rivals, throne, h, price, day,
+def test_a_bad_observation_is_refused_and_nothing_changes(rivals, throne, helpers, price, day,
                                                           messages):
     with pytest.raises(ValidationError) as caught:
         observe_price(rivals, throne.id, price, observed_on=day, actor=SYSTEM)
     assert caught.value.messages == messages
-    assert h.count(rivals, PriceObservation) == 0
+    assert helpers.count(rivals, PriceObservation) == 0
     assert services.get(rivals, "competitors.product", throne.id).version == 1
 
 
-def test_the_price_is_changed_only_by_observing_it(rivals, throne, h):
+def test_the_price_is_changed_only_by_observing_it(rivals, throne, helpers):
     with pytest.raises(ValidationError) as caught:
         services.update(rivals, "competitors.product", throne.id,
                         {"list_price": h_money("50")}, actor=SYSTEM)
@@ -106,16 +106,16 @@ def test_the_price_is_changed_only_by_observing_it(rivals, throne, h):
     assert (same.main_use, same.list_price) == ("Offices", Decimal("70"))
 
 
-def test_observations_are_history_not_edited_nor_deleted(rivals, throne, h, api_client):
+def test_observations_are_history_not_edited_nor_deleted(rivals, throne, helpers, api_client):
     observe_price(rivals, throne.id, h_money("70"), observed_on=JAN, actor=SYSTEM)
-    [seen] = h.rows(rivals, PriceObservation)
+    [seen] = helpers.rows(rivals, PriceObservation)
     response = api_client.patch(f"/api/v1/competitors/prices/{seen.id}",
                                 json={"source": "a guess"})
-    assert h.problem(response, 422)["errors"] == {"_schema": [
+    assert helpers.problem(response, 422)["errors"] == {"_schema": [
         "competitors.price records are written by the observe_price action only"]}
     response = api_client.post("/api/v1/competitors/prices", json={
         "product_id": throne.id, "price": h_money("1"), "observed_on": "2026-01-01"})
-    assert h.problem(response, 422)["errors"]["_schema"][0].startswith(
+    assert helpers.problem(response, 422)["errors"]["_schema"][0].startswith(
         "competitors.price records are written by the observe_price action only")
     with pytest.raises(Conflict) as caught:
         services.delete(rivals, "competitors.price", seen.id, actor=SYSTEM)
@@ -124,7 +124,7 @@ def test_observations_are_history_not_edited_nor_deleted(rivals, throne, h, api_
         "the observe_price action instead of deleting it")
 
 
-def test_observe_price_over_the_api(rivals, throne, api_client, h):
+def test_observe_price_over_the_api(rivals, throne, api_client, helpers):
     url = f"{PRODUCTS}/{throne.id}/observe_price"
     response = api_client.post(url, headers={"If-Match": '"1"'}, json={
         "price": h_money("110"), "observed_on": "2026-02-01", "source": "trade show"})
@@ -132,12 +132,12 @@ def test_observe_price_over_the_api(rivals, throne, api_client, h):
     body = response.get_json()
     assert (body["list_price"], body["price_observed_on"], response.headers["ETag"]) == (
         {"amount": "110.00", "currency": "EUR"}, "2026-02-01", '"2"')
-    assert h.problem(api_client.post(url, headers={"If-Match": '"1"'}, json={
+    assert helpers.problem(api_client.post(url, headers={"If-Match": '"1"'}, json={
         "price": h_money("1")}), 412)["status"] == 412
-    assert h.problem(api_client.post(url, json={"observed_on": "2026-02-01"}), 422)[
+    assert helpers.problem(api_client.post(url, json={"observed_on": "2026-02-01"}), 422)[
         "errors"] == {"price": ["Missing data for required field."]}
-    assert h.problem(api_client.post(url, json={"price": h_money("1"), "colour": "red"}),
-                     422)["errors"] == {"colour": ["unknown field 'colour'"]}
+    assert helpers.problem(api_client.post(url, json={"price": h_money("1"), "colour": "red"}),
+                           422)["errors"] == {"colour": ["unknown field 'colour'"]}
     listed = api_client.get(f"/api/v1/competitors/prices?product_id={throne.id}"
                             "&sort=-observed_on").get_json()
     assert [(i["price"], i["observed_on"], i["source"], i["recorded_by_label"])
@@ -169,34 +169,35 @@ def test_price_comparison_in_the_same_currency_only(rivals, throne, api_client):
              "note": None}]}
 
 
-def test_a_product_name_is_used_once_per_competitor(rivals, throne, h):
+def test_a_product_name_is_used_once_per_competitor(rivals, throne, helpers):
     with pytest.raises(ValidationError) as caught:
         services.create(rivals, "competitors.product", {
             "competitor_id": throne.competitor_id, "name": "Throne"}, actor=SYSTEM)
     assert caught.value.messages == {"name": [
         f"competitor {throne.competitor_id} already has a product named 'Throne' "
         f"(competitors.product {throne.id})"]}
-    other = h.competitor(rivals, "Cheapo Ltd")
+    other = helpers.competitor(rivals, "Cheapo Ltd")
     twin = services.create(rivals, "competitors.product", {
         "competitor_id": other.id, "name": "Throne"}, actor=SYSTEM)
     assert twin.competitor_id == other.id
 
 
-def test_competes_with_names_our_products(rivals, throne, h, api_client):
+def test_competes_with_names_our_products(rivals, throne, helpers, api_client):
     body = api_client.get(f"{PRODUCTS}/{throne.id}").get_json()
     assert len(body["competes_with"]) == 2
     response = api_client.patch(f"{PRODUCTS}/{throne.id}", json={"competes_with": [999]})
-    assert h.problem(response, 422)["errors"] == {"competes_with": ["there is no product 999"]}
+    assert helpers.problem(response, 422)["errors"] == {
+        "competes_with": ["there is no product 999"]}
     seat = body["competes_with"][1]
     listed = api_client.get(f"{PRODUCTS}?competes_with={seat}").get_json()
     assert [i["id"] for i in listed["items"]] == [throne.id]
 
 
-def test_a_product_goes_with_its_price_history_and_links(rivals, throne, h, api_client):
+def test_a_product_goes_with_its_price_history_and_links(rivals, throne, helpers, api_client):
     from accord_competitors.models import Rivalry
 
     observe_price(rivals, throne.id, h_money("70"), observed_on=JAN, actor=SYSTEM)
     assert api_client.delete(f"{PRODUCTS}/{throne.id}").status_code == 204
-    assert (h.count(rivals, PriceObservation), h.count(rivals, Rivalry)) == (0, 0)
+    assert (helpers.count(rivals, PriceObservation), helpers.count(rivals, Rivalry)) == (0, 0)
     # Our products stay.
     assert len(api_client.get("/api/v1/products").get_json()["items"]) == 2

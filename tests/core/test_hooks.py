@@ -114,13 +114,15 @@ class Watcher:
 def test_hook_plugin_enabled(make_kernel, actor):
     watcher, other, third = Watcher("watcher"), Watcher("other"), Watcher("third")
     k = make_kernel(plugins=[watcher, other, third], enable=["watcher"])
-    assert watcher.names == ["watcher"]  # its own enabling included
+    assert watcher.names == ["watcher"]  # its own enabling
     enable(k, "other", actor=actor)
-    assert watcher.names == ["watcher", "other"] and other.names == ["other"]
+    # Only the plugin enabled is told; no implementation filters on its own name.
+    assert watcher.names == ["watcher"] and other.names == ["other"]
     disable(k, "watcher", actor=actor)
+    enable(k, "watcher", actor=actor)
     enable(k, "third", actor=actor)
-    assert watcher.names == ["watcher", "other"]  # a disabled plugin hears nothing
-    assert other.names == ["other", "third"]
+    assert (watcher.names, other.names, third.names) == (
+        ["watcher", "watcher"], ["other"], ["third"])
 
 
 class CurrencySettings(ma.Schema):
@@ -136,13 +138,21 @@ class Guard:
     @hookimpl
     def validate_settings(self, plugin, settings, previous):
         self.seen.append((plugin, settings, previous))
-        if plugin == "guard" and settings["currency"] == "XXX":
+        if settings["currency"] == "XXX":  # asked about its own settings only
             raise ValidationError({"currency": ["XXX is not a currency"]})
+
+
+class Bystander:
+    MANIFEST = manifest("bystander", settings_schema=CurrencySettings)
+
+    @hookimpl
+    def validate_settings(self, plugin, settings):
+        raise AssertionError(f"asked about {plugin}'s settings")
 
 
 def test_hook_validate_settings(make_kernel, actor):
     guard = Guard()
-    k = make_kernel(plugins=[guard], enable=["guard"])
+    k = make_kernel(plugins=[guard, Bystander()], enable=["guard", "bystander"])
     assert set_settings(k, "guard", {"currency": "USD"}, actor=actor) == {"currency": "USD"}
     assert guard.seen == [("guard", {"currency": "USD"}, {"currency": "EUR"})]
     with pytest.raises(ValidationError) as exc:
@@ -168,7 +178,7 @@ def test_hook_register_record_types(make_kernel, actor):
         k.database.create_tables([Memo])
     assert "memos.memo" in k.records
     memo = services.create(k, "memos.memo", {"body": "Remember the milk"}, actor=actor)
-    assert k.dump("memos.memo", memo)["body"] == "Remember the milk"
+    assert services.dump(k, "memos.memo", memo)["body"] == "Remember the milk"
     with pytest.raises(PluginError) as exc:
         enable(k, "copycat", actor=actor)
     assert str(exc.value) == ("cannot enable copycat: record type memos.memo is already "
@@ -405,12 +415,12 @@ def test_hook_timeline_items(greeter, actor):
     org = services.create(k, "organization", {"name": "Acme"}, actor=actor)
     services.create(k, "activity", {"kind": "call", "subject": "Intro call",
                                     "organization_id": org.id}, actor=actor)
-    items = k.timeline("organization", org.id)
+    items = services.timeline(k, "organization", org.id)
     assert [(i.kind, i.title) for i in items] == [("activity.call", "Intro call"),
                                                   ("greeter.greeting", "Sent a card")]
     assert plugin.asked == [("organization", [org.id])]  # once per read
     disable(k, "greeter", actor=actor)
-    assert [i.kind for i in k.timeline("organization", org.id)] == ["activity.call"]
+    assert [i.kind for i in services.timeline(k, "organization", org.id)] == ["activity.call"]
 
 
 def test_hook_load_demo_data(greeter):

@@ -21,11 +21,11 @@ def test_products_of_interest_are_stored_shown_and_audited(kernel, actor, produc
     seat, train, support = products
     contact = services.create(kernel, "contact", {
         "last_name": "Ng", "products_of_interest": [support, seat, seat]}, actor=actor)
-    assert kernel.dump("contact", contact)["products_of_interest"] == [seat, support]
+    assert services.dump(kernel, "contact", contact)["products_of_interest"] == [seat, support]
     contact = services.update(kernel, "contact", contact.id,
                               {"products_of_interest": [train]}, actor=actor)
     assert contact.version == 2
-    assert kernel.dump("contact", contact)["products_of_interest"] == [train]
+    assert services.dump(kernel, "contact", contact)["products_of_interest"] == [train]
     with kernel.bound():
         stored = [(r.contact_id, r.product_id) for r in ContactInterest.select()]
         changes = [e.changes for e in AuditEntry.select().where(
@@ -49,7 +49,7 @@ def test_deleting_a_product_removes_it_from_interests(kernel, actor, products):
     contact = services.create(kernel, "contact", {
         "last_name": "Ng", "products_of_interest": products[:2]}, actor=actor)
     services.delete(kernel, "product", products[0], actor=actor)
-    assert kernel.dump("contact", contact)["products_of_interest"] == [products[1]]
+    assert services.dump(kernel, "contact", contact)["products_of_interest"] == [products[1]]
 
 
 def test_changing_a_users_role_is_audited_under_the_api_name(kernel, actor):

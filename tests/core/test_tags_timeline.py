@@ -123,7 +123,7 @@ def test_timeline_merges_both_kinds_of_link_newest_first(kernel, actor, org):
     activity(kernel, actor, "Not ours either", record_type="organization", record_id=other.id,
              done_at=at(16))
 
-    items = kernel.timeline("organization", org.id)
+    items = services.timeline(kernel, "organization", org.id)
     assert [(i.source_id, i.title, i.kind) for i in items] == [
         (undated.id, "Prefers Italian invoices", "activity.note"),
         (by_link.id, "Workshop", "activity.meeting"),
@@ -148,19 +148,19 @@ def test_timeline_of_a_contact_and_of_any_linked_record(kernel, actor, org):
                     done_at=at(2))
     demo = activity(kernel, actor, "Demo", record_type="product", record_id=product.id,
                     done_at=at(3))
-    assert [i.source_id for i in kernel.timeline("contact", contact.id)] == [call.id]
-    assert [i.source_id for i in kernel.timeline("organization", org.id)] == [call.id]
-    assert [i.source_id for i in kernel.timeline("product", product.id)] == [demo.id]
+    assert [i.source_id for i in services.timeline(kernel, "contact", contact.id)] == [call.id]
+    assert [i.source_id for i in services.timeline(kernel, "organization", org.id)] == [call.id]
+    assert [i.source_id for i in services.timeline(kernel, "product", product.id)] == [demo.id]
 
 
 def test_timeline_limit_keeps_the_newest(kernel, actor, org):
     ids = [activity(kernel, actor, f"Call {d}", organization_id=org.id, done_at=at(d)).id
            for d in (5, 1, 9, 3)]
-    assert [i.source_id for i in kernel.timeline("organization", org.id, limit=2)] == [
+    assert [i.source_id for i in services.timeline(kernel, "organization", org.id, limit=2)] == [
         ids[2], ids[0]]
 
 
 def test_timeline_of_an_unknown_type_is_not_found(kernel, org):
     with pytest.raises(NotFound, match="unknown record type 'sales.deal'"):
-        kernel.timeline("sales.deal", 1)
-    assert kernel.timeline("organization", org.id) == []
+        services.timeline(kernel, "sales.deal", 1)
+    assert services.timeline(kernel, "organization", org.id) == []

@@ -93,10 +93,12 @@ def _contract(kernel: Any, name: str = "Support", start: str = "2026-01-01",
 
 
 @pytest.fixture
-def h() -> SimpleNamespace:
-    """``h.problem(response, 422)``, ``h.rows(kernel, Model)``, ``h.count(kernel, Model)``,
-    ``h.org(kernel, name)``, ``h.opportunity(kernel, name, **fields)``, ``h.product``,
-    ``h.quote``, ``h.order``, ``h.invoice``, ``h.contract`` (see each for its defaults)."""
+def helpers() -> SimpleNamespace:
+    """What the sales tests build and check records with: ``helpers.problem(response, 422)``,
+    ``helpers.rows(kernel, Model)``, ``helpers.count(kernel, Model)``,
+    ``helpers.org(kernel, name)``, ``helpers.opportunity(kernel, name, **fields)``,
+    ``helpers.product``, ``helpers.quote``, ``helpers.order``, ``helpers.invoice``,
+    ``helpers.contract`` (see each for its defaults)."""
     return SimpleNamespace(problem=problem, rows=_rows, count=_count, org=_org,
                            opportunity=_opportunity, product=_product, quote=_quote,
                            order=_order, invoice=_invoice, contract=_contract)

@@ -26,12 +26,12 @@ def _new_lead(client, **fields):
     return response.get_json()
 
 
-def test_leads_and_opportunities_are_served_by_the_generic_routes(sales, api_client, h):
+def test_leads_and_opportunities_are_served_by_the_generic_routes(sales, api_client, helpers):
     lead = _new_lead(api_client)
     assert (lead["status"], lead["converted_at"], lead["contact_id"]) == ("new", None, None)
     listed = api_client.get(f"{LEADS}?status=new&source=web%20form").get_json()
     assert [item["id"] for item in listed["items"]] == [lead["id"]]
-    org = h.org(sales)
+    org = helpers.org(sales)
     made = api_client.post(OPPORTUNITIES, json={"name": "Seats", "organization_id": org.id,
                                                 "amount": {"amount": "990", "currency": "EUR"}})
     assert made.status_code == 201, made.get_json()
@@ -40,12 +40,12 @@ def test_leads_and_opportunities_are_served_by_the_generic_routes(sales, api_cli
             body["closed_at"]) == ("new_business", "Prospecting", 10,
                                    {"amount": "990.00", "currency": "EUR"}, None)
     patched = api_client.patch(f"{OPPORTUNITIES}/{body['id']}", json={"stage": "Won"})
-    assert h.problem(patched, 422)["errors"] == {"stage": [
+    assert helpers.problem(patched, 422)["errors"] == {"stage": [
         f"set by the move action only (POST /api/v1/sales/opportunities/"
         f"{body['id']}/move)"]}
 
 
-def test_convert_answers_the_converted_lead(sales, api_client, h):
+def test_convert_answers_the_converted_lead(sales, api_client, helpers):
     # A lead nobody owns (an import, say): what it becomes belongs to whoever converts it.
     lead = {"id": services.create(sales, "sales.lead", {
         "name": "Ada Lovelace", "company": "Analytical Engines"}, actor=SYSTEM).id}
@@ -56,16 +56,16 @@ def test_convert_answers_the_converted_lead(sales, api_client, h):
     assert response.status_code == 200, response.get_json()
     assert response.headers["ETag"] == '"2"'
     body = response.get_json()
-    [org] = h.rows(sales, Organization)
-    [contact] = h.rows(sales, Contact)
-    [deal] = h.rows(sales, Opportunity)
+    [org] = helpers.rows(sales, Organization)
+    [contact] = helpers.rows(sales, Contact)
+    [deal] = helpers.rows(sales, Opportunity)
     assert (body["status"], body["organization_id"], body["contact_id"],
             body["opportunity_id"]) == ("qualified", org.id, contact.id, deal.id)
     assert body["converted_at"] is not None
     assert (deal.name, deal.stage, deal.amount_currency) == ("Engines", "Proposal", "GBP")
     assert {org.owner_id, contact.owner_id, deal.owner_id} == {api_client.user.id}
     again = api_client.post(f"{LEADS}/{lead['id']}/convert", json={})
-    assert h.problem(again, 422)["errors"]["status"][0].startswith(
+    assert helpers.problem(again, 422)["errors"]["status"][0].startswith(
         f"lead {lead['id']} was already converted on ")
 
 
@@ -83,37 +83,38 @@ def test_convert_answers_the_converted_lead(sales, api_client, h):
         "opportunity.pipeline": ["'upsell' is not a pipeline; use one of new_business, "
                                  "renewals"]}),
 ])
-def test_bad_convert_requests_write_nothing(sales, api_client, h, body, status, errors):
+def test_bad_convert_requests_write_nothing(sales, api_client, helpers, body, status, errors):
     lead = _new_lead(api_client)
-    problem = h.problem(api_client.post(f"{LEADS}/{lead['id']}/convert", json=body), status)
+    problem = helpers.problem(api_client.post(f"{LEADS}/{lead['id']}/convert", json=body), status)
     assert problem["errors"] == errors
-    assert (h.count(sales, Organization), h.count(sales, Contact),
-            h.count(sales, Opportunity)) == (0, 0, 0)
-    assert h.rows(sales, Lead)[0].version == 1
+    assert (helpers.count(sales, Organization), helpers.count(sales, Contact),
+            helpers.count(sales, Opportunity)) == (0, 0, 0)
+    assert helpers.rows(sales, Lead)[0].version == 1
 
 
-def test_convert_checks_the_record_its_version_and_the_permission(sales, api_client, h,
+def test_convert_checks_the_record_its_version_and_the_permission(sales, api_client, helpers,
                                                                    make_api_client):
     lead = _new_lead(api_client)
     path = f"{LEADS}/{lead['id']}/convert"
-    h.problem(api_client.post(path, json={}, headers={"If-Match": '"4"'}), 412)
-    h.problem(api_client.post(f"{LEADS}/4711/convert", json={}), 404)
+    helpers.problem(api_client.post(path, json={}, headers={"If-Match": '"4"'}), 412)
+    helpers.problem(api_client.post(f"{LEADS}/4711/convert", json={}), 404)
     reader = make_api_client("read-only")
-    assert h.problem(reader.post(path, json={}), 403)["detail"].endswith(
+    assert helpers.problem(reader.post(path, json={}), 403)["detail"].endswith(
         "lacks the permission sales.lead.convert")
     out = services.create(sales, "sales.lead", {"name": "Bo", "status": "disqualified",
                                                 "disqualify_reason": "Spam"}, actor=SYSTEM)
-    assert h.problem(api_client.post(f"{LEADS}/{out.id}/convert", json={}), 422)["errors"] == {
+    response = api_client.post(f"{LEADS}/{out.id}/convert", json={})
+    assert helpers.problem(response, 422)["errors"] == {
         "status": [f"lead {out.id} is disqualified (Spam); change its status before "
                    "converting it"]}
     # A salesperson reaches only their own leads (the built-in rule): another's is not found.
     seller = make_api_client("sales")
-    h.problem(seller.post(path, json={}), 404)
-    assert (h.count(sales, Contact), h.rows(sales, Lead)[0].version) == (0, 1)
+    helpers.problem(seller.post(path, json={}), 404)
+    assert (helpers.count(sales, Contact), helpers.rows(sales, Lead)[0].version) == (0, 1)
 
 
-def test_move_closes_and_bad_moves_are_refused(sales, api_client, h, make_api_client):
-    deal = h.opportunity(sales, "Seats", stage="Negotiation")
+def test_move_closes_and_bad_moves_are_refused(sales, api_client, helpers, make_api_client):
+    deal = helpers.opportunity(sales, "Seats", stage="Negotiation")
     path = f"{OPPORTUNITIES}/{deal.id}/move"
     cases = [
         ({}, 422, {"stage": ["Missing data for required field."]}),
@@ -127,20 +128,21 @@ def test_move_closes_and_bad_moves_are_refused(sales, api_client, h, make_api_cl
         ({"stage": "Won", "colour": "red"}, 422, {"colour": ["unknown field 'colour'"]}),
     ]
     for body, status, errors in cases:
-        assert h.problem(api_client.post(path, json=body), status)["errors"] == errors, body
-    h.problem(api_client.post(path, json={"stage": "Won"}, headers={"If-Match": '"9"'}), 412)
-    h.problem(api_client.post(f"{OPPORTUNITIES}/4711/move", json={"stage": "Won"}), 404)
+        assert helpers.problem(api_client.post(path, json=body), status)["errors"] == errors, body
+    helpers.problem(api_client.post(path, json={"stage": "Won"}, headers={"If-Match": '"9"'}), 412)
+    helpers.problem(api_client.post(f"{OPPORTUNITIES}/4711/move", json={"stage": "Won"}), 404)
     reader = make_api_client("read-only")
-    assert h.problem(reader.post(path, json={"stage": "Won"}), 403)["detail"].endswith(
+    assert helpers.problem(reader.post(path, json={"stage": "Won"}), 403)["detail"].endswith(
         "lacks the permission sales.opportunity.move")
-    assert (h.count(sales, StageChange), h.rows(sales, Opportunity)[0].version) == (0, 1)
+    assert (helpers.count(sales, StageChange),
+            helpers.rows(sales, Opportunity)[0].version) == (0, 1)
 
     won = api_client.post(path, json={"stage": "Won"}, headers={"If-Match": '"1"'})
     assert won.status_code == 200, won.get_json()
     assert won.headers["ETag"] == '"2"'
     assert (won.get_json()["stage"], won.get_json()["probability"]) == ("Won", 100)
     assert won.get_json()["closed_at"] is not None
-    [change] = h.rows(sales, StageChange)
+    [change] = helpers.rows(sales, StageChange)
     assert (change.from_stage, change.to_stage, change.actor_id,
             change.actor_label) == ("Negotiation", "Won", api_client.user.id,
                                     api_client.user.email)
@@ -148,21 +150,21 @@ def test_move_closes_and_bad_moves_are_refused(sales, api_client, h, make_api_cl
     assert history[-1]["changes"]["stage"] == ["Negotiation", "Won"]
 
 
-def test_disabling_keeps_every_row_and_enabling_brings_the_api_back(sales, api_client, h):
+def test_disabling_keeps_every_row_and_enabling_brings_the_api_back(sales, api_client, helpers):
     lead = _new_lead(api_client)
     api_client.post(f"{LEADS}/{lead['id']}/convert", json={"create_opportunity": True})
-    [deal] = h.rows(sales, Opportunity)
+    [deal] = helpers.rows(sales, Opportunity)
     api_client.post(f"{OPPORTUNITIES}/{deal.id}/move", json={"stage": "Proposal"})
-    counts = [h.count(sales, m) for m in (Lead, Opportunity, StageChange)]
+    counts = [helpers.count(sales, m) for m in (Lead, Opportunity, StageChange)]
     assert counts == [1, 1, 1]
 
     disable(sales, "sales", actor=SYSTEM)
-    gone = h.problem(api_client.get(LEADS), 404)
+    gone = helpers.problem(api_client.get(LEADS), 404)
     assert gone["detail"] == "the sales plugin is disabled; its resources are not available"
-    h.problem(api_client.post(f"{OPPORTUNITIES}/{deal.id}/move", json={"stage": "Won"}), 404)
+    helpers.problem(api_client.post(f"{OPPORTUNITIES}/{deal.id}/move", json={"stage": "Won"}), 404)
     paths = api_client.get("/api/v1/openapi.json").get_json()["paths"]
     assert not [p for p in paths if p.startswith(LEADS)]
-    assert [h.count(sales, m) for m in (Lead, Opportunity, StageChange)] == counts
+    assert [helpers.count(sales, m) for m in (Lead, Opportunity, StageChange)] == counts
 
     enable(sales, "sales", actor=SYSTEM)
     back = api_client.get(f"{LEADS}/{lead['id']}").get_json()
@@ -172,7 +174,7 @@ def test_disabling_keeps_every_row_and_enabling_brings_the_api_back(sales, api_c
     assert f"{LEADS}/{{id}}/convert" in paths and f"{OPPORTUNITIES}/{{id}}/move" in paths
 
 
-def test_the_openapi_document_describes_the_sales_resources(sales, api_client, h):
+def test_the_openapi_document_describes_the_sales_resources(sales, api_client, helpers):
     import jsonschema
     from openapi_spec_validator import validate as validate_openapi
 

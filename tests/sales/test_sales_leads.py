@@ -61,8 +61,8 @@ def test_disqualifying_needs_a_reason_which_goes_when_the_lead_comes_back(sales)
     assert (back.status, back.disqualify_reason) == ("contacted", None)
 
 
-def test_conversion_links_are_not_written_by_hand(sales, h):
-    org = h.org(sales)
+def test_conversion_links_are_not_written_by_hand(sales, helpers):
+    org = helpers.org(sales)
     assert _problem(lambda: _lead(sales, organization_id=org.id)) == {"organization_id": [
         "set by the convert action only (POST /api/v1/sales/leads/<id>/convert)"]}
     lead = _lead(sales)
@@ -87,16 +87,16 @@ def test_a_bulk_write_names_the_bad_lead(sales):
 
 # Converting ------------------------------------------------------------------------
 
-def test_converting_a_new_customer_creates_organization_contact_and_opportunity(sales, h):
+def test_converting_a_new_customer_creates_organization_contact_and_opportunity(sales, helpers):
     owner = services.create(sales, "user", {"email": "maria@example.com", "name": "Maria",
                                             "role": "sales"}, actor=SYSTEM)
     lead = _lead(sales, owner_id=owner.id)
     done = convert_lead(sales, lead.id, actor=SYSTEM, create_opportunity=True, opportunity={
         "amount": {"amount": "12000.50", "currency": "EUR"}, "stage": "Qualification"})
 
-    [org] = h.rows(sales, Organization)
-    [contact] = h.rows(sales, Contact)
-    [deal] = h.rows(sales, Opportunity)
+    [org] = helpers.rows(sales, Organization)
+    [contact] = helpers.rows(sales, Contact)
+    [deal] = helpers.rows(sales, Opportunity)
     assert (org.name, org.relationship, org.owner_id) == ("Analytical Engines", "prospect",
                                                           owner.id)
     assert (contact.first_name, contact.last_name, contact.email, contact.phone,
@@ -116,27 +116,27 @@ def test_converting_a_new_customer_creates_organization_contact_and_opportunity(
     assert entry.changes["opportunity_id"] == [None, deal.id]
 
 
-def test_converting_matches_the_contact_by_email_and_the_organization_by_name(sales, h):
-    org = h.org(sales, "ANALYTICAL ENGINES")
-    h.org(sales, "Analytical Engines")  # a later duplicate: the oldest match is taken
+def test_converting_matches_the_contact_by_email_and_the_organization_by_name(sales, helpers):
+    org = helpers.org(sales, "ANALYTICAL ENGINES")
+    helpers.org(sales, "Analytical Engines")  # a later duplicate: the oldest match is taken
     known = services.create(sales, "contact", {"last_name": "Lovelace",
                                                "email": "Ada@AE.example"}, actor=SYSTEM)
     lead = _lead(sales)
     done = convert_lead(sales, lead.id, actor=SYSTEM)
     assert (done.contact_id, done.organization_id, done.opportunity_id) == (known.id, org.id,
                                                                            None)
-    assert h.count(sales, Organization) == 2 and h.count(sales, Contact) == 1
-    assert h.count(sales, Opportunity) == 0
+    assert helpers.count(sales, Organization) == 2 and helpers.count(sales, Contact) == 1
+    assert helpers.count(sales, Opportunity) == 0
     # The matched contact is left as it was.
     assert services.get(sales, "contact", known.id).version == 1
 
 
-def test_a_lead_without_company_or_email_becomes_a_new_contact_only(sales, h):
+def test_a_lead_without_company_or_email_becomes_a_new_contact_only(sales, helpers):
     lead = _lead(sales, company=None, email=None, name="Prince")
     done = convert_lead(sales, lead.id, actor=SYSTEM, create_opportunity=True,
                         opportunity={"name": "Private commission"})
-    [contact] = h.rows(sales, Contact)
-    [deal] = h.rows(sales, Opportunity)
+    [contact] = helpers.rows(sales, Contact)
+    [deal] = helpers.rows(sales, Opportunity)
     assert (contact.first_name, contact.last_name, contact.organization_id) == (None, "Prince",
                                                                                 None)
     assert (deal.name, deal.contact_id, deal.organization_id) == ("Private commission",
@@ -145,7 +145,7 @@ def test_a_lead_without_company_or_email_becomes_a_new_contact_only(sales, h):
                                                                             deal.id)
 
 
-def test_converting_twice_or_a_disqualified_lead_is_refused(sales, h):
+def test_converting_twice_or_a_disqualified_lead_is_refused(sales, helpers):
     lead = _lead(sales)
     convert_lead(sales, lead.id, actor=SYSTEM)
     date = services.get(sales, "sales.lead", lead.id).converted_at
@@ -159,10 +159,10 @@ def test_converting_twice_or_a_disqualified_lead_is_refused(sales, h):
     assert _problem(lambda: convert_lead(sales, out.id, actor=SYSTEM)) == {"status": [
         f"lead {out.id} is disqualified (A competitor's employee); change its status before "
         "converting it"]}
-    assert (h.count(sales, Organization), h.count(sales, Contact)) == (1, 1)
+    assert (helpers.count(sales, Organization), helpers.count(sales, Contact)) == (1, 1)
 
 
-def test_a_bad_opportunity_undoes_the_whole_conversion(sales, h):
+def test_a_bad_opportunity_undoes_the_whole_conversion(sales, helpers):
     lead = _lead(sales)
     assert _problem(lambda: convert_lead(sales, lead.id, actor=SYSTEM, create_opportunity=True,
                                          opportunity={"stage": "Won", "colour": "red"})) == {
@@ -172,13 +172,13 @@ def test_a_bad_opportunity_undoes_the_whole_conversion(sales, h):
         "opportunity.stage": ["a new opportunity starts in an open stage, not in the won stage "
                               "'Won'; close it with the move action"]}
     # The organization and contact made before the opportunity failed are gone too.
-    assert (h.count(sales, Organization), h.count(sales, Contact),
-            h.count(sales, Opportunity)) == (0, 0, 0)
+    assert (helpers.count(sales, Organization), helpers.count(sales, Contact),
+            helpers.count(sales, Opportunity)) == (0, 0, 0)
     stored = services.get(sales, "sales.lead", lead.id)
     assert (stored.status, stored.converted_at, stored.version) == ("new", None, 1)
 
 
-def test_conversion_input_is_checked_before_anything_is_written(sales, h):
+def test_conversion_input_is_checked_before_anything_is_written(sales, helpers):
     lead = _lead(sales)
     assert _problem(lambda: convert_lead(sales, lead.id, actor=SYSTEM,
                                          opportunity={"name": "X"})) == {"opportunity": [
@@ -192,11 +192,11 @@ def test_conversion_input_is_checked_before_anything_is_written(sales, h):
     with pytest.raises(PermissionDenied) as denied:
         convert_lead(sales, lead.id, actor=reader)
     assert str(denied.value) == "reader (read-only) lacks the permission sales.lead.convert"
-    assert h.count(sales, Contact) == 0
+    assert helpers.count(sales, Contact) == 0
 
 
-def test_what_the_conversion_cannot_create_is_named_by_record(sales, h):
+def test_what_the_conversion_cannot_create_is_named_by_record(sales, helpers):
     lead = _lead(sales, name="A" * 101, email=None)
     assert _problem(lambda: convert_lead(sales, lead.id, actor=SYSTEM)) == {
         "contact.last_name": ["Length must be between 1 and 100."]}
-    assert (h.count(sales, Organization), h.count(sales, Contact)) == (0, 0)
+    assert (helpers.count(sales, Organization), helpers.count(sales, Contact)) == (0, 0)

@@ -27,8 +27,8 @@ def _tables(kernel):
         return sorted(t for t in kernel.database.get_tables() if t.startswith("sales_"))
 
 
-def test_the_migration_goes_down_and_up_again(sales, h):
-    h.opportunity(sales, "Gone with the tables")
+def test_the_migration_goes_down_and_up_again(sales, helpers):
+    helpers.opportunity(sales, "Gone with the tables")
     assert _tables(sales) == TABLES
     disable(sales, "sales", actor=SYSTEM)
     with sales.bound():
@@ -38,8 +38,8 @@ def test_the_migration_goes_down_and_up_again(sales, h):
         assert sales.migrations.upgrade("sales") == MIGRATIONS[::-1]
     assert _tables(sales) == TABLES
     enable(sales, "sales", actor=SYSTEM)
-    assert h.count(sales, Opportunity) == 0
-    assert h.opportunity(sales, "Fresh").stage == "Prospecting"
+    assert helpers.count(sales, Opportunity) == 0
+    assert helpers.opportunity(sales, "Fresh").stage == "Prospecting"
 
 
 def test_the_tables_match_the_models(sales, cli):
@@ -47,7 +47,7 @@ def test_the_tables_match_the_models(sales, cli):
     assert (result.exit_code, result.output) == (0, "the tables match the models\n")
 
 
-def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(sales, h):
+def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(sales, helpers):
     assert {name for name, (plugin, _) in sales.permissions.items() if plugin == "sales"} == {
         "sales.lead.read", "sales.lead.write", "sales.lead.delete", "sales.lead.convert",
         "sales.opportunity.read", "sales.opportunity.write", "sales.opportunity.delete",
@@ -60,8 +60,8 @@ def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(sales, h
         "sales.invoice.issue", "sales.invoice.pay", "sales.invoice.void",
         "sales.contract.read", "sales.contract.write", "sales.contract.delete",
         "sales.contract.activate", "sales.contract.terminate", "sales.contract.invoice"}
-    h.opportunity(sales, "Counted")
-    h.quote(sales)
+    helpers.opportunity(sales, "Counted")
+    helpers.quote(sales)
     assert purge_plan(sales, "sales").tables == {
         "sales_lead": 0, "sales_opportunity": 1, "sales_stage_change": 0, "sales_quote": 1,
         "sales_quote_line": 1, "sales_order": 0, "sales_order_line": 0,
@@ -69,10 +69,10 @@ def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(sales, h
         "sales_invoice_sequence": 0, "sales_payment": 0, "sales_contract": 0}
 
 
-def test_hook_load_demo_data_builds_a_pipeline_on_the_core_demo(sales, h):
+def test_hook_load_demo_data_builds_a_pipeline_on_the_core_demo(sales, helpers):
     counts = load_demo(sales)
     assert (counts["sales.leads"], counts["sales.opportunities"]) == (12, 17)
-    leads = h.rows(sales, Lead)
+    leads = helpers.rows(sales, Lead)
     assert sorted({lead.status for lead in leads}) == ["contacted", "disqualified", "new",
                                                        "qualified"]
     converted = [lead for lead in leads if lead.converted_at is not None]
@@ -84,26 +84,26 @@ def test_hook_load_demo_data_builds_a_pipeline_on_the_core_demo(sales, h):
     # Converting matched the core's organization and contact instead of copying them.
     assert converted[1].organization_id == kestrel.id
     assert converted[2].contact_id == hanna.id
-    assert h.count(sales, Organization) == 9  # the core's eight and Sakura Dental
-    deals = h.rows(sales, Opportunity)
+    assert helpers.count(sales, Organization) == 9  # the core's eight and Sakura Dental
+    deals = helpers.rows(sales, Opportunity)
     stages = {(d.pipeline, d.stage) for d in deals}
     assert {("new_business", "Won"), ("new_business", "Lost"), ("renewals", "Renewed"),
             ("new_business", "Negotiation"), ("renewals", "Upcoming")} <= stages
     assert all(d.loss_reason for d in deals if d.stage == "Lost")
-    assert h.count(sales, StageChange) == 14
+    assert helpers.count(sales, StageChange) == 14
     # Documents: quotes in every state, orders, invoices paid, part paid and overdue.
-    assert sorted((q.name, q.revision, q.status) for q in h.rows(sales, Quote)) == [
+    assert sorted((q.name, q.revision, q.status) for q in helpers.rows(sales, Quote)) == [
         ("Onboarding package", 1, "draft"), ("Premium support", 1, "accepted"),
         ("Professional seats for purchasing", 1, "sent"), ("Training day", 1, "accepted"),
         ("Web shop integration", 1, "rejected"), ("Web shop integration", 2, "sent")]
-    assert sorted(o.status for o in h.rows(sales, Order)) == ["fulfilled",
+    assert sorted(o.status for o in helpers.rows(sales, Order)) == ["fulfilled",
                                                              "partially_fulfilled"]
-    issued = h.rows(sales, Invoice, Invoice.issue_date)
+    issued = helpers.rows(sales, Invoice, Invoice.issue_date)
     assert sorted(i.status for i in issued) == ["overdue", "paid", "paid"]
     numbers: dict[int, list[int]] = {}
     for invoice in sorted(issued, key=lambda i: i.sequence):
         numbers.setdefault(invoice.year, []).append(invoice.sequence)
     assert all(seq == list(range(1, len(seq) + 1)) for seq in numbers.values()), numbers
     assert sorted((c.name, c.status, c.renewal_reminded_at is not None)
-                  for c in h.rows(sales, Contract)) == [
+                  for c in helpers.rows(sales, Contract)) == [
         ("Hosting", "active", True), ("Premium support", "active", True)]

@@ -33,17 +33,18 @@ def _problem(call):
 
 # Defaults and rules ----------------------------------------------------------------
 
-def test_a_new_opportunity_takes_the_default_pipeline_first_stage_and_its_probability(sales, h):
-    deal = h.opportunity(sales, "Seats")
+def test_a_new_opportunity_takes_the_default_pipeline_first_stage_and_its_probability(sales,
+                                                                                      helpers):
+    deal = helpers.opportunity(sales, "Seats")
     assert (deal.pipeline, deal.stage, deal.probability, deal.amount, deal.amount_currency,
             deal.closed_at, deal.loss_reason) == ("new_business", "Prospecting", 10,
                                                    Decimal(0), "EUR", None, None)
 
 
-def test_the_probability_defaults_from_the_stage_and_can_be_overridden(sales, h):
-    assert h.opportunity(sales, "A", stage="Proposal").probability == 50
-    assert h.opportunity(sales, "B", pipeline="renewals").probability == 60
-    own = h.opportunity(sales, "C", stage="Proposal", probability=35)
+def test_the_probability_defaults_from_the_stage_and_can_be_overridden(sales, helpers):
+    assert helpers.opportunity(sales, "A", stage="Proposal").probability == 50
+    assert helpers.opportunity(sales, "B", pipeline="renewals").probability == 60
+    own = helpers.opportunity(sales, "C", stage="Proposal", probability=35)
     assert own.probability == 35
     changed = services.update(sales, "sales.opportunity", own.id, {"probability": 40},
                               actor=SYSTEM)
@@ -72,15 +73,15 @@ def test_the_probability_defaults_from_the_stage_and_can_be_overridden(sales, h)
     ({"probability": 101}, {"probability": [
         "Must be greater than or equal to 0 and less than or equal to 100."]}),
 ])
-def test_bad_opportunities_are_refused_by_field(sales, h, fields, messages):
-    org = h.org(sales)
+def test_bad_opportunities_are_refused_by_field(sales, helpers, fields, messages):
+    org = helpers.org(sales)
     data = {"name": "Deal", "organization_id": org.id, **fields}
     assert _problem(lambda: services.create(sales, "sales.opportunity", data,
                                             actor=SYSTEM)) == messages
 
 
-def test_the_stage_and_pipeline_do_not_change_through_an_update(sales, h):
-    deal = h.opportunity(sales, "Seats")
+def test_the_stage_and_pipeline_do_not_change_through_an_update(sales, helpers):
+    deal = helpers.opportunity(sales, "Seats")
     assert _problem(lambda: services.update(sales, "sales.opportunity", deal.id,
                                             {"stage": "Proposal"}, actor=SYSTEM)) == {
         "stage": [f"set by the move action only (POST "
@@ -97,13 +98,13 @@ def test_the_stage_and_pipeline_do_not_change_through_an_update(sales, h):
 
 # Moving ------------------------------------------------------------------------------
 
-def test_a_move_records_its_history_audit_and_signal_after_commit(sales, h):
-    deal = h.opportunity(sales, "Seats")
+def test_a_move_records_its_history_audit_and_signal_after_commit(sales, helpers):
+    deal = helpers.opportunity(sales, "Seats")
     heard = []
 
     def receiver(sender, **kwargs):
         # Sent after commit: the history row is visible from the kernel's database.
-        heard.append((sender, kwargs, h.count(sales, StageChange)))
+        heard.append((sender, kwargs, helpers.count(sales, StageChange)))
 
     opportunity_stage_changed.connect(receiver)
     try:
@@ -112,7 +113,7 @@ def test_a_move_records_its_history_audit_and_signal_after_commit(sales, h):
         opportunity_stage_changed.disconnect(receiver)
     assert (moved.stage, moved.probability, moved.closed_at, moved.version) == (
         "Proposal", 50, None, 2)
-    [change] = h.rows(sales, StageChange)
+    [change] = helpers.rows(sales, StageChange)
     assert (change.opportunity_id, change.pipeline, change.from_stage, change.to_stage,
             change.actor_id, change.actor_label) == (deal.id, "new_business", "Prospecting",
                                                     "Proposal", None, "test")
@@ -127,8 +128,8 @@ def test_a_move_records_its_history_audit_and_signal_after_commit(sales, h):
     assert entry.changes == {"stage": ["Prospecting", "Proposal"], "probability": [10, 50]}
 
 
-def test_winning_closes_and_reopening_clears_the_close(sales, h):
-    deal = h.opportunity(sales, "Seats", stage="Negotiation", probability=80)
+def test_winning_closes_and_reopening_clears_the_close(sales, helpers):
+    deal = helpers.opportunity(sales, "Seats", stage="Negotiation", probability=80)
     won = move_opportunity(sales, deal.id, "Won", actor=SYSTEM)
     assert (won.stage, won.probability) == ("Won", 100)
     assert won.closed_at is not None
@@ -139,14 +140,14 @@ def test_winning_closes_and_reopening_clears_the_close(sales, h):
     assert (back.stage, back.probability, back.closed_at) == ("Negotiation", 70, None)
 
 
-def test_losing_needs_a_reason_which_goes_when_it_reopens(sales, h):
-    deal = h.opportunity(sales, "Seats", stage="Proposal")
+def test_losing_needs_a_reason_which_goes_when_it_reopens(sales, helpers):
+    deal = helpers.opportunity(sales, "Seats", stage="Proposal")
     assert _problem(lambda: move_opportunity(sales, deal.id, "Lost", actor=SYSTEM)) == {
         "loss_reason": ["give a loss reason to move the opportunity to the lost stage 'Lost'"]}
     assert _problem(lambda: move_opportunity(sales, deal.id, "Lost", loss_reason="   ",
                                              actor=SYSTEM)) == {
         "loss_reason": ["give a loss reason to move the opportunity to the lost stage 'Lost'"]}
-    assert h.count(sales, StageChange) == 0
+    assert helpers.count(sales, StageChange) == 0
     assert services.get(sales, "sales.opportunity", deal.id).version == 1
     lost = move_opportunity(sales, deal.id, "Lost", loss_reason="Price", actor=SYSTEM)
     assert (lost.stage, lost.probability, lost.loss_reason) == ("Lost", 0, "Price")
@@ -169,19 +170,19 @@ def test_losing_needs_a_reason_which_goes_when_it_reopens(sales, h):
     ("Proposal", {"probability": 120}, {"probability": [
         "Must be greater than or equal to 0 and less than or equal to 100."]}),
 ])
-def test_bad_moves_write_nothing(sales, h, stage, extra, messages):
-    deal = h.opportunity(sales, "Seats")
+def test_bad_moves_write_nothing(sales, helpers, stage, extra, messages):
+    deal = helpers.opportunity(sales, "Seats")
     assert _problem(lambda: move_opportunity(sales, deal.id, stage, actor=SYSTEM,
                                              **extra)) == messages
-    assert h.count(sales, StageChange) == 0
+    assert helpers.count(sales, StageChange) == 0
     assert services.get(sales, "sales.opportunity", deal.id).version == 1
 
 
-def test_time_in_stage_comes_from_the_history(sales, h):
-    deal = h.opportunity(sales, "Seats")
+def test_time_in_stage_comes_from_the_history(sales, helpers):
+    deal = helpers.opportunity(sales, "Seats")
     move_opportunity(sales, deal.id, "Qualification", actor=SYSTEM)
     move_opportunity(sales, deal.id, "Negotiation", actor=SYSTEM)
-    changes = h.rows(sales, StageChange)
+    changes = helpers.rows(sales, StageChange)
     spells = stage_spells(sales, deal.id)
     assert [(s.stage, s.entered_at, s.left_at) for s in spells] == [
         ("Prospecting", deal.created_at, changes[0].at),
@@ -190,14 +191,14 @@ def test_time_in_stage_comes_from_the_history(sales, h):
     later = changes[1].at + dt.timedelta(days=3)
     assert spells[-1].duration(now=later) == dt.timedelta(days=3)
     assert spells[0].duration() == changes[0].at - deal.created_at
-    other = h.opportunity(sales, "Fresh")
+    other = helpers.opportunity(sales, "Fresh")
     assert current_stage_since(sales, [deal.id, other.id]) == {
         deal.id: changes[1].at, other.id: other.created_at}
     assert [s.stage for s in stage_spells(sales, other.id)] == ["Prospecting"]
 
 
-def test_deleting_a_customer_with_opportunities_is_refused(sales, h):
-    deal = h.opportunity(sales, "Seats")
+def test_deleting_a_customer_with_opportunities_is_refused(sales, helpers):
+    deal = helpers.opportunity(sales, "Seats")
     with pytest.raises(Conflict) as caught:
         services.delete(sales, "organization", deal.organization_id, actor=SYSTEM)
     assert str(caught.value) == (f"organization {deal.organization_id} is named by 1 sales "
@@ -206,14 +207,14 @@ def test_deleting_a_customer_with_opportunities_is_refused(sales, h):
     services.delete(sales, "organization", deal.organization_id, actor=SYSTEM)
 
 
-def test_deleting_an_opportunity_takes_its_history_and_unlinks_its_lead(sales, h):
+def test_deleting_an_opportunity_takes_its_history_and_unlinks_its_lead(sales, helpers):
     lead = services.create(sales, "sales.lead", {"name": "Ada Lovelace", "company": "AE"},
                            actor=SYSTEM)
     converted = convert_lead(sales, lead.id, actor=SYSTEM, create_opportunity=True)
     move_opportunity(sales, converted.opportunity_id, "Proposal", actor=SYSTEM)
     services.delete(sales, "sales.opportunity", converted.opportunity_id, actor=SYSTEM)
-    assert h.count(sales, StageChange) == 0
-    [stored] = h.rows(sales, Lead)
+    assert helpers.count(sales, StageChange) == 0
+    [stored] = helpers.rows(sales, Lead)
     assert (stored.opportunity_id, stored.organization_id, stored.converted_at) == (
         None, converted.organization_id, converted.converted_at)
 
@@ -235,10 +236,10 @@ class NamesTheCompetitor:
             raise ValidationError({"loss_reason": ["name the competitor who won (Rival Inc)"]})
 
 
-def test_hook_validate_opportunity_close(make_kernel, h):
+def test_hook_validate_opportunity_close(make_kernel, helpers):
     rivals = NamesTheCompetitor()
     kernel = make_kernel(plugins=[accord_sales.hooks, rivals], enable=["sales", "rivals"])
-    lost_one = h.opportunity(kernel, "Lost one", stage="Proposal")
+    lost_one = helpers.opportunity(kernel, "Lost one", stage="Proposal")
     heard = []
 
     def receiver(sender, **kwargs):
@@ -249,12 +250,12 @@ def test_hook_validate_opportunity_close(make_kernel, h):
         assert _problem(lambda: move_opportunity(kernel, lost_one.id, "Lost",
                                                  loss_reason="Too dear", actor=SYSTEM)) == {
             "loss_reason": ["name the competitor who won (Rival Inc)"]}
-        assert (heard, h.count(kernel, StageChange)) == ([], 0)
+        assert (heard, helpers.count(kernel, StageChange)) == ([], 0)
         assert services.get(kernel, "sales.opportunity", lost_one.id).stage == "Proposal"
         move_opportunity(kernel, lost_one.id, "Lost", loss_reason="Rival Inc was cheaper",
                          actor=SYSTEM)
         # Moves between open stages are not closes; the hook is not asked.
-        won_one = h.opportunity(kernel, "Won one")
+        won_one = helpers.opportunity(kernel, "Won one")
         move_opportunity(kernel, won_one.id, "Negotiation", actor=SYSTEM)
         move_opportunity(kernel, won_one.id, "Won", actor=SYSTEM)
         assert rivals.calls == [
@@ -270,12 +271,12 @@ def test_hook_validate_opportunity_close(make_kernel, h):
 
         # Once the other plugin is disabled, its veto is gone.
         disable(kernel, "rivals", actor=SYSTEM)
-        third = h.opportunity(kernel, "Third")
+        third = helpers.opportunity(kernel, "Third")
         assert move_opportunity(kernel, third.id, "Lost", loss_reason="Too dear",
                                 actor=SYSTEM).stage == "Lost"
         assert len(rivals.calls) == 3
         enable(kernel, "rivals", actor=SYSTEM)
-        fourth = h.opportunity(kernel, "Fourth")
+        fourth = helpers.opportunity(kernel, "Fourth")
         assert "loss_reason" in _problem(lambda: move_opportunity(
             kernel, fourth.id, "Lost", loss_reason="Too dear", actor=SYSTEM))
     finally:

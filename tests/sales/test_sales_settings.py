@@ -41,14 +41,14 @@ def test_the_defaults_are_two_pipelines_and_the_usual_choices(sales):
     assert settings["currency"] == "EUR"
 
 
-def test_pipelines_from_the_configuration_file_are_used(make_kernel, h):
+def test_pipelines_from_the_configuration_file_are_used(make_kernel, helpers):
     kernel = make_kernel(plugins=[accord_sales.hooks], enable=["sales"], plugin_settings={
         "sales": {"pipelines": {"projects": [
             {"name": "Scoping", "probability": 20}, {"name": "Signed", "probability": 100,
                                                      "kind": "won"},
             {"name": "Dropped", "probability": 0, "kind": "lost"}]},
             "default_pipeline": "projects", "currency": "CHF", "channels": ["direct"]}})
-    deal = h.opportunity(kernel, "Audit", channel="direct")
+    deal = helpers.opportunity(kernel, "Audit", channel="direct")
     assert (deal.pipeline, deal.stage, deal.probability, deal.amount,
             deal.amount_currency) == ("projects", "Scoping", 20, 0, "CHF")
 
@@ -102,10 +102,10 @@ def test_bad_settings_are_refused_by_name(sales, values, message):
     assert caught.value.messages == {"settings": [message]}
 
 
-def test_a_stage_in_use_cannot_be_removed_until_its_opportunities_move(sales, h):
-    first = h.opportunity(sales, "First", stage="Proposal")
-    h.opportunity(sales, "Second", stage="Proposal")
-    h.opportunity(sales, "Third", stage="Qualification")
+def test_a_stage_in_use_cannot_be_removed_until_its_opportunities_move(sales, helpers):
+    first = helpers.opportunity(sales, "First", stage="Proposal")
+    helpers.opportunity(sales, "Second", stage="Proposal")
+    helpers.opportunity(sales, "Third", stage="Qualification")
     with pytest.raises(ValidationError) as caught:
         set_settings(sales, "sales", {"pipelines": _without("new_business", "Proposal")},
                      actor=SYSTEM)
@@ -123,7 +123,7 @@ def test_a_stage_in_use_cannot_be_removed_until_its_opportunities_move(sales, h)
         set_settings(sales, "sales", {"pipelines": _without("new_business", "Proposal")},
                      actor=SYSTEM)
     assert "cannot go: 1 opportunity is in it" in still.value.messages["pipelines"][0]
-    second = next(o for o in h.rows(sales, Opportunity) if o.name == "Second")
+    second = next(o for o in helpers.rows(sales, Opportunity) if o.name == "Second")
     move_opportunity(sales, second.id, "Lost", loss_reason="Went quiet", actor=SYSTEM)
     now = set_settings(sales, "sales", {"pipelines": _without("new_business", "Proposal")},
                        actor=SYSTEM)
@@ -131,9 +131,9 @@ def test_a_stage_in_use_cannot_be_removed_until_its_opportunities_move(sales, h)
         "Prospecting", "Qualification", "Negotiation", "Won", "Lost"]
 
 
-def test_a_pipeline_in_use_cannot_go_and_a_used_stage_keeps_its_kind(sales, h):
-    h.opportunity(sales, "Renewal", pipeline="renewals")
-    h.opportunity(sales, "Renewal 2", pipeline="renewals", stage="Negotiation")
+def test_a_pipeline_in_use_cannot_go_and_a_used_stage_keeps_its_kind(sales, helpers):
+    helpers.opportunity(sales, "Renewal", pipeline="renewals")
+    helpers.opportunity(sales, "Renewal 2", pipeline="renewals", stage="Negotiation")
     only_new = {"new_business": DEFAULT_PIPELINES["new_business"]}
     with pytest.raises(ValidationError) as caught:
         set_settings(sales, "sales", {"pipelines": only_new}, actor=SYSTEM)
@@ -152,17 +152,17 @@ def test_a_pipeline_in_use_cannot_go_and_a_used_stage_keeps_its_kind(sales, h):
         "1 opportunity is in it"]}
 
 
-def test_a_probability_change_keeps_the_probability_of_existing_deals(sales, h):
-    deal = h.opportunity(sales, "Kept")
+def test_a_probability_change_keeps_the_probability_of_existing_deals(sales, helpers):
+    deal = helpers.opportunity(sales, "Kept")
     cheaper = copy.deepcopy(DEFAULT_PIPELINES)
     cheaper["new_business"][0]["probability"] = 5
     set_settings(sales, "sales", {"pipelines": cheaper}, actor=SYSTEM)
     assert services.get(sales, "sales.opportunity", deal.id).probability == 10
-    assert h.opportunity(sales, "New").probability == 5
+    assert helpers.opportunity(sales, "New").probability == 5
 
 
-def test_the_cli_and_the_api_refuse_the_same_change(sales, h, cli, make_api_client):
-    h.opportunity(sales, "In proposal", stage="Proposal")
+def test_the_cli_and_the_api_refuse_the_same_change(sales, helpers, cli, make_api_client):
+    helpers.opportunity(sales, "In proposal", stage="Proposal")
     message = ("the stage 'Proposal' of the new_business pipeline cannot go: 1 opportunity "
                "is in it; move them to another stage first")
     shrunk = _without("new_business", "Proposal")
@@ -170,7 +170,7 @@ def test_the_cli_and_the_api_refuse_the_same_change(sales, h, cli, make_api_clie
     assert result.exit_code == 1
     assert result.output == f"Error: invalid input:\n  pipelines: {message}\n"
     client = make_api_client("admin")
-    problem = h.problem(client.put("/api/v1/plugins/sales/settings",
-                                   json={"pipelines": shrunk}), 422)
+    problem = helpers.problem(client.put("/api/v1/plugins/sales/settings",
+                                         json={"pipelines": shrunk}), 422)
     assert problem["errors"] == {"pipelines": [message]}
     assert len(sales.settings("sales")["pipelines"]["new_business"]) == 6

@@ -40,6 +40,14 @@ MOVE = "sales.opportunity.move"
 _FROM_CONVERSION = ("organization_id", "contact_id")
 
 
+def check_version(type_name: str, record: Any, version: int | None) -> None:
+    """Refuse a verb on a record that changed since the caller read it (the ``version``
+    it gives, if any); every verb of this package checks this way."""
+    if version is not None and record.version != version:
+        raise StaleVersion(f"{type_name} {record.id} is at version {record.version}, "
+                           f"not {version}; reload it and try again")
+
+
 # Converting a lead -----------------------------------------------------------------
 
 def convert_lead(kernel: Accord, lead_id: int, *, actor: Actor, create_opportunity: bool = False,
@@ -49,7 +57,6 @@ def convert_lead(kernel: Accord, lead_id: int, *, actor: Actor, create_opportuni
     contact by email, the organization by name whatever its case), and optionally an
     opportunity, all in one transaction. The lead keeps links to what it became and
     is returned as stored afterwards."""
-    kernel.sync()
     require(actor, CONVERT)
     if opportunity is not None and not create_opportunity:
         raise ValidationError({"opportunity": [
@@ -74,9 +81,7 @@ def convert_lead(kernel: Accord, lead_id: int, *, actor: Actor, create_opportuni
 
 
 def _check_convertible(lead: Any, version: int | None) -> None:
-    if version is not None and lead.version != version:
-        raise StaleVersion(f"{LEAD} {lead.id} is at version {lead.version}, not {version}; "
-                           "reload it and try again")
+    check_version(LEAD, lead, version)
     if lead.converted_at is not None:
         raise ValidationError({"status": [
             f"lead {lead.id} was already converted on {lead.converted_at:%Y-%m-%d}; "
@@ -158,16 +163,13 @@ def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: 
     is won or lost (other plugins may veto through ``validate_opportunity_close``).
     Writes the change, its stage history row and audit entry in one transaction, then
     sends ``sales.opportunity.stage_changed``. Returns the opportunity as stored."""
-    kernel.sync()
     require(actor, MOVE)
     reason = (loss_reason or "").strip() or None
     won_because = (win_reason or "").strip() or None
     with kernel.transaction():
         current: Any = services.get(kernel, OPPORTUNITY, opportunity_id, actor=actor,
                                     for_update=True)
-        if version is not None and current.version != version:
-            raise StaleVersion(f"{OPPORTUNITY} {current.id} is at version {current.version}, "
-                               f"not {version}; reload it and try again")
+        check_version(OPPORTUNITY, current, version)
         target = _target_stage(kernel, current, stage, reason, probability)
         if won_because is not None and target.kind != "won":
             raise ValidationError({"win_reason": ["only a move to the won stage takes a win "

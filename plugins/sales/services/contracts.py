@@ -17,10 +17,12 @@ from accord.errors import ValidationError
 from accord.models import utcnow
 from accord.services.authz import require
 
+from ..dates import add_months
+from ..jobs import each_record, job_summary, plural
 from ..models import Contract
 from ..rules import CONTRACT
 from ..schemas import BILLING_PERIODS
-from ..verbs import add_months, check_version, each_record, job_summary, plural
+from . import check_version
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -99,7 +101,6 @@ def _contract(kernel: Accord, contract_id: int, actor: Actor, version: int | Non
 
 def activate_contract(kernel: Accord, contract_id: int, *, actor: Actor,
                       version: int | None = None) -> Contract:
-    kernel.sync()
     require(actor, ACTIVATE)
     with kernel.transaction():
         contract = _contract(kernel, contract_id, actor, version)
@@ -114,7 +115,6 @@ def activate_contract(kernel: Accord, contract_id: int, *, actor: Actor,
 def terminate_contract(kernel: Accord, contract_id: int, *, actor: Actor,
                        reason: str | None = None,
                        version: int | None = None) -> Contract:
-    kernel.sync()
     require(actor, TERMINATE)
     with kernel.transaction():
         contract = _contract(kernel, contract_id, actor, version)

@@ -19,11 +19,13 @@ from accord.errors import Conflict, ValidationError
 from accord.models import utcnow
 from accord.services.authz import require
 
-from ..documents import copy_lines, document_computed, document_defaults, document_rules
+from ..dates import add_months, today
+from ..jobs import job_summary, plural, set_status_where
 from ..models import Invoice, InvoiceLine, InvoiceSequence, OrderLine, Payment
 from ..rules import CONTRACT, INVOICE, ORDER
 from ..schemas import BILLING_PERIODS
-from ..verbs import add_months, check_version, job_summary, plural, set_status_where, today
+from . import check_version
+from .documents import copy_lines, document_computed, document_defaults, document_rules
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -77,7 +79,6 @@ def invoice_order(kernel: Accord, order_id: int, *, actor: Actor,
     void one does not count)."""
     from .orders import _invoiced
 
-    kernel.sync()
     require(actor, INVOICE_ORDER)
     with kernel.transaction():
         order: Any = services.get(kernel, ORDER, order_id, actor=actor, for_update=True)
@@ -102,7 +103,6 @@ def invoice_contract_period(kernel: Accord, contract_id: int, period_start: dt.d
                             actor: Actor, version: int | None = None) -> Invoice:
     """A draft invoice of one billing period of a contract: one line, the contract's
     value for the period. A period is invoiced once (a void invoice does not count)."""
-    kernel.sync()
     require(actor, "sales.contract.invoice")
     with kernel.transaction():
         contract: Any = services.get(kernel, CONTRACT, contract_id, actor=actor,
@@ -166,7 +166,6 @@ def _invoice(kernel: Accord, invoice_id: int, actor: Actor, version: int | None)
 def issue_invoice(kernel: Accord, invoice_id: int, *, actor: Actor,
                   issue_date: dt.date | None = None, version: int | None = None) -> Invoice:
     """Issue a draft: it takes the next number of its issue year and its due date."""
-    kernel.sync()
     require(actor, ISSUE)
     with kernel.transaction():
         invoice = _invoice(kernel, invoice_id, actor, version)
@@ -196,7 +195,6 @@ def pay_invoice(kernel: Accord, invoice_id: int, amount: Decimal, *, actor: Acto
                 paid_on: dt.date | None = None, method: str | None = None,
                 reference: str | None = None, version: int | None = None) -> Invoice:
     """Record a payment against an issued invoice; never more than the balance due."""
-    kernel.sync()
     require(actor, PAY)
     with kernel.transaction():
         invoice = _invoice(kernel, invoice_id, actor, version)
@@ -228,7 +226,6 @@ def pay_invoice(kernel: Accord, invoice_id: int, amount: Decimal, *, actor: Acto
 def void_invoice(kernel: Accord, invoice_id: int, *, actor: Actor, reason: str | None = None,
                  version: int | None = None) -> Invoice:
     """Void an issued invoice nobody paid; its number stays used."""
-    kernel.sync()
     require(actor, VOID)
     with kernel.transaction():
         invoice = _invoice(kernel, invoice_id, actor, version)

@@ -15,10 +15,11 @@ from accord.errors import ValidationError
 from accord.models import utcnow
 from accord.services.authz import require
 
-from ..documents import copy_lines, document_computed, document_defaults, document_rules
+from ..dates import today
 from ..models import Invoice, Order, OrderStatusChange, QuoteLine
 from ..rules import ORDER
-from ..verbs import check_version, today
+from . import check_version
+from .documents import copy_lines, document_computed, document_defaults, document_rules
 from .quotes import customer_from_opportunity
 
 if TYPE_CHECKING:
@@ -90,7 +91,6 @@ def set_order_status(kernel: Accord, order_id: int, status: str, *, actor: Actor
                      note: str | None = None, version: int | None = None) -> Order:
     """Move an order to another status (the record type's TRANSITIONS); the change is
     recorded."""
-    kernel.sync()
     require(actor, STATUS)
     with kernel.transaction():
         order: Any = services.get(kernel, ORDER, order_id, actor=actor, for_update=True)

@@ -20,10 +20,12 @@ from accord.models import utcnow
 from accord.services.actors import Actor
 from accord.services.authz import require
 
-from ..documents import copy_lines, document_computed, document_defaults, document_rules
+from ..dates import today
+from ..jobs import job_summary, plural, set_status_where
 from ..models import Opportunity, Quote, QuoteLine
 from ..rules import OPPORTUNITY, QUOTE
-from ..verbs import check_version, job_summary, plural, set_status_where, today
+from . import check_version
+from .documents import copy_lines, document_computed, document_defaults, document_rules
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -104,7 +106,6 @@ def send_quote(kernel: Accord, quote_id: int, *, actor: Actor,
                version: int | None = None) -> Quote:
     """Send a draft: its content is fixed from now on, and it is valid until its
     ``valid_until`` (by default ``quote_validity_days`` from today)."""
-    kernel.sync()
     require(actor, SEND)
     with kernel.transaction():
         quote = _quote(kernel, quote_id, actor, version)
@@ -131,7 +132,6 @@ def accept_quote(kernel: Accord, quote_id: int, *, actor: Actor,
     the order."""
     from .orders import order_from_quote
 
-    kernel.sync()
     require(actor, ACCEPT)
     with kernel.transaction():
         quote = _quote(kernel, quote_id, actor, version)
@@ -192,7 +192,6 @@ def _remember_on_opportunity(kernel: Accord, quote: Any, actor: Actor) -> None:
 
 def reject_quote(kernel: Accord, quote_id: int, *, actor: Actor, reason: str | None = None,
                  version: int | None = None) -> Quote:
-    kernel.sync()
     require(actor, REJECT)
     with kernel.transaction():
         quote = _quote(kernel, quote_id, actor, version)
@@ -208,7 +207,6 @@ def revise_quote(kernel: Accord, quote_id: int, *, actor: Actor,
                  version: int | None = None) -> Quote:
     """A new draft revision of a sent, rejected or expired quote, with its lines (priced
     again). Returns the new quote."""
-    kernel.sync()
     require(actor, REVISE)
     with kernel.transaction():
         quote = _quote(kernel, quote_id, actor, version)

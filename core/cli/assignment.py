@@ -1,4 +1,4 @@
-"""``accord assign`` and ``accord transfer``."""
+"""``accord assign`` and ``accord transfer``: the CLI face of ``accord.services.assignment``."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ def register_record_types() -> list[RecordType]:
 
     Called: when the kernel starts and whenever the set of enabled plugins changes;
         outside any transaction. Names are qualified by the plugin
-        (``sales.opportunity``); the core's are bare (``contact``).
+        (``acme_dental.appointment``); the core's are bare (``contact``).
     Returns: a list of RecordType; None or [] for none.
     Order: every implementation runs; a name already declared by another plugin
         makes enabling the second plugin fail with a message naming both.

@@ -1,34 +1,13 @@
-"""Small pieces the plugin's verbs share."""
+"""What the plugin's jobs share: each record in its own transaction, the failures
+gathered into the run's one-line summary."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable, Iterable
 
-from accord.errors import AccordError, StaleVersion
-from accord.models import utcnow
+from accord.errors import AccordError
 
-__all__ = ["check_version", "today", "add_months", "plural", "each_record", "job_summary",
-           "set_status_where"]
-
-
-def check_version(type_name: str, record: Any, version: int | None) -> None:
-    if version is not None and record.version != version:
-        raise StaleVersion(f"{type_name} {record.id} is at version {record.version}, "
-                           f"not {version}; reload it and try again")
-
-
-def today() -> dt.date:
-    """Today's date in UTC (the date documents are dated with by default)."""
-    return utcnow().date()
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, clamped to the end of a shorter month."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
+__all__ = ["plural", "each_record", "job_summary", "set_status_where"]
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -62,7 +41,8 @@ def set_status_where(kernel: Any, type_name: str, ids: list[int], status: str,
     """A job's status change (a quote expires, an invoice goes overdue) on the records
     listed, each in its own transaction with its row locked and ``still(record)``
     checked again first (paid or answered since the list was read: left alone);
-    ``verb`` names the job as the writer of the status field. Returns how many changed and the failures (see ``each_record``)."""
+    ``verb`` names the job as the writer of the status field. Returns how many changed
+    and the failures (see ``each_record``)."""
     from accord import services
 
     changed = []

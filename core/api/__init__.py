@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, request
 
-from . import problems, records
+from . import crud, problems
 from .auth import authenticate
 
 if TYPE_CHECKING:
@@ -38,6 +38,6 @@ def register_api(app: Flask, kernel: Accord) -> None:
     openapi.register_docs(app)
     admin.register(bp, kernel)
     metrics.register(bp, kernel)
-    records.register(bp, kernel)
+    crud.register(bp, kernel)
     problems.install(app)
     app.register_blueprint(bp)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .actors import SYSTEM, Actor
 from .reading import dump, dump_many, timeline
-from .records import bulk_create, bulk_update, create, delete, get, update
+from .crud import bulk_create, bulk_update, create, delete, get, update
 
 __all__ = ["Actor", "SYSTEM", "create", "update", "delete", "get", "bulk_create", "bulk_update",
            "dump", "dump_many", "timeline"]

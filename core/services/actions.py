@@ -14,7 +14,7 @@ import marshmallow as ma
 from ..errors import NotFound, StaleVersion, ValidationError, flatten_messages
 from .actors import Actor
 from .authz import require
-from .records import get
+from .crud import get
 
 if TYPE_CHECKING:
     from ..kernel import Accord

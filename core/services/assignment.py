@@ -15,7 +15,7 @@ from ..errors import NotFound, ValidationError
 from ..models import Team, User
 from .actors import Actor
 from .authz import require
-from .records import bulk_update, update
+from .crud import bulk_update, update
 from .roles import USERS
 
 if TYPE_CHECKING:

@@ -100,7 +100,7 @@ def record_history(kernel: Accord, type_name: str, record_id: int, *,
                    actor: Actor) -> list[AuditRecord]:
     """Every audit entry of one record, oldest first. Needs what reading the record
     needs (its read permission, and a record rule that reaches it)."""
-    from .records import get
+    from .crud import get
 
     get(kernel, type_name, record_id, actor=actor)
     with kernel.bound():

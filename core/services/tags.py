@@ -67,7 +67,7 @@ def untag(kernel: Accord, type_name: str, record_id: int, names: list[str], *,
 
 def tags_of(kernel: Accord, type_name: str, record_id: int, *, actor: Actor) -> list[str]:
     """The tags of a record, by name."""
-    from .records import get
+    from .crud import get
 
     get(kernel, type_name, record_id, actor=actor)
     return _tags(kernel, type_name, record_id)
@@ -75,7 +75,7 @@ def tags_of(kernel: Accord, type_name: str, record_id: int, *, actor: Actor) -> 
 
 def _writable(kernel: Accord, type_name: str, record_id: int, actor: Actor) -> None:
     """Refuse an actor who may not change the record (NotFound if out of its reach)."""
-    from .records import get
+    from .crud import get
 
     require(actor, permission_for(kernel.records.get(type_name), "write"))
     get(kernel, type_name, record_id, actor=actor)

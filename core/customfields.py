@@ -220,13 +220,15 @@ def _index_sql(database: peewee.Database, field: FieldDef) -> str:
     return f"json_extract(custom, '$.{field.name}')"
 
 
-def json_value_expr(model: type[peewee.Model], field: FieldDef) -> peewee.Node:
-    """An SQL expression for a custom field's value, typed for comparison and sorting.
+def json_value_expr(database: peewee.Database | None, model: type[peewee.Model],
+                    field: FieldDef) -> peewee.Node:
+    """An SQL expression for a custom field's value on ``database``'s engine, typed
+    for comparison and sorting.
 
     The same expression text as the index so the planner uses the index.
     """
     column = model._meta.fields["custom"]
-    if is_postgres(model._meta.database):
+    if is_postgres(database):
         text = peewee.NodeList((column, peewee.SQL(f"->>'{field.name}'")), glue="")
         text = peewee.NodeList((peewee.SQL("("), text, peewee.SQL(")")), glue="")
         if field.kind in ("integer", "decimal"):

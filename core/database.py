@@ -110,9 +110,14 @@ def open_database(url: str) -> peewee.Database:
 
 
 def is_postgres(database: Any) -> bool:
-    """True when ``database`` (or the proxy's target) is PostgreSQL."""
-    target = getattr(database, "obj", database) if isinstance(database, peewee.Proxy) else database
-    return isinstance(target, peewee.PostgresqlDatabase)
+    """True when ``database`` (or the proxy's target, inside a kernel's ``bound()``)
+    is PostgreSQL."""
+    if isinstance(database, peewee.Proxy):
+        database = database.obj
+        if database is None:
+            raise UnboundModelError("which engine? the model's database is asked outside "
+                                    "a kernel; pass kernel.database instead")
+    return isinstance(database, peewee.PostgresqlDatabase)
 
 
 class JSONField(peewee.Field):

@@ -19,7 +19,7 @@ __all__ = [
     "StaleVersion",
     "Conflict",
     "ValidationError",
-    "flatten_messages", "describe_messages",
+    "flatten_messages", "describe_messages", "BadQuery",
 ]
 
 
@@ -100,6 +100,18 @@ def describe_messages(messages: Any, prefix: str = "", unknown: str | None = Non
     """Flattened messages as one line of text: ``a.b: x; c: y``."""
     return "; ".join(f"{name}: {' '.join(texts)}"
                      for name, texts in flatten_messages(messages, prefix, unknown).items())
+
+
+class BadQuery(ValidationError):
+    """A query's parameters that cannot be understood (a list's unknown filter, a
+    foreign cursor): ``detail`` says what, ``messages`` name each parameter (API:
+    400, not 422: nothing was to be written)."""
+
+    status = 400
+
+    def __init__(self, detail: str, messages: dict[str, list[str]]) -> None:
+        super().__init__(messages)
+        self.detail = detail
 
 
 class NotFound(AccordError):

@@ -130,7 +130,7 @@ def _expression(kernel: Accord, record_type: RecordType,
         defs = kernel.fields.of(record_type.name)
         if name not in defs:
             raise _Bad(f"{record_type.name} has no field {name!r}")
-        return json_value_expr(model, defs[name]), defs[name]
+        return json_value_expr(kernel.database, model, defs[name]), defs[name]
     field = model._meta.fields.get(name)
     if field is None:
         for candidate in model._meta.refs:

@@ -14,10 +14,10 @@ from .. import services
 from ..errors import ValidationError
 from ..services.actions import run_action
 from ..services.audit import record_history
+from ..services.reading import TIMELINE_LIMIT
 from .auth import current_actor
 from .bodies import if_match, json_object
-from .lists import MAX_LIMIT, list_records
-from .problems import ApiError
+from .lists import limit_arg, list_records
 from .resources import path_of, resolve
 
 if TYPE_CHECKING:
@@ -82,11 +82,8 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         record_type = resolve(kernel, plugin, plural)
         actor = current_actor()
         services.get(kernel, record_type.name, record_id, actor=actor)
-        limit = request.args.get("limit", "100")
-        if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_LIMIT:
-            raise ApiError(400, f"limit: give a whole number from 1 to {MAX_LIMIT}",
-                           errors={"limit": [f"a whole number from 1 to {MAX_LIMIT}"]})
-        items = services.timeline(kernel, record_type.name, record_id, limit=int(limit),
+        items = services.timeline(kernel, record_type.name, record_id,
+                                  limit=limit_arg(default=TIMELINE_LIMIT),
                                   actor=actor)
         return jsonify({"items": [{
             "at": item.at.isoformat(), "kind": item.kind, "title": item.title,

@@ -1,22 +1,13 @@
-"""List endpoints: filters, text search, sorting, keyset pages, field choice, expand."""
+"""List endpoints: the query string read into ``accord.services.lists.list_page``."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import peewee
 from flask import request
 
-from ..customfields import FieldDef
-from ..database import is_postgres
-from ..errors import ValidationError
-from ..pagination import after_cursor, cursor_of, decode_cursor
-from ..query import SortKey, build_query, order_by, sort_keys
-from ..services.authz import PERSONAL_DATA
-from ..services.reading import dump_many, masked_fields
+from ..errors import BadQuery, ValidationError
+from ..services.lists import list_page
 from ..services.paging import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from .problems import ApiError
 
@@ -30,10 +21,10 @@ __all__ = ["list_records", "limit_arg", "MAX_LIMIT", "DEFAULT_LIMIT"]
 RESERVED = {"limit", "cursor", "sort", "q", "fields", "expand"}
 
 
-def limit_arg() -> int:
-    """``?limit=``, the page size of every list (the rule is ``parse_limit``'s)."""
+def limit_arg(default: int = DEFAULT_LIMIT) -> int:
+    """``?limit=``, the page size of every list and timeline (``parse_limit``'s rule)."""
     try:
-        return parse_limit(request.args.get("limit"))
+        return parse_limit(request.args.get("limit"), default=default)
     except ValidationError as exc:
         raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}",
                        errors=exc.flat()) from None
@@ -55,163 +46,11 @@ def list_records(kernel: Accord, record_type: RecordType, actor: Actor) -> dict[
     if nul:
         raise ApiError(400, "list parameters may not contain the NUL character (%00)",
                        errors={k: ["holds a NUL character"] for k in nul})
-    limit = limit_arg()
-    sort = [s for s in request.args.get("sort", "").split(",") if s.strip()]
-    filters = _filters()
+    args = request.args
     try:
-        keys = sort_keys(kernel, record_type, [s.strip() for s in sort])
-        _refuse_personal(kernel, record_type, actor, filters, keys)
-        query = build_query(kernel, _searched(kernel, record_type, actor), filters,
-                            q=request.args.get("q"), actor=actor)
-    except ValidationError as exc:
-        raise ApiError(400, "unknown or malformed list parameters; see errors",
-                       errors=exc.flat()) from None
-    model = record_type.model
-    cursor = request.args.get("cursor")
-    with kernel.bound():
-        if cursor:
-            try:
-                _check_cursor(keys, cursor)
-                query = after_cursor(query, model, keys, cursor)
-            except ValidationError as exc:
-                raise ApiError(400, "bad cursor", errors=exc.flat()) from None
-        rows = list(query.order_by(*order_by(record_type, keys)).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = dump_many(kernel, record_type, rows, actor=actor)
-    items = _expand(kernel, record_type, rows, items, actor)
-    items = _choose_fields(record_type, items)
-    next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        next_cursor = cursor_of(last, keys, {k.name: _sort_value(kernel, k, last) for k in keys})
-    return {"items": items, "next_cursor": next_cursor}
-
-
-def _refuse_personal(kernel: Accord, record_type: RecordType, actor: Actor,
-                     filters: dict[str, Any], keys: list[SortKey]) -> None:
-    """Filtering or sorting on a masked field would reveal it (and a cursor would carry
-    its value): only who may read personal data may do it."""
-    personal = masked_fields(kernel, record_type, actor)
-    used = sorted(({k.partition("__")[0] for k in filters} | {k.name for k in keys}) & personal)
-    if used:
-        raise ApiError(403, f"{actor.label} ({actor.role}) lacks the permission "
-                            f"{PERSONAL_DATA} to filter or sort on {', '.join(used)}",
-                       errors={name: ["personal data: filtering and sorting on it needs "
-                                      f"{PERSONAL_DATA}"] for name in used})
-
-
-def _searched(kernel: Accord, record_type: RecordType, actor: Actor) -> RecordType:
-    """The type as ``?q=`` searches it: masked fields are not searched for who may not
-    read them, or a match would reveal what they hold."""
-    personal = masked_fields(kernel, record_type, actor)
-    if not personal:
-        return record_type
-    return dataclasses.replace(record_type, searchable=tuple(
-        name for name in record_type.searchable if name not in personal))
-
-
-def _check_cursor(keys: list[SortKey], cursor: str) -> None:
-    """A cursor is opaque but travels through clients: each value must have the type
-    its sort key gives, or an edited one would reach the SQL (and answer 500)."""
-    values = decode_cursor(cursor, len(keys) + 1)
-    kinds = [_cursor_kind(k.field) for k in keys]
-    fits = all(value is None or _fits(value, kind) for value, kind in zip(values, kinds))
-    if not fits or not _fits(values[-1], (int,)):
-        raise ValidationError({"cursor": ["not a cursor of this list; use the next_cursor "
-                                          "of the previous page with the same sort"]})
-
-
-def _fits(value: Any, kind: tuple[type, ...]) -> bool:
-    if isinstance(value, bool) and bool not in kind or not isinstance(value, kind):
-        return False
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -2 ** 63 <= value < 2 ** 63
-    if isinstance(value, str):
-        return "\x00" not in value
-    if isinstance(value, dt.datetime):
-        return value.tzinfo is not None
-    return True
-
-
-def _cursor_kind(field: Any) -> tuple[type, ...]:
-    """The Python types a sort key's values come in (see ``_sort_value``)."""
-    if isinstance(field, FieldDef):
-        return {"integer": (int,), "decimal": (int, float, Decimal), "boolean": (bool,),
-                "multi_choice": (list,)}.get(field.kind, (str,))
-    if isinstance(field, peewee.ForeignKeyField):
-        field = field.rel_field
-    if isinstance(field, peewee.BooleanField):
-        return (bool,)
-    if isinstance(field, (peewee.IntegerField, peewee.AutoField)):
-        return (int,)
-    if isinstance(field, peewee.DecimalField):
-        return (Decimal, int, float)
-    if isinstance(field, peewee.DateTimeField):
-        return (dt.datetime,)
-    if isinstance(field, peewee.DateField):
-        return (dt.date,)
-    return (str,)
-
-
-def _sort_value(kernel: Accord, key: SortKey, record: Any) -> Any:
-    field = key.field
-    if isinstance(field, FieldDef):
-        raw = (record.custom or {}).get(field.name)
-        if raw is not None and field.kind == "decimal":
-            return Decimal(str(raw)) if is_postgres(kernel.database) else float(raw)
-        return raw
-    if isinstance(field, peewee.ForeignKeyField):
-        return getattr(record, field.object_id_name)
-    return getattr(record, field.name)
-
-
-def _choose_fields(record_type: RecordType, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    raw = request.args.get("fields")
-    if not raw:
-        return items
-    wanted = [f.strip() for f in raw.split(",") if f.strip()]
-    known = set(items[0]) if items else None
-    if known is not None:
-        unknown = [f for f in wanted if f not in known]
-        if unknown:
-            raise ApiError(400, "unknown fields in ?fields=",
-                           errors={"fields": [f"{record_type.name} has no field {f!r}"
-                                              for f in unknown]})
-    # Expanded relations stay: asking for them and dropping them would make no sense.
-    expanded = {n.strip() for n in request.args.get("expand", "").split(",") if n.strip()}
-    keep = set(wanted) | {"id"} | expanded
-    return [{k: v for k, v in item.items() if k in keep} for item in items]
-
-
-def _expand(kernel: Accord, record_type: RecordType, rows: list[Any],
-            items: list[dict[str, Any]], actor: Actor) -> list[dict[str, Any]]:
-    """``?expand=organization`` embeds the referenced records: one query per name."""
-    raw = request.args.get("expand")
-    if not raw:
-        return items
-    model = record_type.model
-    for name in [n.strip() for n in raw.split(",") if n.strip()]:
-        field = model._meta.fields.get(name)
-        target = (kernel.records.for_model(field.rel_model)
-                  if isinstance(field, peewee.ForeignKeyField) else None)
-        # A reference to a table that is not a record type (a user's role) is no relation.
-        if not isinstance(field, peewee.ForeignKeyField) or target is None:
-            raise ApiError(400, "unknown relation in ?expand=",
-                           errors={"expand": [f"{record_type.name} has no reference {name!r}"]})
-        ids = sorted({getattr(r, field.object_id_name) for r in rows
-                      if getattr(r, field.object_id_name) is not None})
-        embedded: dict[Any, dict[str, Any]] = {}
-        if ids:
-            from ..services.authz import permission_for, scoped
-
-            if actor.can(permission_for(target, "read")):
-                with kernel.bound():
-                    query = scoped(target.model.select().where(target.model.id.in_(ids)),
-                                   target, actor)
-                    found = list(query)
-                for record, data in zip(found, dump_many(kernel, target, found, actor=actor)):
-                    embedded[record.id] = data
-        for row, item in zip(rows, items):
-            item[name] = embedded.get(getattr(row, field.object_id_name))
-    return items
+        return list_page(kernel, record_type, actor=actor, filters=_filters(),
+                         sort=args.get("sort", "").split(","), q=args.get("q"),
+                         cursor=args.get("cursor"), limit=limit_arg(),
+                         fields=args.get("fields"), expand=args.get("expand"))
+    except BadQuery as exc:
+        raise ApiError(400, exc.detail, errors=exc.flat()) from None

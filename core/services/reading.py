@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from ..kernel import Accord
     from ..records import RecordType, TimelineItem
 
-__all__ = ["dump", "dump_many", "masked_fields", "mask", "timeline"]
+__all__ = ["dump", "dump_many", "masked_fields", "mask", "timeline", "TIMELINE_LIMIT"]
+
+#: Timeline entries answered when no limit is asked for.
+TIMELINE_LIMIT = 100
 
 
 def masked_fields(kernel: Accord, record_type: RecordType,
@@ -62,7 +65,7 @@ def dump_many(kernel: Accord, record_type: RecordType | str, records: list[Any],
     return [mask(data, hidden) for data in out] if hidden else out
 
 
-def timeline(kernel: Accord, type_name: str, record_id: int, *, limit: int = 100,
+def timeline(kernel: Accord, type_name: str, record_id: int, *, limit: int = TIMELINE_LIMIT,
              actor: Actor | None = None) -> list[TimelineItem]:
     """The merged timeline of a record, newest first, from every active plugin.
     With a restricted ``actor``, an entry whose source is a record the actor may not

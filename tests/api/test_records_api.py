@@ -426,7 +426,7 @@ def test_timeline_lists_the_activities_of_a_record_newest_first(api_client, make
         f"/api/v1/organizations/{rid}/timeline?limit=1").get_json()["items"]] == [
         "Quarterly review"]
     assert helpers.problem(api_client.get(f"/api/v1/organizations/{rid}/timeline?limit=0"),
-                           400)["errors"] == {"limit": ["a whole number from 1 to 500"]}
+                           400)["errors"] == {"limit": ["'0' is not between 1 and 500"]}
     helpers.problem(api_client.get(f"/api/v1/organizations/{rid + 1}/timeline"), 404)
 
 

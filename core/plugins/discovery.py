@@ -10,11 +10,10 @@ import importlib.metadata
 import os
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .manifest import PluginManifest
 
 __all__ = ["Candidate", "from_entry_points", "from_folder", "from_object", "ENTRY_POINT_GROUP"]
 
@@ -30,8 +29,6 @@ class Candidate:
     load_manifest: Callable[[], Any]
     load_hooks: Callable[[], Any]
     folder: Path | None = None
-    manifest: PluginManifest | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _package_of(module_path: str) -> str:

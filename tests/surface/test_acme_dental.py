@@ -6,6 +6,7 @@ delete what a running plugin's rows still name."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,70 @@ def test_an_action_whose_handler_does_not_take_its_body_fails_the_plugin(make_ke
         "action contact/complete: the handler _Careless.complete() cannot take the call "
         "handler(kernel, record_id, *, actor, version, notes): got an unexpected keyword "
         "argument 'notes'")
+
+
+# Purpose-broken copies of acme_dental: each load-time check refuses its copy ---------
+
+def _broken_copy(tmp_path, change):
+    """acme_dental copied into a fresh plugins folder, with one file edited."""
+    import shutil
+
+    folder = tmp_path / "plugins"
+    shutil.copytree(Path(PLUGINS) / "acme_dental", folder / "acme_dental",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    name, old, new = change
+    path = folder / "acme_dental" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return str(folder)
+
+
+BROKEN = {
+    "a hook argument with a default": (
+        ("hooks.py", "def register_record_types():", "def register_record_types(kernel=None):"),
+        "register_record_types",
+        "hook register_record_types: argument 'kernel' has a default; hook arguments are "
+        "passed by name and never take defaults"),
+    "a misspelled hook": (
+        ("hooks.py", "def register_permissions():", "def register_permission():"),
+        "register_permission",
+        "unknown hook 'register_permission': no such hook specification; did you mean "
+        "'register_permissions'?"),
+    "a migration without down()": (
+        ("migrations/0001_create_appointments.py", "def down(migrator, db):",
+         "def undo(migrator, db):"),
+        None,
+        "migration 0001_create_appointments.py has no down(); every migration must be "
+        "reversible"),
+    "an undeclared action permission": (
+        ("hooks.py", '"cancel", "acme_dental.appointment.cancel"',
+         '"cancel", "acme_dental.appointment.call_off"'),
+        "register_actions",
+        "action acme_dental.appointment/cancel needs permission "
+        "acme_dental.appointment.call_off, which neither the plugin, the core nor a plugin "
+        "it requires declares; declare it in register_permissions"),
+    "a handler that does not take its body": (
+        ("services.py", "def complete(kernel, appointment_id, *, actor, notes, version=None):",
+         "def complete(kernel, appointment_id, *, actor, version=None):"),
+        "register_actions",
+        "action acme_dental.appointment/complete: the handler complete() cannot take the "
+        "call handler(kernel, record_id, *, actor, version, notes): got an unexpected "
+        "keyword argument 'notes'"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN))
+def test_each_load_time_check_refuses_a_broken_copy(broken, make_kernel, tmp_path):
+    change, hook, message = BROKEN[broken]
+    try:
+        kernel = make_kernel(plugins_dir=_broken_copy(tmp_path, change))
+        plugin = kernel.plugins.get("acme_dental")
+        assert (plugin.state, plugin.failed_hook, plugin.error) == ("failed", hook, message)
+        with pytest.raises(Exception) as caught:
+            enable(kernel, "acme_dental", actor=SYSTEM)
+        assert str(caught.value) == f"acme_dental failed to load: {message}"
+        assert "contact" in kernel.records  # the rest of Accord runs
+    finally:  # the next test imports the intact acme_dental again
+        for name in [n for n in sys.modules if n.split(".")[0] == "acme_dental"]:
+            del sys.modules[name]

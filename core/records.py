@@ -283,7 +283,9 @@ class RecordAction:
 
         handler(kernel, record_id, actor=actor, version=version, **body)
 
-    ``version`` is the client's If-Match (None without one). The handler is the
+    ``version`` is the record's version as read, after the client's If-Match (when
+    sent) was checked against it: passing it on makes the handler refuse a record
+    changed meanwhile. The handler is the
     plugin's service function itself (``send_quote(kernel, quote_id, *, actor,
     version=None)``): it does the work through the service layer and returns the
     record (or a JSON-ready dict) to answer with. A body field the handler does not

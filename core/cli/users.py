@@ -9,7 +9,7 @@ import click
 from ._context import CliState, actor, pass_state, table
 
 if TYPE_CHECKING:
-    from ..models import Team, User
+    from ..models import Team
 
 
 @click.group()
@@ -25,20 +25,9 @@ def users() -> None:
 @pass_state
 def add_user(state: CliState, email: str, name: str, role: str, teams: tuple[str, ...]) -> None:
     """Add a user."""
-    from .. import services
-    from ..errors import ValidationError
-    from ..models import Role
-    from ..services.teams import add_member
+    from ..services.people import add_user as add
 
-    kernel = state.kernel()
-    with kernel.bound():
-        if Role.get_or_none(Role.name == role) is None:
-            known = ", ".join(r.name for r in Role.select().order_by(Role.name))
-            raise ValidationError({"role": [f"no role {role!r} (roles: {known})"]})
-    user = cast("User", services.create(
-        kernel, "user", {"email": email, "name": name, "role": role}, actor=actor()))
-    for team in teams:
-        add_member(kernel, team, user.id, actor=actor())
+    user = add(state.kernel(), email, name, role, teams=teams, actor=actor())
     click.echo(f"added user {user.id}: {user.email} ({user.role_id})")
 
 
@@ -46,16 +35,10 @@ def add_user(state: CliState, email: str, name: str, role: str, teams: tuple[str
 @pass_state
 def list_users(state: CliState) -> None:
     """Every user with role, state and teams."""
-    from ..models import Team, TeamMember, User
+    from ..services.people import user_roster
 
-    kernel = state.kernel()
-    with kernel.bound():
-        members: dict[int, list[str]] = {}
-        for tm in TeamMember.select(TeamMember, Team).join(Team):
-            members.setdefault(tm.user_id, []).append(tm.team.name)
-        rows = [[u.id, u.email, u.name, u.role_id, "active" if u.active else "inactive",
-                 ", ".join(sorted(members.get(u.id, []))) or "-"]
-                for u in User.select().order_by(User.id)]
+    rows = [[u.id, u.email, u.name, u.role, "active" if u.active else "inactive",
+             ", ".join(u.teams) or "-"] for u in user_roster(state.kernel(), actor=actor())]
     table(["ID", "EMAIL", "NAME", "ROLE", "STATE", "TEAMS"], rows)
 
 
@@ -134,16 +117,8 @@ def join(state: CliState, team: str, user: str) -> None:
 @pass_state
 def list_teams(state: CliState) -> None:
     """Every team with its manager and members."""
-    from ..models import Team, TeamMember, User
+    from ..services.people import team_roster
 
-    kernel = state.kernel()
-    with kernel.bound():
-        # Keyed by int | None: a team without manager looks up None ("-").
-        emails: dict[int | None, str] = {u.id: u.email for u in User.select(User.id, User.email)}
-        members: dict[int, list[str]] = {}
-        for tm in TeamMember.select():
-            members.setdefault(tm.team_id, []).append(emails[tm.user_id])
-        rows = [[t.id, t.name, emails.get(t.manager_id, "-"),
-                 ", ".join(sorted(members.get(t.id, []))) or "-"]
-                for t in Team.select().order_by(Team.id)]
+    rows = [[t.id, t.name, t.manager or "-", ", ".join(t.members) or "-"]
+            for t in team_roster(state.kernel(), actor=actor())]
     table(["ID", "NAME", "MANAGER", "MEMBERS"], rows)

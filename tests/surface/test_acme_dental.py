@@ -72,7 +72,7 @@ def test_a_patch_of_a_verb_owned_field_is_refused_naming_the_action(dental, clie
     stored = _stored(dental, booked["id"])
     assert (stored.status, stored.version) == ("booked", 1)
     assert services.get(dental, "contact", patient.id) is not None
-    # Sending back what was read (a PUT of the record as it is) changes nothing.
+    # Sending back verb fields as they were read (a client echoing them) is no change.
     sent_back = client.patch(f"{PATH}/{booked['id']}", json={
         "status": "booked", "confirmed_at": None, "notes": "bring X-rays"})
     assert sent_back.status_code == 200, sent_back.get_json()
@@ -261,3 +261,24 @@ def test_each_load_time_check_refuses_a_broken_copy(broken, make_kernel, tmp_pat
     finally:  # the next test imports the intact acme_dental again
         for name in [n for n in sys.modules if n.split(".")[0] == "acme_dental"]:
             del sys.modules[name]
+
+
+def test_an_action_needs_its_own_permission_not_the_types_write(dental, patient):
+    from accord.errors import PermissionDenied
+    from accord.services import Actor
+    from accord.services.actions import run_action
+
+    booked = services.create(dental, APPOINTMENT, {"patient_id": patient.id,
+                                                   "starts_at": WHEN}, actor=SYSTEM)
+    receptionist = Actor(None, "desk", role="desk", grants=(
+        "acme_dental.appointment.read", "acme_dental.appointment.confirm"))
+    confirmed = run_action(dental, APPOINTMENT, booked.id, "confirm", actor=receptionist)
+    assert confirmed.status == "confirmed"
+    with pytest.raises(PermissionDenied) as caught:
+        services.update(dental, APPOINTMENT, booked.id, {"notes": "x"}, actor=receptionist)
+    assert str(caught.value) == ("desk (desk) lacks the permission "
+                                 "acme_dental.appointment.write")
+    with pytest.raises(PermissionDenied) as caught:
+        run_action(dental, APPOINTMENT, booked.id, "cancel", actor=receptionist)
+    assert "acme_dental.appointment.cancel" in str(caught.value)
+    assert _stored(dental, booked.id).status == "confirmed"

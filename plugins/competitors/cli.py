@@ -19,18 +19,14 @@ if TYPE_CHECKING:
 __all__ = ["winloss"]
 
 
-def _kernel() -> Accord:
-    """The kernel of the running ``accord`` command (started on first use)."""
-    state: Any = click.get_current_context().find_root().obj
-    return state.kernel()  # type: ignore[no-any-return]
-
 
 @click.command()
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
               help="Only deals closed on or after this day (YYYY-MM-DD; default: all).")
-def winloss(since: dt.datetime | None) -> None:
+@click.pass_obj
+def winloss(state: Any, since: dt.datetime | None) -> None:
     """Contested deals won and lost against each competitor, and the revenue lost."""
-    kernel = _kernel()
+    kernel: Accord = state.kernel()
     rows = winloss_rows(kernel, since.date() if since else None)
     if not rows:
         click.echo("No contested deal was closed" + (f" since {since:%Y-%m-%d}." if since

@@ -21,18 +21,14 @@ if TYPE_CHECKING:
 __all__ = ["pipeline", "forecast"]
 
 
-def _kernel() -> Accord:
-    """The kernel of the running ``accord`` command (started on first use)."""
-    state: Any = click.get_current_context().find_root().obj
-    return state.kernel()  # type: ignore[no-any-return]
-
 
 @click.command()
 @click.option("--pipeline", "name", metavar="NAME",
               help="Only this pipeline (default: every pipeline).")
-def pipeline(name: str | None) -> None:
+@click.pass_obj
+def pipeline(state: Any, name: str | None) -> None:
     """Each stage with the number and the total amount of its opportunities."""
-    kernel = _kernel()
+    kernel: Accord = state.kernel()
     currency = kernel.settings("sales")["currency"]
     for index, totals in enumerate(pipeline_totals(kernel, name)):
         if index:
@@ -53,10 +49,11 @@ def pipeline(name: str | None) -> None:
               help="One line per owner, team or pipeline and month.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m"]), metavar="YYYY-MM",
               help="The first month (default: the current month).")
-def forecast(months: int, by: str | None, start: dt.datetime | None) -> None:
+@click.pass_obj
+def forecast(state: Any, months: int, by: str | None, start: dt.datetime | None) -> None:
     """Weighted pipeline, committed, best case and won per month of expected close,
     and the product demand."""
-    kernel = _kernel()
+    kernel: Accord = state.kernel()
     currency = kernel.settings("sales")["currency"]
     result = compute_forecast(kernel, months, start.date() if start else None, by)
     click.echo(f"Forecast {result.months[0]} to {result.months[-1]} (committed: probability "

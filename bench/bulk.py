@@ -37,10 +37,10 @@ class Engine:
     fresh: Callable[[], Any]
 
 
-@dataclass
-class Measurement:
-    engine: str
-    mode: str
+class Rates:
+    """Rows per second of both sides and their ratio, for a measurement holding
+    ``rows``, ``raw_seconds`` and ``service_seconds``."""
+
     rows: int
     raw_seconds: float
     service_seconds: float
@@ -56,6 +56,15 @@ class Measurement:
     @property
     def ratio(self) -> float:
         return self.raw_seconds / self.service_seconds
+
+
+@dataclass
+class Measurement(Rates):
+    engine: str
+    mode: str
+    rows: int
+    raw_seconds: float
+    service_seconds: float
 
 
 class _SqliteFresh:

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from .bulk import Engine, _kernel, engines
+from .bulk import Engine, Rates, _kernel, engines
 from .data import contact_rows, raw_table
 
 __all__ = ["Measurement", "run", "engines", "ROWS", "QUICK_ROWS", "COUNT_SAMPLE"]
@@ -39,7 +39,7 @@ COUNT_SAMPLE = 1_000
 
 
 @dataclass
-class Measurement:
+class Measurement(Rates):
     engine: str
     rows: int
     raw_seconds: float
@@ -49,18 +49,6 @@ class Measurement:
     raw_statements: float
     #: The service's statements per create by their first word (SELECT, INSERT...).
     kinds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def raw_rate(self) -> float:
-        return self.rows / self.raw_seconds
-
-    @property
-    def service_rate(self) -> float:
-        return self.rows / self.service_seconds
-
-    @property
-    def ratio(self) -> float:
-        return self.raw_seconds / self.service_seconds
 
 
 @contextlib.contextmanager

@@ -7,7 +7,8 @@
 - ``kernel``: ``make_kernel()`` with the plugins of ``@pytest.mark.plugins(...)``,
   all enabled (``@pytest.mark.plugins(..., allow_failed=True)`` keeps failed ones out).
 - ``actor``: the actor tests write as; ``cli``: runs ``accord`` against a kernel;
-  ``count_queries``: counts the SQL a block runs.
+  ``count_queries``: counts the SQL a block runs; ``plugin_copy``: a plugins folder
+  with a purpose-broken copy of a plugin package.
 
 Every test that uses a kernel runs on SQLite, and on PostgreSQL too when
 ``ACCORD_TEST_DATABASE_URL`` is set (test ids end in ``[sqlite]`` / ``[postgres]``).
@@ -276,3 +277,34 @@ def make_api_client(kernel: Any) -> Callable[..., ApiClient]:
 def api_client(make_api_client: Callable[..., ApiClient]) -> ApiClient:
     """An admin's API client on the test kernel: ``api_client.get("/api/v1/contacts")``."""
     return make_api_client("admin")
+
+
+@pytest.fixture
+def plugin_copy(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """``plugin_copy(package_folder, {"hooks.py": (old, new)})``: a plugins folder (for
+    ``make_kernel(plugins_dir=...)``) holding a copy of a plugin package with text
+    replaced in some of its files: a purpose-broken copy, to test what loading it says.
+    Each ``old`` must occur in its file. The copy's modules are forgotten at teardown,
+    so later tests import the original package again."""
+    import shutil
+    import sys
+
+    names: list[str] = []
+
+    def factory(package: str | os.PathLike[str], edits: dict[str, tuple[str, str]]) -> str:
+        source = Path(package)
+        folder = tmp_path / f"plugin-copy-{len(names)}"
+        shutil.copytree(source, folder / source.name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        names.append(source.name)
+        for name, (old, new) in edits.items():
+            path = folder / source.name / name
+            text = path.read_text(encoding="utf-8")
+            assert old in text, f"{name} does not hold {old!r}"
+            path.write_text(text.replace(old, new), encoding="utf-8")
+        return str(folder)
+
+    yield factory
+    for top in names:
+        for name in [n for n in sys.modules if n.split(".")[0] == top]:
+            del sys.modules[name]

@@ -5,7 +5,6 @@ tests/docs/plugins/acme-fees/tests."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from decimal import Decimal
 
@@ -49,18 +48,6 @@ def isolated_acme_fees():
     sys.modules.update(kept)
 
 
-def _broken_copy(tmp_path, name, old, new):
-    """acme_fees copied into a fresh plugins folder, with one file edited."""
-    folder = tmp_path / "plugins"
-    shutil.copytree(PROJECT / "acme_fees", folder / "acme_fees",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    path = folder / "acme_fees" / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (name, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return str(folder)
-
-
 BROKEN = {
     "a manifest named otherwise": (
         ("__init__.py", 'name="acme_fees"', 'name="acme_fee"'),
@@ -79,10 +66,10 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("broken", sorted(BROKEN))
-def test_the_load_time_messages_the_guide_quotes(broken, make_kernel, tmp_path,
+def test_the_load_time_messages_the_guide_quotes(broken, make_kernel, plugin_copy,
                                                   isolated_acme_fees):
-    change, message = BROKEN[broken]
-    kernel = make_kernel(plugins_dir=_broken_copy(tmp_path, *change))
+    (name, old, new), message = BROKEN[broken]
+    kernel = make_kernel(plugins_dir=plugin_copy(PROJECT / "acme_fees", {name: (old, new)}))
     assert kernel.plugins.get("acme_fees").error == message
     assert message in _page()
 

@@ -6,7 +6,6 @@ delete what a running plugin's rows still name."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import pytest
@@ -198,21 +197,6 @@ def test_an_action_whose_handler_does_not_take_its_body_fails_the_plugin(make_ke
 
 # Purpose-broken copies of acme_dental: each load-time check refuses its copy ---------
 
-def _broken_copy(tmp_path, change):
-    """acme_dental copied into a fresh plugins folder, with one file edited."""
-    import shutil
-
-    folder = tmp_path / "plugins"
-    shutil.copytree(Path(PLUGINS) / "acme_dental", folder / "acme_dental",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    name, old, new = change
-    path = folder / "acme_dental" / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (name, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return str(folder)
-
-
 BROKEN = {
     "a hook argument with a default": (
         ("hooks.py", "def register_record_types():", "def register_record_types(kernel=None):"),
@@ -248,19 +232,16 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("broken", sorted(BROKEN))
-def test_each_load_time_check_refuses_a_broken_copy(broken, make_kernel, tmp_path):
-    change, hook, message = BROKEN[broken]
-    try:
-        kernel = make_kernel(plugins_dir=_broken_copy(tmp_path, change))
-        plugin = kernel.plugins.get("acme_dental")
-        assert (plugin.state, plugin.failed_hook, plugin.error) == ("failed", hook, message)
-        with pytest.raises(Exception) as caught:
-            enable(kernel, "acme_dental", actor=SYSTEM)
-        assert str(caught.value) == f"acme_dental failed to load: {message}"
-        assert "contact" in kernel.records  # the rest of Accord runs
-    finally:  # the next test imports the intact acme_dental again
-        for name in [n for n in sys.modules if n.split(".")[0] == "acme_dental"]:
-            del sys.modules[name]
+def test_each_load_time_check_refuses_a_broken_copy(broken, make_kernel, plugin_copy):
+    (name, old, new), hook, message = BROKEN[broken]
+    folder = plugin_copy(Path(PLUGINS) / "acme_dental", {name: (old, new)})
+    kernel = make_kernel(plugins_dir=folder)
+    plugin = kernel.plugins.get("acme_dental")
+    assert (plugin.state, plugin.failed_hook, plugin.error) == ("failed", hook, message)
+    with pytest.raises(Exception) as caught:
+        enable(kernel, "acme_dental", actor=SYSTEM)
+    assert str(caught.value) == f"acme_dental failed to load: {message}"
+    assert "contact" in kernel.records  # the rest of Accord runs
 
 
 def test_an_action_needs_its_own_permission_not_the_types_write(dental, patient):

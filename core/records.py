@@ -7,6 +7,7 @@ marshmallow schema and what the kernel needs to know to list, search and mask it
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -123,12 +124,26 @@ class Write:
             yield index, row, current
 
     def value(self, index: int, name: str, default: Any = None) -> Any:
-        """What a field will hold after the write: the row's value, else the stored one."""
+        """What a field will hold after the write: the row's value, else the stored one
+        (``default`` for a new record)."""
         row = self.rows[index]
         if name in row:
             return row[name]
+        return self.stored(index, name, default)
+
+    def stored(self, index: int, name: str, default: Any = None) -> Any:
+        """What a field holds now, in the form a loaded row has it (a money field as
+        ``Money``); ``default`` for a new record."""
         current = self.existing[index]
-        return getattr(current, name) if current is not None else default
+        if current is None:
+            return default
+        if name in self.record_type.money_fields:
+            from .money import Money
+
+            amount = getattr(current, name)
+            return None if amount is None else Money(Decimal(amount),
+                                                     getattr(current, f"{name}_currency"))
+        return getattr(current, name)
 
     def refuse(self, index: int, problems: dict[str, list[str]]) -> None:
         """Raise ``problems`` (field -> messages) for row ``index``, placed at the row

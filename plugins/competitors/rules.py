@@ -51,26 +51,20 @@ def _refuse(problems: dict[str, list[str]], index: int, rows: list[Any]) -> None
         raise ValidationError(problems, row=index if len(rows) > 1 else None)
 
 
-def _value(name: str, row: dict[str, Any], current: Any) -> Any:
-    """The value a field will have after the write: the row's, else the stored one."""
-    if name in row:
-        return row[name]
-    return getattr(current, name) if current is not None else None
-
-
 # Competing products and their prices ---------------------------------------------
 
 def product_rules(write: Write) -> None:
     """A product name once per competitor (one query for the batch); prices are the
     observe_price verb's (declared on the record type)."""
-    _unique_names(write.rows, write.existing)
+    _unique_names(write)
 
 
-def _unique_names(rows: list[dict[str, Any]], existing: list[Any]) -> None:
+def _unique_names(write: Write) -> None:
+    rows, existing = write.rows, write.existing
     named: dict[tuple[int, str], int] = {}
     for index, (row, current) in enumerate(zip(rows, existing)):
         if "name" in row or "competitor_id" in row:
-            key = (_value("competitor_id", row, current), _value("name", row, current))
+            key = (write.value(index, "competitor_id"), write.value(index, "name"))
             if key in named:
                 _refuse({"name": [f"{key[1]!r} appears twice for competitor {key[0]} (also "
                                   f"in rows[{named[key]}])"]}, index, rows)

@@ -43,13 +43,6 @@ CONTRACT = "sales.contract"
 LEAD_LINKS = ("contact_id", "organization_id", "opportunity_id")
 
 
-def _value(name: str, row: dict[str, Any], current: Any, default: Any = None) -> Any:
-    """The value a field will have after the write: the row's, else the stored one."""
-    if name in row:
-        return row[name]
-    return getattr(current, name) if current is not None else default
-
-
 def refuse(problems: dict[str, list[str]], index: int, rows: list[Any]) -> None:
     """Raise the problems of row ``index`` (placed at the row in a batch)."""
     if problems:
@@ -107,9 +100,9 @@ def opportunity_rules(write: Write) -> None:
     channels = settings["channels"]
     for index, row, current in write:
         problems: dict[str, list[str]] = {}
-        stage = _stage_rules(known, row, current, problems)
+        stage = _stage_rules(known, write, index, problems)
         kind = stage.kind if stage is not None else "open"
-        reason = _value("loss_reason", row, current)
+        reason = write.value(index, "loss_reason")
         if kind == "lost" and not reason:
             problems["loss_reason"] = ["give a loss reason to close the opportunity as lost"]
         elif kind != "lost" and row.get("loss_reason"):
@@ -120,8 +113,8 @@ def opportunity_rules(write: Write) -> None:
                 and row["probability"] != stage.probability:
             problems["probability"] = [f"a {kind} opportunity's probability is its stage's "
                                        f"({stage.probability})"]
-        if _value("organization_id", row, current) is None \
-                and _value("contact_id", row, current) is None:
+        if write.value(index, "organization_id") is None \
+                and write.value(index, "contact_id") is None:
             problems["organization_id"] = ["give an organization or a contact (or both)"]
         channel = row.get("channel")
         if channel is not None and channel not in channels:
@@ -130,9 +123,10 @@ def opportunity_rules(write: Write) -> None:
         write.refuse(index, problems)
 
 
-def _stage_rules(known: dict[str, Pipeline], row: dict[str, Any], current: Any,
+def _stage_rules(known: dict[str, Pipeline], write: Write, index: int,
                  problems: dict[str, list[str]]) -> Stage | None:
     """Check the pipeline and stage of a row; the stage it will be in (None: unknown)."""
+    row, current = write.rows[index], write.existing[index]
     if current is None:
         pipeline = known.get(row["pipeline"])
         if pipeline is None:
@@ -151,7 +145,7 @@ def _stage_rules(known: dict[str, Pipeline], row: dict[str, Any], current: Any,
     if "pipeline" in row and row["pipeline"] != current.pipeline:
         problems["pipeline"] = [f"an opportunity stays in its pipeline ({current.pipeline})"]
     pipeline = known.get(current.pipeline)
-    name = _value("stage", row, current)
+    name = write.value(index, "stage")
     # A stage removed from settings edited outside Accord is treated as open.
     return pipeline.stage(name) if pipeline is not None else None
 

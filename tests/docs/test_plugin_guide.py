@@ -12,6 +12,7 @@ import pytest
 
 from accord import services
 from accord.errors import Conflict, PermissionDenied, ValidationError
+from accord.money import Money
 from accord.records import Write
 from accord.services import SYSTEM, Actor
 from accord.services.actions import run_action
@@ -107,12 +108,11 @@ def test_a_disabled_plugins_rows_still_keep_what_they_name(clinic, fee):
     assert "`... is still referred to by other records`" in _page()
 
 
-def test_write_value_gives_a_stored_money_field_as_its_bare_amount(clinic, fee):
-    """The guide's table of ``Write`` warns about this; when the core gives Money here
-    too, this test fails: take the warning out of docs/plugins.md."""
+def test_write_value_gives_a_stored_money_field_as_money(clinic, fee):
+    """A stored money field reads as a loaded row has it: Money, not a bare amount."""
     write = Write(clinic, clinic.records.get(FEE), [{}], [fee], SYSTEM)
-    assert write.value(0, "amount") == Decimal("80")
-    assert "its bare `Decimal` amount" in _page()
+    assert write.value(0, "amount") == write.stored(0, "amount") == Money(Decimal("80"), "EUR")
+    assert "a money field as `Money`" in _page()
 
 
 def test_an_action_needs_its_own_permission_not_the_write_permission(clinic, fee):

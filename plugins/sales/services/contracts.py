@@ -65,7 +65,7 @@ def contract_rules(write: Write) -> None:
         if current is not None and current.status != "draft" and write.verb is None:
             fixed = sorted(k for k in row if k not in _ALWAYS_EDITABLE
                            and k not in ("custom",) and not k.startswith("x_"))
-            changed = [k for k in fixed if _differs(row[k], current, k)]
+            changed = [k for k in fixed if row[k] != write.stored(index, k)]
             if changed:
                 problems[changed[0]] = [f"the {current.status} contract keeps its terms; "
                                         "only its renewal terms, notice, auto-renewal, "
@@ -78,12 +78,6 @@ def contract_rules(write: Write) -> None:
             if problem:
                 problems["end_date"] = [problem]
         write.refuse(index, problems)
-
-
-def _differs(value: Any, current: Any, name: str) -> bool:
-    if name == "value":
-        return bool(value.amount != current.value or value.currency != current.value_currency)
-    return bool(value != getattr(current, name))
 
 
 def contract_computed(write: Write) -> None:

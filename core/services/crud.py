@@ -9,6 +9,7 @@ entries and outbox rows, then the signals.
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import marshmallow as ma
@@ -614,7 +615,17 @@ def _outbox(kernel: Accord, record_type: RecordType, action: str,
 
 
 def _integrity_message(exc: peewee.IntegrityError) -> dict[str, list[str]]:
-    text = str(exc).lower()
-    if "email" in text:
+    """The field a constraint the checks before it did not catch names, by engine text
+    (SQLite: "NOT NULL constraint failed: t.col"; PostgreSQL: 'null value in column
+    "col"'), so a plugin whose rules forgot a value learns which one."""
+    text = str(exc)
+    lowered = text.lower()
+    null = re.search(r'not null constraint failed: \w+\.(\w+)|null value in column "(\w+)"',
+                     lowered)
+    if null:
+        return {null.group(1) or null.group(2): ["a value is required"]}
+    if "foreign key" in lowered:
+        return {"_schema": ["the record refers to a record that does not exist"]}
+    if "email" in lowered:
         return {"email": ["this email address is already used"]}
     return {"_schema": ["the record clashes with a stored one (a unique value is taken)"]}

@@ -263,3 +263,24 @@ def test_an_action_needs_its_own_permission_not_the_types_write(dental, patient)
         run_action(dental, APPOINTMENT, booked.id, "cancel", actor=receptionist)
     assert "acme_dental.appointment.cancel" in str(caught.value)
     assert _stored(dental, booked.id).status == "confirmed"
+
+
+def test_a_value_a_rule_forgot_is_named_not_called_a_clash(dental, patient):
+    """A plugin whose rules leave a NOT NULL column empty learns which column."""
+    from accord.errors import ValidationError
+    from accord.records import Write
+
+    record_type = dental.records.get(APPOINTMENT)
+
+    def forgets_the_treatment(write: Write) -> None:
+        for row in write.rows:
+            row["treatment"] = None
+
+    import dataclasses
+
+    careless = dataclasses.replace(record_type, compute=forgets_the_treatment)
+    dental.records.replace({**{t.name: t for t in dental.records}, APPOINTMENT: careless})
+    with pytest.raises(ValidationError) as caught:
+        services.create(dental, APPOINTMENT, {"patient_id": patient.id, "starts_at": WHEN},
+                        actor=SYSTEM)
+    assert caught.value.messages == {"treatment": ["a value is required"]}

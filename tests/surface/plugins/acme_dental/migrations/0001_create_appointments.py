@@ -1,11 +1,21 @@
-"""Create the appointment table: a frozen copy of the model, with a stand-in for the
-core table it references."""
+"""Create the appointment table: a frozen copy of the model, with stand-ins for the
+core tables it references."""
 from peewee import *
 from accord.database import JSONField
 from accord.models.base import UTCDateTimeField
 
 
 def up(migrator, db):
+    class User(Model):
+        class Meta:
+            database = db
+            table_name = "accord_user"
+
+    class Team(Model):
+        class Meta:
+            database = db
+            table_name = "accord_team"
+
     class Contact(Model):
         class Meta:
             database = db
@@ -16,8 +26,8 @@ def up(migrator, db):
         updated_at = UTCDateTimeField()
         version = IntegerField(default=1)
         custom = JSONField(default=dict)
-        owner = IntegerField(null=True, index=True, column_name="owner_id")
-        team = IntegerField(null=True, index=True, column_name="team_id")
+        owner = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+        team = ForeignKeyField(Team, null=True, backref="+", on_delete="SET NULL")
         patient = ForeignKeyField(Contact, backref="+", on_delete="RESTRICT")
         starts_at = UTCDateTimeField()
         treatment = CharField(max_length=100)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ..records import RecordType
 
 __all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update", "ids_by_key",
-           "refuse_referenced"]
+           "refuse_referenced", "fetch_records"]
 #: Bad rows named in one error before the rest are summarised.
 MAX_REPORTED = 20
 
@@ -93,13 +93,29 @@ def _read_by_id(kernel: Accord, model: type[BaseRecord], record_id: int,
         cached = _BY_ID[key] = (sql, fields)
     sql, fields = cached
     row = database.execute_sql(sql, (record_id,)).fetchone()  # type: ignore[union-attr]
-    if row is None:
-        return None
+    return None if row is None else _instance(model, fields, row)
+
+
+def _instance(model: type[BaseRecord], fields: list[peewee.Field], row: Any) -> Any:
     record: Any = model(__no_default__=1)
     record.__data__ = {field.name: None if value is None else field.python_value(value)
                        for field, value in zip(fields, row)}
     record._dirty.clear()
-    return record  # type: ignore[no-any-return]
+    return record
+
+
+def fetch_records(kernel: Accord, query: Any) -> list[BaseRecord]:
+    """The records a select of one model's own columns finds, made instances directly
+    from the rows (a list page reads fifty rows of twenty columns: peewee's general
+    row machinery was a fifth of its time). Any other query is run as usual."""
+    model = query.model
+    fields = list(query._returning)
+    if not all(isinstance(f, peewee.Field) and f.model is model for f in fields):
+        return list(query)
+    sql, params = query.sql()
+    assert kernel.database is not None
+    return [_instance(model, fields, row)
+            for row in kernel.database.execute_sql(sql, params).fetchall()]
 
 
 def create(kernel: Accord, type_name: str, data: dict[str, Any], *, actor: Actor,

@@ -18,6 +18,7 @@ from ..errors import BadQuery, PermissionDenied, ValidationError
 from ..pagination import after_cursor, cursor_of, decode_cursor
 from ..query import SortKey, build_query, order_by, sort_keys
 from .authz import PERSONAL_DATA, permission_for, scoped
+from .crud import fetch_records
 from .paging import parse_limit
 from .reading import dump_many, masked_fields
 
@@ -54,7 +55,7 @@ def list_page(kernel: Accord, record_type: RecordType | str, *, actor: Actor,
                 query = after_cursor(query, model, keys, cursor)
             except ValidationError as exc:
                 raise BadQuery("bad cursor", exc.flat()) from None
-        rows = list(query.order_by(*order_by(rt, keys)).limit(size + 1))
+        rows = fetch_records(kernel, query.order_by(*order_by(rt, keys)).limit(size + 1))
     more = len(rows) > size
     rows = rows[:size]
     items = dump_many(kernel, rt, rows, actor=actor)

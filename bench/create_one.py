@@ -176,10 +176,9 @@ def run(engine_list: list[Engine], count: int, report: Callable[[Measurement], N
 def profile(count: int, top: int = 25) -> str:
     """cProfile of ``count`` service creates in one transaction on SQLite."""
     import cProfile
-    import io
-    import pstats
 
     from .bulk import _SqliteFresh
+    from .profile import report as profile_report
 
     body = _service_body(contact_rows(count))
     profiler = cProfile.Profile()
@@ -187,8 +186,4 @@ def profile(count: int, top: int = 25) -> str:
         profiler.enable()
         body(kernel)
         profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
-    stats.sort_stats("tottime").print_stats(top)
-    return "\n".join(line for line in out.getvalue().splitlines() if line.strip())
+    return profile_report(profiler, top)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
+from typing import Any
 
 from .bulk import Engine, _SqliteFresh, _kernel
 from .data import contact_rows
 
-__all__ = ["run"]
+__all__ = ["run", "report"]
 
 
 def run(count: int, batch: int, top: int = 25) -> str:
@@ -36,6 +37,11 @@ def run(count: int, batch: int, top: int = 25) -> str:
             kernel.close()
     finally:
         gen.close()
+    return report(profiler, top)
+
+
+def report(profiler: Any, top: int) -> str:
+    """A profile's ``top`` functions by cumulative, then by own time, without blanks."""
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(top)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._context import CliState, pass_state, table
+from ._context import CliState, actor, pass_state, table
 
 
 @click.group()
@@ -56,23 +56,37 @@ def upgrade(state: CliState) -> None:
 @click.argument("owner")
 @click.option("--to", "to", type=int, required=True,
               help="Keep migrations up to this number; 0 reverts them all.")
+@click.option("--export", "export_to", metavar="FILE",
+              help="Write the owner's tables to this new JSON file first (required).")
+@click.option("--yes", is_flag=True, help="Revert, after the export.")
 @pass_state
-def downgrade(state: CliState, owner: str, to: int) -> None:
-    """Run the backward steps of OWNER's migrations numbered above --to."""
+def downgrade(state: CliState, owner: str, to: int, export_to: str | None, yes: bool) -> None:
+    """Run the backward steps of OWNER's migrations numbered above --to.
+
+    Without --yes, shows what would be reverted and the tables (with their rows) that
+    reverting may drop or change, and changes nothing. An enabled plugin is refused:
+    disable it first. Reverting needs --export FILE and --yes."""
+    from ..services.plugins import downgrade as run_downgrade
+    from ..services.plugins import downgrade_plan
+
     kernel = state.kernel()
-    if owner != "core":
-        plugin = kernel.plugins.get(owner)
-        if plugin.stored_state == "enabled" and to == 0:
-            raise click.ClickException(f"{owner} is enabled; disable it before reverting all "
-                                       "its migrations")
-    elif to == 0:
-        raise click.ClickException("reverting every core migration would drop all data; "
-                                   "export it and delete the database instead")
-    reverted = kernel.migrations.downgrade(owner, to)
-    for name in reverted:
-        click.echo(f"{owner}: reverted {name}")
-    if not reverted:
+    plan = downgrade_plan(kernel, owner, to, actor=actor())
+    if not plan.migrations:
         click.echo(f"nothing to revert: {owner} has no applied migration above {to}")
+        return
+    if not yes:
+        click.echo(f"{owner}: would revert {', '.join(plan.migrations)}")
+        click.echo("tables these migrations may drop or change (rows now):")
+        table(["TABLE", "ROWS"], [[name, rows] for name, rows in sorted(plan.tables.items())])
+        click.echo(f"nothing reverted; to revert: accord db downgrade {owner} --to {to} "
+                   "--export FILE --yes")
+        raise SystemExit(1)
+    if not export_to:
+        raise click.UsageError("--export FILE is required: the tables are written there first")
+    run_downgrade(kernel, owner, to, export_to=export_to, actor=actor())
+    click.echo(f"{owner}: exported to {export_to}")
+    for name in plan.migrations:
+        click.echo(f"{owner}: reverted {name}")
 
 
 @db.command()

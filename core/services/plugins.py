@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..kernel import Accord
 
 __all__ = ["enable", "disable", "purge_plan", "purge", "PurgePlan", "set_settings",
+           "downgrade_plan", "downgrade", "DowngradePlan",
            "PluginInfo", "list_plugins", "plugin_info", "plugin_settings", "PLUGINS"]
 
 logger = logging.getLogger(__name__)
@@ -163,8 +164,8 @@ def purge_plan(kernel: Accord, name: str, *, actor: Actor | None = None) -> Purg
         models = _models_of(kernel, name)
         assert kernel.database is not None  # bound() has checked it
         existing = set(kernel.database.get_tables())
-        tables = {m._meta.table_name: (m.select().count() if m._meta.table_name in existing else 0)
-                  for m in models}
+        tables = {m._meta.table_name: m.select().count() for m in models
+                  if m._meta.table_name in existing}
         migrations = list(kernel.migrations.status(name).applied)
     dependents = [d for d in kernel.plugins.dependents(name, enabled_only=False)
                   if kernel.plugins.get(d).stored_state != "purged"]
@@ -194,22 +195,7 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
                           f"{'requires' if len(keeping) == 1 else 'require'} it and "
                           f"{'keeps' if len(keeping) == 1 else 'keep'} data that may name its "
                           f"records; purge {' and '.join(keeping)} first", plugin=name)
-    target = Path(export_to)
-    if target.exists():
-        raise ValidationError({"export": [f"{target} already exists; choose a new file"]})
-    with kernel.bound():
-        assert kernel.database is not None  # bound() has checked it
-        existing = set(kernel.database.get_tables())
-        dump: dict[str, Any] = {
-            "plugin": name, "version": plugin.version,
-            "exported_at": utcnow().isoformat(),
-            "tables": {m._meta.table_name: [jsonable(r) for r in m.select().dicts()]
-                       for m in _models_of(kernel, name) if m._meta.table_name in existing},
-        }
-    try:
-        target.write_text(json.dumps(dump, indent=1, default=str), encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError({"export": [f"cannot write {target}: {exc.strerror}"]}) from None
+    target = _export(kernel, name, plugin.version, _models_of(kernel, name), export_to)
     with kernel.bound():
         kernel.migrations.downgrade(name, 0)
         kernel.migrations.forget(name)
@@ -218,6 +204,96 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
                    details={"export": [None, str(target)], "rows": [plan.tables, None]})
     kernel.sync()
     kernel.emit(signals.plugin_purged, name=name)
+    return plan
+
+
+def _export(kernel: Accord, owner: str, version: str, models: list[type[peewee.Model]],
+            export_to: str | Path) -> Path:
+    """Every row of ``models`` (those whose table exists) into a new JSON file."""
+    target = Path(export_to)
+    if target.exists():
+        raise ValidationError({"export": [f"{target} already exists; choose a new file"]})
+    with kernel.bound():
+        assert kernel.database is not None  # bound() has checked it
+        existing = set(kernel.database.get_tables())
+        dump: dict[str, Any] = {
+            "plugin": owner, "version": version, "exported_at": utcnow().isoformat(),
+            "tables": {m._meta.table_name: [jsonable(r) for r in m.select().dicts()]
+                       for m in models if m._meta.table_name in existing},
+        }
+    try:
+        target.write_text(json.dumps(dump, indent=1, default=str), encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError({"export": [f"cannot write {target}: {exc.strerror}"]}) from None
+    return target
+
+
+@dataclass(frozen=True)
+class DowngradePlan:
+    """What ``accord db downgrade`` would do: the migrations it would revert (newest
+    first) and the owner's tables with their rows, which reverting may drop or change."""
+
+    owner: str
+    to: int
+    migrations: list[str]
+    tables: dict[str, int]
+
+
+def downgrade_plan(kernel: Accord, owner: str, to: int, *, actor: Actor) -> DowngradePlan:
+    """Check that ``owner``'s migrations above ``to`` may be reverted and say what that
+    touches. An enabled plugin is refused (its code expects its newest tables), and so
+    is reverting every core migration."""
+    require(actor, PLUGINS)
+    kernel.sync()
+    if to < 0:
+        raise ValidationError({"to": ["give 0 or the number of a migration"]})
+    if owner == "core":
+        if to == 0:
+            raise PluginError("reverting every core migration would drop all data; export "
+                              "it and delete the database instead", plugin=owner)
+        from ..models import CORE_MODELS
+
+        models: list[type[peewee.Model]] = list(CORE_MODELS)
+    else:
+        plugin = kernel.plugins.get(owner)
+        if plugin.stored_state == "enabled":
+            raise PluginError(f"{owner} is enabled and its code expects its newest tables; "
+                              f"disable it first (accord plugins disable {owner})",
+                              plugin=owner)
+        models = _models_of(kernel, owner)
+    with kernel.bound():
+        status = kernel.migrations.status(owner)
+        applied = list(status.applied)
+        assert kernel.database is not None  # bound() has checked it
+        existing = set(kernel.database.get_tables())
+        tables = {m._meta.table_name: m.select().count() for m in models
+                  if m._meta.table_name in existing}
+    later = [name for name in applied if int(name.split("_", 1)[0]) > to]
+    return DowngradePlan(owner, to, list(reversed(later)), tables)
+
+
+def downgrade(kernel: Accord, owner: str, to: int, *, export_to: str | Path,
+              actor: Actor) -> DowngradePlan:
+    """Export the owner's tables to a new JSON file, then revert its migrations above
+    ``to`` (see ``downgrade_plan`` for what is refused). Audited on the plugin."""
+    plan = downgrade_plan(kernel, owner, to, actor=actor)
+    if not plan.migrations:
+        return plan
+    if owner == "core":
+        from ..models import CORE_MODELS
+
+        models: list[type[peewee.Model]] = list(CORE_MODELS)
+        version = "core"
+    else:
+        models = _models_of(kernel, owner)
+        version = kernel.plugins.get(owner).version
+    target = _export(kernel, owner, version, models, export_to)
+    with kernel.bound():
+        kernel.migrations.downgrade(owner, to)
+    with kernel.transaction():
+        write_audit(actor, "downgraded", "plugin", [(0, {
+            "plugin": [owner, owner], "migrations": [plan.migrations, None],
+            "export": [None, str(target)], "rows": [plan.tables, None]})])
     return plan
 
 

@@ -125,19 +125,24 @@ def test_db_status_does_not_fail_on_plugins_that_are_not_enabled(k):
         line.split() for line in result.output.splitlines()]
 
 
-def test_db_downgrade_through_the_cli(notes):
+def test_db_downgrade_through_the_cli(notes, actor, tmp_path):
+    from accord.services.plugins import disable
+
     cli = CliRunner(notes)
     refused = cli("db", "downgrade", "acme_notes", "--to", "0")
     assert refused.exit_code == 1
-    assert ("acme_notes is enabled; disable it before reverting all its migrations"
-            in refused.output)
+    assert ("acme_notes is enabled and its code expects its newest tables; disable it first "
+            "(accord plugins disable acme_notes)" in refused.output)
     assert "acme_notes_note" in notes.database.get_tables()
     core = cli("db", "downgrade", "core", "--to", "0")
     assert core.exit_code == 1 and "would drop all data" in core.output
     assert "accord_contact" in notes.database.get_tables()
 
-    done = cli("db", "downgrade", "acme_notes", "--to", "1")
-    assert (done.exit_code, done.output.strip()) == (0, "acme_notes: reverted 0002_add_priority")
+    disable(notes, "acme_notes", actor=actor)
+    export = tmp_path / "notes.json"
+    done = cli("db", "downgrade", "acme_notes", "--to", "1", "--export", str(export), "--yes")
+    assert (done.exit_code, done.output.strip().splitlines()) == (0, [
+        f"acme_notes: exported to {export}", "acme_notes: reverted 0002_add_priority"])
     assert "priority" not in columns(notes, "acme_notes_note")
 
 

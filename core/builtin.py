@@ -79,15 +79,17 @@ def _organization_rules(write: Write) -> None:
 
 
 def _contact_rules(write: Write) -> None:
-    _unique_contact_emails(write.rows, write.existing)
+    _unique_contact_emails(write.rows, write.existing, write.actor)
 
 
 def _activity_rules(write: Write) -> None:
-    _linked_records_exist(write.kernel, write.rows)
+    _linked_records_exist(write)
 
 
 def _user_rules(write: Write) -> None:
     _roles_given_by_user_admins(write.rows, write.existing, write.actor)
+    _users_within_reach(write.kernel, [u for u in write.existing if u is not None],
+                        write.actor, "change")
     _an_admin_remains(write.rows, write.existing)
 
 
@@ -103,8 +105,34 @@ def _roles_given_by_user_admins(rows: list[dict[str, Any]], existing: list[Any],
                                    "admin.users, needed to give a user a role")
 
 
+def _users_within_reach(kernel: Accord, users: list[Any], actor: Actor, verb: str) -> None:
+    """Without admin.users, an actor may change or delete only users whose role holds
+    no permission the actor lacks (of the permissions declared now, as their role's
+    effective grants give them). An admin's role holds admin.users, so admins are out
+    of reach of anyone without it; so is any user whose account, once its email is
+    changed, would give the actor more than it has. The users' record rules are not
+    compared: holding core.user.write with the same permissions suffices."""
+    if actor.can("admin.users") or not users:
+        return
+    from .models import Role
+    from .services.actors import Actor as Holder
+    from .services.roles import _infos
+
+    names = sorted({u.role_id for u in users})
+    held = {info.name: info.grants for info in
+            _infos(kernel, list(Role.select().where(Role.name.in_(names))))}
+    for user in users:
+        holder = Holder(None, "", grants=tuple(held.get(user.role_id, ())))
+        if any(holder.can(p) and not actor.can(p) for p in kernel.permissions):
+            raise PermissionDenied(
+                f"{actor.label} ({actor.role}) lacks the permission admin.users, needed to "
+                f"{verb} a user whose role ({user.role_id}) holds permissions they lack")
+
+
 def _user_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
     from .services.roles import ADMIN, check_admins_remain
+
+    _users_within_reach(kernel, records, actor, "delete")
 
     check_admins_remain([u.id for u in records if u.role_id == ADMIN and u.active],
                         field="user")
@@ -130,8 +158,13 @@ def _an_admin_remains(rows: list[dict[str, Any]], existing: list[Any]) -> None:
 _EMAIL_KEY = peewee.fn.lower(Contact.email)
 
 
-def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> None:
-    """Contact emails are unique whatever their case; checked for the whole batch at once."""
+def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any],
+                           actor: Actor) -> None:
+    """Contact emails are unique whatever their case; checked for the whole batch at once.
+    Who may not read personal data is not told which contact holds the address (an
+    email is personal: naming its contact would unmask it)."""
+    from .services.authz import PERSONAL_DATA
+
     single = len(rows) == 1
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -152,14 +185,21 @@ def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any]) -> N
         holder = taken.get(key)
         current = existing[index]
         if holder is not None and (current is None or current.id != holder):
-            raise ValidationError({"email": [
-                f"{rows[index]['email']} is already the email of contact {holder}"]},
-                row=None if single else index)
+            message = (f"{rows[index]['email']} is already the email of contact {holder}"
+                       if actor.can(PERSONAL_DATA) else "this email address is already used")
+            raise ValidationError({"email": [message]}, row=None if single else index)
 
 
-def _linked_records_exist(kernel: Accord, rows: list[dict[str, Any]]) -> None:
+def _linked_records_exist(write: Write) -> None:
+    """The record an activity is linked to exists; a restricted actor writing as a
+    client may only link records it can read (permission and record rule): another is
+    answered like a record that does not exist. A link kept unchanged is not asked."""
+    from .services.authz import permission_for, scoped
+
+    kernel, rows, actor = write.kernel, write.rows, write.actor
+    reach = actor.restricted and write.verb is None
     single = len(rows) == 1
-    for index, row in enumerate(rows):
+    for index, row, current in write:
         type_name, record_id = row.get("record_type"), row.get("record_id")
         if type_name is None and record_id is None:
             continue
@@ -167,11 +207,18 @@ def _linked_records_exist(kernel: Accord, rows: list[dict[str, Any]]) -> None:
         if type_name is None or record_id is None:
             raise ValidationError({"record_type": [
                 "give both record_type and record_id to link an activity"]}, row=where)
+        if current is not None and (type_name, record_id) == (current.record_type,
+                                                              current.record_id):
+            continue
         if type_name not in kernel.records:
             raise ValidationError({"record_type": [f"unknown record type {type_name!r}"]},
                                   row=where)
-        model = kernel.records.get(type_name).model
-        if not model.select().where(model.id == record_id).exists():
+        record_type = kernel.records.get(type_name)
+        model = record_type.model
+        query = model.select().where(model.id == record_id)
+        if reach:
+            query = scoped(query, record_type, actor)
+        if (reach and not actor.can(permission_for(record_type, "read"))) or not query.exists():
             raise ValidationError({"record_id": [f"there is no {type_name} {record_id}"]},
                                   row=where)
 
@@ -224,9 +271,11 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
 
 
 CORE_TYPES = (
+    # Customer links are protected: deleting an organization or a contact that
+    # contacts, subsidiaries or activities name is refused (409), never a silent null.
     RecordType("organization", Organization, OrganizationSchema, "organizations",
                "Organization", searchable=("name", "website", "city"),
-               personal=("phone", "email"), title_fields=("name",),
+               personal=("phone", "email"), title_fields=("name",), protects=("parent",),
                defaults=_organization_defaults, validate=_organization_rules,
                compute=_organization_computed),
     RecordType("contact", Contact, ContactSchema, "contacts", "Contact",
@@ -234,13 +283,13 @@ CORE_TYPES = (
                personal=("email", "phone", "mobile", "street", "city", "postal_code",
                          "birthday"), title_fields=("first_name", "last_name"),
                links=(Link("products_of_interest", ContactInterest, "contact", "product"),),
-               validate=_contact_rules),
+               protects=("organization",), validate=_contact_rules),
     RecordType("user", User, UserSchema, "users", "User", searchable=("name", "email"),
                title_fields=("name",), validate=_user_rules, check_delete=_user_kept),
     RecordType("team", Team, TeamSchema, "teams", "Team", searchable=("name",)),
     RecordType("activity", Activity, ActivitySchema, "activities", "Activity",
                searchable=("subject", "body"), title_fields=("subject",),
-               validate=_activity_rules),
+               protects=("organization", "contact"), validate=_activity_rules),
     RecordType("product", Product, ProductSchema, "products", "Product",
                searchable=("sku", "name", "category"), title_fields=("name",)),
 )

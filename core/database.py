@@ -20,7 +20,8 @@ from playhouse.db_url import connect
 
 from .errors import ConfigError
 
-__all__ = ["db", "open_database", "is_postgres", "JSONField", "UnboundModelError"]
+__all__ = ["db", "open_database", "is_postgres", "JSONField", "UnboundModelError", "masked_url",
+           "sqlite_file"]
 
 _SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -85,7 +86,8 @@ def open_database(url: str) -> peewee.Database:
     database: peewee.Database  # playhouse.db_url is untyped
     if scheme == "sqlite":
         if parsed.path in ("", "/"):
-            raise ConfigError(f"database_url: no file in {url!r} (e.g. sqlite:///accord.db)")
+            raise ConfigError(f"database_url: no file in {masked_url(url)!r} "
+                              "(e.g. sqlite:///accord.db)")
         # Pooled: a request returns its connection instead of closing it, so the next one
         # skips reconnecting and re-running the pragmas.
         database = connect(url.replace("sqlite://", "sqlite+pool://", 1),
@@ -104,9 +106,32 @@ def open_database(url: str) -> peewee.Database:
                            field_types={"JSON": "JSONB"})
     else:
         raise ConfigError(
-            f"database_url: unsupported scheme {scheme!r} in {url!r}; use sqlite:/// or postgresql://"
+            f"database_url: unsupported scheme {scheme!r} in {masked_url(url)!r}; "
+            "use sqlite:/// or postgresql://"
         )
     return database
+
+
+def masked_url(url: str) -> str:
+    """``url`` fit to show: its password, if any, replaced by ``***``
+    (``postgresql://postgres:***@host/db``). Messages and logs show only this form."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc
+    userinfo, _, hostinfo = netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return parsed._replace(netloc=f"{user}:***@{hostinfo}").geturl()
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file a ``sqlite:///`` URL names (None for other engines and in-memory
+    databases), as ``playhouse.db_url`` reads it."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("sqlite", "sqlite+pool"):
+        return None
+    path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
+    return None if path in ("", ":memory:") else path
 
 
 def is_postgres(database: Any) -> bool:

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from typing import Any, Iterator
+from urllib.parse import urlparse
 
 import marshmallow as ma
 import peewee
@@ -19,7 +20,7 @@ from blinker import NamedSignal
 from . import signals as _signals
 from .config import Config
 from .customfields import CustomFields, from_json
-from .database import db, is_postgres, open_database
+from .database import db, is_postgres, masked_url, open_database, sqlite_file
 from .errors import AccordError, ConfigError, describe_messages
 from .migrating import Migrations
 from .plugins.discovery import Candidate, from_entry_points, from_folder, from_object
@@ -74,13 +75,22 @@ class Accord:
         if self.started:
             return self
         logging.getLogger("accord").setLevel(self.config.log_level)
-        self.database = open_database(self.config.database_url)
+        url = self.config.database_url
+        shown = masked_url(url)
+        path = sqlite_file(url)
+        if not upgrade and path is not None and not os.path.exists(path):
+            # Connecting would create an empty file: only init and db upgrade create one.
+            raise ConfigError(f"no database at {path}; run 'accord init'")
+        self.database = open_database(url)
         try:
             with self.bound():
                 self.database.connect(reuse_if_open=True)
         except peewee.OperationalError as exc:
-            raise ConfigError(f"database_url: cannot connect to {self.config.database_url}: "
-                              f"{str(exc).strip().splitlines()[0]}") from None
+            detail = str(exc).strip().splitlines()[0]
+            password = urlparse(url).password
+            if password:
+                detail = detail.replace(password, "***")
+            raise ConfigError(f"database_url: cannot connect to {shown}: {detail}") from None
         from . import builtin
 
         self.plugins.register_core(builtin)
@@ -91,7 +101,7 @@ class Accord:
             if upgrade:
                 self.migrations.upgrade("core")
             if not self.is_initialised():
-                raise ConfigError(f"the database {self.config.database_url} is not set up; "
+                raise ConfigError(f"the database {shown} is not set up; "
                                   "run 'accord init' (or 'accord db upgrade')")
             self.started = True
             self._refresh(force=True)

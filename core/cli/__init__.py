@@ -6,9 +6,11 @@ commands appear as ``accord <plugin> …`` once the plugin is enabled.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import sys
-from typing import Any
+from typing import Any, Iterator
 
 import click
 
@@ -58,8 +60,38 @@ class AccordGroup(click.Group):
                                  "plugin (accord plugins list shows them).")
 
     def invoke(self, ctx: click.Context) -> Any:
-        with handle_errors():
+        # Before super().invoke: resolving a plugin's command group starts the kernel.
+        verbose = bool(ctx.params.get("verbose"))
+        ctx.ensure_object(CliState).verbose = verbose
+        with _log_to_stderr(verbose), handle_errors():
             return super().invoke(ctx)
+
+
+class _EchoHandler(logging.Handler):
+    """Log records as ``warning: message`` lines on stderr, as the command's output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname.lower()}: {self.format(record)}", err=True)
+        except Exception:  # a broken stream must not turn a log line into a crash
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _log_to_stderr(verbose: bool) -> Iterator[None]:
+    """Accord's warnings are one line each on stderr; ``--verbose`` adds the DEBUG lines
+    (a failed plugin's traceback, say). Unless logging is configured already, as
+    Python's last-resort handler would have printed them."""
+    logger = logging.getLogger("accord")
+    if logger.hasHandlers():  # logging is configured (a host, a test run): respect it
+        yield
+        return
+    handler = _EchoHandler(logging.DEBUG if verbose else logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def _plugin_group(ctx: click.Context, name: str) -> click.Command | None:
@@ -80,9 +112,11 @@ def _plugin_group(ctx: click.Context, name: str) -> click.Command | None:
 @click.group(cls=AccordGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration file (default: ./accord.toml, or $ACCORD_CONFIG).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show debug logs, such as the traceback of a plugin that failed to load.")
 @click.version_option(package_name="accord-crm", prog_name="accord")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """Accord: a plugin-based CRM framework."""
     ctx.ensure_object(CliState).config_path = config_path
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class CliState:
     config_path: str | None = None
     _kernel: Any = None
+    #: ``accord --verbose``: the kernel logs at DEBUG, whatever log_level says.
+    verbose: bool = False
 
     def config(self) -> Any:
         from ..config import load_config
@@ -28,7 +30,12 @@ class CliState:
         if self._kernel is None:
             from ..kernel import Accord
 
-            kernel = Accord(self.config())
+            config = self.config()
+            if self.verbose:
+                import dataclasses
+
+                config = dataclasses.replace(config, log_level="DEBUG")
+            kernel = Accord(config)
             kernel.start(upgrade=upgrade)
             self._kernel = kernel
             click.get_current_context().call_on_close(kernel.close)

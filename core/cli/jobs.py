@@ -77,9 +77,22 @@ def list_(state: CliState) -> None:
     table(["NAME", "PLUGIN", "SCHEDULE", "LAST RUN", "STATUS", "SUMMARY"], rows)
 
 
+#: The days a job may be run for: far enough from the calendar's ends that a job's
+#: date arithmetic (a renewal term, a notice period) never leaves it.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9899, 12, 31)
+
+
+def _check_day(ctx: click.Context, param: click.Parameter,
+               value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise click.BadParameter(f"give a day from {FIRST_DAY} to {LAST_DAY}, "
+                                 f"not {value.year:04d}-{value.month:02d}-{value.day:02d}")
+    return value
+
+
 @jobs.command("run")
 @click.argument("name")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), callback=_check_day,
               help="The day to run the job for (default: today).")
 @pass_state
 def run(state: CliState, name: str, day: dt.datetime | None) -> None:

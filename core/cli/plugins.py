@@ -65,6 +65,9 @@ def info(state: CliState, name: str) -> None:
     width = max(len(k) for k, _ in lines)
     for key, value in lines:
         click.echo(f"{key.ljust(width)}  {value}")
+    if p.traceback:
+        click.echo("")
+        click.echo(p.traceback.rstrip())
 
 
 @plugins.command("enable")

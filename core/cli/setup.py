@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import click
@@ -73,7 +75,9 @@ def init(state: CliState, demo: bool) -> None:
     enabled_now = initialise(kernel, actor=actor())
     for name in enabled_now:
         click.echo(f"enabled plugin {name}")
-    click.echo(f"database ready: {kernel.config.database_url}")
+    from ..database import masked_url
+
+    click.echo(f"database ready: {masked_url(kernel.config.database_url)}")
     if demo:
         from ..demo import load_demo
 
@@ -92,7 +96,7 @@ def _installed_plugins() -> list[str]:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--debug", is_flag=True, help="Reload on code changes; show errors in pages.")
 @pass_state
 def serve(state: CliState, host: str, port: int, debug: bool) -> None:
@@ -100,10 +104,55 @@ def serve(state: CliState, host: str, port: int, debug: bool) -> None:
 
     In production run several workers: gunicorn 'accord.web:create_app()'.
     """
+    from werkzeug.serving import make_server
+
     from ..web import create_app
 
+    where = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise click.ClickException(f"cannot serve on {where}: unknown host {host!r} "
+                                   f"({_reason(exc)})") from None
     app = create_app(state.kernel())
-    click.echo(f"Accord is serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    click.echo(f"API reference: http://{host}:{port}/api/docs; the API wants a bearer token: "
+    # Bind first, announce after: a taken port or a bad address is one line, exit 1.
+    # The reloader's child (--debug) is handed the socket its parent bound.
+    reloaded = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    sock = None if reloaded else _bind(host, port, where)
+    click.echo(f"Accord is serving on {where} (Ctrl+C to stop)")
+    click.echo(f"API reference: {where}api/docs; the API wants a bearer token: "
                "accord tokens create USER_EMAIL")
-    app.run(host=host, port=port, debug=debug, use_reloader=debug)
+    if debug:
+        if sock is not None:
+            sock.close()  # the reloader binds in its own process
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    server = make_server(host, port, app, threaded=True,
+                         fd=sock.fileno() if sock is not None else None)
+    if sock is not None:
+        sock.close()  # the server holds its own duplicate
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _bind(host: str, port: int, where: str) -> socket.socket:
+    from werkzeug.serving import get_sockaddr, select_address_family
+
+    family = select_address_family(host, port)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(get_sockaddr(host, port, family))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(f"cannot serve on {where}: {_reason(exc)}") from None
+    return sock
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc)

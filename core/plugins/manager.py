@@ -7,6 +7,7 @@ import difflib
 import importlib
 import inspect
 import logging
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -43,6 +44,8 @@ class Plugin:
     loader: Any = None
     error: str | None = None
     failed_hook: str | None = None
+    #: The traceback of the exception that made it fail, if one did (plugins info shows it).
+    traceback: str | None = None
     #: The state stored in the database: discovered, enabled, disabled or purged.
     stored_state: str = "discovered"
 
@@ -132,8 +135,8 @@ class PluginManager:
             try:
                 manifest = cand.load_manifest()
             except Exception as exc:  # a broken third-party package must not stop the kernel
-                logger.exception("plugin %s: cannot read its manifest", cand.name)
                 plugin.error = f"cannot import: {type(exc).__name__}: {exc}"
+                _report_failure(plugin)
                 continue
             problems = check_manifest(manifest, cand.name)
             if problems:
@@ -179,8 +182,8 @@ class PluginManager:
                 self.pm.add_hookspecs(importlib.import_module(manifest.hookspecs))
             module = plugin.loader()
         except Exception as exc:  # plugin import boundary: record, log, keep starting
-            logger.exception("plugin %s failed to import", plugin.name)
             plugin.error = f"cannot import: {type(exc).__name__}: {exc}"
+            _report_failure(plugin)
             return
         self._solo.clear()  # the plugins each cached caller leaves out change
         try:
@@ -269,9 +272,10 @@ class PluginManager:
         try:
             return [item for _, item in self.collect(hook, only=names)]
         except Exception as exc:  # plugin code at the load boundary: record, log, keep starting
-            logger.exception("plugin %s: %s failed while loading", plugin.name, hook)
-            raise PluginLoadError(f"hook {hook}: {type(exc).__name__}: {exc}",
-                                  plugin=plugin.name, hook=hook) from None
+            error = PluginLoadError(f"hook {hook}: {type(exc).__name__}: {exc}",
+                                    plugin=plugin.name, hook=hook)
+            _report_failure(plugin, error.message)
+            raise error from None
 
     def _unknown_hooks(self, name: str) -> list[str]:
         out = []
@@ -502,15 +506,25 @@ def _check_migrations(plugin: Plugin) -> None:
         try:
             module = migration.load()
         except Exception as exc:  # plugin code at the load boundary: record, log, keep starting
-            logger.exception("plugin %s: migration %s failed to import", plugin.name, filename)
-            raise PluginLoadError(f"migration {filename} cannot be imported: "
-                                  f"{type(exc).__name__}: {exc}", plugin=plugin.name) from None
+            error = PluginLoadError(f"migration {filename} cannot be imported: "
+                                    f"{type(exc).__name__}: {exc}", plugin=plugin.name)
+            _report_failure(plugin, error.message)
+            raise error from None
         if not callable(getattr(module, "up", None)):
             raise PluginLoadError(f"migration {filename} has no up(); every migration must "
                                   "define up() and down()", plugin=plugin.name)
         if not callable(getattr(module, "down", None)):
             raise PluginLoadError(f"migration {filename} has no down(); every migration must "
                                   "be reversible", plugin=plugin.name)
+
+
+def _report_failure(plugin: Plugin, error: str | None = None) -> None:
+    """Inside an ``except`` block: keep the traceback on the plugin and log one line
+    naming it; the traceback itself only at DEBUG (``accord --verbose``)."""
+    plugin.traceback = traceback.format_exc()
+    logger.warning("plugin %s failed to load: %s (accord plugins info %s)",
+                   plugin.name, error or plugin.error, plugin.name)
+    logger.debug("plugin %s failed to load:\n%s", plugin.name, plugin.traceback.rstrip())
 
 
 def as_load_error(plugin: Plugin) -> PluginLoadError:

@@ -56,10 +56,19 @@ def assign(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
         raise ValidationError({"to": ["name a user or a team to assign to"]})
     data: dict[str, Any] = {}
     if user is not None:
-        data["owner_id"] = find_user(kernel, user).id
+        target = find_user(kernel, user)
+        _refuse_inactive(target)
+        data["owner_id"] = target.id
     if team is not None:
         data["team_id"] = find_team(kernel, team).id
     return update(kernel, type_name, record_id, data, actor=actor)
+
+
+def _refuse_inactive(target: User) -> None:
+    """Records given to a deactivated user would be lost: assign and transfer refuse."""
+    if not target.active:
+        raise ValidationError({"to": [f"{target.email} is deactivated; records would be lost "
+                                      "to a user who cannot work them"]})
 
 
 def transfer(kernel: Accord, *, from_user: str | int, to_user: str | int, actor: Actor,
@@ -71,9 +80,7 @@ def transfer(kernel: Accord, *, from_user: str | int, to_user: str | int, actor:
     target = find_user(kernel, to_user)
     if source.id == target.id:
         raise ValidationError({"to": ["the records already belong to that user"]})
-    if not target.active:
-        raise ValidationError({"to": [f"{target.email} is deactivated; records would be lost "
-                                      "to a user who cannot work them"]})
+    _refuse_inactive(target)
     if type_name is not None:
         record_type = kernel.records.get(type_name)
         if not record_type.owned:

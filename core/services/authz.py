@@ -123,21 +123,30 @@ def scoped(query: peewee.ModelSelect[Any], record_type: RecordType, actor: Actor
 
 
 def check_ownership(record_type: RecordType, actor: Actor,
-                    rows: list[dict[str, Any]]) -> None:
-    """A restricted actor may only give records to owners and teams it reaches."""
+                    rows: list[dict[str, Any]], existing: list[Any] | None = None) -> None:
+    """A restricted actor may only give records to owners and teams it reaches, and
+    place them only in teams it belongs to (unless its rule for the type is ``all``).
+
+    ``existing[i]``: the stored record row ``i`` updates; a value it already holds (a
+    record sent back whole) is not a move and passes."""
     if not record_type.owned or not actor.restricted:
         return
     scope = actor.scope(record_type.name)
     if scope == "all":
         return
-    for row in rows:
+    for index, row in enumerate(rows):
+        current = existing[index] if existing is not None else None
         owner, team = row.get("owner_id"), row.get("team_id")
+        if current is not None and owner == current.owner_id:
+            owner = None
+        if current is not None and team == current.team_id:
+            team = None
         if scope == "own" and owner not in (None, actor.user_id):
             raise PermissionDenied(f"{actor.label} may only give {record_type.name} records "
                                    "to themselves (rule: own)")
         if scope == "team" and owner is not None and owner not in actor.teammate_ids:
             raise PermissionDenied(f"{actor.label} may only give {record_type.name} records "
                                    "to members of their teams (rule: team)")
-        if scope == "team" and team is not None and team not in actor.team_ids:
+        if team is not None and team not in actor.team_ids:
             raise PermissionDenied(f"{actor.label} may only put {record_type.name} records "
-                                   "in their own teams (rule: team)")
+                                   f"in their own teams (rule: {scope})")

@@ -21,7 +21,7 @@ from ..errors import Conflict, NotFound, StaleVersion, ValidationError, flatten_
 from ..models import BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
 from .audit import write_audit
-from .authz import check_ownership, permission_for, require, scoped
+from .authz import PERSONAL_DATA, check_ownership, permission_for, require, scoped
 from .bulk_sql import CHUNK, ids_by_key, insert_rows
 from .lines import pop_lines, write_lines
 from .links import check_links, pop_links, write_links
@@ -294,7 +294,6 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
     claimed: dict[int, dict[str, Any]] = {}
     rows = _load(kernel, record_type, [data for _, data, _ in items], ids, partial=True,
                  single=single, verb=verb, claimed=claimed)
-    check_ownership(record_type, actor, rows)
     if len(set(ids)) != len(ids):
         raise ValidationError({"id": ["the same record appears twice in one bulk update"]})
     changed_ids: list[int] = []
@@ -306,6 +305,7 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
             raise NotFound(f"{type_name} {', '.join(map(str, missing[:10]))} "
                            f"{'does' if len(missing) == 1 else 'do'} not exist")
         existing = [found[i] for i in ids]
+        check_ownership(record_type, actor, rows, existing)
         for (record_id, _, version), record in zip(items, existing):
             if version is not None and record.version != version:
                 raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
@@ -369,7 +369,7 @@ def _checked(write: Write, single: bool) -> list[dict[str, Any]]:
     then the plugins'); returns the link and line fields taken out of the rows."""
     kernel, record_type, rows, existing = (write.kernel, write.record_type, write.rows,
                                            write.existing)
-    _check_rows(kernel, record_type, rows, existing, single)
+    _check_rows(write, single)
     if record_type.validate is not None:
         record_type.validate(write)
     if record_type.transitions is not None:
@@ -381,7 +381,7 @@ def _checked(write: Write, single: bool) -> list[dict[str, Any]]:
     kernel.hooks.compute_fields(kernel=kernel, record_type=record_type, rows=rows,
                                 existing=existing)
     links = pop_links(record_type, rows)
-    check_links(record_type, links, single)
+    check_links(record_type, links, single, write=write)
     if record_type.lines:
         for extra, lines in zip(links, pop_lines(record_type, rows)):
             extra.update(lines)
@@ -520,7 +520,7 @@ def refuse_referenced(kernel: Accord, record_type: RecordType, ids: list[int]) -
     record (``ON DELETE CASCADE``: its lines) do not count. One query per referring
     column."""
     target = record_type.model
-    for model, field in _references_to(kernel, target):
+    for model, field, referring in _references_to(kernel, target):
         column: Any = field
         query: Any = (model.select(column, peewee.fn.COUNT(peewee.SQL("*")))
                       .where(column.in_(ids)).group_by(column))
@@ -530,34 +530,42 @@ def refuse_referenced(kernel: Accord, record_type: RecordType, ids: list[int]) -
             count = counts[first]
             them = "it" if count == 1 else "them"
             raise Conflict(f"{record_type.name} {first} is named by {count} "
-                           f"{_kind_of(kernel, model, count)}; give {them} another "
+                           f"{_kind_of(model, referring, count)}; give {them} another "
                            f"{record_type.name} or delete {them} first")
 
 
-def _references_to(kernel: Accord, target: type[peewee.Model]) -> list[tuple[Any, Any]]:
-    """(model, foreign key) pairs of the running plugins' tables that point at
-    ``target`` and keep their row, unchanged, when it goes: keys without ``ON DELETE
-    CASCADE`` or ``SET NULL``, and the keys a record type ``protects``."""
-    models: dict[str, tuple[type[peewee.Model], tuple[str, ...]]] = {}
-    for record_type in kernel.records:
-        models[record_type.model._meta.table_name] = (record_type.model, record_type.protects)
-    for _, model in kernel.plugins.collect("register_models"):
-        models.setdefault(model._meta.table_name, (model, ()))
+def _references_to(kernel: Accord,
+                   target: type[peewee.Model]) -> list[tuple[Any, Any, RecordType | None]]:
+    """(model, foreign key) pairs of the tables that point at ``target`` and keep their
+    row, unchanged, when it goes: keys without ``ON DELETE CASCADE`` or ``SET NULL``,
+    and the keys a record type ``protects``. The tables of every loaded plugin count,
+    disabled ones included (their rows are kept while they are off), when they exist."""
+    loaded = {name for name, plugin in kernel.plugins.plugins.items()
+              if plugin.module is not None and plugin.stored_state != "purged"} | {"core"}
+    assert kernel.database is not None
+    existing = set(kernel.database.get_tables())
+    models: dict[str, tuple[type[peewee.Model], RecordType | None]] = {}
+    for _, record_type in kernel.plugins.collect("register_record_types", only=loaded):
+        models[record_type.model._meta.table_name] = (record_type.model, record_type)
+    for _, model in kernel.plugins.collect("register_models", only=loaded):
+        models.setdefault(model._meta.table_name, (model, None))
     out = []
-    for model, protects in models.values():
+    for table, (model, referring) in models.items():
+        protects = referring.protects if referring is not None else ()
+        if table not in existing:
+            continue
         for field in model._meta.refs:
             if field.rel_model._meta.table_name != target._meta.table_name:
                 continue
             action = (field.on_delete or "").upper()
             if action == "CASCADE" or (action == "SET NULL" and field.name not in protects):
                 continue
-            out.append((model, field))
+            out.append((model, field, referring))
     return out
 
 
-def _kind_of(kernel: Accord, model: type[peewee.Model], count: int) -> str:
+def _kind_of(model: type[peewee.Model], record_type: RecordType | None, count: int) -> str:
     """``acme_dental appointments``, ``contacts``, ``acme_dental visit note`` …"""
-    record_type = kernel.records.for_model(model)
     if record_type is not None:
         words = (record_type.plural if count != 1 else
                  (record_type.label or record_type.name.split(".")[-1]).lower())
@@ -567,33 +575,57 @@ def _kind_of(kernel: Accord, model: type[peewee.Model], count: int) -> str:
     return words + ("s" if count != 1 else "")
 
 
-def _check_rows(kernel: Accord, record_type: RecordType, rows: list[dict[str, Any]],
-                existing: list[Any], single: bool) -> None:
-    """References must exist and unique values must be free, checked set-based."""
-    model = record_type.model
-    for field in model._meta.sorted_fields:
+def _check_rows(write: Write, single: bool) -> None:
+    """References must exist (and be readable by the actor) and unique values must be
+    free, checked set-based."""
+    record_type = write.record_type
+    for field in record_type.model._meta.sorted_fields:
         if isinstance(field, peewee.ForeignKeyField):
-            _check_references(field, rows, single)
+            _check_references(write, field, single)
         elif field.unique:
-            _check_unique(record_type, field, rows, existing, single)
+            _check_unique(record_type, field, write.rows, write.existing, single,
+                          write.actor)
 
 
-def _check_references(field: peewee.ForeignKeyField, rows: list[dict[str, Any]],
-                      single: bool) -> None:
+def _check_references(write: Write, field: peewee.ForeignKeyField, single: bool) -> None:
+    """Every id a foreign key names exists; one query per key. A restricted actor
+    writing as a client (no ``verb``) may only name records it can read (the type's
+    read permission and the actor's record rule): another is answered like an id that
+    does not exist, so a write does not tell whether it does. Values a record already
+    holds (sent back unchanged) and the owner and team of an owned type (governed by
+    ``check_ownership``) are not asked again. A verb keeps what it copies (an accepted
+    quote's order keeps the deal whoever accepts)."""
+    rows, existing = write.rows, write.existing
     key = field.object_id_name
-    wanted = {row[key] for row in rows if row.get(key) is not None}
+    wanted = {row[key] for row, current in zip(rows, existing)
+              if row.get(key) is not None
+              and (current is None or row[key] != getattr(current, key, None))}
     if not wanted:
         return
     target = field.rel_model
-    found = set(ids_by_key(target, field.rel_field, list(wanted)))
+    target_type = write.kernel.records.for_model(target)
+    reach = (target_type is not None and write.actor.restricted and write.verb is None
+             and not (write.record_type.owned and field.name in ("owner", "team")))
+    if reach:
+        assert target_type is not None
+        found: set[Any] = set()
+        if write.actor.can(permission_for(target_type, "read")):
+            ids = sorted(wanted)
+            for start in range(0, len(ids), CHUNK):
+                query = target.select(target.id).where(target.id.in_(ids[start:start + CHUNK]))
+                found.update(r[0] for r in scoped(query, target_type, write.actor).tuples())
+    else:
+        found = set(ids_by_key(target, field.rel_field, list(wanted)))
     for index, row in enumerate(rows):
-        if row.get(key) is not None and row[key] not in found:
+        if row.get(key) in wanted and row[key] not in found:
             label = target._meta.table_name.split("_", 1)[-1].replace("_", " ")
             _row_error(single, index, key, f"there is no {label} {row[key]!r}")
 
 
 def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[str, Any]],
-                  existing: list[Any], single: bool) -> None:
+                  existing: list[Any], single: bool, actor: Actor) -> None:
+    """Unique values are free. A personal field's holder is not named to an actor that
+    may not read personal data (naming it would unmask the value)."""
     name = field.name
     seen: dict[Any, int] = {}
     for index, row in enumerate(rows):
@@ -605,12 +637,15 @@ def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[
         seen[value] = index
     if not seen:
         return
+    hidden = name in record_type.personal and not actor.can(PERSONAL_DATA)
     owners = ids_by_key(record_type.model, field, list(seen))
     for value, index in seen.items():
         holder = owners.get(value)
         current = existing[index]
         if holder is not None and (current is None or current.id != holder):
             _row_error(single, index, name,
+                       f"this {'email address' if name == 'email' else name.replace('_', ' ')} "
+                       "is already used" if hidden else
                        f"{value!r} is already used by {record_type.name} {holder}")
 
 

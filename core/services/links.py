@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, cast
 from ..errors import ValidationError
 
 if TYPE_CHECKING:
-    from ..records import RecordType
+    from ..records import RecordType, Write
 
 __all__ = ["pop_links", "check_links", "write_links", "links_of"]
 
@@ -27,20 +27,43 @@ def pop_links(record_type: RecordType, rows: list[dict[str, Any]]) -> list[dict[
     return out
 
 
-def check_links(record_type: RecordType, values: list[dict[str, list[int]]], single: bool) -> None:
-    """Every id named in a link field must exist."""
+def check_links(record_type: RecordType, values: list[dict[str, list[int]]], single: bool,
+                *, write: Write | None = None) -> None:
+    """Every id named in a link field must exist. With ``write`` by a restricted actor
+    as a client (no verb), it must also be a record the actor can read (permission and
+    record rule), else it is answered like an id that does not exist; ids a record
+    already links stay without being asked again."""
+    from .authz import permission_for, scoped
+
+    actor = write.actor if write is not None else None
+    reach = actor is not None and actor.restricted and write is not None and write.verb is None
+    kept: dict[int, dict[str, list[int]]] = {}
+    if reach and write is not None:
+        stored = [r.id for r, v in zip(write.existing, values) if r is not None and v]
+        kept = links_of(record_type, stored) if stored else {}
     for link in record_type.links:
         wanted = {i for v in values for i in v.get(link.name, ())}
+        target = getattr(link.through, link.target).rel_model
+        target_type = write.kernel.records.for_model(target) if write is not None else None
+        asked = reach and target_type is not None
+        if asked and write is not None:
+            wanted -= {i for index, v in enumerate(values)
+                       for i in v.get(link.name, ())
+                       if write.existing[index] is not None
+                       and i in kept.get(write.existing[index].id, {}).get(link.name, ())}
         if not wanted:
             continue
-        target = getattr(link.through, link.target).rel_model
         found: set[int] = set()
         ids = sorted(wanted)
-        for start in range(0, len(ids), CHUNK):
-            found.update(r[0] for r in target.select(target.id)
-                         .where(target.id.in_(ids[start:start + CHUNK])).tuples())
+        if not asked or (actor is not None and target_type is not None
+                         and actor.can(permission_for(target_type, "read"))):
+            for start in range(0, len(ids), CHUNK):
+                query = target.select(target.id).where(target.id.in_(ids[start:start + CHUNK]))
+                if asked and actor is not None and target_type is not None:
+                    query = scoped(query, target_type, actor)
+                found.update(r[0] for r in query.tuples())
         for index, v in enumerate(values):
-            missing = [i for i in v.get(link.name, ()) if i not in found]
+            missing = [i for i in v.get(link.name, ()) if i in wanted and i not in found]
             if missing:
                 label = target._meta.table_name.split("_", 1)[-1]
                 raise ValidationError({link.name: [

@@ -40,6 +40,9 @@ FORECAST_GROUPS = ("owner", "team", "pipeline")
 MAX_MONTHS = 36
 #: Full months before the forecast's first month whose orders make the run-rate.
 RUN_RATE_MONTHS = 6
+#: The years a forecast's months (and its run-rate months) may fall in: far enough
+#: from the calendar's ends that month arithmetic never leaves it.
+FIRST_YEAR, LAST_YEAR = 1900, 9899
 #: The month of open opportunities without an expected close date.
 UNDATED = "undated"
 #: The group of opportunities without an owner (or a team).
@@ -173,6 +176,7 @@ def forecast(kernel: Accord, months: int = 6, start: dt.date | None = None,
     if by is not None and by not in FORECAST_GROUPS:
         raise ValidationError({"by": [f"group by {', '.join(FORECAST_GROUPS)}, not {by!r}"]})
     first = (start or dt.datetime.now(dt.timezone.utc).date()).replace(day=1)
+    _check_window(first, months)
     end = _add_months(first, months)
     labels = [f"{d:%Y-%m}" for d in (_add_months(first, i) for i in range(months))]
     commit = int(kernel.settings("sales")["commit_probability"])
@@ -187,6 +191,19 @@ def forecast(kernel: Accord, months: int = 6, start: dt.date | None = None,
     undated = [cells[(g, UNDATED)] for g in groups if (g, UNDATED) in cells]
     return Forecast(first, labels, by, commit, rows, undated, demand,
                     (f"{run_from:%Y-%m}", f"{_add_months(first, -1):%Y-%m}"))
+
+
+def _check_window(first: dt.date, months: int) -> None:
+    lowest = dt.date(FIRST_YEAR, 1, 1)
+    highest = _add_months(dt.date(LAST_YEAR, 12, 1), 1 - months)
+    if not lowest <= first <= highest:
+        raise ValidationError({"from": [
+            f"give a month from {_month(lowest)} to {_month(highest)} for {months} "
+            f"month{'s' if months != 1 else ''}, not {_month(first)}"]})
+
+
+def _month(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _add_months(day: dt.date, count: int) -> dt.date:

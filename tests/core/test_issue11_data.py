@@ -87,3 +87,36 @@ def test_item_05_purge_dry_run_lists_only_existing_tables(notes, actor):
     assert purge_plan(notes, "acme_notes", actor=actor).tables == {}
     result = CliRunner(notes)("plugins", "purge", "acme_notes", "--dry-run")
     assert "acme_notes_note" not in result.output
+
+
+def test_item_02_a_deleted_organization_never_nulls_what_names_it(make_kernel, actor):
+    import accord_sales.hooks
+
+    from accord.errors import Conflict
+    from accord.services.plugins import disable as disable_plugin
+
+    kernel = make_kernel(plugins=[accord_sales.hooks], enable=["sales"])
+    org = services.create(kernel, "organization", {"name": "Acme"}, actor=actor)
+    ng = services.create(kernel, "contact", {"last_name": "Ng", "organization_id": org.id},
+                         actor=actor)
+    with pytest.raises(Conflict) as caught:
+        services.delete(kernel, "organization", org.id, actor=actor)
+    assert str(caught.value) == (f"organization {org.id} is named by 1 contact; give it "
+                                 "another organization or delete it first")
+    assert services.get(kernel, "contact", ng.id).organization_id == org.id
+    # A disabled plugin's rows count too: its opportunity keeps its organization.
+    services.update(kernel, "contact", ng.id, {"organization_id": None}, actor=actor)
+    deal = services.create(kernel, "sales.opportunity", {"name": "Seats",
+                                                         "organization_id": org.id},
+                           actor=actor)
+    disable_plugin(kernel, "sales", actor=actor)
+    with pytest.raises(Conflict) as caught:
+        services.delete(kernel, "organization", org.id, actor=actor)
+    assert str(caught.value) == (f"organization {org.id} is named by 1 sales opportunity; "
+                                 "give it another organization or delete it first")
+    with kernel.bound():
+        from accord_sales.models import Opportunity
+
+        stored = Opportunity.get_by_id(deal.id)
+    assert (stored.organization_id, stored.version) == (org.id, 1)
+    assert services.get(kernel, "organization", org.id).version == 1

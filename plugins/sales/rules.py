@@ -20,7 +20,6 @@ from accord.errors import Conflict, ValidationError
 from accord.models import utcnow
 from accord.money import Money
 
-from .models import Opportunity
 from .settings import Pipeline, Stage, pipelines
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["LEAD", "OPPORTUNITY", "QUOTE", "ORDER", "INVOICE", "CONTRACT", "LEAD_LINKS",
            "refuse", "lead_rules", "lead_computed", "opportunity_defaults",
            "opportunity_rules", "opportunity_computed", "opportunity_kept", "quote_kept",
-           "order_kept", "contract_kept", "opportunities_readable"]
+           "order_kept", "contract_kept"]
 
 LEAD = "sales.lead"
 OPPORTUNITY = "sales.opportunity"
@@ -216,27 +215,3 @@ def _invoiced_kept(what: str, records: list[Any]) -> None:
         raise Conflict(f"{what} {getattr(found, column.object_id_name)} has invoice "
                        f"{found.number or f'draft {found.id}'}; invoices keep what they "
                        "bill")
-
-
-def opportunities_readable(write: Write) -> None:
-    """A document or contract names only an opportunity its writer can read (its
-    permission and record rule): one query for the batch. A row a verb writes (an
-    accepted quote's order, a revision) keeps the deal of what it came from."""
-    from accord.services.authz import permission_for, scoped
-
-    if write.verb is not None or not write.actor.restricted:
-        return
-    wanted = {row["opportunity_id"] for _, row, current in write
-              if row.get("opportunity_id") is not None
-              and (current is None or row["opportunity_id"] != current.opportunity_id)}
-    if not wanted:
-        return
-    record_type = write.kernel.records.get(OPPORTUNITY)
-    readable: set[int] = set()
-    if write.actor.can(permission_for(record_type, "read")):
-        query = Opportunity.select(Opportunity.id).where(Opportunity.id.in_(sorted(wanted)))
-        readable = {row[0] for row in scoped(query, record_type, write.actor).tuples()}
-    for index, row, _ in write:
-        if row.get("opportunity_id") in wanted - readable:
-            write.refuse(index, {"opportunity_id": [
-                f"there is no opportunity {row['opportunity_id']} you can read"]})

@@ -57,9 +57,6 @@ def _term_problem(start: dt.date, end: dt.date, period: str) -> str | None:
 
 
 def contract_rules(write: Write) -> None:
-    from ..rules import opportunities_readable
-
-    opportunities_readable(write)
     for index, row, current in write:
         problems: dict[str, list[str]] = {}
         if current is not None and current.status != "draft" and write.verb is None:

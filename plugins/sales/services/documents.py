@@ -54,10 +54,7 @@ def document_rules(write: Write, *, editable: str,
                    verb_hint: str) -> list[dict[str, list[str]]]:
     """The checks every document shares; one dict of problems per row. ``editable``
     is the status in which its content may change (``draft``; ``confirmed`` for
-    orders). A document names only an opportunity its writer can read."""
-    from ..rules import opportunities_readable
-
-    opportunities_readable(write)
+    orders). (That it names only an opportunity its writer can read, the core checks.)"""
     out = []
     for _, row, current in write:
         problems: dict[str, list[str]] = {}

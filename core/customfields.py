@@ -58,13 +58,22 @@ class FieldDef:
         elif self.kind == "date":
             base = fields.Date(**kwargs)
         elif self.kind == "boolean":
-            base = fields.Boolean(**kwargs)
+            base = StrictBoolean(**kwargs)
         elif self.kind == "choice":
             base = fields.String(validate=validate.OneOf(self.choices or ()), **kwargs)
         else:  # multi_choice
             base = fields.List(fields.String(validate=validate.OneOf(self.choices or ())),
                                **kwargs)
         return base
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean only: "yes", 1 or "off" are refused, not read as true or false."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
 
 
 def _to_json(kind: str, value: Any) -> Any:

@@ -207,6 +207,13 @@ def _coerce(kernel: Accord, field: peewee.Field | FieldDef, value: Any) -> Any:
             return number if is_postgres(kernel.database) else float(number)
         if field.kind == "boolean":
             return _boolean(value)
+        if field.kind == "date":
+            # Stored as ISO text; a value that is no date would compare as text and
+            # match nothing (or the wrong rows) instead of being refused.
+            try:
+                return ma.fields.Date().deserialize(str(value)).isoformat()
+            except ma.ValidationError:
+                raise _Bad(f"{value!r} is not a date (YYYY-MM-DD)") from None
         return str(value)
     target = field.rel_field if isinstance(field, peewee.ForeignKeyField) else field
     if isinstance(target, (peewee.IntegerField, peewee.AutoField)):

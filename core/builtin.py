@@ -79,7 +79,7 @@ def _organization_rules(write: Write) -> None:
 
 
 def _contact_rules(write: Write) -> None:
-    _unique_contact_emails(write.rows, write.existing, write.actor)
+    _unique_contact_emails(write)
 
 
 def _activity_rules(write: Write) -> None:
@@ -158,13 +158,14 @@ def _an_admin_remains(rows: list[dict[str, Any]], existing: list[Any]) -> None:
 _EMAIL_KEY = peewee.fn.lower(Contact.email)
 
 
-def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any],
-                           actor: Actor) -> None:
+def _unique_contact_emails(write: Write) -> None:
     """Contact emails are unique whatever their case; checked for the whole batch at once.
-    Who may not read personal data is not told which contact holds the address (an
-    email is personal: naming its contact would unmask it)."""
-    from .services.authz import PERSONAL_DATA
+    Who sees the email masked is not told which contact holds the address (naming its
+    contact would unmask it)."""
+    from .services.reading import masked_fields
 
+    rows, existing = write.rows, write.existing
+    hidden = "email" in masked_fields(write.kernel, write.record_type, write.actor)
     single = len(rows) == 1
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -185,8 +186,8 @@ def _unique_contact_emails(rows: list[dict[str, Any]], existing: list[Any],
         holder = taken.get(key)
         current = existing[index]
         if holder is not None and (current is None or current.id != holder):
-            message = (f"{rows[index]['email']} is already the email of contact {holder}"
-                       if actor.can(PERSONAL_DATA) else "this email address is already used")
+            message = ("this email address is already used" if hidden else
+                       f"{rows[index]['email']} is already the email of contact {holder}")
             raise ValidationError({"email": [message]}, row=None if single else index)
 
 

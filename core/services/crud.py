@@ -21,10 +21,11 @@ from ..errors import Conflict, NotFound, StaleVersion, ValidationError, flatten_
 from ..models import BaseRecord, OutboxMessage, utcnow
 from .actors import Actor
 from .audit import write_audit
-from .authz import PERSONAL_DATA, check_ownership, permission_for, require, scoped
+from .authz import check_ownership, permission_for, require, scoped
 from .bulk_sql import CHUNK, ids_by_key, insert_rows
 from .lines import pop_lines, write_lines
 from .links import check_links, pop_links, write_links
+from .reading import masked_fields
 from .tags import forget_tags
 from .values import column_values, jsonable, jsonable_row, to_columns
 
@@ -583,8 +584,7 @@ def _check_rows(write: Write, single: bool) -> None:
         if isinstance(field, peewee.ForeignKeyField):
             _check_references(write, field, single)
         elif field.unique:
-            _check_unique(record_type, field, write.rows, write.existing, single,
-                          write.actor)
+            _check_unique(write, field, single)
 
 
 def _check_references(write: Write, field: peewee.ForeignKeyField, single: bool) -> None:
@@ -622,10 +622,10 @@ def _check_references(write: Write, field: peewee.ForeignKeyField, single: bool)
             _row_error(single, index, key, f"there is no {label} {row[key]!r}")
 
 
-def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[str, Any]],
-                  existing: list[Any], single: bool, actor: Actor) -> None:
-    """Unique values are free. A personal field's holder is not named to an actor that
-    may not read personal data (naming it would unmask the value)."""
+def _check_unique(write: Write, field: peewee.Field, single: bool) -> None:
+    """Unique values are free. The holder of a value the actor sees masked is not
+    named (naming it would unmask the value)."""
+    record_type, rows, existing = write.record_type, write.rows, write.existing
     name = field.name
     seen: dict[Any, int] = {}
     for index, row in enumerate(rows):
@@ -637,7 +637,7 @@ def _check_unique(record_type: RecordType, field: peewee.Field, rows: list[dict[
         seen[value] = index
     if not seen:
         return
-    hidden = name in record_type.personal and not actor.can(PERSONAL_DATA)
+    hidden = name in masked_fields(write.kernel, record_type, write.actor)
     owners = ids_by_key(record_type.model, field, list(seen))
     for value, index in seen.items():
         holder = owners.get(value)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..errors import ValidationError
 from ..models import AuditEntry, utcnow
 from .actors import Actor
-from .authz import PERSONAL_DATA, require
+from .authz import permission_for, require, scoped
 from .bulk_sql import insert_rows
-from .paging import DEFAULT_LIMIT, MAX_ID, Page, newest_first
+from .paging import DEFAULT_LIMIT, MAX_ID, Page, newest_first, parse_limit
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -91,9 +91,99 @@ def audit_entries(kernel: Accord, *, actor: Actor, record_type: str | None = Non
         query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
+    limit = parse_limit(limit)
+    if not actor.restricted:
+        with kernel.bound():
+            page = newest_first(query, AuditEntry, limit=limit, before=before)
+        return Page(_readable(kernel, page.items, actor), page.next_before)
+    query = _within_rules(kernel, query, actor)
+    entries: list[AuditEntry] = []
     with kernel.bound():
-        page = newest_first(query, AuditEntry, limit=limit, before=before)
-    return Page(_readable(kernel, page.items, actor), page.next_before)
+        # Entries of deleted records are judged in Python, by the owner and team their
+        # "deleted" entry recorded, so a page can lose some: read on until it is full.
+        for _ in range(_MAX_ROUNDS):
+            page = newest_first(query, AuditEntry, limit=limit, before=before)
+            entries += _deleted_in_reach(kernel, page.items, actor)
+            if len(entries) >= limit or page.next_before is None:
+                break
+            before = page.next_before
+    # Below the last entry shown when more than a page passed; else below what was read.
+    after = entries[limit - 1].id if len(entries) > limit else page.next_before
+    return Page(_readable(kernel, entries[:limit], actor), after)
+
+
+#: Pages read for one answer when entries of deleted records drop out; past it the
+#: answer is short and its cursor goes on where the reading stopped.
+_MAX_ROUNDS = 10
+
+
+def _within_rules(kernel: Accord, query: Any, actor: Actor) -> Any:
+    """``query`` without the entries of record types the actor may not read, and of
+    records outside its record rule. Entries of records that no longer exist pass, for
+    ``_deleted_in_reach``; so do entries about a type as a whole (record id 0)."""
+    for record_type in kernel.records:
+        name = record_type.name
+        if not actor.can(permission_for(record_type, "read")):
+            query = query.where(AuditEntry.record_type != name)
+        elif record_type.owned and actor.scope(name) != "all":
+            model = record_type.model
+            reachable = scoped(model.select(model.id), record_type, actor)
+            query = query.where((AuditEntry.record_type != name)
+                                | (AuditEntry.record_id == 0)
+                                | AuditEntry.record_id.in_(reachable)
+                                | AuditEntry.record_id.not_in(model.select(model.id)))
+    return query
+
+
+def _deleted_in_reach(kernel: Accord, entries: list[AuditEntry],
+                      actor: Actor) -> list[AuditEntry]:
+    """``entries`` without those of deleted records the actor's rule did not reach when
+    they were deleted: the owner and team their "deleted" entry holds decide."""
+    gone: dict[str, set[int]] = {}
+    for entry in entries:
+        rt = kernel.records.get(entry.record_type) if entry.record_type in kernel.records \
+            else None
+        if rt is not None and rt.owned and entry.record_id and actor.scope(rt.name) != "all":
+            gone.setdefault(rt.name, set()).add(entry.record_id)
+    if not gone:
+        return entries
+    candidates = {(name, rid) for name, ids in gone.items() for rid in ids}
+    live: set[tuple[str, int]] = set()
+    for name, ids in gone.items():
+        model = kernel.records.get(name).model
+        live |= {(name, rid) for (rid,) in model.select(model.id)
+                 .where(model.id.in_(sorted(ids))).tuples()}
+    deleted = candidates - live
+    reach: set[tuple[str, int]] = set()
+    if deleted:
+        rows = (AuditEntry.select(AuditEntry.record_type, AuditEntry.record_id,
+                                  AuditEntry.changes)
+                .where(AuditEntry.action == "deleted",
+                       AuditEntry.record_type.in_(sorted({n for n, _ in deleted})),
+                       AuditEntry.record_id.in_(sorted({i for _, i in deleted}))))
+        for row in rows:
+            key = (row.record_type, row.record_id)
+            if key in deleted and _reached(actor, row.record_type, row.changes or {}):
+                reach.add(key)
+    return [e for e in entries if (e.record_type, e.record_id) not in deleted
+            or (e.record_type, e.record_id) in reach]
+
+
+def _reached(actor: Actor, type_name: str, changes: dict[str, Any]) -> bool:
+    """Whether the actor's rule reached a record with the owner and team a "deleted"
+    entry holds (``owner_id``/``team_id``; entries written before 0.3 say ``owner``/
+    ``team``)."""
+    def before(*keys: str) -> Any:
+        for key in keys:
+            pair = changes.get(key)
+            if isinstance(pair, list) and pair:
+                return pair[0]
+        return None
+
+    owner, team = before("owner_id", "owner"), before("team_id", "team")
+    if actor.scope(type_name) == "own":
+        return bool(owner == actor.user_id)
+    return owner in actor.teammate_ids or team in actor.team_ids
 
 
 def record_history(kernel: Accord, type_name: str, record_id: int, *,
@@ -114,12 +204,26 @@ def record_history(kernel: Accord, type_name: str, record_id: int, *,
 def _readable(kernel: Accord, entries: list[AuditEntry], actor: Actor) -> list[AuditRecord]:
     """The entries with the personal fields of their record type masked, unless the
     actor may read personal data."""
-    from .reading import mask, masked_fields
+    from .reading import masked_fields
 
     hidden = {name: masked_fields(kernel, kernel.records.get(name), actor)
               for name in {e.record_type for e in entries} if name in kernel.records}
     return [AuditRecord(entry.id, entry.at, entry.action, entry.record_type, entry.record_id,
                         entry.actor_id, entry.actor_label,
-                        mask(dict(entry.changes or {}), hidden.get(entry.record_type,
-                                                                   frozenset())))
+                        _masked(dict(entry.changes or {}),
+                                hidden.get(entry.record_type, frozenset())))
             for entry in entries]
+
+
+def _masked(changes: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    """``changes`` with the hidden fields' values masked, also inside the ``custom``
+    column that "deleted" entries written before 0.3 hold whole."""
+    from .reading import mask
+
+    if not hidden:
+        return changes
+    out = mask(changes, hidden)
+    custom = out.get("custom")
+    if isinstance(custom, list):
+        out["custom"] = [mask(v, hidden) if isinstance(v, dict) else v for v in custom]
+    return out

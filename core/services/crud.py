@@ -25,7 +25,7 @@ from .authz import check_ownership, permission_for, require, scoped
 from .bulk_sql import CHUNK, ids_by_key, insert_rows
 from .lines import pop_lines, write_lines
 from .links import check_links, pop_links, write_links
-from .reading import masked_fields
+from .reading import dump, masked_fields
 from .tags import forget_tags
 from .values import column_values, jsonable, jsonable_row, to_columns
 
@@ -173,7 +173,10 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
         refuse_referenced(kernel, record_type, [record_id])
         kernel.hooks.validate_delete(kernel=kernel, record_type=record_type, records=[record],
                                      actor=actor)
-        before = jsonable(record.__data__)
+        # The record as the API shows it (owner_id, x_ fields, links), like a created
+        # entry, so the audit masks and scopes both alike.
+        before = {k: v for k, v in dump(kernel, record_type, record).items()
+                  if v is not None and k != "id"}
         query = model.delete().where(model.id == record_id, model.version == record.version)
         try:
             with kernel.database.atomic():  # type: ignore[union-attr]

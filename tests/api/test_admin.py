@@ -552,6 +552,11 @@ def test_audit_needs_admin_audit_and_masks_personal_data(api_client, make_api_cl
     assert entry["changes"]["email"] == [None, "ng@example.com"]
     api_client.post("/api/v1/roles", json={"name": "auditor", "grants": ["admin.audit"]})
     auditor = make_api_client("auditor")
+    # The audit shows only the record types its reader may read.
+    assert auditor.get("/api/v1/audit?record_type=contact").get_json()["items"] == []
+    changed = api_client.patch("/api/v1/roles/auditor",
+                               json={"grants": ["admin.audit", "core.contact.read"]})
+    assert changed.status_code == 200, changed.get_json()
     entry = auditor.get("/api/v1/audit?record_type=contact").get_json()["items"][0]
     assert entry["changes"]["email"] is None
     assert entry["changes"]["last_name"] == [None, "Ng"]

@@ -151,8 +151,8 @@ def _deleted_in_reach(kernel: Accord, entries: list[AuditEntry],
     live: set[tuple[str, int]] = set()
     for name, ids in gone.items():
         model = kernel.records.get(name).model
-        live |= {(name, rid) for (rid,) in model.select(model.id)
-                 .where(model.id.in_(sorted(ids))).tuples()}
+        rows: Any = model.select(model.id).where(model.id.in_(sorted(ids))).tuples()
+        live |= {(name, row[0]) for row in rows}
     deleted = candidates - live
     reach: set[tuple[str, int]] = set()
     if deleted:

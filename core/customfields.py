@@ -3,8 +3,9 @@
 Definitions come from ``accord.toml`` (``[fields.contact.x_tier]``) and from the
 ``accord_custom_field`` table (CLI, later the API). Values live in the record's
 ``custom`` JSON column under the field's ``x_`` name, are validated by marshmallow
-fields built here, and can be filtered and sorted through JSON expressions (backed
-by an expression index when the field is marked indexed).
+fields built here (dates in the calendar and decimals in plain notation, like every
+record's fields: see accord.schemas), and can be filtered and sorted through JSON
+expressions (backed by an expression index when the field is marked indexed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from marshmallow import fields, validate
 from .config import FIELD_KINDS
 from .database import is_postgres
 from .errors import ConfigError, NotFound, ValidationError
+from .schemas import PlainDecimal
 
 if TYPE_CHECKING:
     from .kernel import Accord
@@ -52,9 +54,10 @@ class FieldDef:
         if self.kind == "text":
             base = fields.String(validate=validate.Length(max=10000), **kwargs)
         elif self.kind == "integer":
-            base = fields.Integer(strict=True, **kwargs)
+            base = fields.Integer(strict=True, validate=validate.Range(*INTEGER_RANGE),
+                                  **kwargs)
         elif self.kind == "decimal":
-            base = fields.Decimal(as_string=True, allow_nan=False, **kwargs)
+            base = PlainDecimal(**kwargs)
         elif self.kind == "date":
             base = fields.Date(**kwargs)
         elif self.kind == "boolean":
@@ -81,18 +84,54 @@ def _to_json(kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind == "decimal":
-        return str(value)
+        return format(value, "f")  # plain notation, whatever the number's exponent
     if kind == "date":
         return value.isoformat()
     return value
 
 
+#: A stored decimal: plain digits, or the exponent form older releases wrote (a
+#: short exponent only). The same pattern guards PostgreSQL's cast (json_value_expr).
+_STORED_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,2})?$"
+_STORED_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: The whole numbers an integer field holds: what both engines compare (64 bits).
+INTEGER_RANGE = (-2**63, 2**63 - 1)
+
+
+def fits(kind: str, value: Any) -> bool:
+    """Whether a value stored in ``custom`` is one a field of ``kind`` holds. A value
+    that does not fit (left by a removed field of another kind, or by a kind changed in
+    accord.toml) reads as empty, in records, filters and sorts alike."""
+    if kind in ("text", "choice"):
+        return isinstance(value, str)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool) and \
+            INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]
+    if kind == "decimal":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return True
+        return isinstance(value, str) and len(value) <= 100 and \
+            re.match(_STORED_DECIMAL, value) is not None
+    if kind == "date":
+        if not (isinstance(value, str) and re.match(_STORED_DATE, value)):
+            return False
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def from_json(kind: str, value: Any) -> Any:
-    if value is None:
+    """The Python value of a stored one; None when it does not fit ``kind`` (``fits``)."""
+    if value is None or not fits(kind, value):
         return None
     if kind == "decimal":
         return Decimal(str(value))
-    if kind == "date" and isinstance(value, str):
+    if kind == "date":
         return dt.date.fromisoformat(value)
     return value
 
@@ -107,7 +146,7 @@ def validate_definition(record_type: str, name: str, kind: str,
         problems["kind"] = [f"{kind!r} is not a field kind; use one of {', '.join(FIELD_KINDS)}"]
     elif kind in ("choice", "multi_choice"):
         if not choices:
-            problems["choices"] = [f"a {kind} field needs --choices"]
+            problems["choices"] = [f"a {kind} field needs a list of choices"]
         elif len(set(choices)) != len(choices) or any(not c for c in choices):
             problems["choices"] = ["choices must be distinct and not empty"]
     elif choices:
@@ -240,13 +279,29 @@ def json_value_expr(database: peewee.Database | None, model: type[peewee.Model],
     if is_postgres(database):
         text = peewee.NodeList((column, peewee.SQL(f"->>'{field.name}'")), glue="")
         text = peewee.NodeList((peewee.SQL("("), text, peewee.SQL(")")), glue="")
+        # A stored value that does not fit the kind (see ``fits``) is NULL here, where
+        # the cast would fail the whole query.
+        typed = peewee.NodeList((peewee.SQL("jsonb_typeof("), column,
+                                 peewee.SQL(f"->'{field.name}')")), glue="")
         if field.kind in ("integer", "decimal"):
-            return peewee.Cast(text, "numeric")
+            fitting = typed == "number"
+            if field.kind == "decimal":
+                fitting = fitting | peewee.NodeList((text, peewee.SQL("~"),
+                                                     peewee.Value(_STORED_DECIMAL)))
+            return peewee.Case(None, [(fitting, peewee.Cast(text, "numeric"))])
         if field.kind == "boolean":
-            return peewee.Cast(text, "boolean")
+            return peewee.Case(None, [(typed == "boolean", peewee.Cast(text, "boolean"))])
         if field.kind == "multi_choice":
             return peewee.NodeList((column, peewee.SQL(f"->'{field.name}'")), glue="")
         return text
     value = peewee.fn.json_extract(column, f"$.{field.name}")
-    # Decimals are stored as JSON strings (exact); compare them as numbers.
-    return peewee.Cast(value, "REAL") if field.kind == "decimal" else value
+    if field.kind != "decimal":
+        return value
+    # Decimals are stored as JSON strings (exact); compare them as numbers. CAST would
+    # read text that is no number (a value left by a field of another kind) as 0: it is
+    # NULL instead, as it reads in the record (``fits``).
+    stored = peewee.fn.json_type(column, f"$.{field.name}")
+    digits = peewee.NodeList((value, peewee.SQL("GLOB '*[0-9]*'")))
+    only_number_signs = peewee.NodeList((value, peewee.SQL("NOT GLOB '*[^-0-9.eE+]*'")))
+    number = (stored << ["integer", "real"]) | ((stored == "text") & digits & only_number_signs)
+    return peewee.Case(None, [(number, peewee.Cast(value, "REAL"))])

@@ -16,12 +16,25 @@ from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import peewee
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
+from playhouse.pool import PooledSqliteDatabase
 
 from .errors import ConfigError
+from .ids import autoincrement
 
 __all__ = ["db", "open_database", "is_postgres", "JSONField", "UnboundModelError", "masked_url",
-           "sqlite_file"]
+           "sqlite_file", "CONTAINS_FUNCTION"]
+
+#: The SQL function SQLite is given for case-insensitive search beyond ASCII:
+#: ``accord_contains(text, needle)`` is 1 when ``text.lower()`` holds ``needle`` (given
+#: in lower case), as PostgreSQL's ILIKE matches (see accord.query).
+CONTAINS_FUNCTION = "accord_contains"
+
+
+def _contains(text: Any, needle: Any) -> int:
+    if text is None or needle is None:
+        return 0
+    return int(str(needle) in str(text).lower())
 
 _SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -75,6 +88,15 @@ class UnboundModelError(RuntimeError):
 db = _DatabaseRouter()
 
 
+class _SqliteDatabase(PooledSqliteDatabase):  # type: ignore[misc]  # untyped playhouse
+    """The pooled SQLite database, whose tables never give an id twice: every CREATE
+    TABLE it runs (peewee's, a migration's raw SQL, the migration runner's) gets
+    AUTOINCREMENT on its INTEGER PRIMARY KEY (see ``accord.ids``)."""
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        return super().execute_sql(autoincrement(sql), params)
+
+
 def open_database(url: str) -> peewee.Database:
     """Open (lazily: no connection yet) the database a URL names.
 
@@ -90,9 +112,10 @@ def open_database(url: str) -> peewee.Database:
                               "(e.g. sqlite:///accord.db)")
         # Pooled: a request returns its connection instead of closing it, so the next one
         # skips reconnecting and re-running the pragmas.
-        database = connect(url.replace("sqlite://", "sqlite+pool://", 1),
-                           pragmas=dict(_SQLITE_PRAGMAS), check_same_thread=False,
-                           max_connections=16, stale_timeout=300)
+        database = _SqliteDatabase(**parse(url), pragmas=dict(_SQLITE_PRAGMAS),
+                                   check_same_thread=False, max_connections=16,
+                                   stale_timeout=300)
+        database.register_function(_contains, CONTAINS_FUNCTION, 2, deterministic=True)
     elif scheme in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
         try:
             import psycopg2  # noqa: F401

@@ -145,14 +145,20 @@ class ConfigError(AccordError):
 
 
 class PluginError(AccordError):
-    """A plugin that cannot be enabled, disabled or purged as asked; names the plugin."""
+    """A plugin that cannot be enabled, disabled or purged as asked; names the plugin.
+
+    ``option``: the option of the request that would do it anyway (``with_deps``,
+    ``cascade``), which each face names in its own terms (``--with-deps``,
+    ``{"with_deps": true}``) after the message."""
 
     status = 409
 
-    def __init__(self, message: str, *, plugin: str, hook: str | None = None) -> None:
+    def __init__(self, message: str, *, plugin: str, hook: str | None = None,
+                 option: str | None = None) -> None:
         super().__init__(message)
         self.plugin = plugin
         self.hook = hook
+        self.option = option
 
 
 class PluginLoadError(PluginError):

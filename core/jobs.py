@@ -113,10 +113,11 @@ def run_job(kernel: Accord, name: str, today: dt.date | None = None) -> JobRun:
 
 def _unknown(kernel: Accord, name: str, jobs: dict[str, tuple[str, Job]]) -> str:
     installed = installed_jobs(kernel)
-    if name in installed:
-        plugin = installed[name][0]
-        return (f"job {name!r} belongs to the {plugin} plugin, which is not running "
-                f"({kernel.plugins.get(plugin).state}); 'accord plugins enable {plugin}' first")
+    stopped = kernel.plugins.stopped(installed[name][0]) if name in installed else None
+    if stopped is not None:
+        # Jobs are run by hand from the CLI ('accord jobs run'): its terms.
+        return (f"job {name!r} belongs to the {stopped.name} plugin, which {stopped.state}; "
+                f"{stopped.cli_fix()}")
     return f"unknown job {name!r} (known: {', '.join(sorted(jobs)) or 'none'})"
 
 

@@ -47,7 +47,7 @@ class Accord:
         self.database: peewee.Database | None = None
         self.plugins = PluginManager(self)
         self.hooks = self.plugins.hooks
-        self.records = RecordTypes()
+        self.records = RecordTypes(unavailable=self._not_running)
         self.fields = CustomFields(self)
         self.migrations = Migrations(self)
         self.permissions: dict[str, tuple[str, Permission]] = {}
@@ -66,6 +66,7 @@ class Accord:
         self._stored_settings: dict[str, dict[str, Any]] = {}
         self._settings: dict[str, dict[str, Any]] = {}
         self._local = threading.local()
+        self._reloading = threading.RLock()
 
     # Life cycle -----------------------------------------------------------
 
@@ -153,8 +154,14 @@ class Accord:
             yield
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One transaction; signals emitted inside wait for the outermost commit."""
+    def transaction(self, *, toggle: bool = False) -> Iterator[None]:
+        """One transaction; signals emitted inside wait for the outermost commit.
+
+        The outermost one holds the plugin-state lock until it ends and syncs the
+        kernel under it: shared by writes, exclusive for a transaction that changes
+        plugin states (``toggle``). A toggle therefore waits for the writes in
+        progress, and a write that begins after a toggle works with the states it
+        left (services refuse a write whose record type stopped running)."""
         with self.bound():
             outermost = not getattr(self._local, "depth", 0)
             if outermost:
@@ -164,9 +171,12 @@ class Accord:
             # SQLite: take the write lock when the transaction begins (BEGIN IMMEDIATE),
             # so concurrent writers wait their turn (busy_timeout) instead of failing
             # with "database is locked" when one that read first then writes.
-            options = {} if is_postgres(self.database) else {"lock_type": "IMMEDIATE"}
+            postgres = is_postgres(self.database)
+            options = {} if postgres else {"lock_type": "IMMEDIATE"}
             try:
                 with self.database.atomic(**options):
+                    if self.started and (outermost or toggle):
+                        self._hold_plugin_states(postgres, toggle)
                     yield
             except BaseException:
                 if outermost:
@@ -178,6 +188,20 @@ class Accord:
             pending, self._local.pending = self._local.pending, []
             for signal, kwargs in pending:
                 _signals.send(signal, self, **kwargs)
+
+    def _hold_plugin_states(self, postgres: bool, exclusive: bool) -> None:
+        """Take the plugin-state lock for the rest of the transaction, then sync.
+
+        PostgreSQL: a transaction-scoped advisory lock (nothing written, no row
+        locked), taken before the counters are read, so the read sees every toggle
+        that finished. SQLite: the transaction's IMMEDIATE write lock serialises
+        writers and toggles already."""
+        assert self.database is not None
+        if postgres:
+            kind = "" if exclusive else "_shared"
+            self.database.execute_sql(f"SELECT pg_advisory_xact_lock{kind}(%s)",
+                                      (_PLUGIN_STATE_LOCK,))
+        self._refresh()
 
     def emit(self, signal: NamedSignal, **kwargs: Any) -> None:
         """Send a signal now, or after the outermost commit when in a transaction."""
@@ -203,14 +227,23 @@ class Accord:
             self._refresh()
 
     def _refresh(self, force: bool = False) -> None:
-        from .models import PluginState
-
         # Asked on every request and service call: a fixed statement, never re-rendered.
         assert self.database is not None
         seen = dict(self.database.execute_sql(_COUNTERS_SQL).fetchall())
         if not force and seen == self._seen:
             return
-        self._seen = seen
+        # Threads sharing this kernel (a threaded web worker) reload one at a time, and
+        # the counters count as seen only once the reload is done: a thread that finds
+        # them equal (a write checking its record type in its transaction) finds the
+        # states they stand for loaded, never half-way.
+        with self._reloading:
+            if not force and seen == self._seen:
+                return  # another thread reloaded meanwhile
+            self._reload(seen, force)
+
+    def _reload(self, seen: dict[str, int], force: bool) -> None:
+        from .models import PluginState
+
         rows = list(PluginState.select())
         self._stored_settings = {row.name: dict(row.settings or {}) for row in rows}
         self._settings.clear()
@@ -218,6 +251,7 @@ class Accord:
             self._check_settings()
         self.plugins.set_states({row.name: row.state for row in rows})
         self._rebuild()
+        self._seen = seen
         if self._announced is not None:
             # A plugin that starts running later (enabled here or by another process)
             # is told once too, so it connects its receivers without a restart.
@@ -225,6 +259,15 @@ class Accord:
             if newly:
                 self._announced |= newly
                 self.plugins.collect("kernel_started", only=newly, kernel=self)
+
+    def _not_running(self, type_name: str) -> str | None:
+        """Why a record type named after a loaded plugin (``acme_dental.appointment``) is
+        not available: its plugin is not running. None for any other name."""
+        name = type_name.split(".", 1)[0] if "." in type_name else ""
+        if name not in self.plugins.plugins:
+            return None
+        stopped = self.plugins.stopped(name)
+        return None if stopped is None else str(stopped)
 
     def _rebuild(self) -> None:
         types: dict[str, RecordType] = {}
@@ -261,9 +304,12 @@ class Accord:
     def settings(self, name: str) -> dict[str, Any]:
         """A plugin's settings: ``[plugins.settings.NAME]`` of the config, overridden by
         values set through ``accord plugins settings``, loaded by its settings schema."""
-        if name not in self._settings:
-            self._settings[name] = self.load_settings(name, self._stored_settings.get(name, {}))
-        return self._settings[name]
+        # Read once: a thread sharing this kernel may clear the cache meanwhile (a reload).
+        settings = self._settings.get(name)
+        if settings is None:
+            settings = self.load_settings(name, self._stored_settings.get(name, {}))
+            self._settings[name] = settings
+        return settings
 
     def _check_settings(self) -> None:
         """A plugin whose configured settings are invalid is marked failed at start."""
@@ -317,6 +363,9 @@ class Accord:
 
 
 _COUNTERS_SQL = 'SELECT "key", "value" FROM "accord_meta"'
+#: The key of the PostgreSQL advisory lock that orders plugin toggles and writes
+#: ("accord" in ASCII; advisory locks are per database).
+_PLUGIN_STATE_LOCK = 0x6163636F7264
 
 
 def _custom_getter(kind: str) -> Any:

@@ -7,15 +7,17 @@ kernel only keys peewee's ``playhouse.migrations.Runner`` by owner.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import peewee
 from playhouse.migrations import MigrationError, Runner
 from playhouse.schema_diff import SchemaDiff, diff_models
 
+from . import ids
 from .errors import AccordError, NotFound
 
 if TYPE_CHECKING:
@@ -75,10 +77,13 @@ class Migrations:
         runner = self.runner(owner)
         if runner is None:
             return []
-        try:
-            applied: list[str] = runner.up()
-        except (MigrationError, peewee.DatabaseError) as exc:
-            raise AccordError(f"migrations of {owner} failed: {exc}") from None
+        applied: list[str] = []
+        pending = any(not m.applied for m in runner.status())
+        with self._keeping_ids() if pending else contextlib.nullcontext():
+            try:
+                applied = runner.up()
+            except (MigrationError, peewee.DatabaseError) as exc:
+                raise AccordError(f"migrations of {owner} failed: {exc}") from None
         for name in applied:
             logger.info("%s: applied %s", owner, name)
         return applied
@@ -94,17 +99,30 @@ class Migrations:
         later = [m for m in applied if m.idx > to]
         if not later:
             return []
-        try:
-            reverted: list[str] = runner.down(later[0].name)
-        except (MigrationError, peewee.DatabaseError) as exc:
-            raise AccordError(f"downgrading {owner} failed: {exc}") from None
+        with self._keeping_ids():
+            try:
+                reverted: list[str] = runner.down(later[0].name)
+            except (MigrationError, peewee.DatabaseError) as exc:
+                raise AccordError(f"downgrading {owner} failed: {exc}") from None
         return reverted
+
+    @contextlib.contextmanager
+    def _keeping_ids(self) -> Iterator[None]:
+        """Ids are never reused: a table the migrations drop leaves its highest id
+        behind, and one they create again (or rebuild) starts above it (accord.ids)."""
+        database = self.kernel.database
+        before = ids.counters(database)
+        try:
+            yield
+        finally:
+            ids.keep_counters(database, before)
 
     def forget(self, owner: str) -> None:
         """Drop an owner's history table (after a purge reverted everything)."""
         runner = self.runner(owner)
         if runner is not None:
-            runner.History.drop_table(safe=True)
+            with self._keeping_ids():
+                runner.History.drop_table(safe=True)
 
     def drift(self, models: list[type[peewee.Model]]) -> SchemaDiff:
         """Differences between the models and the tables (``accord db check``).

@@ -22,6 +22,10 @@ __all__ = ["encode_cursor", "decode_cursor", "after_cursor", "cursor_of"]
 
 _M = TypeVar("_M", bound=peewee.Model)
 
+#: Longer text is no cursor of ours (sort values are short; a text custom field holds
+#: at most 10,000 characters).
+MAX_CURSOR_LENGTH = 60_000
+
 
 def _tag(value: Any) -> Any:
     if isinstance(value, dt.datetime):
@@ -41,8 +45,15 @@ def _untag(value: Any) -> Any:
         if kind == "d":
             return dt.date.fromisoformat(text)
         if kind == "n":
-            return Decimal(text)
+            number = Decimal(text)
+            if not number.is_finite():
+                raise ValueError("not a finite number")
+            return number
     return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is no value of a list")  # JSON has no NaN or Infinity
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -52,12 +63,17 @@ def encode_cursor(values: Sequence[Any]) -> str:
 
 def _decode(cursor: str, width: int) -> list[Any]:
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("longer than any cursor of a list")
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode(),
+                            parse_constant=_no_constant)
         if not isinstance(values, list) or len(values) != width:
             raise ValueError
         return [_untag(v) for v in values]
-    except (ValueError, UnicodeDecodeError, TypeError):
+    except (ValueError, UnicodeError, TypeError, ArithmeticError, RecursionError):
+        # ArithmeticError: decimal.InvalidOperation ({"n": "abc"}); RecursionError:
+        # JSON nested thousands deep.
         raise ValidationError({"cursor": ["not a cursor of this list; use the next_cursor "
                                           "of the previous page with the same sort"]}) from None
 

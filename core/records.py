@@ -298,9 +298,10 @@ class RecordAction:
 
         handler(kernel, record_id, actor=actor, version=version, **body)
 
-    ``version`` is the record's version as read, after the client's If-Match (when
-    sent) was checked against it: passing it on makes the handler refuse a record
-    changed meanwhile. The handler is the
+    The handler runs inside one transaction in which the record stays locked from
+    the moment it was read (``run_action``): ``version`` is the record's version as
+    read there, after the client's If-Match (when sent) was checked against it; pass
+    it on to ``services.update``. The handler is the
     plugin's service function itself (``send_quote(kernel, quote_id, *, actor,
     version=None)``): it does the work through the service layer and returns the
     record (or a JSON-ready dict) to answer with. A body field the handler does not
@@ -326,8 +327,10 @@ class OutboxItem:
 class RecordTypes:
     """The record types of the core and the enabled plugins, by name."""
 
-    def __init__(self) -> None:
+    def __init__(self, unavailable: Callable[[str], str | None] | None = None) -> None:
         self._types: dict[str, RecordType] = {}
+        #: Why a type that is not here is unavailable (its plugin is off), if known.
+        self._unavailable = unavailable
 
     def replace(self, types: dict[str, RecordType]) -> None:
         self._types = dict(types)
@@ -336,6 +339,9 @@ class RecordTypes:
         try:
             return self._types[name]
         except KeyError:
+            why = self._unavailable(name) if self._unavailable is not None else None
+            if why:
+                raise NotFound(f"record type {name!r} is not available: {why}") from None
             known = ", ".join(sorted(self._types)) or "none"
             raise NotFound(f"unknown record type {name!r} (known: {known})") from None
 

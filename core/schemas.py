@@ -1,21 +1,27 @@
 """Marshmallow schemas of the core record types: what is accepted and how it is shown.
 
 One schema per record type validates input (``load``) and shapes output (``dump``).
-Custom fields are added per record type at run time (see customfields.py).
+Custom fields are added per record type at run time (see customfields.py). Every schema
+that reads input (a record's, an action's body) derives from ``InputSchema``, which
+holds the rules every field of a kind follows whoever declares it: dates and datetimes
+lie in the calendar (``accord.dates``); money is ``accord.money.MoneyField``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Context, Decimal
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .money import MoneyField
+from .dates import outside_calendar
+from .money import MoneyField, plain_decimal
 
 __all__ = [
-    "RecordSchema", "OwnedRecordSchema", "OrganizationSchema", "ContactSchema",
+    "InputSchema", "RecordSchema", "OwnedRecordSchema", "PlainDecimal", "ExactDecimal", "OrganizationSchema", "ContactSchema",
     "UserSchema", "TeamSchema", "ActivitySchema", "ProductSchema",
     "DEFAULT_RELATIONSHIPS", "ACTIVITY_KINDS",
 ]
@@ -46,7 +52,72 @@ def _email(**kwargs: Any) -> fields.Email:
     return fields.Email(validate=validate.Length(max=254), **kwargs)
 
 
-class RecordSchema(ma.Schema):
+def in_calendar(value: dt.date) -> None:
+    """The validator of every date and datetime an ``InputSchema`` reads."""
+    problem = outside_calendar(value)
+    if problem is not None:
+        raise ma.ValidationError(problem)
+
+
+class InputSchema(ma.Schema):
+    """The base of every schema that reads input: unknown fields are refused by name,
+    and every date and datetime field (a plugin's plain ``fields.Date`` and a date
+    custom field included) takes only days of the calendar, 1900-01-01 to 9899-12-31."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        super().on_bind_field(field_name, field_obj)
+        # Fields are copied per schema instance before binding: this touches no class.
+        for field in (field_obj, getattr(field_obj, "inner", None)):
+            if isinstance(field, (fields.Date, fields.DateTime)) and not field.dump_only \
+                    and in_calendar not in field.validators:
+                field.validators.append(in_calendar)
+
+
+#: Wide enough to quantize any number a client sends without an error.
+_WIDE = Context(prec=1000)
+
+
+class PlainDecimal(fields.Decimal):
+    """A Decimal read in plain decimal notation only (``"12.50"``, ``-3`` or a finite
+    JSON number; never ``"1e3"``, ``"NaN"`` or ``"Infinity"``: see
+    ``accord.money.plain_decimal``), shown as a string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("as_string", True)
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        number = value if isinstance(value, float) else plain_decimal(value)
+        if number is None:
+            raise self.make_error("invalid")
+        return super()._deserialize(number, attr, data, **kwargs)
+
+
+class ExactDecimal(PlainDecimal):
+    """A plain Decimal with at most ``places`` decimals: more are refused, never rounded
+    away. Read in one form (``"1.50"`` and ``"1.5000"`` alike, never ``-0``) and shown as
+    a string with ``places`` decimals."""
+
+    def __init__(self, places: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.count = places
+        self.shown = Decimal(1).scaleb(-places)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        number: Decimal = super()._deserialize(value, attr, data, **kwargs)
+        exact = number.quantize(self.shown, context=_WIDE)
+        if exact != number:
+            raise ma.ValidationError(f"At most {self.count} decimal places.")
+        return abs(exact) if exact == 0 else exact
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(Decimal(value).quantize(self.shown), "f")
+
+
+class RecordSchema(InputSchema):
     """Fields every record shows; unknown input fields are refused by name."""
 
     class Meta:
@@ -133,6 +204,9 @@ class UserSchema(RecordSchema):
 class TeamSchema(RecordSchema):
     name = _text(200, required=True)
     manager_id = _ref()
+    #: The members' user ids; the manager is always one of them.
+    members = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
+                          validate=validate.Length(max=5000))
 
 
 class ActivitySchema(OwnedRecordSchema):

@@ -15,6 +15,7 @@ from blinker import NamedSignal, Namespace
 __all__ = [
     "signals", "send", "record_created", "record_updated", "record_deleted",
     "plugin_enabled", "plugin_disabled", "plugin_purged", "records_transferred",
+    "goal_behind",
 ]
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ records_transferred = signals.signal("records-transferred")
 plugin_enabled = signals.signal("plugin-enabled")
 plugin_disabled = signals.signal("plugin-disabled")
 plugin_purged = signals.signal("plugin-purged")
+#: A goal fell behind its pace (found by the core job ``core.goal_pace``; sent once per
+#: fall, again only after it was back on pace). kwargs: goal_id, metric, scope,
+#: owner_id, team_id, day (the job's date), actual, expected, target (Decimals).
+goal_behind = signals.signal("goal-behind")
 
 
 def send(signal: NamedSignal, sender: Any, **kwargs: Any) -> None:

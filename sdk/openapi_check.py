@@ -11,17 +11,73 @@ examples per operation and mode, no example database, no shrinking, and a time
 ``budget`` after which the rest is reported as cut short. Deletes go last, so the other
 operations still find their records.
 
+``document_problems(document)`` checks what client generators need of the document
+(openapi-python-client drops a schema it cannot read, and every operation answering
+with it): every array schema says what its items are, every tag is a name a module can
+take, every operation has an operationId of its own. ``exercise_operations`` reports
+these problems among its failures.
+
 Needs schemathesis (the ``dev`` extra of accord-crm); imported when called.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["OperationRun", "exercise_operations"]
+__all__ = ["OperationRun", "document_problems", "exercise_operations"]
+
+#: Keys whose values are data, not schemas: never read as schemas.
+_DATA_KEYS = frozenset({"example", "examples", "enum", "const", "default"})
+_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def document_problems(document: dict[str, Any]) -> list[str]:
+    """What keeps a client generator from reading ``document`` whole (see the module),
+    one message per problem, each naming its place as a JSON pointer."""
+    problems: list[str] = []
+
+    def walk(node: Any, pointer: str) -> None:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{pointer}/{i}")
+            return
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if "array" in kinds and "items" not in node and "prefixItems" not in node:
+            problems.append(f"{pointer}: an array schema without items (give items, {{}} "
+                            "for any value, or prefixItems)")
+        for key, value in node.items():
+            if key not in _DATA_KEYS:
+                walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+
+    walk(document, "#")
+    seen: dict[str, str] = {}
+    for path, item in (document.get("paths") or {}).items():
+        for method in _METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(operation, dict):
+                continue
+            label = f"{method.upper()} {path}"
+            for tag in operation.get("tags", []):
+                if not _TAG.match(str(tag)):
+                    problems.append(f"{label}: tag {tag!r} is not a module name (letters, "
+                                    "digits, '_' and '-' only, a letter first)")
+            operation_id = operation.get("operationId")
+            if not operation_id:
+                problems.append(f"{label}: no operationId")
+            elif operation_id in seen:
+                problems.append(f"{label}: operationId {operation_id!r} is also "
+                                f"{seen[operation_id]}'s")
+            else:
+                seen[operation_id] = label
+    return problems
 
 
 @dataclass
@@ -53,6 +109,8 @@ def exercise_operations(api_client: Any, prefix: str, targets: dict[str, int], *
     found: list[Any] = [r.ok() for r in schema.get_all_operations()]  # type: ignore[union-attr]
     operations = [op for op in found if op.path.startswith(f"{prefix}/")]
     run = OperationRun(operations=[op.label for op in operations])
+    document = api_client.get("/api/v1/openapi.json").get_json()
+    run.failures += [f"the document: {problem}" for problem in document_problems(document)]
     auth = {"Authorization": f"Bearer {api_client.token}"}
     deadline = time.monotonic() + budget
 

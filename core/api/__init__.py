@@ -32,12 +32,13 @@ def register_api(app: Flask, kernel: Accord) -> None:
             authenticate(kernel)
         return None
 
-    from . import admin, metrics, openapi
+    from . import admin, metrics, openapi, rates
 
     openapi.register(bp, kernel)
     openapi.register_docs(app)
     admin.register(bp, kernel)
     metrics.register(bp, kernel)
+    rates.register(bp, kernel)
     crud.register(bp, kernel)
     problems.install(app)
     app.register_blueprint(bp)

@@ -4,8 +4,9 @@ the audit trail and API tokens.
 Each endpoint parses the request, calls one service and serializes its answer. The
 services check the ``admin.*`` permissions (a 403 names the one missing) and every
 other rule, for the CLI alike, so both refuse the same things with the same messages;
-a body of the wrong shape is a 422 before that. Users and teams need nothing here: the
-generic record routes serve ``/users`` and ``/teams``. These routes are static, so
+a body of the wrong shape is a 422 before that. The generic record routes serve
+``/users`` and ``/teams`` (a team's ``members`` included); ``/teams/<id>/members``
+adds and removes one member at a time. These routes are static, so
 Flask prefers them to the generic ``/<plural>`` ones registered on the same blueprint.
 """
 
@@ -21,6 +22,7 @@ from marshmallow import fields, validate
 from ..config import FIELD_KINDS
 from ..errors import ValidationError, flatten_messages
 from ..pagination import decode_cursor, encode_cursor
+from ..plugins.manager import refusal_in_terms
 from ..services.audit import AUDIT
 from ..services.fields import FIELDS
 from ..services.paging import MAX_ID, Page
@@ -59,6 +61,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
     _role_routes(bp, kernel)
     _audit_routes(bp, kernel)
     _token_routes(bp, kernel)
+    _team_routes(bp, kernel)
 
 
 # Request bodies --------------------------------------------------------------------
@@ -80,6 +83,8 @@ class FieldBody(ma.Schema):
     choices = fields.List(fields.String(), allow_none=True)
     indexed = fields.Boolean(load_default=False)
     personal = fields.Boolean(load_default=False)
+    #: Remove values of an earlier field of that name that this kind cannot hold.
+    discard_values = fields.Boolean(load_default=False)
 
 
 class RoleBody(ma.Schema):
@@ -97,6 +102,10 @@ class RoleChanges(ma.Schema):
 
 class TokenBody(ma.Schema):
     name = fields.String(required=True)
+
+
+class MemberBody(ma.Schema):
+    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID))
 
 
 def _load(schema: type[ma.Schema], data: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +142,8 @@ def _plugin_routes(bp: Blueprint, kernel: Accord) -> None:
     def plugin_enable(name: str) -> Any:
         actor = current_actor()
         body = _load(EnableBody, _optional_body())
-        done = service.enable(kernel, name, actor=actor, with_deps=body["with_deps"])
+        with refusal_in_terms(kernel.plugins, "api"):
+            done = service.enable(kernel, name, actor=actor, with_deps=body["with_deps"])
         return jsonify({"enabled": done,
                         "plugin": service.plugin_info(kernel, name, actor=actor).as_dict()})
 
@@ -141,16 +151,22 @@ def _plugin_routes(bp: Blueprint, kernel: Accord) -> None:
     def plugin_disable(name: str) -> Any:
         actor = current_actor()
         body = _load(DisableBody, _optional_body())
-        done = service.disable(kernel, name, actor=actor, cascade=body["cascade"])
+        with refusal_in_terms(kernel.plugins, "api"):
+            done = service.disable(kernel, name, actor=actor, cascade=body["cascade"])
         return jsonify({"disabled": done,
                         "plugin": service.plugin_info(kernel, name, actor=actor).as_dict()})
 
-    @bp.route("/plugins/<name>/settings", methods=["GET", "PUT"], endpoint="plugin_settings")
+    @bp.route("/plugins/<name>/settings", methods=["GET", "PUT", "PATCH"],
+              endpoint="plugin_settings")
     def plugin_settings(name: str) -> Any:
-        """PUT sets the keys sent; keys not sent keep their values."""
+        """PUT sets the keys sent; keys not sent keep their values. PATCH is a JSON
+        merge patch (RFC 7396): ``{"pipelines": {"renewals": [...]}}`` changes one
+        pipeline and keeps the others; ``null`` removes a key."""
         actor = current_actor()
         if request.method == "PUT":
             current = service.set_settings(kernel, name, json_object(), actor=actor)
+        elif request.method == "PATCH":
+            current = service.patch_settings(kernel, name, json_object(), actor=actor)
         else:
             current = service.plugin_settings(kernel, name, actor=actor)
         return jsonify(jsonable(current))
@@ -344,4 +360,30 @@ def _token_routes(bp: Blueprint, kernel: Accord) -> None:
     def token(token_id: int) -> Any:
         """Revoke a token: your own, or anyone's with admin.users."""
         revoke_token(kernel, token_id, actor=current_actor())
+        return Response(status=204)
+
+
+# Team members ----------------------------------------------------------------------
+
+def _team_routes(bp: Blueprint, kernel: Accord) -> None:
+    from ..services.teams import add_member, remove_member, team_members
+
+    @bp.route("/teams/<int:team_id>/members", methods=["GET", "POST"],
+              endpoint="team_members")
+    def members(team_id: int) -> Any:
+        """GET: the members as user records. POST ``{"user_id": 7}``: add one; answered
+        with whether it was added (false: a member already) and the members now."""
+        actor = current_actor()
+        if request.method == "GET":
+            return jsonify({"items": team_members(kernel, team_id, actor=actor)})
+        body = _load(MemberBody, json_object())
+        added = add_member(kernel, team_id, body["user_id"], actor=actor)
+        return jsonify({"added": added,
+                        "items": team_members(kernel, team_id, actor=actor)})
+
+    @bp.delete("/teams/<int:team_id>/members/<int:user_id>", endpoint="team_member")
+    def member(team_id: int, user_id: int) -> Any:
+        """Take a user out of the team (204); 404 if they are not a member."""
+        if not remove_member(kernel, team_id, user_id, actor=current_actor()):
+            raise ApiError(404, f"user {user_id} is not a member of team {team_id}")
         return Response(status=204)

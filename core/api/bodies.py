@@ -7,9 +7,13 @@ from typing import Any
 from flask import request
 
 from ..errors import ValidationError
+from ..query import text_problem
 from .problems import ApiError
 
 __all__ = ["json_object", "if_match"]
+
+#: The message a NUL character gave before (clients may match it).
+_MESSAGES = {text_problem("\x00"): "may not contain the NUL character (\\u0000)"}
 
 
 def json_object() -> dict[str, Any]:
@@ -24,26 +28,36 @@ def json_object() -> dict[str, Any]:
         raise ApiError(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
-    nul = _with_nul(data, "")
-    if nul:
-        # PostgreSQL cannot store U+0000 in text; refused on both engines alike.
-        raise ValidationError({name: ["may not contain the NUL character (\\u0000)"]
-                               for name in nul})
+    bad = _unstorable(data, "")
+    if bad:
+        # PostgreSQL cannot store U+0000 in text, and a lone surrogate ("\\ud800") is no
+        # Unicode on either engine: refused on both alike, naming where they are.
+        raise ValidationError({name: [problem] for name, problem in bad})
     return data
 
 
-def _with_nul(value: Any, path: str) -> list[str]:
-    """Where in a JSON value a string holds U+0000 (dotted paths)."""
+def _unstorable(value: Any, path: str) -> list[tuple[str, str]]:
+    """Where in a JSON value a string (a key included) holds what no text column stores,
+    and why, by dotted path."""
     if isinstance(value, str):
-        return [path] if "\x00" in value else []
+        problem = text_problem(value)
+        return [(path, _MESSAGES.get(problem, problem))] if problem else []
     if isinstance(value, dict):
         items: Any = value.items()
     elif isinstance(value, list):
         items = enumerate(value)
     else:
         return []
-    return [found for key, item in items
-            for found in _with_nul(item, f"{path}.{key}" if path else str(key))]
+    found = []
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        problem = text_problem(key) if isinstance(key, str) else None
+        if problem:
+            where = where.encode("utf-8", "backslashreplace").decode("utf-8")
+            found.append((where, f"this name {problem}"))
+            continue
+        found.extend(_unstorable(item, where))
+    return found
 
 
 def if_match() -> int | None:

@@ -18,6 +18,7 @@ from ..services.reading import TIMELINE_LIMIT
 from .auth import current_actor
 from .bodies import if_match, json_object
 from .lists import limit_arg, list_records
+from .problems import ApiError
 from .resources import path_of, resolve
 
 if TYPE_CHECKING:
@@ -34,6 +35,28 @@ def _etag(record: Any) -> str:
 def _one(kernel: Accord, record_type: RecordType, record: Any, status: int = 200) -> Response:
     response = jsonify(services.dump(kernel, record_type, record, actor=current_actor()))
     response.status_code = status
+    response.headers["ETag"] = _etag(record)
+    return response
+
+
+def _read(kernel: Accord, record_type: RecordType, record: Any) -> Response:
+    """A single read: ``?fields=`` and ``?expand=`` as a list takes them."""
+    from ..errors import BadQuery
+    from ..services.lists import shape
+
+    actor = current_actor()
+    unknown = sorted(set(request.args) - {"fields", "expand"})
+    if unknown:
+        raise ApiError(400, "unknown parameters; see errors", errors={
+            name: ["unknown parameter of a single read; use fields or expand"]
+            for name in unknown})
+    item = services.dump(kernel, record_type, record, actor=actor)
+    try:
+        [item] = shape(kernel, record_type, [record], [item], actor=actor,
+                       fields=request.args.get("fields"), expand=request.args.get("expand"))
+    except BadQuery as exc:
+        raise ApiError(400, exc.detail, errors=exc.flat()) from None
+    response = jsonify(item)
     response.headers["ETag"] = _etag(record)
     return response
 
@@ -56,7 +79,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         actor = current_actor()
         if request.method == "GET":
             record = services.get(kernel, record_type.name, record_id, actor=actor)
-            return _one(kernel, record_type, record)
+            return _read(kernel, record_type, record)
         if request.method == "DELETE":
             services.delete(kernel, record_type.name, record_id, actor=actor, version=if_match())
             return Response(status=204)
@@ -64,10 +87,10 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         if request.method == "PUT":
             _require_complete(kernel, record_type, data)
         version = if_match()
-        services.get(kernel, record_type.name, record_id, actor=actor)  # 404 before 412
+        services.get(kernel, record_type, record_id, actor=actor)  # 404 before 412
         record = services.update(kernel, record_type.name, record_id, data, actor=actor,
                                  version=version)
-        return _one(kernel, record_type, services.get(kernel, record_type.name, record.id,
+        return _one(kernel, record_type, services.get(kernel, record_type, record.id,
                                                       actor=actor))
 
     def history(plugin: str | None, plural: str, record_id: int) -> Any:
@@ -92,10 +115,13 @@ def register(bp: Blueprint, kernel: Accord) -> None:
 
     def action(plugin: str | None, plural: str, record_id: int, name: str) -> Any:
         record_type = resolve(kernel, plugin, plural)
+        # The types as this request found them: the result is shown as one of them even
+        # if a toggle by another thread sharing the kernel withdraws it meanwhile.
+        types = {rt.model: rt for rt in kernel.records}
         body = json_object() if request.get_data() else {}
         result = run_action(kernel, record_type.name, record_id, name, body,
                             actor=current_actor(), version=if_match())
-        target = kernel.records.for_model(type(result)) if hasattr(result, "version") else None
+        target = types.get(type(result)) if hasattr(result, "version") else None
         if target is not None:
             return _one(kernel, target, result)
         return jsonify(result)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 __all__ = ["list_records", "limit_arg", "MAX_LIMIT", "DEFAULT_LIMIT"]
 
 RESERVED = {"limit", "cursor", "sort", "q", "fields", "expand"}
+#: Parameters given once; the others take comma-separated lists, and a repeat adds to it.
+SINGLE = ("limit", "cursor", "q")
 
 
 def limit_arg(default: int = DEFAULT_LIMIT) -> int:
@@ -47,10 +49,19 @@ def list_records(kernel: Accord, record_type: RecordType, actor: Actor) -> dict[
         raise ApiError(400, "list parameters may not contain the NUL character (%00)",
                        errors={k: ["holds a NUL character"] for k in nul})
     args = request.args
+    repeated = [name for name in SINGLE if len(args.getlist(name)) > 1]
+    if repeated:
+        raise ApiError(400, "a list parameter is given more than once",
+                       errors={name: [f"give {name} once"] for name in repeated})
+
+    def joined(name: str) -> str | None:
+        values = args.getlist(name)
+        return ",".join(values) if values else None
+
     try:
         return list_page(kernel, record_type, actor=actor, filters=_filters(),
-                         sort=args.get("sort", "").split(","), q=args.get("q"),
+                         sort=(joined("sort") or "").split(","), q=args.get("q"),
                          cursor=args.get("cursor"), limit=limit_arg(),
-                         fields=args.get("fields"), expand=args.get("expand"))
+                         fields=joined("fields"), expand=joined("expand"))
     except BadQuery as exc:
         raise ApiError(400, exc.detail, errors=exc.flat()) from None

@@ -1,10 +1,12 @@
 """``GET /api/v1/metrics`` and ``GET /api/v1/metrics/<name>``: the KPIs the enabled
 plugins declare, listed and computed over a date range (see accord.metrics).
 
-A metric adds up records whatever their owner: reading metrics is its own permission,
-``core.metrics.read``, which only an explicit grant gives (the built-in admin and
-manager roles hold it), rather than the record rules of the records counted. The
-metrics service checks it, and the range bounds, for the CLI alike.
+Reading metrics is its own permission, ``core.metrics.read``, which only an explicit
+grant gives (the built-in admin, manager and sales roles hold it); a metric then counts
+only the records the reader's record rules reach, and an ``owner_id``/``team_id`` the
+rule does not reach is refused (400, naming it). Money is in the base currency, with
+what no exchange rate converts listed per point (``unconverted``). The metrics service
+checks all of it, and the range bounds, for the CLI alike.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, jsonify, request
 
 from ..errors import ValidationError
-from ..metrics import METRICS_READ, MetricQuery, catalog, metric_query, report
+from ..metrics import METRICS_READ, MetricPoint, MetricQuery, catalog, metric_query, report
+from ..money import format_amount
+from ..rates import base_currency
 from .auth import current_actor
 from .problems import ApiError
 
@@ -30,6 +34,9 @@ METRICS = METRICS_READ
 
 
 def register(bp: Blueprint, kernel: Accord) -> None:
+    from . import goals
+
+    goals.register(bp, kernel)  # /metrics/goals: the goals' attainment and pace
 
     @bp.get("/metrics", endpoint="metrics")
     def metrics() -> Any:
@@ -46,9 +53,16 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         except ValidationError as exc:
             raise ApiError(400, "bad metric parameters; see errors", errors=exc.flat()) from None
         return jsonify(name=name, unit=definition.unit, group_by=definition.group_by,
+                       currency=base_currency(kernel) if definition.unit == "currency" else None,
                        start=query.start.isoformat(), end=query.end.isoformat(), by=query.by,
-                       points=[{"period": p.period, "group": p.group, "value": str(p.value)}
-                               for p in points])
+                       points=[_point(p) for p in points])
+
+
+def _point(point: MetricPoint) -> dict[str, Any]:
+    return {"period": point.period, "group": point.group, "value": str(point.value),
+            "unconverted": [{"currency": m.currency,
+                             "amount": format_amount(m.amount, m.currency)}
+                            for m in point.unconverted]}
 
 
 def _query() -> MetricQuery:

@@ -9,6 +9,7 @@ The admin endpoints are described in one table, ``_admin_endpoints()``.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -44,7 +45,7 @@ PROBLEMS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotF
 #: What each kind of record operation can answer besides success (401 for all but
 #: public endpoints is added where operations are assembled).
 ERRORS = {
-    "list": (400, 403), "create": (400, 403, 415, 422), "get": (403, 404),
+    "list": (400, 403), "create": (400, 403, 415, 422), "get": (400, 403, 404),
     "update": (400, 403, 404, 412, 415, 422), "delete": (400, 403, 404, 412, 422),
     "history": (403, 404), "timeline": (403, 404),
     "action": (400, 403, 404, 412, 415, 422),
@@ -100,11 +101,13 @@ _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _STRINGS = {"type": "array", "items": _STRING}
 _WHEN = {"type": ["string", "null"], "format": "date-time"}
-_ACTOR = _object({"id": {"type": ["integer", "null"]}, "label": _NULLABLE_STRING},
-                 required=["id", "label"])
-_CHANGES = {"type": "object", "description": "Changed fields, each as [before, after] "
-            f"(personal data null for roles without {PERSONAL_DATA})",
-            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2}}
+_ACTOR = _ref("schemas", "Actor")
+# A change is the pair [before, after]; either value is any JSON value (a money object,
+# a list of ids, null…), so each item is the empty schema. An array without "items"
+# makes client generators drop the whole schema (openapi-python-client does).
+_CHANGE = {"type": "array", "items": {}, "minItems": 2, "maxItems": 2,
+           "description": "[before, after]; null before on create, after on delete"}
+_CHANGES = _ref("schemas", "Changes")
 
 #: Shapes the admin endpoints answer with, as components of the document.
 ADMIN_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -142,6 +145,18 @@ ADMIN_SCHEMAS: dict[str, dict[str, Any]] = {
         "action": _STRING, "record_type": _STRING, "record_id": {"type": "integer"},
         "actor": _ACTOR, "changes": _CHANGES},
         required=["id", "at", "action", "record_type", "record_id", "actor", "changes"]),
+    "ExchangeRate": _object({
+        "id": {"type": "integer"},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]},
+        "quote": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]},
+        "date": {"type": "string", "format": "date",
+                 "description": "From this day on (until a later rate)"},
+        "rate": {"type": "string", "format": "decimal", "examples": ["1.08"],
+                 "description": "What 1 unit of the currency is worth in the quote "
+                                "currency"},
+        "source": {"type": "string", "description": "manual, or the plugin that gave it"},
+        "updated_at": {"type": "string", "format": "date-time"}},
+        required=["id", "currency", "quote", "date", "rate", "source", "updated_at"]),
     "Token": _object({
         "id": {"type": "integer"}, "name": _STRING,
         "user": _object({"id": {"type": "integer"}, "email": _STRING}),
@@ -158,8 +173,10 @@ def _admin_endpoints() -> tuple[AdminEndpoint, ...]:
     """The admin and service endpoints. Add a row when core/api/admin.py gains a route
     (tests/api/test_openapi.py fails for a route the document lacks)."""
     from .admin import (AUDIT, FIELDS, PLUGINS, USERS, DisableBody, EnableBody, FieldBody,
-                        RoleBody, RoleChanges, TokenBody)
+                        MemberBody, RoleBody, RoleChanges, TokenBody)
+    from ..goals import PACES
     from .metrics import METRICS
+    from .rates import RATES, RATES_READ, FetchBody, RateBody
 
     plugin, field, role = (_ref("schemas", n) for n in ("Plugin", "CustomField", "Role"))
     a = AdminEndpoint
@@ -192,6 +209,14 @@ def _admin_endpoints() -> tuple[AdminEndpoint, ...]:
         a("put", "/plugins/{name}/settings", "Set some of a plugin's settings",
           "set_plugin_settings", PLUGINS, body=_SETTINGS, response=_SETTINGS,
           errors=(404, 415, 422), description="Keys not sent keep their values."),
+        a("patch", "/plugins/{name}/settings", "Change part of a plugin's settings",
+          "patch_plugin_settings", PLUGINS, body=_SETTINGS, response=_SETTINGS,
+          errors=(404, 415, 422),
+          description="A JSON merge patch (RFC 7396) of the settings in force: an object "
+                      "merges into the setting's object (`{\"pipelines\": {\"renewals\": "
+                      "[...]}}` changes one pipeline, keeping the others), `null` removes a "
+                      "key (a whole setting goes back to its default). The result is "
+                      "checked like a whole set of settings."),
         a("get", "/custom_fields", "List the custom fields", "list_custom_fields", FIELDS,
           parameters=(_query("record_type", "Only this record type's fields"),),
           response=_object({"items": {"type": "array", "items": field}}), errors=(400,)),
@@ -232,6 +257,20 @@ def _admin_endpoints() -> tuple[AdminEndpoint, ...]:
                   required=["token"])]}),
         a("delete", "/tokens/{token_id}", "Revoke an API token", "revoke_token", status=204,
           errors=(403, 404), description=f"Your own, or anyone's with `{USERS}`."),
+        a("get", "/teams/{team_id}/members", "The members of a team", "list_team_members",
+          "core.user.read", response=_object({"items": {"type": "array", "items": _ref(
+              "schemas", "User")}}, required=["items"]), errors=(403, 404),
+          description="The team's users, by id; reading them also needs `core.team.read`."),
+        a("post", "/teams/{team_id}/members", "Add a member to a team", "add_team_member",
+          USERS, body=MemberBody, errors=(404, 415, 422), response=_object({
+              "added": {"type": "boolean", "description": "false: a member already"},
+              "items": {"type": "array", "items": _ref("schemas", "User")}},
+              required=["added", "items"]),
+          description="Audited as a change of the team's `members`, like a PATCH."),
+        a("delete", "/teams/{team_id}/members/{user_id}", "Take a member out of a team",
+          "remove_team_member", USERS, status=204, errors=(404, 409),
+          description="409 for the team's manager, who stays a member; 404 for a user who "
+                      "is not one."),
         a("get", "/metrics", "List the metrics (KPIs) of the enabled plugins", "list_metrics",
           METRICS, tag="metrics", response=_object({"items": {"type": "array", "items": _object({
               "name": _STRING, "plugin": _STRING, "description": _STRING, "unit": _STRING,
@@ -239,6 +278,49 @@ def _admin_endpoints() -> tuple[AdminEndpoint, ...]:
                                                              "broken down by, if anything"}},
               required=["name", "plugin", "description", "unit", "group_by"])}},
               required=["items"])),
+        a("get", "/metrics/goals", "The goals you may see, with attainment and pace",
+          "list_goal_progress", METRICS, tag="metrics", errors=(400, 403),
+          parameters=(*_LIST_PAGE, _query("metric", "Only the goals of this metric"),
+                      {"name": "scope", "in": "query", "schema": {
+                          "type": "string", "enum": ["user", "team", "firm"]},
+                       "description": "Only the goals of this scope"},
+                      _query("owner_id", "Only the goals of this user", "integer"),
+                      _query("team_id", "Only the goals of this team", "integer"),
+                      _query("from", "Only goals whose period ends on or after this day, "
+                                     "YYYY-MM-DD"),
+                      _query("to", "Only goals whose period starts on or before this day, "
+                                   "YYYY-MM-DD")),
+          response=_object({
+              "as_of": {"type": "string", "format": "date",
+                        "description": "The day the pace is judged on (today)"},
+              "items": {"type": "array", "items": _object({
+                  "goal": _ref("schemas", "Goal"),
+                  "unit": {**_NULLABLE_STRING, "description": "The metric's unit; null "
+                                                              "when it is not available"},
+                  "currency": {**_NULLABLE_STRING, "description": "The base currency, for "
+                                                                  "an amount"},
+                  "actual": {**_NULLABLE_STRING, "description": "The metric over the goal's "
+                                                               "period and scope, a decimal"},
+                  "expected": {**_NULLABLE_STRING, "description": "What keeps pace today"},
+                  "attainment": {**_NULLABLE_STRING, "description": "actual / target, in "
+                                                                   "percent"},
+                  "elapsed": {**_NULLABLE_STRING, "description": "The share of the period "
+                                                                "gone by, in percent"},
+                  "pace": {"type": "string", "enum": list(PACES)},
+                  "unconverted": {"type": "array", "items": _object({
+                      "currency": _STRING, "amount": _STRING},
+                      required=["currency", "amount"])},
+                  "problem": {**_NULLABLE_STRING, "description": "Why there is no actual "
+                                                                "(the metric's plugin is off)"}},
+                  required=["goal", "unit", "currency", "actual", "expected", "attainment",
+                            "elapsed", "pace", "unconverted", "problem"])},
+              "next_cursor": _NULLABLE_STRING},
+              required=["as_of", "items", "next_cursor"]),
+          description="Newest goal first. A goal is on_track while its attainment keeps up "
+                      "with the share of its period elapsed (a metric that adds up: a count, "
+                      "an amount), or reaches the target (a rate, an average); at_most goals "
+                      "the other way round. Needs `core.goal.read` too; the rule on goals "
+                      "reaches them through their scope."),
         a("get", "/metrics/{name}", "Compute a metric over a date range", "compute_metric",
           METRICS, tag="metrics", errors=(400, 404),
           parameters=(_query("from", "First day, YYYY-MM-DD (default: the first of the month "
@@ -254,15 +336,55 @@ def _admin_endpoints() -> tuple[AdminEndpoint, ...]:
               "start": {"type": "string", "format": "date"},
               "end": {"type": "string", "format": "date"},
               "by": {"type": "string", "enum": ["month", "total"]},
+              "currency": {**_NULLABLE_STRING, "description": "The base currency the "
+                                                              "values of a currency "
+                                                              "metric are in"},
               "points": {"type": "array", "items": _object({
                   "period": {"type": "string", "examples": ["2026-11", "total"]},
                   "group": _NULLABLE_STRING,
-                  "value": {"type": "string", "description": "A decimal number"}},
-                  required=["period", "group", "value"])}},
-              required=["name", "unit", "group_by", "start", "end", "by", "points"]),
+                  "value": {"type": "string", "description": "A decimal number"},
+                  "unconverted": {"type": "array", "items": _object({
+                      "currency": _STRING, "amount": {"type": "string",
+                                                      "format": "decimal"}},
+                      required=["currency", "amount"]),
+                      "description": "Amounts the value leaves out: no exchange rate "
+                                     "converts them into the base currency on their day "
+                                     "(signed)"}},
+                  required=["period", "group", "value", "unconverted"])}},
+              required=["name", "unit", "group_by", "currency", "start", "end", "by",
+                        "points"]),
           description="Every month of the range appears (zero when empty), for each group "
-                      "of a broken-down metric. A metric adds up records whoever owns "
-                      f"them; reading it needs `{METRICS}`."),
+                      "of a broken-down metric. A metric counts only the records the "
+                      "reader's record rules reach; an owner_id or team_id outside them is "
+                      f"a 400. Reading it needs `{METRICS}`."),
+        a("get", "/rates", "List the exchange rates, newest first", "list_rates",
+          tag="rates", errors=(400, 403),
+          parameters=(*_LIST_PAGE,
+                      _query("currency", "Only rates of this currency (either side)"),
+                      _query("quote", "Only rates into this currency"),
+                      _query("from", "From this day, YYYY-MM-DD"),
+                      _query("to", "To this day, YYYY-MM-DD")),
+          response=_page_of("ExchangeRate"),
+          description=f"Needs `{RATES_READ[0]}` or `{RATES_READ[1]}`."),
+        a("get", "/rates/{currency}/{quote}/{date}", "Read the rate of a pair on a day",
+          "get_rate", tag="rates", errors=(400, 403, 404), response=_ref(
+              "schemas", "ExchangeRate"),
+          description=f"Needs `{RATES_READ[0]}` or `{RATES_READ[1]}`."),
+        a("put", "/rates/{currency}/{quote}/{date}", "Set the rate of a pair from a day on",
+          "set_rate", RATES, tag="rates", body=RateBody, status=200,
+          errors=(403, 415, 422), response=_ref("schemas", "ExchangeRate"),
+          description="EUR/USD/2026-12-01 with {\"rate\": \"1.08\"}: one euro is worth "
+                      "1.08 dollars from that day on; a rate of the same pair and day is "
+                      "replaced."),
+        a("delete", "/rates/{currency}/{quote}/{date}", "Delete the rate of a pair on a day",
+          "delete_rate", RATES, tag="rates", status=204, errors=(400, 404)),
+        a("post", "/rates/fetch", "Fetch rates from the rates-provider plugins",
+          "fetch_rates", RATES, tag="rates", body=FetchBody, body_required=False,
+          errors=(409, 415, 422), response=_object({"items": {
+              "type": "array", "items": _ref("schemas", "ExchangeRate")}},
+              required=["items"]),
+          description="Asks every running plugin implementing provide_exchange_rates; a "
+                      "provider that fails is a 409 naming it, and nothing is stored."),
     )
 
 
@@ -319,24 +441,27 @@ def build_document(kernel: Accord) -> dict[str, Any]:
         info={"description": _DESCRIPTION}, security=[{"bearer": []}])
     converter = _Converter(plugin)
     _common_components(spec)
+    record_types = sorted(kernel.records, key=lambda t: (t.plugin != "core", t.name))
+    tag_of = _tags(record_types)
     tags = []
-    for record_type in sorted(kernel.records, key=lambda t: (t.plugin != "core", t.name)):
-        tag = path_of(record_type)
-        tags.append({"name": tag, "description": _type_description(record_type)})
+    for record_type in record_types:
+        tags.append({"name": tag_of[record_type.name],
+                     "description": _type_description(record_type)})
         _record_components(spec, converter, kernel, record_type)
-        _record_paths(spec, kernel, record_type, tag)
+        _record_paths(spec, kernel, record_type, tag_of[record_type.name])
     declared: set[tuple[str, str]] = set()
     for _, action in kernel.plugins.collect("register_actions"):
         key = (action.record_type, action.name)
         if action.record_type in kernel.records and key not in declared:
             declared.add(key)  # the first declaration wins, as in the API
-            _action_path(spec, converter, kernel.records.get(action.record_type), action)
+            _action_path(spec, converter, kernel, kernel.records.get(action.record_type),
+                         action, tag_of[action.record_type])
     for name, schema in ADMIN_SCHEMAS.items():
         spec.components.schema(name, component=schema)
     for endpoint in _admin_endpoints():
         _admin_path(spec, converter, endpoint)
-    tags += [{"name": "admin", "description": "Administration (admins only)"},
-             {"name": "service", "description": "Health and this document (no token)"}]
+    tags += [{"name": name, "description": description}
+             for name, description in _OTHER_TAGS.items()]
     document: dict[str, Any] = spec.to_dict()
     document["tags"] = tags
     return document
@@ -378,10 +503,12 @@ def _money_properties(self: Any, field: ma.fields.Field[Any], **kwargs: Any) -> 
         return {}
     return {"properties": {
         "amount": {"type": "string", "examples": ["12.50"],
-                   "description": f"A decimal as a string, at most {field.whole_digits} "
-                                  f"digits before the point and {field.places} after it"},
+                   "description": f"A decimal as a string in plain notation (no exponent), "
+                                  f"at most {field.whole_digits} digits before the point "
+                                  "and no more decimal places than the currency's minor "
+                                  "unit (EUR 2, JPY 0, BHD 3)"},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"],
-                     "description": "ISO 4217 code"}},
+                     "description": "ISO 4217 code of a currency with a minor unit"}},
         "required": ["amount", "currency"], "additionalProperties": False}
 
 
@@ -409,23 +536,33 @@ def _common_components(spec: APISpec) -> None:
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"schema": _STRING}}
         components.response(name, response)
+    # Entries are components of their own, so that generated clients name their classes
+    # (HistoryEntry, Changes…) rather than HistoryItemsItem.
+    components.schema("Actor", component=_object(
+        {"id": {"type": ["integer", "null"]}, "label": _NULLABLE_STRING},
+        required=["id", "label"], description="Who made a change (a user, or null and a "
+                                              "label for the system)"))
+    components.schema("Changes", component=_object(
+        {}, description="Changed fields, each as [before, after] (personal data null for "
+                        f"roles without {PERSONAL_DATA})", additionalProperties=_CHANGE))
+    components.schema("HistoryEntry", component=_object({
+        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+        "action": {"type": "string", "examples": ["created", "updated", "deleted"]},
+        "actor": _ACTOR, "changes": _CHANGES},
+        required=["id", "at", "action", "actor", "changes"]))
     components.schema("History", component=_object({"items": {
-        "type": "array", "items": _object({
-            "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
-            "action": {"type": "string", "examples": ["created", "updated", "deleted"]},
-            "actor": _ACTOR, "changes": _CHANGES},
-            required=["id", "at", "action", "actor", "changes"])}}, required=["items"]))
+        "type": "array", "items": _ref("schemas", "HistoryEntry")}}, required=["items"]))
+    components.schema("TimelineEntry", component=_object({
+        "at": {"type": "string", "format": "date-time"},
+        "kind": {"type": "string", "examples": ["activity.call", "acme_dental.reminder"]},
+        "title": _STRING,
+        "source_type": {"type": "string", "description": "The record type the entry "
+                                                           "comes from"},
+        "source_id": {"type": ["integer", "null"]},
+        "details": {"type": "object"}},
+        required=["at", "kind", "title", "source_type", "source_id", "details"]))
     components.schema("Timeline", component=_object({"items": {
-        "type": "array", "items": _object({
-            "at": {"type": "string", "format": "date-time"},
-            "kind": {"type": "string", "examples": ["activity.call", "acme_dental.reminder"]},
-            "title": _STRING,
-            "source_type": {"type": "string", "description": "The record type the entry "
-                                                               "comes from"},
-            "source_id": {"type": ["integer", "null"]},
-            "details": {"type": "object"}},
-            required=["at", "kind", "title", "source_type", "source_id", "details"])}},
-        required=["items"]))
+        "type": "array", "items": _ref("schemas", "TimelineEntry")}}, required=["items"]))
     components.header("ETag", {"description": "The record's version, for If-Match",
                                "schema": {"type": "string", "examples": ['"3"']}})
     components.header("Location", {"description": "The new record's URL",
@@ -444,6 +581,34 @@ def _common_components(spec: APISpec) -> None:
     components.parameter("Fields", "query", {"name": "fields", "schema": _STRING,
                                              "description": "Comma-separated fields to show "
                                                             "(id is always shown)"})
+
+
+#: The tags of the operations that are not on records.
+_OTHER_TAGS = {"admin": "Administration (admins only)",
+               "metrics": "The KPIs of the enabled plugins",
+               "rates": "Exchange rates into the base currency of the money metrics",
+               "service": "Health and this document (no token)"}
+
+
+def _tags(record_types: list[RecordType]) -> dict[str, str]:
+    """The tag grouping each record type's operations, by type name: the plural for the
+    core's (``contacts``); for a plugin's, ``<plugin>-<plural>``
+    (``acme_dental-appointments``), or the plugin's name alone when that is the plural
+    (``acme_fees`` for ``/api/v1/acme_fees/acme_fees``) and no other tag has it. A tag is
+    a name generators turn into a module, so it holds no ``/`` (openapi-python-client
+    made ``acme_dental/appointments`` ``acme_dentalappointments``)."""
+    taken = set(_OTHER_TAGS) | {t.plural for t in record_types if t.plugin == "core"}
+    out: dict[str, str] = {}
+    for record_type in record_types:
+        if record_type.plugin == "core":
+            out[record_type.name] = record_type.plural
+            continue
+        tag = record_type.plugin
+        if record_type.plural != record_type.plugin or tag in taken:
+            tag = f"{record_type.plugin}-{record_type.plural}"
+        taken.add(tag)
+        out[record_type.name] = tag
+    return out
 
 
 def _type_description(record_type: RecordType) -> str:
@@ -512,11 +677,12 @@ def _one(name: str, description: str, *headers: str) -> dict[str, Any]:
 def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: str) -> None:
     name = _component(record_type)
     single = record_type.name.replace(".", "_")
-    plural = tag.replace("/", "_")
+    path = path_of(record_type)
+    plural = path.replace("/", "_")
     label = (record_type.label or record_type.name).lower()
     label = f"{'an' if label[:1] in tuple('aeiou') else 'a'} {label}"
     read, write, delete = (permission_for(record_type, a) for a in ("read", "write", "delete"))
-    base = f"{PREFIX}/{tag}"
+    base = f"{PREFIX}/{path}"
     # Names of the document's own parameters, which apispec turns into $refs.
     item_id: list[Any] = ["RecordId"]
     if_match: list[Any] = ["IfMatch"]
@@ -544,6 +710,7 @@ def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: s
     })
     spec.path(path=f"{base}/{{id}}", parameters=item_id, operations={
         "get": op(f"get_{single}", f"Read {label}", read, "get",
+                  parameters=_read_parameters(record_type),
                   ok={200: _one(name, "The record")}),
         "patch": op(f"update_{single}", f"Change some fields of {label}", write, "update",
                     parameters=if_match,
@@ -570,6 +737,16 @@ def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: s
                                            "stage changes, documents…), newest first",
                             "content": {JSON: {"schema": _ref("schemas", "Timeline")}}}}),
     })
+
+
+def _read_parameters(record_type: RecordType) -> list[Any]:
+    """``?fields=`` and ``?expand=`` of a single read, as a list takes them."""
+    relations = [n for n, f in record_type.model._meta.fields.items()
+                 if isinstance(f, peewee.ForeignKeyField)]
+    return ["Fields", {"name": "expand", "in": "query", "schema": _STRING,
+                       "description": "Comma-separated references to embed"
+                                      + (f": {', '.join(relations)}" if relations
+                                         else " (none here)")}]
 
 
 def _filterable(kernel: Accord, record_type: RecordType) -> list[str]:
@@ -620,21 +797,47 @@ def _list_parameters(kernel: Accord, record_type: RecordType) -> list[Any]:
     return params
 
 
-def _action_path(spec: APISpec, converter: _Converter, record_type: RecordType,
-                 action: RecordAction) -> None:
-    tag = path_of(record_type)
+def _action_path(spec: APISpec, converter: _Converter, kernel: Accord,
+                 record_type: RecordType, action: RecordAction, tag: str) -> None:
+    path = path_of(record_type)
     operation: dict[str, Any] = {
         "tags": [tag], "operationId": f"{action.name}_{record_type.name.replace('.', '_')}",
         "summary": action.description or f"{action.name} ({record_type.label or record_type.name})",
         "description": f"Requires the permission `{action.permission}`.",
         "x-permission": action.permission,
         "parameters": ["RecordId", "IfMatch"],
-        "responses": {200: {"description": "The record after the action, or the action's "
-                                           "result", "content": {JSON: {"schema": {}}}},
-                      **_responses(ERRORS["action"])}}
+        "responses": {200: _action_answer(kernel, action), **_responses(ERRORS["action"])}}
     if action.schema is not None:
         operation["requestBody"] = _json_body(converter.schema(action.schema), required=False)
-    spec.path(path=f"{PREFIX}/{tag}/{{id}}/{action.name}", operations={"post": operation})
+    spec.path(path=f"{PREFIX}/{path}/{{id}}/{action.name}", operations={"post": operation})
+
+
+def _action_answer(kernel: Accord, action: RecordAction) -> dict[str, Any]:
+    """What an action answers, read from its handler's return annotation: a record type's
+    model (``-> Order``) is that record as shown, with its ETag (the API dumps it so); a
+    ``dict`` is a JSON object; anything else is left open. Names are only looked up (in
+    the handler's module, then among the models of the handler's package, for a model
+    imported under TYPE_CHECKING), never evaluated."""
+    handler = inspect.unwrap(action.handler)
+    returns = getattr(handler, "__annotations__", {}).get("return")
+    package = str(getattr(handler, "__module__", "")).split(".")[0]
+    target = None
+    if isinstance(returns, str):
+        returns = returns.strip()
+        returns = getattr(handler, "__globals__", {}).get(returns, returns)
+    if isinstance(returns, type) and issubclass(returns, peewee.Model):
+        target = kernel.records.for_model(returns)
+    elif isinstance(returns, str) and returns.isidentifier():
+        found = [t for t in kernel.records if t.model.__name__ == returns
+                 and t.model.__module__.split(".")[0] == package]
+        target = found[0] if len(found) == 1 else None
+    if target is not None:
+        return _one(_component(target), "The record after the action")
+    shape: dict[str, Any] = {}
+    if returns is dict or getattr(returns, "__origin__", None) is dict or (
+            isinstance(returns, str) and returns.split("[")[0] in ("dict", "Dict")):
+        shape = {"type": "object"}
+    return {"description": "The action's result", "content": {JSON: {"schema": shape}}}
 
 
 def _admin_path(spec: APISpec, converter: _Converter, endpoint: AdminEndpoint) -> None:

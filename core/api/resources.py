@@ -28,10 +28,10 @@ def resolve(kernel: Accord, plugin: str | None, plural: str) -> RecordType:
                 record_type.plugin == (plugin or "core")):
             return record_type
     if plugin is not None and plugin in kernel.plugins.plugins:
-        state = kernel.plugins.get(plugin).state
-        if plugin not in kernel.plugins.active:
-            raise ApiError(404, f"the {plugin} plugin is {state}; its resources are not "
-                                "available")
+        stopped = kernel.plugins.stopped(plugin)
+        if stopped is not None:
+            raise ApiError(404, f"{stopped}, so its resources are not served; "
+                                f"{stopped.api_fix()}")
         raise ApiError(404, f"the {plugin} plugin has no resource {plural!r}")
     where = f"{plugin}/{plural}" if plugin else plural
     raise ApiError(404, f"no resource {where!r} (see /api/v1/openapi.json)")

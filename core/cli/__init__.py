@@ -26,13 +26,17 @@ CORE_COMMANDS = {
     "hooks": ("accord.cli.plugins", "hooks", "Hooks and the plugins that implement them."),
     "db": ("accord.cli.db", "db", "Migrations: status, upgrade, downgrade, drift check."),
     "fields": ("accord.cli.fields", "fields", "List, add and remove custom fields."),
-    "users": ("accord.cli.users", "users", "Add, list and deactivate users; set passwords."),
+    "users": ("accord.cli.users", "users",
+              "Add, list, deactivate and reactivate users; set roles and passwords."),
     "roles": ("accord.cli.roles", "roles", "Roles: their permissions and record rules."),
     "tokens": ("accord.cli.tokens", "tokens", "Create, list and revoke API tokens."),
-    "teams": ("accord.cli.users", "teams", "Add and list teams and their members."),
+    "teams": ("accord.cli.users", "teams",
+              "Add and list teams; change their members and manager."),
     "assign": ("accord.cli.assignment", "assign", "Assign a record to a user or a team."),
     "transfer": ("accord.cli.assignment", "transfer", "Move a user's records to another user."),
     "report": ("accord.cli.report", "report", "Compute a metric (KPI) over a date range."),
+    "rates": ("accord.cli.rates", "rates", "Exchange rates into the base currency."),
+    "goals": ("accord.cli.goals", "goals", "Set, list and remove goals (targets for metrics)."),
     "worker": ("accord.cli.jobs", "worker", "Run the plugins' jobs on their schedules."),
     "jobs": ("accord.cli.jobs", "jobs", "List the plugins' jobs and run one now."),
 }
@@ -56,8 +60,9 @@ class AccordGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
         with formatter.section("Plugin commands"):
-            formatter.write_text("accord PLUGIN --help lists the commands of an enabled "
-                                 "plugin (accord plugins list shows them).")
+            formatter.write_text("An enabled plugin that adds commands has a group named "
+                                 "after it: accord PLUGIN --help lists them. accord hooks "
+                                 "list names those plugins (the register_commands hook).")
 
     def invoke(self, ctx: click.Context) -> Any:
         # Before super().invoke: resolving a plugin's command group starts the kernel.
@@ -100,9 +105,9 @@ def _plugin_group(ctx: click.Context, name: str) -> click.Command | None:
         kernel = state.kernel()
         if name not in kernel.plugins.plugins:
             return None
-        if name not in kernel.plugins.active:
-            raise click.ClickException(f"the {name} plugin is {kernel.plugins.get(name).state}; "
-                                       f"'accord plugins enable {name}' first")
+        stopped = kernel.plugins.stopped(name)
+        if stopped is not None:
+            raise click.ClickException(stopped.for_cli())
         group = click.Group(name, help=f"Commands of the {name} plugin.")
         for _, command in kernel.plugins.collect("register_commands", only=[name]):
             group.add_command(command)

@@ -41,15 +41,20 @@ def list_fields(state: CliState, record_type: str | None) -> None:
 @click.option("--required", is_flag=True, help="Every new record must have a value.")
 @click.option("--indexed", is_flag=True, help="Index the values for fast filters and sorts.")
 @click.option("--personal", is_flag=True, help="Holds personal data (masked for some roles).")
+@click.option("--discard-values", is_flag=True,
+              help="Remove values of an earlier field of that name that KIND cannot hold "
+                   "(each record's history keeps them).")
 @pass_state
 def add(state: CliState, record_type: str, name: str, kind: str, choices: str | None,
-        label: str | None, required: bool, indexed: bool, personal: bool) -> None:
+        label: str | None, required: bool, indexed: bool, personal: bool,
+        discard_values: bool) -> None:
     """Add a custom field NAME (starting with x_) of KIND to RECORD_TYPE."""
     from ..services.fields import add_field
 
     parsed = [c.strip() for c in choices.split(",")] if choices is not None else None
     field = add_field(state.kernel(), record_type, name, kind, actor=actor(), label=label,
-                      required=required, choices=parsed, indexed=indexed, personal=personal)
+                      required=required, choices=parsed, indexed=indexed, personal=personal,
+                      discard_values=discard_values)
     click.echo(f"added {record_type}.{field.name} ({field.kind})")
 
 

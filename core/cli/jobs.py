@@ -77,13 +77,11 @@ def list_(state: CliState) -> None:
     table(["NAME", "PLUGIN", "SCHEDULE", "LAST RUN", "STATUS", "SUMMARY"], rows)
 
 
-#: The days a job may be run for: far enough from the calendar's ends that a job's
-#: date arithmetic (a renewal term, a notice period) never leaves it.
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9899, 12, 31)
-
-
 def _check_day(ctx: click.Context, param: click.Parameter,
                value: dt.datetime | None) -> dt.datetime | None:
+    """The days a job may be run for are those of every record (accord.dates)."""
+    from ..dates import FIRST_DAY, LAST_DAY
+
     if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
         raise click.BadParameter(f"give a day from {FIRST_DAY} to {LAST_DAY}, "
                                  f"not {value.year:04d}-{value.month:02d}-{value.day:02d}")

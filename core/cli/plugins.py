@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..plugins.manager import refusal_in_terms
 from ._context import CliState, actor, pass_state, table
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
 
 
 @click.group()
@@ -78,7 +82,9 @@ def enable(state: CliState, name: str, with_deps: bool) -> None:
     """Enable a plugin: apply its migrations and switch its hooks on."""
     from ..services.plugins import enable as do_enable
 
-    done = do_enable(state.kernel(), name, actor=actor(), with_deps=with_deps)
+    kernel = state.kernel()
+    with refusal_in_terms(kernel.plugins, "cli"):
+        done = do_enable(kernel, name, actor=actor(), with_deps=with_deps)
     if not done:
         click.echo(f"{name} is already enabled")
     for target in done:
@@ -93,7 +99,10 @@ def disable(state: CliState, name: str, cascade: bool) -> None:
     """Disable a plugin; its tables and rows are kept untouched."""
     from ..services.plugins import disable as do_disable
 
-    for target in do_disable(state.kernel(), name, actor=actor(), cascade=cascade):
+    kernel = state.kernel()
+    with refusal_in_terms(kernel.plugins, "cli"):
+        done = do_disable(kernel, name, actor=actor(), cascade=cascade)
+    for target in done:
         click.echo(f"disabled {target} (its data is kept)")
 
 
@@ -114,6 +123,7 @@ def purge(state: CliState, name: str, export_to: str | None, yes: bool, dry_run:
     if dry_run:
         click.echo(f"purging {name} would drop:")
         table(["TABLE", "ROWS"], sorted(plan.tables.items()))
+        click.echo(f"and delete from its records: {_traces(plan.traces)}")
         click.echo("plugins depending on it: " + (", ".join(plan.dependents) or "none"))
         return
     if not export_to:
@@ -121,10 +131,19 @@ def purge(state: CliState, name: str, export_to: str | None, yes: bool, dry_run:
     if not yes:
         raise click.UsageError("purging drops tables for good; add --yes to confirm "
                                "(or --dry-run to see what would go)")
-    do_purge(kernel, name, export_to=export_to, actor=actor())
-    rows = sum(plan.tables.values())
-    click.echo(f"exported {rows} rows of {len(plan.tables)} tables to {export_to}")
+    done = do_purge(kernel, name, export_to=export_to, actor=actor())
+    rows = sum(done.tables.values())
+    click.echo(f"exported {rows} rows of {len(done.tables)} tables to {export_to}")
+    click.echo(f"deleted from its records (exported too): {_traces(done.traces)}")
     click.echo(f"purged {name}")
+
+
+def _traces(counts: dict[str, int]) -> str:
+    """``2 activities, 1 tag link, 0 tags, 5 audit entries``."""
+    singular = {"activities": "activity", "tag links": "tag link", "tags": "tag",
+                "audit entries": "audit entry"}
+    return ", ".join(f"{n} {singular.get(kind, kind) if n == 1 else kind}"
+                     for kind, n in counts.items())
 
 
 @plugins.command("settings")
@@ -132,21 +151,39 @@ def purge(state: CliState, name: str, export_to: str | None, yes: bool, dry_run:
 @click.argument("assignments", nargs=-1, metavar="[KEY=VALUE]...")
 @pass_state
 def settings(state: CliState, name: str, assignments: tuple[str, ...]) -> None:
-    """Show a plugin's settings, or change some: KEY=VALUE, the value as JSON or text."""
-    from ..services.plugins import plugin_settings, set_settings
+    """Show a plugin's settings, or change some: KEY=VALUE, the value as JSON or text.
+
+    KEY.PART=VALUE changes part of a setting and keeps the rest (null removes it):
+    pipelines.renewals='[...]' sets one pipeline of sales, the others stay."""
+    from ..services.plugins import patch_settings, plugin_settings, set_settings
 
     kernel = state.kernel()
     if assignments:
-        values = {}
+        values: dict[str, Any] = {}
+        patch: dict[str, Any] = {}
         for item in assignments:
             key, sep, raw = item.partition("=")
-            if not sep or not key:
-                raise click.UsageError(f"{item!r}: write KEY=VALUE")
+            if not sep or not key or "" in key.split("."):
+                raise click.UsageError(f"{item!r}: write KEY=VALUE or KEY.PART=VALUE")
             try:
-                values[key] = json.loads(raw)
+                value = json.loads(raw)
             except json.JSONDecodeError:
-                values[key] = raw
-        current = set_settings(kernel, name, values, actor=actor())
+                value = raw
+            if "." not in key:
+                values[key] = value
+                continue
+            *path, last = key.split(".")
+            place = patch
+            for part in path:
+                place = place.setdefault(part, {})
+                if not isinstance(place, dict):
+                    raise click.UsageError(f"{item!r}: {part} is given a value and parts")
+            place[last] = value
+        if values and patch:
+            raise click.UsageError("give whole settings (KEY=VALUE) or parts of settings "
+                                   "(KEY.PART=VALUE), not both in one command")
+        current = (patch_settings(kernel, name, patch, actor=actor()) if patch else
+                   set_settings(kernel, name, values, actor=actor()))
     else:
         current = plugin_settings(kernel, name, actor=actor())
     click.echo(json.dumps(current, indent=2, sort_keys=True, default=str))

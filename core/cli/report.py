@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 
@@ -37,10 +38,33 @@ def report(state: CliState, metric: str | None, start: dt.datetime | None,
                          owner_id=find_user(kernel, owner).id if owner else None,
                          team_id=find_team(kernel, team).id if team else None)
     definition, points = compute_report(kernel, metric, query, actor=actor())
-    click.echo(f"{metric}: {definition.description} ({definition.unit}), "
-               f"{query.start} to {query.end}")
+    unit = definition.unit
+    if unit == "currency":
+        from ..rates import base_currency
+
+        unit = f"currency: {base_currency(kernel)}"
+    click.echo(f"{metric}: {definition.description} ({unit}), {query.start} to {query.end}")
     if definition.group_by:
         table([definition.group_by.upper(), "PERIOD", "VALUE"],
               [[p.group, p.period, p.value] for p in points])
     else:
         table(["PERIOD", "VALUE"], [[p.period, p.value] for p in points])
+    _unconverted(kernel, points)
+    from .goals import report_goals
+
+    report_goals(kernel, metric, query)  # the metric's goals: attainment and pace
+
+
+def _unconverted(kernel: Any, points: list[Any]) -> None:
+    """The amounts a figure leaves out for want of an exchange rate, one line each."""
+    from ..rates import base_currency
+
+    left = [p for p in points if p.unconverted]
+    if not left:
+        return
+    base = base_currency(kernel)
+    click.echo(f"Left out of the values above, with no exchange rate to {base} on or "
+               f"before their day ('accord rates set CURRENCY {base} RATE --date DAY'):")
+    for point in left:
+        where = f"{point.group}, {point.period}" if point.group else point.period
+        click.echo(f"  {where}: {' + '.join(str(m) for m in point.unconverted)}")

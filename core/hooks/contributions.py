@@ -1,8 +1,9 @@
 """Hooks through which plugins contribute commands, permissions, role grants, metrics, jobs,
-timeline items."""
+timeline items, exchange rates."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from . import hookspec
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from accord.jobs import Job
     from accord.kernel import Accord
     from accord.metrics import Metric
+    from accord.rates import Rate
     from accord.records import Permission, RecordAction, RoleGrant, TimelineItem
     from accord.services.actors import Actor
 
@@ -73,6 +75,31 @@ def register_metrics() -> list[Metric]:
 
 
 @hookspec
+def provide_exchange_rates(kernel: Accord, base: str, currencies: list[str],
+                           day: dt.date) -> list[Rate]:
+    """Give exchange rates, so money metrics can convert amounts into the base currency.
+
+    Called: when ``accord rates fetch`` or ``POST /api/v1/rates/fetch`` runs (or a job
+        of the plugin's own calls ``accord.services.rates.fetch_rates``); only for
+        enabled plugins; outside any transaction, so a provider (a central bank's feed,
+        a treasury system) may take its time; never while a metric is computed.
+    Args: base: the base currency (the ``base_currency`` setting), such as ``EUR``.
+        currencies: the ISO 4217 codes to give rates for, never the base currency.
+        day: the day the rates are asked for.
+    Returns: a list of ``accord.rates.Rate(currency, quote, rate, day)``, usually one per
+        currency asked: ``Rate("USD", "EUR", Decimal("0.92"), day)`` says 1 USD is worth
+        0.92 EUR from that day on (a rate the other way round, ``EUR USD 1.08``, serves
+        too). The core stores them, replacing a stored rate of the same pair and day,
+        with the plugin's name as their source; an empty list for none.
+    Order: every implementation runs; for the same pair and day the first (in call
+        order) wins. A provider that raises, or returns anything but valid Rates (ISO
+        4217 codes, a positive rate, a date in the calendar), fails the whole fetch with
+        an error naming it, and nothing is stored.
+    Since: 0.2
+    """
+
+
+@hookspec
 def register_jobs() -> list[Job]:
     """Declare periodic jobs: a name, a cron schedule and an idempotent day's work.
 
@@ -104,12 +131,15 @@ def timeline_items(kernel: Accord, record_type: str, record_ids: list[int]) -> l
 def load_demo_data(kernel: Accord, actor: Actor) -> None:
     """Add believable demo records to a new database (``accord init --demo``, ``make run``).
 
-    Called: once, when a new database is created with demo data; outside any
-        transaction; write through ``accord.services`` like any other change.
+    Called: once, when a new database is created with demo data; inside one
+        transaction with every other plugin's demo data; write through
+        ``accord.services`` like any other change. An exception names the plugin
+        (``PluginError``) and rolls back every plugin's demo data.
     Returns: None.
     Order: every implementation runs; the core's runs first (tryfirst), so plugins
         can build on its organizations, contacts, users and products.
     Since: 0.1
+    Changed: 0.2: one transaction for all plugins; a failure keeps no demo data.
     """
 
 

@@ -30,14 +30,16 @@ def kernel_started(kernel: Accord) -> None:
 def plugin_enabled(kernel: Accord, name: str) -> None:
     """React to being enabled: bring the plugin's own data in step with the rest.
 
-    Called: once per enable, after the state is committed, in the enabling process, on
-        the plugin just enabled only (a plugin that wants to know about others
-        connects to the ``plugin_enabled`` signal).
+    Called: once per enable, in the enabling process, on the plugin just enabled only
+        (a plugin that wants to know about others connects to the ``plugin_enabled``
+        signal); inside the transaction that stores the state, after it: writes
+        elsewhere wait until the plugin is enabled and in step, and an exception
+        aborts the enable, leaving every state as it was.
     Args: name: the plugin just enabled (the implementing plugin itself).
     Returns: None.
     Order: only the enabled plugin's implementation runs.
     Since: 0.1
-    Changed: 0.2: called on the enabled plugin only.
+    Changed: 0.2: called on the enabled plugin only, inside the enabling transaction.
     """
 
 

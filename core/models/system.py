@@ -9,7 +9,8 @@ import peewee
 from ..database import JSONField
 from .base import BaseModel, UTCDateTimeField, utcnow
 
-__all__ = ["PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage"]
+__all__ = ["PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage",
+           "IdHighWater"]
 
 
 class PluginState(BaseModel):
@@ -88,3 +89,14 @@ class OutboxMessage(BaseModel):
 
     class Meta:
         table_name = "accord_outbox"
+
+
+class IdHighWater(BaseModel):
+    """The highest id a dropped table gave, so the table, created again (a purge then
+    an enable, a downgrade then an upgrade), starts above it (see ``accord.ids``)."""
+
+    name = peewee.CharField(max_length=200, primary_key=True)  # the table's
+    last_id = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "accord_id_high_water"

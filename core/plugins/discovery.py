@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 
-__all__ = ["Candidate", "from_entry_points", "from_folder", "from_object", "ENTRY_POINT_GROUP"]
+__all__ = ["Candidate", "from_entry_points", "from_folder", "from_object", "ENTRY_POINT_GROUP",
+           "DISTRIBUTION"]
 
 ENTRY_POINT_GROUP = "accord.plugins"
+#: The distribution Accord itself is installed as; its plugins are the bundled ones.
+DISTRIBUTION = "accord-crm"
 
 
 @dataclass
@@ -29,6 +32,13 @@ class Candidate:
     load_manifest: Callable[[], Any]
     load_hooks: Callable[[], Any]
     folder: Path | None = None
+    #: The installed distribution that registers it (an entry point's), if any.
+    distribution: str | None = None
+
+    @property
+    def bundled(self) -> bool:
+        """Shipped with Accord itself (sales, competitors), not by a third party."""
+        return self.distribution == DISTRIBUTION
 
 
 def _package_of(module_path: str) -> str:
@@ -76,6 +86,7 @@ def from_entry_points() -> list[Candidate]:
             source=f"entry point {ep.value}" + (f" ({ep.dist.name})" if ep.dist else ""),
             load_manifest=_manifest_of(package),
             load_hooks=ep.load,
+            distribution=ep.dist.name if ep.dist else None,
         ))
     return out
 

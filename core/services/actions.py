@@ -46,19 +46,28 @@ def run_action(kernel: Accord, type_name: str, record_id: int, name: str,
     """Run action ``name`` on one record: the actor needs the action's permission and
     must reach the record; ``body`` is loaded by the action's schema (a body given to
     an action without one is refused); ``version`` (If-Match) must be the record's.
-    Returns what the handler returns: a record or a JSON-ready value."""
-    action = find_action(kernel, type_name, name)
-    require(actor, action.permission)
-    record = get(kernel, type_name, record_id, actor=actor)
-    if version is not None and record.version != version:
-        raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
-                           f"not {version}; reload it and try again")
-    data: dict[str, Any] = {}
-    if action.schema is not None:
-        try:
-            data = action.schema().load(body or {})
-        except ma.ValidationError as exc:
-            raise ValidationError(flatten_messages(exc.messages)) from None
-    elif body:
-        raise ValidationError({key: [f"the {name} action takes no {key!r}"] for key in body})
-    return action.handler(kernel, record.id, actor=actor, version=record.version, **data)
+    Returns what the handler returns: a record or a JSON-ready value.
+
+    The handler runs in one transaction with the record locked from the moment it is
+    read (``FOR UPDATE`` on PostgreSQL; SQLite's write transactions take turns), so
+    the version it is given stays the record's: a caller that named no version waits
+    for a concurrent verb, then sees its outcome, instead of failing for a version it
+    never named."""
+    with kernel.transaction():
+        action = find_action(kernel, type_name, name)
+        require(actor, action.permission)
+        record = get(kernel, type_name, record_id, actor=actor, for_update=True)
+        if version is not None and record.version != version:
+            raise StaleVersion(f"{type_name} {record_id} is at version {record.version}, "
+                               f"not {version}; reload it and try again")
+        data: dict[str, Any] = {}
+        if action.schema is not None:
+            try:
+                data = action.schema().load(body or {})
+            except ma.ValidationError as exc:
+                raise ValidationError(flatten_messages(exc.messages)) from None
+        elif body:
+            raise ValidationError({key: [f"the {name} action takes no {key!r}"]
+                                   for key in body})
+        return action.handler(kernel, record.id, actor=actor, version=record.version,
+                              **data)

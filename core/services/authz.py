@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from ..kernel import Accord
     from ..records import RecordType
 
-__all__ = ["actor_for", "permission_for", "require", "scoped", "check_ownership",
-           "PERSONAL_DATA"]
+__all__ = ["actor_for", "permission_for", "require", "scoped", "rule_condition",
+           "check_ownership", "PERSONAL_DATA"]
 
 #: Who holds this sees personal data unmasked.
 PERSONAL_DATA = "core.personal_data.read"
@@ -114,12 +114,19 @@ def scoped(query: peewee.ModelSelect[Any], record_type: RecordType, actor: Actor
     scope = actor.scope(record_type.name)
     if scope == "all":
         return query
+    return query.where(rule_condition(scope, actor, model.owner, model.team))
+
+
+def rule_condition(scope: str, actor: Actor, owner: Any, team: Any) -> Any:
+    """The SQL condition of a record rule other than ``all`` on an owner column and a
+    team column: ``own``, the actor's records; ``team``, those of the actor's teammates
+    or placed in one of the actor's teams."""
     if scope == "own":
-        return query.where(model.owner == actor.user_id)
-    condition = model.owner.in_(sorted(actor.teammate_ids))
-    if actor.team_ids:
-        condition = condition | model.team.in_(sorted(actor.team_ids))
-    return query.where(condition)
+        return owner == actor.user_id
+    condition = owner.in_(sorted(actor.teammate_ids))
+    if actor.team_ids and team is not None:
+        condition = condition | team.in_(sorted(actor.team_ids))
+    return condition
 
 
 def check_ownership(record_type: RecordType, actor: Actor,

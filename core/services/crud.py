@@ -41,15 +41,20 @@ __all__ = ["create", "update", "delete", "get", "bulk_create", "bulk_update", "i
 MAX_REPORTED = 20
 
 
-def get(kernel: Accord, type_name: str, record_id: int, *,
+def get(kernel: Accord, type_name: str | RecordType, record_id: int, *,
         actor: Actor | None = None, for_update: bool = False) -> BaseRecord:
     """One record by id, or NotFound naming the type and id. With a restricted
     ``actor``, its read permission and record rule apply (a record out of its reach
     is not found). ``for_update`` (inside a transaction) locks the row until the
     transaction ends, so that a verb checking it and then writing is not raced by
-    another doing the same (PostgreSQL; SQLite serializes writers anyway)."""
-    return _get(kernel, kernel.records.get(type_name), record_id, actor=actor,
-                for_update=for_update)
+    another doing the same (PostgreSQL; SQLite serializes writers anyway).
+
+    ``type_name`` may be the record type itself: a face reading back what it wrote
+    answers for the type it resolved, even if a toggle by another thread sharing the
+    kernel has withdrawn it since."""
+    record_type = (kernel.records.get(type_name) if isinstance(type_name, str)
+                   else type_name)
+    return _get(kernel, record_type, record_id, actor=actor, for_update=for_update)
 
 
 def _get(kernel: Accord, record_type: RecordType, record_id: int, *,
@@ -127,8 +132,11 @@ def create(kernel: Accord, type_name: str, data: dict[str, Any], *, actor: Actor
     that action owns may then be given, as Python values, beside the others, and the
     type's write permission is not asked (the action checked its own); the actor's
     record rule still applies."""
+    # The record is read back as the type it was written as: a toggle by another
+    # thread sharing the kernel after the commit does not turn the answer into a 404.
+    record_type = kernel.records.get(type_name)
     ids = _create(kernel, type_name, [data], actor=actor, single=True, verb=verb)
-    return _get(kernel, kernel.records.get(type_name), ids[0])
+    return _get(kernel, record_type, ids[0])
 
 
 def bulk_create(kernel: Accord, type_name: str, rows: Sequence[dict[str, Any]], *,
@@ -141,9 +149,10 @@ def update(kernel: Accord, type_name: str, record_id: int, data: dict[str, Any],
            actor: Actor, version: int | None = None, verb: str | None = None) -> BaseRecord:
     """Change some fields of a record. With ``version``, a stale version is refused.
     ``verb``: the plugin action writing, which may set the fields it owns."""
+    record_type = kernel.records.get(type_name)  # read back as written (see create)
     _update(kernel, type_name, [(record_id, data, version)], actor=actor, single=True,
             verb=verb)
-    return _get(kernel, kernel.records.get(type_name), record_id)
+    return _get(kernel, record_type, record_id)
 
 
 def bulk_update(kernel: Accord, type_name: str,
@@ -161,8 +170,9 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
     require(actor, permission_for(record_type, "delete"))
     model = record_type.model
     with kernel.transaction():
-        record = scoped(model.select().where(model.id == record_id), record_type,
-                        actor).get_or_none()
+        _still_running(kernel, record_type)
+        record = _locked(scoped(model.select().where(model.id == record_id), record_type,
+                                actor)).get_or_none()
         if record is None:
             raise NotFound(f"{type_name} {record_id} does not exist")
         if version is not None and record.version != version:
@@ -220,6 +230,7 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
     check_ownership(record_type, actor, rows)
     model = record_type.model
     with _rows_named(single), kernel.transaction():
+        _still_running(kernel, record_type)
         links = _checked(write, single)
         # One JSON form per row serves its audit entry and its outbox record.
         shown = [_shown(record_type, {**row, **linked}) for row, linked in zip(rows, links)]
@@ -303,6 +314,7 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
     changed_ids: list[int] = []
     all_changes: list[tuple[int, dict[str, list[Any]]]] = []
     with _rows_named(single), kernel.transaction():
+        _still_running(kernel, record_type)
         found = {r.id: r for r in _fetch(record_type, ids, actor)}
         missing = [i for i in ids if i not in found]
         if missing:
@@ -360,11 +372,34 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
 
 
 def _fetch(record_type: RecordType, ids: list[int], actor: Actor) -> Iterable[BaseRecord]:
-    """The records with these ids that the actor reaches."""
+    """The records with these ids that the actor reaches, locked until the write's
+    transaction ends (see ``_locked``)."""
     model = record_type.model
     for start in range(0, len(ids), CHUNK):
         query = model.select().where(model.id.in_(ids[start:start + CHUNK]))
-        yield from scoped(query, record_type, actor)
+        yield from _locked(scoped(query, record_type, actor))
+
+
+def _still_running(kernel: Accord, record_type: RecordType) -> None:
+    """Refuse a write whose record type's plugin stopped running (another request or
+    process disabled it) while the write was being prepared, as a read of the type
+    would be refused. Called first inside the write's transaction, where the kernel is
+    in step with the plugin states and holds them (``Accord.transaction``): the write
+    commits before any later toggle, or not at all."""
+    if record_type.name not in kernel.records:
+        kernel.records.get(record_type.name)  # NotFound saying why it is not available
+
+
+def _locked(query: Any) -> Any:
+    """``query`` reading the rows a write is about to change, locked until its
+    transaction ends, so the version it reads is the one it writes over: a writer that
+    named no version (no If-Match) then waits for a concurrent one instead of failing
+    for a version it never saw. PostgreSQL: ``FOR UPDATE``, in id order (two bulk
+    writes lock alike, never crosswise); SQLite: its write transactions begin
+    IMMEDIATE, one at a time, so what they read is current already."""
+    if not is_postgres(query.model._meta.database):
+        return query
+    return query.order_by(query.model.id).for_update()
 
 
 def _checked(write: Write, single: bool) -> list[dict[str, Any]]:

@@ -2,7 +2,10 @@
 
 Taken out of the loaded rows after the write hooks ran (so hooks may compute them),
 written after the records inside the same transaction (one DELETE and one
-multi-row INSERT per line field), read back with one query per field.
+multi-row INSERT per line field), read back with one query per field. A row read
+back has its record at hand (``line.quote``, joined in that query), so its schema may
+show a value of the record's, such as the currency of a line's amounts, without a
+query per row.
 """
 
 from __future__ import annotations
@@ -41,8 +44,10 @@ def _ordered(lines: Lines) -> list[Any]:
 def _stored(lines: Lines, ids: list[int]) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {i: [] for i in ids}
     parent = _parent(lines)
+    record = parent.rel_model
     for start in range(0, len(ids), CHUNK):
-        query = (lines.model.select().where(parent.in_(ids[start:start + CHUNK]))
+        query = (lines.model.select(lines.model, record).join(record, on=parent)
+                 .where(parent.in_(ids[start:start + CHUNK]))
                  .order_by(parent, *_ordered(lines)))
         for row in query:
             out[getattr(row, parent.object_id_name)].append(row)

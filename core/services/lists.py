@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from ..customfields import FieldDef
+from ..customfields import FieldDef, from_json
 from ..database import is_postgres
 from ..errors import BadQuery, PermissionDenied, ValidationError
 from ..pagination import after_cursor, cursor_of, decode_cursor
-from ..query import SortKey, build_query, order_by, sort_keys
+from ..query import SortKey, build_query, number_problem, order_by, sort_keys, text_problem
 from .authz import PERSONAL_DATA, permission_for, scoped
 from .crud import fetch_records
 from .paging import parse_limit
@@ -27,7 +28,11 @@ if TYPE_CHECKING:
     from ..records import RecordType
     from .actors import Actor
 
-__all__ = ["list_page"]
+__all__ = ["list_page", "shape", "MAX_EXPAND", "MAX_FIELDS"]
+
+#: The most relations one page embeds, and field names ``?fields=`` may list.
+MAX_EXPAND = 10
+MAX_FIELDS = 200
 
 
 def list_page(kernel: Accord, record_type: RecordType | str, *, actor: Actor,
@@ -41,6 +46,7 @@ def list_page(kernel: Accord, record_type: RecordType | str, *, actor: Actor,
     rt = kernel.records.get(record_type) if isinstance(record_type, str) else record_type
     filters = dict(filters or {})
     size = parse_limit(limit)
+    _expanded(expand)  # refused before any query runs
     try:
         keys = sort_keys(kernel, rt, [s.strip() for s in sort or [] if s.strip()])
         _refuse_personal(kernel, rt, actor, filters, keys)
@@ -59,8 +65,7 @@ def list_page(kernel: Accord, record_type: RecordType | str, *, actor: Actor,
     more = len(rows) > size
     rows = rows[:size]
     items = dump_many(kernel, rt, rows, actor=actor)
-    items = _expand(kernel, rt, rows, items, actor, expand)
-    items = _choose_fields(rt, items, fields, expand)
+    items = shape(kernel, rt, rows, items, actor=actor, fields=fields, expand=expand)
     next_cursor = None
     if more and rows:
         last = rows[-1]
@@ -93,22 +98,41 @@ def _check_cursor(keys: list[SortKey], cursor: str) -> None:
     """A cursor is opaque but travels through clients: each value must have the type
     its sort key gives, or an edited one would reach the SQL (and answer 500)."""
     values = decode_cursor(cursor, len(keys) + 1)
-    kinds = [_cursor_kind(k.field) for k in keys]
-    fits = all(value is None or _fits(value, kind) for value, kind in zip(values, kinds))
-    if not fits or not _fits(values[-1], (int,)):
+    fits = all(value is None or _fits(value, k.field) for value, k in zip(values, keys))
+    if not fits or not _fits(values[-1], None):
         raise ValidationError({"cursor": ["not a cursor of this list; use the next_cursor "
                                           "of the previous page with the same sort"]})
 
 
-def _fits(value: Any, kind: tuple[type, ...]) -> bool:
+def _fits(value: Any, field: Any) -> bool:
+    """``value`` is one the sort key of ``field`` can give (None: the id)."""
+    kind = _cursor_kind(field) if field is not None else (int,)
     if isinstance(value, bool) and bool not in kind or not isinstance(value, kind):
         return False
+    if isinstance(field, peewee.DecimalField) and not isinstance(value, Decimal):
+        value = Decimal(repr(value) if isinstance(value, float) else str(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return -2 ** 63 <= value < 2 ** 63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return False
+        if isinstance(field, FieldDef):
+            # A stored decimal has at most 100 digits and a two-digit exponent; PostgreSQL
+            # cannot even compare a number far beyond (1E+999999999).
+            return abs(value.adjusted()) < 200
+        # The column's own db_value quantizes it: a number it cannot hold fails there.
+        return not isinstance(field, peewee.DecimalField) or number_problem(field, value) is None
     if isinstance(value, str):
-        return "\x00" not in value
+        return text_problem(value) is None
     if isinstance(value, dt.datetime):
-        return value.tzinfo is not None
+        if value.tzinfo is None:
+            return False
+        try:
+            value.astimezone(dt.timezone.utc)  # what the column's db_value does
+        except OverflowError:
+            return False
     return True
 
 
@@ -135,13 +159,25 @@ def _cursor_kind(field: Any) -> tuple[type, ...]:
 def _sort_value(kernel: Accord, key: SortKey, record: Any) -> Any:
     field = key.field
     if isinstance(field, FieldDef):
-        raw = (record.custom or {}).get(field.name)
-        if raw is not None and field.kind == "decimal":
-            return Decimal(str(raw)) if is_postgres(kernel.database) else float(raw)
-        return raw
+        value = from_json(field.kind, (record.custom or {}).get(field.name))
+        if value is not None and field.kind == "decimal":
+            return value if is_postgres(kernel.database) else float(value)
+        if field.kind == "date" and value is not None:
+            return value.isoformat()  # compared as the ISO text it is stored as
+        return value
     if isinstance(field, peewee.ForeignKeyField):
         return getattr(record, field.object_id_name)
     return getattr(record, field.name)
+
+
+def shape(kernel: Accord, record_type: RecordType, records: list[Any],
+          items: list[dict[str, Any]], *, actor: Actor, fields: str | None = None,
+          expand: str | None = None) -> list[dict[str, Any]]:
+    """Dumped ``records`` with the relations ``expand`` names embedded and only the
+    ``fields`` asked kept, as a list page does it (a single read does it too). A bad
+    name is a ``BadQuery`` naming it."""
+    items = _expand(kernel, record_type, records, items, actor, expand)
+    return _choose_fields(record_type, items, fields, expand)
 
 
 def _choose_fields(record_type: RecordType, items: list[dict[str, Any]], raw: str | None,
@@ -149,6 +185,9 @@ def _choose_fields(record_type: RecordType, items: list[dict[str, Any]], raw: st
     if not raw:
         return items
     wanted = [f.strip() for f in raw.split(",") if f.strip()]
+    if len(wanted) > MAX_FIELDS:
+        raise BadQuery("too many fields in ?fields=", {"fields": [
+            f"{len(wanted)} names; ?fields= takes at most {MAX_FIELDS}"]})
     known = set(items[0]) if items else None
     if known is not None:
         unknown = [f for f in wanted if f not in known]
@@ -168,7 +207,7 @@ def _expand(kernel: Accord, record_type: RecordType, rows: list[Any],
     if not raw:
         return items
     model = record_type.model
-    for name in [n.strip() for n in raw.split(",") if n.strip()]:
+    for name in _expanded(raw):
         field = model._meta.fields.get(name)
         target = (kernel.records.for_model(field.rel_model)
                   if isinstance(field, peewee.ForeignKeyField) else None)
@@ -190,3 +229,12 @@ def _expand(kernel: Accord, record_type: RecordType, rows: list[Any],
         for row, item in zip(rows, items):
             item[name] = embedded.get(getattr(row, field.object_id_name))
     return items
+
+
+def _expanded(raw: str | None) -> list[str]:
+    """The relation names of ``?expand=``, each once, at most ``MAX_EXPAND`` of them."""
+    names = list(dict.fromkeys(n.strip() for n in (raw or "").split(",") if n.strip()))
+    if len(names) > MAX_EXPAND:
+        raise BadQuery("too many relations in ?expand=", {"expand": [
+            f"{len(names)} names; ?expand= embeds at most {MAX_EXPAND} relations"]})
+    return names

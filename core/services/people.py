@@ -10,14 +10,15 @@ from ..errors import ValidationError
 from ..models import Role, Team, TeamMember, User
 from .actors import Actor
 from .authz import require
-from .crud import create
+from .assignment import find_user
+from .crud import create, update
 from .roles import USERS
 from .teams import add_member
 
 if TYPE_CHECKING:
     from ..kernel import Accord
 
-__all__ = ["UserRow", "TeamRow", "add_user", "user_roster", "team_roster"]
+__all__ = ["UserRow", "TeamRow", "add_user", "set_role", "user_roster", "team_roster"]
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,33 @@ def add_user(kernel: Accord, email: str, name: str, role: str, *,
     """A new user with a role (which must exist: the error lists the roles) and the
     teams given, all in one transaction. Giving a role is managing users."""
     require(actor, USERS)
-    with kernel.bound():
-        if Role.get_or_none(Role.name == role) is None:
-            known = ", ".join(r.name for r in Role.select().order_by(Role.name))
-            raise ValidationError({"role": [f"no role {role!r} (roles: {known})"]})
+    _known_role(kernel, role)
     with kernel.transaction():
         user = cast(User, create(kernel, "user", {"email": email, "name": name, "role": role},
                                  actor=actor))
         for team in teams:
             add_member(kernel, team, user.id, actor=actor)
     return user
+
+
+def _known_role(kernel: Accord, role: str) -> None:
+    with kernel.bound():
+        if Role.get_or_none(Role.name == role) is None:
+            known = ", ".join(r.name for r in Role.select().order_by(Role.name))
+            raise ValidationError({"role": [f"no role {role!r} (roles: {known})"]})
+
+
+def set_role(kernel: Accord, user: str | int, role: str, *, actor: Actor) -> tuple[User, str]:
+    """Give a user (email or id) another role, which must exist (the error lists the
+    roles); needs admin.users. The last active admin keeps theirs. Returns the user as
+    stored now and the role they had."""
+    require(actor, USERS)
+    _known_role(kernel, role)
+    target = find_user(kernel, user)
+    before = target.role_id
+    if before != role:
+        update(kernel, "user", target.id, {"role": role}, actor=actor)
+    return find_user(kernel, target.id), before
 
 
 def user_roster(kernel: Accord, *, actor: Actor) -> list[UserRow]:

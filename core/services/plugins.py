@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import peewee
 
@@ -23,12 +23,14 @@ from .actors import Actor
 from .audit import write_audit
 from .authz import require
 from .counters import bump
+from .traces import count_traces, delete_traces, export_traces
 from .values import jsonable
 
 if TYPE_CHECKING:
     from ..kernel import Accord
 
 __all__ = ["enable", "disable", "purge_plan", "purge", "PurgePlan", "set_settings",
+           "patch_settings", "merge_patch",
            "downgrade_plan", "downgrade", "DowngradePlan",
            "PluginInfo", "list_plugins", "plugin_info", "plugin_settings", "PLUGINS"]
 
@@ -85,58 +87,105 @@ def _info(kernel: Accord, name: str) -> PluginInfo:
 
 def enable(kernel: Accord, name: str, *, actor: Actor, with_deps: bool = False) -> list[str]:
     """Enable a plugin (and, with ``with_deps``, what it requires). Returns the names
-    enabled, in order. Applies each one's migrations first."""
+    enabled, in order.
+
+    Each one's migrations are applied first. Then one transaction, holding the
+    plugin-state lock (``Accord.transaction(toggle=True)``), checks the requirements
+    again on the states as they are now, stores every state and runs each plugin's
+    ``plugin_enabled``: writes wait for it, a toggle elsewhere cannot slip between the
+    check and the change, and a failure leaves every state as it was."""
     require(actor, PLUGINS)
     kernel.sync()
     _not_core(name, "enable")
+    for target in _to_enable(kernel, name, with_deps):
+        _check_record_types(kernel, target)
+        kernel.load_settings(target, kernel._stored_settings.get(target, {}))
+        with kernel.bound():
+            kernel.migrations.upgrade(target)
+    done: list[str] = []
+    try:
+        with kernel.transaction(toggle=True):
+            for target in _to_enable(kernel, name, with_deps):
+                if kernel.migrations.status(target).pending:
+                    # Its tables went (a purge elsewhere) after the migrations above ran.
+                    raise PluginError(f"cannot enable {name}: {target} changed while it was "
+                                      "being enabled; enable it again", plugin=target)
+                _check_record_types(kernel, target)
+                _set_state(kernel, target, "enabled", actor)
+                kernel.sync()  # reads this transaction's states: the plugin now runs
+                if target in kernel.plugins.implementations("plugin_enabled"):
+                    kernel.plugins.call_one(target, "plugin_enabled", kernel=kernel,
+                                            name=target)
+                done.append(target)
+    except BaseException:
+        _reload_states(kernel)
+        raise
+    kernel.sync()
+    for target in done:
+        kernel.emit(signals.plugin_enabled, name=target)
+    return done
+
+
+def _to_enable(kernel: Accord, name: str, with_deps: bool) -> list[str]:
+    """What enabling ``name`` enables, in order, on the kernel's states; refused when
+    requirements are off and ``with_deps`` is not given."""
     plugin = kernel.plugins.get(name)
     needed = kernel.plugins.check_enable(name)
     if needed and not with_deps:
         wanted = ", ".join(f"{n} ({plugin.requires.get(n, 'indirectly')})" for n in needed)
         raise PluginError(f"cannot enable {name}: it requires {wanted}, not enabled; enable "
-                          f"{'it' if len(needed) == 1 else 'them'} first or use --with-deps",
-                          plugin=name)
-    done = []
-    for target in [*needed, name]:
-        if kernel.plugins.get(target).stored_state == "enabled":
-            continue
-        _check_record_types(kernel, target)
-        kernel.load_settings(target, kernel._stored_settings.get(target, {}))
-        with kernel.bound():
-            kernel.migrations.upgrade(target)
-        with kernel.transaction():
-            _set_state(kernel, target, "enabled", actor)
-        kernel.sync()
-        if target in kernel.plugins.implementations("plugin_enabled"):
-            kernel.plugins.call_one(target, "plugin_enabled", kernel=kernel, name=target)
-        kernel.emit(signals.plugin_enabled, name=target)
-        done.append(target)
-    return done
+                          f"{'it' if len(needed) == 1 else 'them'} first", plugin=name,
+                          option="with_deps")
+    return [target for target in [*needed, name]
+            if kernel.plugins.get(target).stored_state != "enabled"]
+
+
+def _reload_states(kernel: Accord) -> None:
+    """After a toggle rolled back: the kernel read that transaction's own states; read
+    the stored ones again, whatever the counters say."""
+    with kernel.bound():
+        kernel._refresh(force=True)
 
 
 def disable(kernel: Accord, name: str, *, actor: Actor, cascade: bool = False) -> list[str]:
     """Disable a plugin; its tables and rows stay untouched. Refused while enabled
-    plugins require it, unless ``cascade`` disables them first. Returns the names."""
+    plugins require it, unless ``cascade`` disables them first. Returns the names.
+
+    The check and every change are one transaction holding the plugin-state lock, so
+    a plugin enabled elsewhere meanwhile is seen (cascaded or named) and writes
+    in progress finish first."""
     require(actor, PLUGINS)
     kernel.sync()
     _not_core(name, "disable")
-    plugin = kernel.plugins.get(name)
-    if plugin.stored_state != "enabled":
-        raise PluginError(f"{name} is not enabled (it is {plugin.state})", plugin=name)
-    dependents = kernel.plugins.dependents(name)
-    if dependents and not cascade:
-        raise PluginError(f"cannot disable {name}: {', '.join(dependents)} "
-                          f"{'requires' if len(dependents) == 1 else 'require'} it; disable "
-                          f"{'it' if len(dependents) == 1 else 'them'} first or use --cascade",
-                          plugin=name)
-    order = [*dependents, name]
-    with kernel.transaction():
-        for target in order:
-            _set_state(kernel, target, "disabled", actor)
+    try:
+        with kernel.transaction(toggle=True):
+            order = _to_disable(kernel, name, cascade)
+            for target in order:
+                _set_state(kernel, target, "disabled", actor)
+    except BaseException:
+        _reload_states(kernel)
+        raise
     kernel.sync()
     for target in order:
         kernel.emit(signals.plugin_disabled, name=target)
     return order
+
+
+def _to_disable(kernel: Accord, name: str, cascade: bool) -> list[str]:
+    """What disabling ``name`` disables, dependents first, on the kernel's states."""
+    plugin = kernel.plugins.get(name)
+    if plugin.stored_state != "enabled":
+        stopped = kernel.plugins.stopped(name)
+        state = stopped.state if stopped is not None else f"is {plugin.state}"
+        raise PluginError(f"{name} is not enabled" + (
+            "" if state == "is not enabled" else f" (it {state})"), plugin=name)
+    dependents = kernel.plugins.dependents(name)
+    if dependents and not cascade:
+        raise PluginError(f"cannot disable {name}: {', '.join(dependents)} "
+                          f"{'requires' if len(dependents) == 1 else 'require'} it; disable "
+                          f"{'it' if len(dependents) == 1 else 'them'} first", plugin=name,
+                          option="cascade")
+    return [*dependents, name]
 
 
 @dataclass(frozen=True)
@@ -145,10 +194,14 @@ class PurgePlan:
     tables: dict[str, int]  # table name -> rows
     dependents: list[str]
     migrations: list[str]
+    #: What the core keeps about the plugin's records, deleted with them: "activities",
+    #: "tag links", "tags" (carried by no other record) and "audit entries" -> rows.
+    traces: dict[str, int] = field(default_factory=dict)
 
 
 def purge_plan(kernel: Accord, name: str, *, actor: Actor | None = None) -> PurgePlan:
-    """What purging ``name`` would remove: tables with row counts, and who depends on it.
+    """What purging ``name`` would remove: tables with row counts, the activities, tags
+    and audit entries of its records (``traces``), and who depends on it.
 
     With an ``actor`` (every face passes one) it needs admin.plugins; without one the
     caller is trusted code, as for ``records.get``."""
@@ -167,14 +220,17 @@ def purge_plan(kernel: Accord, name: str, *, actor: Actor | None = None) -> Purg
         tables = {m._meta.table_name: m.select().count() for m in models
                   if m._meta.table_name in existing}
         migrations = list(kernel.migrations.status(name).applied)
+        found = count_traces(_types_of(kernel, name))
     dependents = [d for d in kernel.plugins.dependents(name, enabled_only=False)
                   if kernel.plugins.get(d).stored_state != "purged"]
-    return PurgePlan(name, tables, dependents, migrations)
+    return PurgePlan(name, tables, dependents, migrations, found)
 
 
 def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> PurgePlan:
-    """Export every row of the plugin to a JSON file, then drop its tables (its
-    migrations run backward) and mark it purged."""
+    """Export every row of the plugin, and the activities, tags and audit entries of its
+    records, to a JSON file; then drop its tables (its migrations run backward), delete
+    those traces and mark it purged. Its tables, if created again, start their ids above
+    the highest they gave (``accord.ids``), so no id of a purged record names another."""
     plan = purge_plan(kernel, name, actor=actor)
     plugin = kernel.plugins.get(name)
     if plugin.stored_state == "enabled":
@@ -195,21 +251,26 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
                           f"{'requires' if len(keeping) == 1 else 'require'} it and "
                           f"{'keeps' if len(keeping) == 1 else 'keep'} data that may name its "
                           f"records; purge {' and '.join(keeping)} first", plugin=name)
-    target = _export(kernel, name, plugin.version, _models_of(kernel, name), export_to)
+    types = _types_of(kernel, name)
+    target = _export(kernel, name, plugin.version, _models_of(kernel, name), export_to,
+                     traces=types)
     with kernel.bound():
         kernel.migrations.downgrade(name, 0)
         kernel.migrations.forget(name)
-    with kernel.transaction():
+    with kernel.transaction(toggle=True):
+        delete_traces(types)
         _set_state(kernel, name, "purged", actor,
-                   details={"export": [None, str(target)], "rows": [plan.tables, None]})
+                   details={"export": [None, str(target)], "rows": [plan.tables, None],
+                            "traces": [plan.traces, None]})
     kernel.sync()
     kernel.emit(signals.plugin_purged, name=name)
     return plan
 
 
 def _export(kernel: Accord, owner: str, version: str, models: list[type[peewee.Model]],
-            export_to: str | Path) -> Path:
-    """Every row of ``models`` (those whose table exists) into a new JSON file."""
+            export_to: str | Path, traces: list[str] | None = None) -> Path:
+    """Every row of ``models`` (those whose table exists) into a new JSON file; with
+    ``traces`` (record type names), also their activities, tags and audit entries."""
     target = Path(export_to)
     if target.exists():
         raise ValidationError({"export": [f"{target} already exists; choose a new file"]})
@@ -221,6 +282,8 @@ def _export(kernel: Accord, owner: str, version: str, models: list[type[peewee.M
             "tables": {m._meta.table_name: [jsonable(r) for r in m.select().dicts()]
                        for m in models if m._meta.table_name in existing},
         }
+        if traces is not None:
+            dump["traces"] = export_traces(traces)
     try:
         target.write_text(json.dumps(dump, indent=1, default=str), encoding="utf-8")
     except OSError as exc:
@@ -298,8 +361,9 @@ def downgrade(kernel: Accord, owner: str, to: int, *, export_to: str | Path,
 
 
 def set_settings(kernel: Accord, name: str, values: dict[str, Any], *,
-                 actor: Actor) -> dict[str, Any]:
-    """Change some of a plugin's settings; the plugin's schema and the
+                 actor: Actor, reset: Sequence[str] = ()) -> dict[str, Any]:
+    """Change some of a plugin's settings (``reset``: keys that go back to what
+    accord.toml or the default gives); the plugin's schema and the
     ``validate_settings`` hook may refuse. Returns the settings now in force."""
     require(actor, PLUGINS)
     kernel.sync()
@@ -308,12 +372,12 @@ def set_settings(kernel: Accord, name: str, values: dict[str, Any], *,
     kernel.plugins._refuse_failed(plugin)
     stored = kernel._stored_settings.get(name, {})
     previous = kernel.settings(name) if plugin.stored_state != "purged" else {}
-    merged = {**stored, **values}
+    merged = {k: v for k, v in {**stored, **values}.items() if k not in reset}
     try:
         loaded = kernel.load_settings(name, merged)
     except ConfigError as exc:
         raise ValidationError({"settings": [str(exc)]}) from None
-    with kernel.transaction():
+    with kernel.transaction(toggle=True):
         if name in kernel.plugins.implementations("validate_settings"):
             kernel.plugins.call_one(name, "validate_settings", kernel=kernel, plugin=name,
                                     settings=loaded, previous=previous)
@@ -329,11 +393,52 @@ def set_settings(kernel: Accord, name: str, values: dict[str, Any], *,
     return kernel.settings(name)
 
 
+def patch_settings(kernel: Accord, name: str, patch: dict[str, Any], *,
+                   actor: Actor) -> dict[str, Any]:
+    """Change part of a plugin's settings with a JSON merge patch (RFC 7396), applied to
+    the settings in force: an object is merged into the setting's object (one pipeline
+    of the sales ``pipelines``, the others kept), ``null`` removes a key (a top-level
+    one goes back to what accord.toml or the default gives), anything else replaces.
+    The result is checked as a whole, like ``set_settings``. Returns the settings now
+    in force."""
+    require(actor, PLUGINS)
+    kernel.sync()
+    _not_core(name, "configure")
+    plugin = kernel.plugins.get(name)
+    kernel.plugins._refuse_failed(plugin)
+    current = kernel.settings(name) if plugin.stored_state != "purged" else {}
+    unknown = sorted(k for k, v in patch.items() if v is None and k not in current)
+    if unknown:
+        raise ValidationError({k: [f"{name} has no setting {k!r}"] for k in unknown})
+    values = {k: merge_patch(current.get(k), v) for k, v in patch.items() if v is not None}
+    return set_settings(kernel, name, jsonable(values), actor=actor,
+                        reset=[k for k, v in patch.items() if v is None])
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """``patch`` applied to ``target`` as RFC 7396 says: objects merge key by key,
+    ``null`` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
 def _models_of(kernel: Accord, name: str) -> list[type[peewee.Model]]:
     models: list[type[peewee.Model]] = [
         rt.model for _, rt in kernel.plugins.collect("register_record_types", only=[name])]
     models += [m for _, m in kernel.plugins.collect("register_models", only=[name])]
     return list(dict.fromkeys(models))
+
+
+def _types_of(kernel: Accord, name: str) -> list[str]:
+    """The names of the record types a plugin declares, whatever its state."""
+    return [rt.name for _, rt in kernel.plugins.collect("register_record_types", only=[name])]
 
 
 def _check_record_types(kernel: Accord, name: str) -> None:

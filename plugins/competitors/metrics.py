@@ -3,7 +3,10 @@ or per product category): one grouped query over the whole range each.
 
 Closed deals count on the day they were closed (``MetricQuery`` ranges and months
 are on the close date) and are limited to an owner or a team by the deal's owner and
-team when it was closed. docs/competitors.md gives each exact definition.
+team when it was closed; the reader's record rule for opportunities applies to the same
+owner and team. Amounts are in the base currency, converted on the close date (prices
+on the day they were observed); what has no exchange rate is listed on the point.
+docs/competitors.md gives each exact definition.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from accord.metrics import Metric, MetricPoint, MetricQuery, exact_sum, month_of, months_between
+from accord.metrics import (Metric, MetricPoint, MetricQuery, MoneySum, money_point, month_of,
+                            months_between, reaches, reading, rule_condition)
 from accord.models import Product
+from accord.rates import Converted, RateBook, as_day
 
 from .models import CompetingProduct, Competitor, Involvement, Outcome, PriceObservation, Rivalry
 from .reports import percent
-from .rules import opportunities
+from .rules import COMPETITOR, OPPORTUNITY, PRICE, PRODUCT, opportunities
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -33,13 +38,16 @@ _CENT = Decimal("0.01")
 
 
 def _closed(query: Any, mq: MetricQuery) -> Any:
-    """Outcomes closed in the range, of the owner and team asked for."""
+    """Outcomes closed in the range, of the owner and team asked for, that the reader's
+    rule for opportunities reaches."""
+    reading(mq, COMPETITOR)
     query = query.where(Outcome.closed_at >= mq.start_at, Outcome.closed_at < mq.end_exclusive)
     if mq.owner_id is not None:
         query = query.where(Outcome.owner_id == mq.owner_id)
     if mq.team_id is not None:
         query = query.where(Outcome.team_id == mq.team_id)
-    return query
+    condition = rule_condition(mq, OPPORTUNITY, Outcome.owner_id, Outcome.team_id)
+    return query if condition is None else query.where(condition)
 
 
 def _win_rate(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
@@ -55,20 +63,18 @@ def _win_rate(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
 
 
 def _revenue_lost(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
-    currency = kernel.settings("sales")["currency"]
     bucket = month_of(kernel, Outcome.closed_at, mq)
-    total, to_decimal = exact_sum(kernel, Outcome.amount)
-    query = (Outcome.select(Competitor.name, Outcome.currency, bucket.alias("period"), total)
+    sums = MoneySum(kernel, Outcome.amount, Outcome.currency, Outcome.closed_at)
+    query = (Outcome.select(Competitor.name, bucket.alias("period"), *sums.columns)
              .join(Involvement, on=((Involvement.opportunity_id == Outcome.opportunity_id)
                                     & (Involvement.competitor == Outcome.lost_to)))
              .join(Competitor, on=(Competitor.id == Outcome.lost_to))
              .where(Outcome.result == "lost")
-             .group_by(Competitor.id, Competitor.name, Outcome.currency, bucket))
-    # Amounts in different currencies are never added up: those not in the sales
-    # currency are groups of their own, named with their currency.
-    return [MetricPoint(period, to_decimal(amount).quantize(_CENT, rounding=ROUND_HALF_UP),
-                        name if code == currency else f"{name} ({code})")
-            for name, code, period, amount in _closed(query, mq).tuples()]
+             .group_by(Competitor.id, Competitor.name, bucket, *sums.keys))
+    for name, period, currency, day, amount in _closed(query, mq).tuples():
+        sums.add((period, name), currency, day, amount)
+    return [money_point(period, figure, sums.base, name)
+            for (period, name), figure in sums.result().items()]
 
 
 def _loss_reasons(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
@@ -96,6 +102,8 @@ def _period_ends(mq: MetricQuery) -> list[tuple[str, dt.datetime]]:
 
 
 def _contested_pipeline(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    # Permissions, and the filters against the rule for opportunities, checked first.
+    reading(mq, COMPETITOR, OPPORTUNITY)
     ends = _period_ends(mq)
     query: Any = (Involvement.select(Competitor.name, Involvement.opportunity_id,
                                      Involvement.created_at, Outcome.closed_at)
@@ -105,13 +113,14 @@ def _contested_pipeline(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
                   .where(Involvement.created_at < mq.end_exclusive,
                          Outcome.closed_at.is_null() | (Outcome.closed_at >= ends[0][1])))
     rows = list(query.tuples())
-    if mq.owner_id is not None or mq.team_id is not None:
+    if mq.owner_id is not None or mq.team_id is not None or mq.reader is not None:
         # Open deals have no outcome yet: their owner and team are the opportunity's,
         # read through the core's record services (one query per 500 deals).
         deals = opportunities(kernel, [r[1] for r in rows])
         rows = [r for r in rows if r[1] in deals
                 and mq.owner_id in (None, deals[r[1]].owner_id)
-                and mq.team_id in (None, deals[r[1]].team_id)]
+                and mq.team_id in (None, deals[r[1]].team_id)
+                and reaches(mq, OPPORTUNITY, deals[r[1]].owner_id, deals[r[1]].team_id)]
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for name, _, linked_at, closed_at in rows:
         for period, end in ends:
@@ -120,22 +129,52 @@ def _contested_pipeline(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
 
 
 def _price_position(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    """Prices in the same currency compare as they are; in two currencies, each is
+    converted into the base currency on the day of the observation, and an observation
+    without a rate is left out, its price listed apart."""
+    reading(mq, PRICE, PRODUCT, "product")
     bucket = month_of(kernel, PriceObservation.observed_on, mq)
     query: Any = (PriceObservation.select(CompetingProduct.category, bucket.alias("period"),
-                                          Product.unit_price, PriceObservation.price)
+                                          Product.unit_price, Product.unit_price_currency,
+                                          PriceObservation.price,
+                                          PriceObservation.price_currency,
+                                          PriceObservation.observed_on)
                   .join(CompetingProduct)
                   .join(Rivalry, on=(Rivalry.product == CompetingProduct.id))
                   .join(Product, on=(Product.id == Rivalry.ours))
                   .where(PriceObservation.observed_on >= mq.start,
                          PriceObservation.observed_on <= mq.end,
-                         Product.unit_price.is_null(False),
-                         Product.unit_price_currency == PriceObservation.price_currency))
+                         Product.unit_price.is_null(False)))
+    rows = list(query.tuples())
+    book = RateBook(kernel)
+    for *_, ours_in, _, theirs_in, day in rows:
+        if ours_in != theirs_in:
+            book.need(ours_in, as_day(day))  # type: ignore[arg-type]
+            book.need(theirs_in, as_day(day))  # type: ignore[arg-type]
     ratios: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-    for category, period, ours, theirs in query.tuples():
-        ratios[(category or UNCATEGORISED, period)].append(Decimal(ours) / Decimal(theirs))
-    return [MetricPoint(period, (sum(values, Decimal(0)) / len(values)).quantize(
-                _CENT, rounding=ROUND_HALF_UP), category)
-            for (category, period), values in ratios.items()]
+    left: dict[tuple[str, str], Converted] = defaultdict(Converted)
+    for category, period, ours, ours_in, theirs, theirs_in, day in rows:
+        key = (category or UNCATEGORISED, period)
+        ours, theirs = Decimal(ours), Decimal(theirs)
+        if ours_in != theirs_in:
+            to_ours = book.rate(theirs_in, as_day(day))  # type: ignore[arg-type]
+            from_ours = book.rate(ours_in, as_day(day))  # type: ignore[arg-type]
+            if to_ours is None or from_ours is None:
+                missing = theirs_in if to_ours is None else ours_in
+                amount = theirs if to_ours is None else ours
+                left[key].unconverted[missing] = left[key].unconverted.get(
+                    missing, Decimal(0)) + amount
+                continue
+            theirs = theirs * to_ours / from_ours
+        ratios[key].append(ours / theirs)
+    out = []
+    for key in sorted({*ratios, *left}):
+        values = ratios.get(key, [])
+        value = (sum(values, Decimal(0)) / len(values)).quantize(
+            _CENT, rounding=ROUND_HALF_UP) if values else Decimal("0.00")
+        out.append(MetricPoint(key[1], value, key[0], left[key].left_out() if key in left
+                               else ()))
+    return out
 
 
 METRICS = (
@@ -143,8 +182,8 @@ METRICS = (
            "Contested deals won, in percent of the contested deals closed, per competitor",
            "percent", _win_rate, group_by="competitor"),
     Metric("competitors.revenue_lost",
-           "Amounts of the deals lost to each competitor (in the sales currency; other "
-           "currencies apart)", "currency", _revenue_lost, group_by="competitor"),
+           "Amounts of the deals lost to each competitor, in the base currency",
+           "currency", _revenue_lost, group_by="competitor"),
     Metric("competitors.contested_pipeline",
            "Open deals each competitor contests at the end of the period", "count",
            _contested_pipeline, group_by="competitor"),

@@ -13,7 +13,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from accord.money import Money, MoneyField
-from accord.schemas import RecordSchema
+from accord.schemas import InputSchema, RecordSchema
 
 from .models import STATUSES, THREAT_LEVELS
 
@@ -97,11 +97,8 @@ class InvolvementSchema(RecordSchema):
     notes = fields.String(allow_none=True)
 
 
-class ObservePriceSchema(ma.Schema):
+class ObservePriceSchema(InputSchema):
     """The body of ``POST /api/v1/competitors/products/<id>/observe_price``."""
-
-    class Meta:
-        unknown = ma.RAISE
 
     price = MoneyField(required=True, validate=_positive)
     observed_on = fields.Date(load_default=None, allow_none=True, metadata={

@@ -52,10 +52,11 @@ def pipeline(state: Any, name: str | None) -> None:
 @click.pass_obj
 def forecast(state: Any, months: int, by: str | None, start: dt.datetime | None) -> None:
     """Weighted pipeline, committed, best case and won per month of expected close,
-    and the product demand."""
+    and the product demand, in the base currency (amounts without an exchange rate
+    shown apart, in their own currency)."""
     kernel: Accord = state.kernel()
-    currency = kernel.settings("sales")["currency"]
     result = compute_forecast(kernel, months, start.date() if start else None, by)
+    currency = result.base_currency
     click.echo(f"Forecast {result.months[0]} to {result.months[-1]} (committed: probability "
                f"{result.commit_probability}% or more)")
     lead = [by.upper()] if by else []
@@ -77,11 +78,25 @@ def forecast(state: Any, months: int, by: str | None, start: dt.datetime | None)
                f"(average of {first} to {last})")
     if not result.demand:
         click.echo("No open quotes with products, no orders in those months.")
-        return
-    demand = [[d.month, d.sku, d.name, _units(d.pipeline_units), _units(d.run_rate_units),
-               _units(d.units), _amounts(d.value, currency)] for d in result.demand]
-    _table(["MONTH", "SKU", "PRODUCT", "PIPELINE UNITS", "RUN-RATE UNITS", "UNITS", "VALUE"],
-           demand, right=(3, 4, 5, 6))
+    else:
+        demand = [[d.month, d.sku, d.name, _units(d.pipeline_units), _units(d.run_rate_units),
+                   _units(d.units), _amounts(d.value, currency)] for d in result.demand]
+        _table(["MONTH", "SKU", "PRODUCT", "PIPELINE UNITS", "RUN-RATE UNITS", "UNITS",
+                "VALUE"], demand, right=(3, 4, 5, 6))
+    _unconverted(result, currency)
+
+
+def _unconverted(result: Any, base: str) -> None:
+    """One line naming the currencies shown apart for want of an exchange rate."""
+    figures = [*result.rows, *result.undated]
+    amounts = [a for r in figures for a in (r.weighted, r.committed, r.best_case, r.won)]
+    amounts += [d.value for d in result.demand]
+    codes = sorted({code for a in amounts for code in a if code != base})
+    if codes:
+        click.echo("")
+        click.echo(f"Not converted to {base} (no exchange rate on or before their day): the "
+                   f"amounts in {', '.join(codes)}, shown apart ('accord rates set "
+                   f"{codes[0]} {base} RATE --date DAY').")
 
 
 def _units(units: Decimal) -> str:

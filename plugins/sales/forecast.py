@@ -3,7 +3,11 @@ committed, the best case and what was won, and the product demand the pipeline a
 the order run-rate point to.
 
 Set-based: ``forecast`` runs the same few grouped queries whatever the number of
-opportunities, quotes and orders. Amounts stay per currency, never added together.
+opportunities, quotes and orders (and one reading the exchange rates). Amounts are in
+the base currency (the core's ``base_currency`` setting): an amount in another currency
+is converted with the latest rate on or before its day (an open deal's expected close
+date, or today without one; a won deal's closing day; an order's date), and one without
+a rate stays under its own currency, never added to the others nor dropped.
 The SQL pieces (which stages are open, won or lost; exact money sums on both engines)
 are shared with the sales metrics (metrics.py).
 """
@@ -19,12 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from accord.dates import FIRST_DAY, LAST_DAY
 from accord.errors import ValidationError
-from accord.metrics import exact_sum, month_expr
+from accord.metrics import conversion_day, exact_sum, month_expr
+from accord.money import round_amount
+from accord.rates import RateBook, Totals
 from accord.models import Product, Team, User
 
 from .models import Opportunity, Order, OrderLine, Quote, QuoteLine
-from .services.documents import cents
 from .settings import pipelines
 
 if TYPE_CHECKING:
@@ -33,16 +39,13 @@ if TYPE_CHECKING:
 __all__ = ["Forecast", "ForecastRow", "ProductDemand", "forecast", "FORECAST_GROUPS",
            "MAX_MONTHS", "RUN_RATE_MONTHS", "UNDATED", "NONE", "OPEN_QUOTE_STATUSES",
            # SQL pieces the sales metrics use too:
-           "stage_condition", "open_condition", "cents"]
+           "stage_condition", "open_condition"]
 
 #: What ``forecast(by=...)`` groups by, besides nothing.
 FORECAST_GROUPS = ("owner", "team", "pipeline")
 MAX_MONTHS = 36
 #: Full months before the forecast's first month whose orders make the run-rate.
 RUN_RATE_MONTHS = 6
-#: The years a forecast's months (and its run-rate months) may fall in: far enough
-#: from the calendar's ends that month arithmetic never leaves it.
-FIRST_YEAR, LAST_YEAR = 1900, 9899
 #: The month of open opportunities without an expected close date.
 UNDATED = "undated"
 #: The group of opportunities without an owner (or a team).
@@ -86,8 +89,10 @@ def _stages(kernel: Accord, kinds: tuple[str, ...]) -> list[tuple[str, list[str]
 @dataclass
 class ForecastRow:
     """The figures of one month (or of the undated opportunities) for one group, each
-    per currency (a currency with nothing is left out), to the cent: weighted amounts
-    are rounded half up per row."""
+    by currency, to the currency's minor unit (weighted amounts are rounded half up per
+    row): the base
+    currency holds what was converted, another currency what had no rate; a currency
+    with nothing is left out."""
 
     month: str  # "2026-05", or UNDATED
     group: str | None = None
@@ -115,8 +120,8 @@ class ForecastRow:
 class ProductDemand:
     """What one product is expected to sell in one month: the weighted pipeline (lines
     of the open quotes of open opportunities expected to close then, × probability)
-    plus the monthly order run-rate. Units to 4 places, values to the cent, per
-    currency."""
+    plus the monthly order run-rate. Units to 4 places, values to the cent, by currency
+    (the base currency, and those without a rate)."""
 
     month: str
     product_id: int
@@ -154,6 +159,8 @@ class Forecast:
     demand: list[ProductDemand]
     #: The first and last months averaged into the order run-rate.
     run_rate_months: tuple[str, str]
+    #: The currency amounts are converted into; any other in the figures had no rate.
+    base_currency: str = "EUR"
 
     def total(self) -> ForecastRow:
         """The months of the window added up, over every group (undated left out)."""
@@ -180,22 +187,28 @@ def forecast(kernel: Accord, months: int = 6, start: dt.date | None = None,
     end = _add_months(first, months)
     labels = [f"{d:%Y-%m}" for d in (_add_months(first, i) for i in range(months))]
     commit = int(kernel.settings("sales")["commit_probability"])
+    rates = RateBook(kernel)
     with kernel.bound():
-        cells = _money_rows(kernel, first, end, by, commit)
+        money = _Money(kernel, rates)
+        cells = _money_rows(kernel, money, first, end, by, commit)
         run_from = _add_months(first, -RUN_RATE_MONTHS)
-        demand = _demand(kernel, first, end, run_from, labels) if products else []
+        demand = _demand(kernel, money, first, end, run_from, labels) if products else []
+        money.settle()
+    for item in demand:  # each month its own copy of the run-rate, now it is settled
+        item.run_rate_value = dict(item.run_rate_value)
     groups: list[str | None] = [None]
     if by is not None:
         groups = [*sorted({g for g, _ in cells if g is not None})]
     rows = [cells.get((g, m)) or ForecastRow(m, g) for g in groups for m in labels]
     undated = [cells[(g, UNDATED)] for g in groups if (g, UNDATED) in cells]
     return Forecast(first, labels, by, commit, rows, undated, demand,
-                    (f"{run_from:%Y-%m}", f"{_add_months(first, -1):%Y-%m}"))
+                    (f"{run_from:%Y-%m}", f"{_add_months(first, -1):%Y-%m}"), rates.base)
 
 
 def _check_window(first: dt.date, months: int) -> None:
-    lowest = dt.date(FIRST_YEAR, 1, 1)
-    highest = _add_months(dt.date(LAST_YEAR, 12, 1), 1 - months)
+    # The months of the calendar every record's dates are in (accord.dates).
+    lowest = FIRST_DAY.replace(day=1)
+    highest = _add_months(LAST_DAY.replace(day=1), 1 - months)
     if not lowest <= first <= highest:
         raise ValidationError({"from": [
             f"give a month from {_month(lowest)} to {_month(highest)} for {months} "
@@ -227,73 +240,110 @@ def _grouped(query: Any, by: str | None) -> tuple[Any, list[Any]]:
 _Cells = dict[tuple[str | None, str], ForecastRow]
 
 
-def _cell(cells: _Cells, key: tuple[Any, ...]) -> tuple[ForecastRow, str]:
-    """The row of a (month, [group,] currency) key, and the currency."""
+def _cell(cells: _Cells, key: tuple[Any, ...]) -> tuple[ForecastRow, str, Any]:
+    """The row of a (month, [group,] currency, conversion day) key, the currency and
+    the day."""
     month, *rest = key
-    group = rest[0] if len(rest) == 2 else None
-    return cells.setdefault((group, month), ForecastRow(month, group)), rest[-1]
+    group = rest[0] if len(rest) == 3 else None
+    return cells.setdefault((group, month), ForecastRow(month, group)), rest[-2], rest[-1]
 
 
-def _money_rows(kernel: Accord, first: dt.date, end: dt.date, by: str | None,
-                commit: int) -> _Cells:
+class _Money:
+    """Amounts of many figures (each an ``_Amounts`` dict) in the base currency: ``add``
+    the exact sums of each currency and day to a figure, then ``settle()`` fills every
+    figure in, the rates read once for all."""
+
+    def __init__(self, kernel: Accord, rates: RateBook) -> None:
+        self._totals = Totals(kernel, book=rates)
+        self._figures: dict[int, _Amounts] = {}
+        self._divisors: dict[int, int] = {}
+
+    def add(self, amounts: _Amounts, value: Decimal, currency: str, day: Any,
+            divisor: int = 1) -> None:
+        """Add ``value`` (in ``currency`` on ``day``) to the figure ``amounts``, which
+        ``settle`` sets to its total divided by ``divisor`` (a monthly average)."""
+        self._figures[id(amounts)] = amounts
+        self._divisors[id(amounts)] = divisor
+        self._totals.add(id(amounts), value, currency, day)
+
+    def settle(self) -> None:
+        base = self._totals.base
+        for key, figure in self._totals.result().items():
+            amounts, divisor = self._figures[key], self._divisors[key]
+            amounts.clear()
+            _put(amounts, base, figure.amount / divisor)
+            for code, amount in sorted(figure.unconverted.items()):
+                _put(amounts, code, amount / divisor)
+
+
+def _money_rows(kernel: Accord, money: _Money, first: dt.date, end: dt.date,
+                by: str | None, commit: int) -> _Cells:
     """Two grouped queries: the open opportunities by month of expected close (and
     undated), the won ones by month of closing."""
     cells: _Cells = {}
-    _open_rows(kernel, cells, first, end, by, commit)
-    _won_rows(kernel, cells, first, end, by)
+    _open_rows(kernel, money, cells, first, end, by, commit)
+    _won_rows(kernel, money, cells, first, end, by)
     return cells
 
 
-def _open_rows(kernel: Accord, cells: _Cells, first: dt.date, end: dt.date, by: str | None,
-               commit: int) -> None:
+def _open_rows(kernel: Accord, money: _Money, cells: _Cells, first: dt.date, end: dt.date,
+               by: str | None, commit: int) -> None:
     O = Opportunity
     expected = O.expected_close_date
     bucket = peewee.Case(None, [(expected.is_null(), UNDATED),
                                 (expected < first, f"{first:%Y-%m}")],
                          month_expr(kernel, expected))
+    today = dt.datetime.now(dt.timezone.utc).date()
+    # An open deal is converted on its expected close date (today without one).
+    day = conversion_day(kernel, O.amount_currency, peewee.fn.COALESCE(expected, today))
     weighted, from_weighted = exact_sum(kernel, O.amount, weight=O.probability)
     committed, from_committed = exact_sum(kernel, O.amount, when=O.probability >= commit)
     best, from_best = exact_sum(kernel, O.amount)
     query, group = _grouped(O.select(), by)
-    keys = [bucket, *group, O.amount_currency]
+    keys = [bucket, *group, O.amount_currency, day]
     query = (query.select(*keys, peewee.fn.COUNT(O.id), weighted, committed, best)
              .where(open_condition(kernel), expected.is_null() | (expected < end))
              .group_by(*keys))
     for values in query.tuples():
-        row, currency = _cell(cells, values[:len(keys)])
+        row, currency, when = _cell(cells, values[:len(keys)])
         count, w, c, b = values[len(keys):]
         row.opportunities += count
-        _put(row.weighted, currency, from_weighted(w))
-        _put(row.committed, currency, from_committed(c))
-        _put(row.best_case, currency, from_best(b))
+        money.add(row.weighted, from_weighted(w), currency, when)
+        money.add(row.committed, from_committed(c), currency, when)
+        money.add(row.best_case, from_best(b), currency, when)
 
 
-def _won_rows(kernel: Accord, cells: _Cells, first: dt.date, end: dt.date,
+def _won_rows(kernel: Accord, money: _Money, cells: _Cells, first: dt.date, end: dt.date,
               by: str | None) -> None:
     O = Opportunity
     start_at = dt.datetime(first.year, first.month, 1, tzinfo=dt.timezone.utc)
     end_at = dt.datetime(end.year, end.month, 1, tzinfo=dt.timezone.utc)
     won, from_won = exact_sum(kernel, O.amount)
     query, group = _grouped(O.select(), by)
-    keys = [month_expr(kernel, O.closed_at), *group, O.amount_currency]
+    keys = [month_expr(kernel, O.closed_at), *group, O.amount_currency,
+            conversion_day(kernel, O.amount_currency, O.closed_at)]
     query = (query.select(*keys, won)
              .where(stage_condition(kernel, "won"), O.closed_at >= start_at,
                     O.closed_at < end_at)
              .group_by(*keys))
     for values in query.tuples():
-        row, currency = _cell(cells, values[:len(keys)])
-        _put(row.won, currency, from_won(values[len(keys)]))
+        row, currency, when = _cell(cells, values[:len(keys)])
+        money.add(row.won, from_won(values[len(keys)]), currency, when)
 
 
 def _put(amounts: _Amounts, currency: str, value: Decimal) -> None:
-    """An amount to the cent; a currency that adds up to nothing is left out."""
-    if value:
-        amounts[currency] = cents(value)
+    """An amount to its currency's minor unit, half up; a currency that adds up to
+    nothing is left out."""
+    rounded = round_amount(value, currency)
+    if rounded:
+        amounts[currency] = rounded
 
 
-def _demand(kernel: Accord, first: dt.date, end: dt.date, run_from: dt.date,
+def _demand(kernel: Accord, money: _Money, first: dt.date, end: dt.date, run_from: dt.date,
             labels: list[str]) -> list[ProductDemand]:
-    """Two grouped queries: the weighted quote lines by month, the order run-rate."""
+    """Two grouped queries: the weighted quote lines by month, the order run-rate. The
+    values are filled in by ``money.settle()``; the run-rate's dict is shared by the
+    months of a product until then."""
     O, Q, L = Opportunity, Quote, QuoteLine
     expected = O.expected_close_date
     month = peewee.Case(None, [(expected < first, f"{first:%Y-%m}")],
@@ -304,7 +354,8 @@ def _demand(kernel: Accord, first: dt.date, end: dt.date, run_from: dt.date,
     superseded = peewee.fn.EXISTS(later.select(peewee.SQL("1")).where(
         later.revision_of == peewee.fn.COALESCE(Q.revision_of, Q.id),
         (later.revision > Q.revision) | ((later.revision == Q.revision) & (later.id > Q.id))))
-    keys = [month, Product.id, Product.sku, Product.name, Q.currency]
+    keys = [month, Product.id, Product.sku, Product.name, Q.currency,
+            conversion_day(kernel, Q.currency, expected)]
     pipeline: Any = (L.select(*keys, units, value)
                      .join(Q, on=(L.quote == Q.id))
                      .join(O, on=(Q.opportunity == O.id))
@@ -314,15 +365,16 @@ def _demand(kernel: Accord, first: dt.date, end: dt.date, run_from: dt.date,
                      .group_by(*keys))
     found: dict[tuple[str, int], ProductDemand] = {}
     exact: dict[tuple[str, int], Decimal] = {}
-    for label, product, sku, name, currency, u, v in pipeline.tuples():
+    for label, product, sku, name, currency, day, u, v in pipeline.tuples():
         item = found.setdefault((label, product), ProductDemand(label, product, sku, name))
         exact[(label, product)] = exact.get((label, product), Decimal(0)) + from_units(u)
-        item.pipeline_value[currency] = cents(from_value(v))
+        money.add(item.pipeline_value, from_value(v), currency, day)
     for key, total in exact.items():
         found[key].pipeline_units = total.quantize(_UNIT, rounding=ROUND_HALF_UP)
     qty, from_qty = exact_sum(kernel, OrderLine.quantity)
     net, from_net = exact_sum(kernel, OrderLine.net)
-    keys = [Product.id, Product.sku, Product.name, Order.currency]
+    keys = [Product.id, Product.sku, Product.name, Order.currency,
+            conversion_day(kernel, Order.currency, Order.order_date)]
     orders: Any = (OrderLine.select(*keys, qty, net)
                    .join(Order, on=(OrderLine.order == Order.id))
                    .join(Product, on=(OrderLine.product == Product.id))
@@ -330,15 +382,16 @@ def _demand(kernel: Accord, first: dt.date, end: dt.date, run_from: dt.date,
                           Order.order_date < first)
                    .group_by(*keys))
     rates: dict[int, ProductDemand] = {}
-    for product, sku, name, currency, q, n in orders.tuples():
+    for product, sku, name, currency, day, q, n in orders.tuples():
         rate = rates.setdefault(product, ProductDemand("", product, sku, name))
         rate.run_rate_units += from_qty(q)  # units add up whatever the currency
-        rate.run_rate_value[currency] = cents(from_net(n) / RUN_RATE_MONTHS)
+        # Each order converted on its date; the monthly average of the total.
+        money.add(rate.run_rate_value, from_net(n), currency, day, divisor=RUN_RATE_MONTHS)
     for product, rate in rates.items():
         units = (rate.run_rate_units / RUN_RATE_MONTHS).quantize(_UNIT, rounding=ROUND_HALF_UP)
         for label in labels:
             item = found.setdefault((label, product),
                                     ProductDemand(label, product, rate.sku, rate.name))
             item.run_rate_units = units
-            item.run_rate_value = dict(rate.run_rate_value)
+            item.run_rate_value = rate.run_rate_value
     return sorted(found.values(), key=lambda d: (d.month, d.sku))

@@ -92,8 +92,9 @@ def price_quote_lines(kernel: Accord, quote: dict[str, Any],
         ``quantity``, ``unit_price``, ``discount_percent`` and ``tax_rate`` (Decimals).
     Returns: None; change ``unit_price``, ``discount_percent`` or ``tax_rate`` in
         place (a volume discount, a customer's price list). Amounts are in the quote's
-        currency; the plugin rounds each line's net and tax to the cent afterwards.
-        Raise accord.errors.ValidationError naming ``lines.N.field`` to refuse.
+        currency; the plugin rounds each line's net and tax half up to the currency's
+        minor unit afterwards (JPY 1, EUR 0.01, BHD 0.001). Raise
+        accord.errors.ValidationError naming ``lines.N.field`` to refuse.
     Order: every implementation runs, in plugin order; each sees the previous ones'
         changes.
     Since: sales 1.0

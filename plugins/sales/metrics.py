@@ -2,9 +2,12 @@
 conversion, deal size, sales cycle, margins, forecast against actual.
 
 Each is one or two grouped queries over the whole range, on SQLite and PostgreSQL
-alike, honouring the query's owner and team filters. Money metrics count amounts in
-the sales ``currency`` setting only: other currencies are left out, never converted.
-The exact definitions are in docs/sales.md (Metrics).
+alike, honouring the query's owner and team filters and the reader's record rules
+(``scoped``). Money metrics are in the base currency (the core's ``base_currency``
+setting): each amount is converted with the exchange rate of its day, and what has no
+rate is listed on the point (``unconverted``), never dropped. One more query reads the
+rates when there are amounts in other currencies. The exact definitions are in
+docs/sales.md (Metrics).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import peewee
 
 from accord.database import is_postgres
 from accord.hooks import hookimpl
-from accord.metrics import (Metric, MetricPoint, MetricQuery, exact_sum, month_expr, month_of,
-                            months_between, scoped)
+from accord.metrics import (Metric, MetricPoint, MetricQuery, MoneySum, money_point, month_expr,
+                            month_of, months_between, reading, round_money, scoped)
 from accord.models import Organization, Product
+from accord.rates import Converted, RateBook, base_currency
 
-from .forecast import cents, open_condition, stage_condition
+from .forecast import open_condition, stage_condition
 from .models import Invoice, InvoiceLine, Lead, Opportunity
 
 if TYPE_CHECKING:
@@ -44,10 +48,6 @@ def register_metrics() -> list[Metric]:
 
 # Helpers ----------------------------------------------------------------------
 
-def _currency(kernel: Accord) -> str:
-    return str(kernel.settings("sales")["currency"])
-
-
 def _percent(part: Any, whole: Any) -> Decimal:
     if not whole:
         return Decimal(0)
@@ -64,30 +64,55 @@ def _on_days(column: Any, start: dt.date, end: dt.date) -> Any:
     return (column >= start) & (column <= end)
 
 
+def _points(sums: MoneySum, labels: Any = None) -> list[MetricPoint]:
+    """The points of a MoneySum keyed by period (or by (period, group))."""
+    out = []
+    for key, figure in sums.result().items():
+        period, group = key if isinstance(key, tuple) else (key, None)
+        out.append(money_point(period, figure, sums.base, group))
+    return out
+
+
 # Revenue -------------------------------------------------------------------------
 
 def _revenue_rows(kernel: Accord, mq: MetricQuery, bucket: Any, start: dt.date,
-                  end: dt.date) -> dict[str, Decimal]:
-    """Counted invoices' net totals in the sales currency, issued ``start``..``end``."""
+                  end: dt.date) -> MoneySum:
+    """Counted invoices' net totals in the base currency, issued ``start``..``end``,
+    by ``bucket`` (each invoice converted on its issue date)."""
     I = Invoice
-    total, to_decimal = exact_sum(kernel, I.net_total)
-    query = (I.select(bucket, total)
-             .where(I.status.in_(REVENUE_STATUSES), I.currency == _currency(kernel),
-                    _on_days(I.issue_date, start, end))
-             .group_by(bucket))
-    return {period: cents(to_decimal(value))
-            for period, value in scoped(query, I, mq).tuples()}
+    sums = MoneySum(kernel, I.net_total, I.currency, I.issue_date)
+    query = (I.select(bucket, *sums.columns)
+             .where(I.status.in_(REVENUE_STATUSES), _on_days(I.issue_date, start, end))
+             .group_by(bucket, *sums.keys))
+    for period, currency, day, value in scoped(query, I, mq).tuples():
+        sums.add(period, currency, day, value)
+    return sums
 
 
 def _revenue(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
-    rows = _revenue_rows(kernel, mq, month_of(kernel, Invoice.issue_date, mq), mq.start, mq.end)
-    return [MetricPoint(p, v) for p, v in rows.items()]
+    return _points(_revenue_rows(kernel, mq, month_of(kernel, Invoice.issue_date, mq),
+                                 mq.start, mq.end))
 
 
 def _growth(current: Decimal, previous: Decimal) -> Decimal | None:
     if not previous:
         return None  # growth from nothing is undefined: no point, so 0
     return ((current - previous) * 100 / previous).quantize(_PERCENT, rounding=ROUND_HALF_UP)
+
+
+def _growth_point(period: str, current: Converted | None, previous: Converted | None,
+                  base: str) -> MetricPoint | None:
+    """Growth from ``previous`` to ``current`` (each rounded as revenue shows it), with
+    what either left out for want of a rate."""
+    now, before = current or Converted(), previous or Converted()
+    growth = _growth(round_money(now.amount, base), round_money(before.amount, base))
+    left = Converted()
+    left.add(now)
+    left.add(before)
+    if growth is None and not left.left_out():
+        return None
+    return MetricPoint(period, growth if growth is not None else Decimal(0), None,
+                       left.left_out())
 
 
 def _revenue_growth(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
@@ -99,36 +124,38 @@ def _revenue_growth(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
         days = (mq.end - mq.start).days + 1
         before = mq.start - dt.timedelta(days=days)
         bucket = peewee.Case(None, [(I.issue_date >= mq.start, "current")], "previous")
-        rows = _revenue_rows(kernel, mq, bucket, before, mq.end)
-        growth = _growth(rows.get("current", Decimal(0)), rows.get("previous", Decimal(0)))
-        if growth is not None:
-            out.append(MetricPoint("total", growth))
-        return out
+        sums = _revenue_rows(kernel, mq, bucket, before, mq.end)
+        rows = sums.result()
+        point = _growth_point("total", rows.get("current"), rows.get("previous"), sums.base)
+        return [point] if point is not None else []
     first = mq.start.replace(day=1)
     before = (first - dt.timedelta(days=1)).replace(day=1)
     following = (mq.end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    rows = _revenue_rows(kernel, mq, month_expr(kernel, I.issue_date), before,
+    sums = _revenue_rows(kernel, mq, month_expr(kernel, I.issue_date), before,
                          following - dt.timedelta(days=1))
+    rows = sums.result()
     labels = months_between(before, mq.end)
     for previous, month in zip(labels, labels[1:]):
-        growth = _growth(rows.get(month, Decimal(0)), rows.get(previous, Decimal(0)))
-        if growth is not None:
-            out.append(MetricPoint(month, growth))
+        point = _growth_point(month, rows.get(month), rows.get(previous), sums.base)
+        if point is not None:
+            out.append(point)
     return out
 
 
 # Opportunities ---------------------------------------------------------------------
 
 def _pipeline_value(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    """Each open opportunity converted on its expected close date (the latest rate
+    known for a date to come)."""
     O = Opportunity
     bucket = month_of(kernel, O.expected_close_date, mq)
-    total, to_decimal = exact_sum(kernel, O.amount)
-    query = (O.select(bucket, O.pipeline, O.stage, total)
-             .where(open_condition(kernel), O.amount_currency == _currency(kernel),
-                    _on_days(O.expected_close_date, mq.start, mq.end))
-             .group_by(bucket, O.pipeline, O.stage))
-    return [MetricPoint(period, cents(to_decimal(value)), f"{pipeline}/{stage}")
-            for period, pipeline, stage, value in scoped(query, O, mq).tuples()]
+    sums = MoneySum(kernel, O.amount, O.amount_currency, O.expected_close_date)
+    query = (O.select(bucket, O.pipeline, O.stage, *sums.columns)
+             .where(open_condition(kernel), _on_days(O.expected_close_date, mq.start, mq.end))
+             .group_by(bucket, O.pipeline, O.stage, *sums.keys))
+    for period, pipeline, stage, currency, day, value in scoped(query, O, mq).tuples():
+        sums.add((period, f"{pipeline}/{stage}"), currency, day, value)
+    return _points(sums)
 
 
 def _closed_share(kernel: Accord, mq: MetricQuery, part: Any, among: Any,
@@ -168,21 +195,31 @@ def _lead_conversion(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
 
 
 def _won(kernel: Accord, mq: MetricQuery, *columns: Any) -> Any:
-    """Won opportunities closed in the range, in the sales currency."""
+    """Won opportunities closed in the range, whatever their currency."""
     O = Opportunity
     query = (O.select(*columns)
-             .where(stage_condition(kernel, "won"), O.amount_currency == _currency(kernel),
-                    _moment_in(O.closed_at, mq)))
+             .where(stage_condition(kernel, "won"), _moment_in(O.closed_at, mq)))
     return scoped(query, O, mq)
+
+
+def _won_sum(kernel: Accord, rates: RateBook | None = None) -> MoneySum:
+    """Won amounts, each converted on the day the deal was closed."""
+    O = Opportunity
+    return MoneySum(kernel, O.amount, O.amount_currency, O.closed_at, rates=rates)
 
 
 def _average_deal_size(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     O = Opportunity
     bucket = month_of(kernel, O.closed_at, mq)
-    total, to_decimal = exact_sum(kernel, O.amount)
-    query = _won(kernel, mq, bucket, total, peewee.fn.COUNT(O.id)).group_by(bucket)
-    return [MetricPoint(period, cents(to_decimal(value) / count))
-            for period, value, count in query.tuples() if count]
+    sums = _won_sum(kernel)
+    query = _won(kernel, mq, bucket, *sums.columns, peewee.fn.COUNT(O.id)).group_by(
+        bucket, *sums.keys)
+    for period, currency, day, value, count in query.tuples():
+        sums.add(period, currency, day, value, count)
+    # The mean of the deals converted; those without a rate are listed apart.
+    return [MetricPoint(period, round_money(figure.amount / figure.count, sums.base)
+                        if figure.count else Decimal("0.00"), None, figure.left_out())
+            for period, figure in sums.result().items()]
 
 
 def _seconds_open(kernel: Accord) -> Any:
@@ -210,45 +247,54 @@ def _revenue_by_channel(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     O = Opportunity
     bucket = month_of(kernel, O.closed_at, mq)
     channel = peewee.fn.COALESCE(O.channel, NONE)
-    total, to_decimal = exact_sum(kernel, O.amount)
-    query = _won(kernel, mq, bucket, channel, total).group_by(bucket, channel)
-    return [MetricPoint(period, cents(to_decimal(value)), name)
-            for period, name, value in query.tuples()]
+    sums = _won_sum(kernel)
+    query = _won(kernel, mq, bucket, channel, *sums.columns).group_by(bucket, channel,
+                                                                       *sums.keys)
+    for period, name, currency, day, value in query.tuples():
+        sums.add((period, name), currency, day, value)
+    return _points(sums)
 
 
 # Margins ----------------------------------------------------------------------------
 
-def _margin(kernel: Accord, mq: MetricQuery, *keys: Any) -> Any:
-    """Σ (line net − quantity × cost price) over the lines of counted invoices in the
-    sales currency issued in the range, grouped by the period and ``keys``. A product
-    without a cost price costs nothing; a line whose product's cost price is in another
-    currency is left out."""
+def _margin(kernel: Accord, mq: MetricQuery, *keys: Any) -> dict[Any, Converted]:
+    """Σ (line net − quantity × cost price) over the lines of counted invoices issued in
+    the range, in the base currency, by the period and ``keys``: the net in the
+    invoice's currency and the cost in the cost price's, each converted on the issue
+    date. A product without a cost price costs nothing. What has no rate is listed apart,
+    signed (a cost left out is negative)."""
     I, L, P = Invoice, InvoiceLine, Product
-    cost = L.quantity * peewee.fn.COALESCE(P.cost_price, 0)
-    margin, _ = exact_sum(kernel, L.net - cost)
+    net = MoneySum(kernel, L.net, I.currency, I.issue_date)
+    cost = MoneySum(kernel, L.quantity * P.cost_price, P.cost_price_currency, I.issue_date,
+                    rates=net.rates)
     bucket = month_of(kernel, I.issue_date, mq)
-    currency = _currency(kernel)
-    query = (L.select(bucket, *keys, margin)
+    query = (L.select(bucket, *keys, *net.columns, *cost.columns)
              .join(I, on=(L.invoice == I.id))
              .join(P, peewee.JOIN.LEFT_OUTER, on=(L.product == P.id))
              .switch(I)
              .join(Organization, peewee.JOIN.LEFT_OUTER, on=(I.organization == Organization.id))
-             .where(I.status.in_(REVENUE_STATUSES), I.currency == currency,
-                    _on_days(I.issue_date, mq.start, mq.end),
-                    P.cost_price.is_null() | (P.cost_price_currency == currency))
-             .group_by(bucket, *keys))
-    return scoped(query, I, mq)
-
-
-def _to_money(kernel: Accord, value: Any) -> Decimal:
-    """A margin ``_margin`` summed, to the cent."""
-    return cents(exact_sum(kernel, Invoice.net_total)[1](value))
+             .where(I.status.in_(REVENUE_STATUSES), _on_days(I.issue_date, mq.start, mq.end))
+             .group_by(bucket, *keys, *net.keys, *cost.keys))
+    width = 1 + len(keys)
+    for row in scoped(query, I, mq).tuples():
+        key = tuple(row[:width])
+        net.add(key, *row[width:width + 3])
+        if row[width + 3] is not None:  # lines of products with a cost price
+            cost.add(key, *row[width + 3:])
+    out = net.result()
+    for key, spent in cost.result().items():
+        figure = out.setdefault(key, Converted())
+        figure.amount -= spent.amount
+        for code, amount in spent.unconverted.items():
+            figure.unconverted[code] = figure.unconverted.get(code, Decimal(0)) - amount
+    return out
 
 
 def _margin_by_customer(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
-    rows = list(_margin(kernel, mq, Organization.id, Organization.name).tuples())
+    reading(mq, "organization", "product")
+    rows = _margin(kernel, mq, Organization.id, Organization.name)
     names: dict[str, set[int]] = {}
-    for _, org, name, _ in rows:
+    for _, org, name in rows:
         if org is not None:
             names.setdefault(name, set()).add(org)
 
@@ -257,37 +303,42 @@ def _margin_by_customer(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
             return NONE
         return name if len(names[name]) == 1 else f"{name} (#{org})"
 
-    return [MetricPoint(period, _to_money(kernel, value), label(org, name))
-            for period, org, name, value in rows]
+    base = base_currency(kernel)
+    return [money_point(period, figure, base, label(org, name))
+            for (period, org, name), figure in rows.items()]
 
 
 def _margin_by_product(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
-    rows = _margin(kernel, mq, Product.id, Product.name, Product.sku).tuples()
-    return [MetricPoint(period, _to_money(kernel, value),
-                        NONE if product is None else f"{name} ({sku})")
-            for period, product, name, sku, value in rows]
+    reading(mq, "product")
+    rows = _margin(kernel, mq, Product.id, Product.name, Product.sku)
+    base = base_currency(kernel)
+    return [money_point(period, figure, base, NONE if product is None else f"{name} ({sku})")
+            for (period, product, name, sku), figure in rows.items()]
 
 
 # Forecast against actual -------------------------------------------------------------
 
 def _forecast_vs_actual(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     O = Opportunity
-    currency = _currency(kernel)
     closed = stage_condition(kernel, "won", "lost")
     weight = peewee.Case(None, [(closed, peewee.fn.COALESCE(O.close_probability, 0))],
                          O.probability)
-    expected, from_expected = exact_sum(kernel, O.amount, weight=weight)
+    # The forecast of a deal is converted on its expected close date, the actual on
+    # the day it was won.
+    sums = MoneySum(kernel, O.amount, O.amount_currency, O.expected_close_date,
+                    weight=weight)
     bucket = month_of(kernel, O.expected_close_date, mq)
-    query = (O.select(bucket, expected)
-             .where(O.amount_currency == currency,
-                    _on_days(O.expected_close_date, mq.start, mq.end))
-             .group_by(bucket))
-    out = [MetricPoint(period, cents(from_expected(value)), "forecast")
-           for period, value in scoped(query, O, mq).tuples()]
+    query = (O.select(bucket, *sums.columns)
+             .where(_on_days(O.expected_close_date, mq.start, mq.end))
+             .group_by(bucket, *sums.keys))
+    for period, currency, day, value in scoped(query, O, mq).tuples():
+        sums.add((period, "forecast"), currency, day, value)
     bucket = month_of(kernel, O.closed_at, mq)
-    won, from_won = exact_sum(kernel, O.amount)
-    out += [MetricPoint(period, cents(from_won(value)), "actual")
-            for period, value in _won(kernel, mq, bucket, won).group_by(bucket).tuples()]
+    won = _won_sum(kernel, sums.rates)
+    for period, currency, day, value in _won(kernel, mq, bucket, *won.columns).group_by(
+            bucket, *won.keys).tuples():
+        won.add((period, "actual"), currency, day, value)
+    out = _points(sums) + _points(won)
     first = months_between(mq.start, mq.end)[0] if mq.by == "month" else "total"
     for series in ("actual", "forecast"):  # both series show, even when empty
         if not any(p.group == series for p in out):
@@ -298,14 +349,14 @@ def _forecast_vs_actual(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
 SALES_METRICS = (
     Metric("sales.revenue",
            "Net total (before tax) of the invoices issued in the period: issued, partially "
-           "paid, paid or overdue, in the sales currency", "currency", _revenue),
+           "paid, paid or overdue, in the base currency", "currency", _revenue),
     Metric("sales.revenue_growth",
            "Revenue against the previous period of the same length (by month: the month "
            "before); 0 when that had none", "percent", _revenue_growth),
     Metric("sales.pipeline_value",
            "Amounts of the open opportunities by month of expected close, per "
-           "pipeline/stage, in the sales currency", "currency", _pipeline_value,
-           group_by="stage"),
+           "pipeline/stage, in the base currency", "currency", _pipeline_value,
+           group_by="stage", adds_up=False),
     Metric("sales.win_rate",
            "Won among the opportunities won or lost in the period", "percent", _win_rate),
     Metric("sales.lead_conversion",
@@ -315,22 +366,24 @@ SALES_METRICS = (
            "Opportunities created in the period that are won (so far)", "percent",
            _opportunity_conversion),
     Metric("sales.average_deal_size",
-           "Mean amount of the opportunities won in the period, in the sales currency",
-           "currency", _average_deal_size),
+           "Mean amount of the opportunities won in the period, in the base currency",
+           "currency", _average_deal_size, adds_up=False),
     Metric("sales.sales_cycle",
            "Mean days from creation to closing of the opportunities won in the period",
            "days", _sales_cycle),
     Metric("sales.revenue_by_channel",
-           "Amounts of the opportunities won in the period per channel, in the sales "
+           "Amounts of the opportunities won in the period per channel, in the base "
            "currency", "currency", _revenue_by_channel, group_by="channel"),
     Metric("sales.gross_margin_by_customer",
            "Net less cost (quantity × product cost price) of the invoice lines counted as "
-           "revenue, per organization", "currency", _margin_by_customer, group_by="customer"),
+           "revenue, per organization, in the base currency", "currency", _margin_by_customer,
+           group_by="customer"),
     Metric("sales.gross_margin_by_product",
            "Net less cost (quantity × product cost price) of the invoice lines counted as "
-           "revenue, per product", "currency", _margin_by_product, group_by="product"),
+           "revenue, per product, in the base currency", "currency", _margin_by_product,
+           group_by="product"),
     Metric("sales.forecast_vs_actual",
            "Forecast (amount × probability of the opportunities expected to close in the "
-           "month) against actual (won amounts closed in the month), in the sales currency",
+           "month) against actual (won amounts closed in the month), in the base currency",
            "currency", _forecast_vs_actual, group_by="series"),
 )

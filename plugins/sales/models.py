@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import peewee
 
@@ -135,10 +135,17 @@ class Line(BaseModel):
     unit_price = MoneyAmountField()
     discount_percent = PercentField()
     tax_rate = PercentField()
-    #: quantity x unit price less the discount, to the cent.
+    #: quantity x unit price less the discount, to the minor unit of the currency.
     net = MoneyAmountField()
     tax = MoneyAmountField()
     total = MoneyAmountField()
+    #: The name of the foreign key to the line's document.
+    document_key: ClassVar[str]
+
+    @property
+    def currency(self) -> str:
+        """The currency of the line's amounts: its document's (read with the lines)."""
+        return str(getattr(self, self.document_key).currency)
 
 
 class Quote(Document):
@@ -163,6 +170,7 @@ class Quote(Document):
 
 class QuoteLine(Line):
     quote = peewee.ForeignKeyField(Quote, backref="+", on_delete="CASCADE")
+    document_key = "quote"
 
     class Meta:
         table_name = "sales_quote_line"
@@ -186,6 +194,7 @@ class Order(Document):
 
 class OrderLine(Line):
     order = peewee.ForeignKeyField(Order, backref="+", on_delete="CASCADE")
+    document_key = "order"
 
     class Meta:
         table_name = "sales_order_line"
@@ -263,6 +272,7 @@ class Invoice(Document):
 
 class InvoiceLine(Line):
     invoice = peewee.ForeignKeyField(Invoice, backref="+", on_delete="CASCADE")
+    document_key = "invoice"
 
     class Meta:
         table_name = "sales_invoice_line"
@@ -290,6 +300,11 @@ class Payment(BaseModel):
     at = UTCDateTimeField()
     actor = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     actor_label = peewee.CharField(max_length=254)
+
+    @property
+    def currency(self) -> str:
+        """The currency of the payment: its invoice's (read with the payments)."""
+        return str(self.invoice.currency)
 
     class Meta:
         table_name = "sales_payment"

@@ -14,7 +14,7 @@ import peewee
 
 from accord.errors import NotFound
 from accord.metrics import exact_sum
-from accord.money import Money
+from accord.money import Money, format_amount
 from accord.records import TimelineItem
 
 from .models import Invoice, Opportunity, Order, Quote, StageChange
@@ -154,6 +154,7 @@ def document_items(record_type: str, record_ids: list[int]) -> list[TimelineItem
                 record_type=record_type, record_id=getattr(document, target.object_id_name),
                 at=at, kind=kind, title=f"{title}, {total}", source_type=source,
                 source_id=document.id,
-                details={"status": document.status, "total": f"{total.amount:.2f}",
+                details={"status": document.status,
+                         "total": format_amount(total.amount, total.currency),
                          "currency": document.currency}))
     return items

@@ -2,28 +2,30 @@
 invoices, contracts, the documents' lines) and of the bodies of their actions.
 
 Values that depend on the settings (pipelines, stages, lead sources, channels) are
-checked by the write-path rules (rules.py), which know the settings in force.
+checked by the write-path rules (rules.py), which know the settings in force. Money,
+currencies, dates and plain decimals follow the core's rules of every record
+(``accord.money``, ``accord.schemas.InputSchema``): no rule of their own here. The
+computed amounts of a document and its lines are shown with the places of the
+document's currency (``accord.money.AmountField``: JPY 0, EUR 2, BHD 3).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from accord.money import Money, MoneyField
-from accord.schemas import OwnedRecordSchema
+from accord.money import AmountField, CurrencyField, Money, MoneyField, format_amount
+from accord.schemas import ExactDecimal, InputSchema, OwnedRecordSchema
 
 __all__ = ["LeadSchema", "OpportunitySchema", "ConvertSchema", "MoveSchema", "LEAD_STATUSES",
            "QuoteSchema", "OrderSchema", "InvoiceSchema", "ContractSchema", "PaymentSchema",
            "StatusChangeSchema", "QUOTE_STATUSES", "ORDER_STATUSES", "INVOICE_STATUSES",
            "CONTRACT_STATUSES", "BILLING_PERIODS", "ReasonSchema", "AcceptSchema",
            "OrderStatusSchema", "IssueSchema", "PaySchema", "PeriodSchema", "LineSchema",
-           "DocumentSchema", "decimal_field", "sane_date"]
+           "DocumentSchema", "decimal_field"]
 
 #: A lead's statuses; a converted lead stays ``qualified``.
 LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
@@ -89,23 +91,27 @@ class OpportunitySchema(OwnedRecordSchema):
         "description": "The probability it had just before it was won or lost"})
 
 
-class ConvertSchema(ma.Schema):
+class ConvertSchema(InputSchema):
     """The body of ``POST /api/v1/sales/leads/<id>/convert``."""
-
-    class Meta:
-        unknown = ma.RAISE
 
     create_opportunity = fields.Boolean(load_default=False)
     opportunity = fields.Dict(keys=fields.String(), load_default=None, allow_none=True, metadata={
         "description": "Fields of the new opportunity (name, amount, pipeline, stage, "
-                       "expected_close_date…); with create_opportunity only"})
+                       "expected_close_date, custom fields…), as its create takes them; "
+                       "with create_opportunity only"})
+    contact = fields.Dict(keys=fields.String(), load_default=None, allow_none=True, metadata={
+        "description": "Fields of the new contact (title, custom fields…), as its create "
+                       "takes them, over those taken from the lead; not organization_id. "
+                       "Refused when the lead's email matches a contact, which is linked"})
+    organization = fields.Dict(keys=fields.String(), load_default=None, allow_none=True,
+                               metadata={
+        "description": "Fields of the new organization (industry, custom fields…), as its "
+                       "create takes them; name defaults to the lead's company. Refused "
+                       "(but name) when an organization of that name exists, which is linked"})
 
 
-class MoveSchema(ma.Schema):
+class MoveSchema(InputSchema):
     """The body of ``POST /api/v1/sales/opportunities/<id>/move``."""
-
-    class Meta:
-        unknown = ma.RAISE
 
     stage = fields.String(required=True, validate=validate.Length(min=1, max=60))
     loss_reason = fields.String(allow_none=True, validate=validate.Length(max=500), metadata={
@@ -143,58 +149,19 @@ class Between(validate.Validator):
 
 
 def decimal_field(places: int, low: int, high: int, *, above: bool = False,
-                  description: str = "", **kwargs: Any) -> fields.Decimal:
+                  description: str = "", places_text: str = "",
+                  field: type[ExactDecimal] = ExactDecimal, **kwargs: Any) -> fields.Decimal:
     """A Decimal field (a string in JSON) from ``low`` (excluded when ``above``) to
-    ``high``, with at most ``places`` decimals."""
+    ``high``, with at most ``places`` decimals (described as ``places_text`` when
+    given)."""
     bounds = Between(low, high, above=above)
-    text = f"{bounds.text}, at most {places} decimal places"
+    text = f"{bounds.text}, at most {places_text or f'{places} decimal places'}"
     text = f"{description} ({text})" if description else text.capitalize()
-    return ExactDecimal(places, allow_nan=False, validate=bounds,
-                        metadata={"description": text}, **kwargs)
+    return field(places, validate=bounds, metadata={"description": text}, **kwargs)
 
 
-#: Wide enough to quantize any number a client sends without an error.
-_WIDE = Context(prec=1000)
-#: A plain decimal number: digits, a point and digits; no exponent, no '_', no spaces.
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-
-
-class ExactDecimal(fields.Decimal):
-    """A Decimal with at most ``places`` decimals: more are refused, never rounded away.
-    Read in one form (``"1.50"`` and ``"1.5000"`` alike, never ``-0``) and shown as a
-    string with ``places`` decimals."""
-
-    def __init__(self, places: int, **kwargs: Any) -> None:
-        super().__init__(as_string=True, **kwargs)
-        self.count = places
-        self.shown = Decimal(1).scaleb(-places)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, str) and not _NUMBER.fullmatch(value):
-            raise self.make_error("invalid")
-        number = super()._deserialize(value, attr, data, **kwargs)
-        exact = number.quantize(self.shown, context=_WIDE)
-        if exact != number:
-            raise ma.ValidationError(f"At most {self.count} decimal places.")
-        return abs(exact) if exact == 0 else exact
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else format(Decimal(value).quantize(self.shown), "f")
-
-
-def sane_date(value: dt.date) -> dt.date:
-    """A date within 1900 to 9000 (a year 9999 "open end" would overflow the arithmetic
-    of terms and due dates)."""
-    if not 1900 <= value.year <= 9000:
-        raise ma.ValidationError("Give a date from 1900-01-01 to 9000-12-31.")
-    return value
-
-
-class LineSchema(ma.Schema):
+class LineSchema(InputSchema):
     """One line of a quote, an order or an invoice (amounts in the document's currency)."""
-
-    class Meta:
-        unknown = ma.RAISE
 
     product_id = fields.Integer(allow_none=True, strict=True,
                                 validate=validate.Range(min=1, max=2 ** 63 - 1))
@@ -207,15 +174,16 @@ class LineSchema(ma.Schema):
                                      description="Percent")
     tax_rate = decimal_field(2, 0, 100, description="Percent; the default_tax_rate setting "
                                                     "when left out")
-    net = fields.Decimal(places=2, as_string=True, dump_only=True, metadata={
-        "description": "quantity x unit_price less the discount, to the cent"})
-    tax = fields.Decimal(places=2, as_string=True, dump_only=True)
-    total = fields.Decimal(places=2, as_string=True, dump_only=True)
+    net = AmountField(metadata={
+        "description": "quantity x unit_price less the discount, rounded half up to the "
+                       "minor unit of the document's currency"})
+    tax = AmountField(metadata={"description": "net x tax_rate / 100, rounded likewise"})
+    total = AmountField(metadata={"description": "net + tax"})
 
 
 def _total(description: str) -> fields.Decimal:
-    return fields.Decimal(places=2, as_string=True, dump_only=True,
-                          metadata={"description": description})
+    return AmountField(metadata={"description": f"{description}; with the places of the "
+                                                "document's currency"})
 
 
 class DocumentSchema(OwnedRecordSchema):
@@ -223,10 +191,9 @@ class DocumentSchema(OwnedRecordSchema):
                                      validate=validate.Range(min=1, max=2 ** 63 - 1))
     contact_id = fields.Integer(allow_none=True, strict=True,
                                 validate=validate.Range(min=1, max=2 ** 63 - 1))
-    currency = fields.String(validate=validate.Regexp(
-        r"^[A-Z]{3}$", error="Give a currency code of three capital letters, such as EUR."),
-        metadata={"description": "Of every amount of the document; the currency setting "
-                                 "when left out; fixed once created"})
+    currency = CurrencyField(metadata={
+        "description": "ISO 4217 code of every amount of the document; the currency "
+                       "setting when left out; fixed once created"})
     notes = fields.String(allow_none=True, validate=validate.Length(max=10_000))
     lines = fields.List(fields.Nested(LineSchema), validate=validate.Length(max=500), metadata={
         "description": "Given on a write, replaces every line"})
@@ -256,7 +223,7 @@ class QuoteSchema(DocumentSchema):
     revision = fields.Integer(dump_only=True)
     revision_of = fields.Integer(attribute="revision_of_id", dump_only=True, allow_none=True,
                                  metadata={"description": "The quote's first revision"})
-    valid_until = fields.Date(allow_none=True, validate=sane_date, metadata={
+    valid_until = fields.Date(allow_none=True, metadata={
         "description": "The quote_validity_days setting after sending when left out"})
     sent_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     decided_at = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -278,7 +245,7 @@ class OrderSchema(DocumentSchema):
         "description": "The accepted quote the order came from"})
     opportunity_id = _ref()
     reference = _text(100, metadata={"description": "The customer's purchase order number"})
-    order_date = fields.Date(validate=sane_date, metadata={"description": "Today when left out"})
+    order_date = fields.Date(metadata={"description": "Today when left out"})
     status = fields.String(dump_only=True, metadata={
         "description": "confirmed, partially_fulfilled, fulfilled or cancelled; changed by "
                        "the status action"})
@@ -287,14 +254,23 @@ class OrderSchema(DocumentSchema):
     status_history = fields.List(fields.Nested(StatusChangeSchema), dump_only=True)
 
 
-class PaymentSchema(ma.Schema):
+class PaymentAmount(ExactDecimal):
+    """A payment's amount: read with up to 4 places (the invoice's currency allows no
+    more than its own: ``pay_invoice``), shown with the places of the invoice's
+    currency."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else \
+            format_amount(Decimal(value), getattr(obj, "currency", None))
+
+
+class PaymentSchema(InputSchema):
     """A payment received against an invoice."""
 
-    class Meta:
-        unknown = ma.RAISE
-
-    amount = decimal_field(2, 0, 10 ** 11, above=True, required=True)
-    paid_on = fields.Date(validate=sane_date, metadata={"description": "Today when left out"})
+    amount = decimal_field(MoneyField.places, 0, 10 ** 11, above=True, required=True,
+                           field=PaymentAmount,
+                           places_text="the decimal places of the invoice's currency")
+    paid_on = fields.Date(metadata={"description": "Today when left out"})
     method = _text(40, metadata={"description": "bank transfer, card, cash…"})
     reference = _text(100)
     at = fields.AwareDateTime(dump_only=True)
@@ -309,20 +285,21 @@ class InvoiceSchema(DocumentSchema):
     period_start = fields.Date(dump_only=True, allow_none=True)
     period_end = fields.Date(dump_only=True, allow_none=True)
     issue_date = fields.Date(dump_only=True, allow_none=True)
-    due_date = fields.Date(allow_none=True, validate=sane_date, metadata={
+    due_date = fields.Date(allow_none=True, metadata={
         "description": "issue_date + payment_terms_days when left out"})
     payment_terms_days = fields.Integer(strict=True, validate=validate.Range(0, 365), metadata={
         "description": "The payment_terms_days setting when left out"})
     status = fields.String(dump_only=True, metadata={
         "description": "draft, issued, partially_paid, paid, overdue or void; " + _BY_ACTION})
-    amount_paid = fields.Decimal(places=2, as_string=True, dump_only=True)
+    amount_paid = AmountField()
     balance_due = fields.Method("_balance", dump_only=True, metadata={
         "description": "total - amount_paid"})
     void_reason = fields.String(dump_only=True, allow_none=True)
     payments = fields.List(fields.Nested(PaymentSchema), dump_only=True)
 
     def _balance(self, invoice: Any) -> str:
-        return f"{Decimal(invoice.total) - Decimal(invoice.amount_paid):.2f}"
+        return format_amount(Decimal(invoice.total) - Decimal(invoice.amount_paid),
+                             invoice.currency)
 
 
 class ContractSchema(OwnedRecordSchema):
@@ -332,8 +309,8 @@ class ContractSchema(OwnedRecordSchema):
     contact_id = _ref()
     opportunity_id = _ref()
     product_id = _ref(metadata={"description": "What the contract sells (its invoices' line)"})
-    start_date = fields.Date(required=True, validate=sane_date)
-    end_date = fields.Date(required=True, validate=sane_date)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
     value = MoneyField(required=True, validate=_not_negative, metadata={
         "description": "Billed each billing period"})
     billing_period = fields.String(load_default="yearly",
@@ -354,9 +331,8 @@ class ContractSchema(OwnedRecordSchema):
 
 # Action bodies ---------------------------------------------------------------------
 
-class _Body(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
+class _Body(InputSchema):
+    pass
 
 
 class ReasonSchema(_Body):
@@ -364,7 +340,7 @@ class ReasonSchema(_Body):
 
 
 class AcceptSchema(_Body):
-    order_date = fields.Date(validate=sane_date, metadata={
+    order_date = fields.Date(metadata={
         "description": "Of the order it creates; today when left out"})
     reference = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
         "description": "The customer's purchase order number"})
@@ -376,7 +352,7 @@ class OrderStatusSchema(_Body):
 
 
 class IssueSchema(_Body):
-    issue_date = fields.Date(validate=sane_date, metadata={"description": "Today when left out"})
+    issue_date = fields.Date(metadata={"description": "Today when left out"})
 
 
 class PaySchema(PaymentSchema):
@@ -384,6 +360,6 @@ class PaySchema(PaymentSchema):
 
 
 class PeriodSchema(_Body):
-    period_start = fields.Date(required=True, validate=sane_date, metadata={
+    period_start = fields.Date(required=True, metadata={
         "description": "First day of the billing period to invoice (the contract's start "
                        "date or a whole number of periods after it)"})

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from accord.money import CurrencyField
+
 if TYPE_CHECKING:
     from accord.kernel import Accord
 
@@ -81,8 +83,7 @@ class SalesSettings(ma.Schema):
     channels = fields.List(_CHOICE, load_default=lambda: list(DEFAULT_CHANNELS),
                            validate=validate.Length(min=1, max=100))
     #: The currency of an opportunity created without an amount (ISO 4217).
-    currency = fields.String(load_default="EUR", validate=validate.Regexp(
-        r"^[A-Z]{3}$", error="Give a currency code of three capital letters, such as EUR."))
+    currency = CurrencyField(load_default="EUR")
     #: From which probability (0-100) an open opportunity counts as committed in the
     #: forecast.
     commit_probability = fields.Integer(load_default=75, strict=True, validate=validate.Range(

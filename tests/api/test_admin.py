@@ -108,7 +108,7 @@ def test_enable_refuses_a_missing_requirement_then_enables_with_deps(pk, make_ap
     before, entries = states(pk), audit_count(pk)
     refused = admin.post("/api/v1/plugins/acme_extra/enable", json={})
     assert_problem(refused, 409, "cannot enable acme_extra: it requires acme_notes (>=1,<2), "
-                                 "not enabled; enable it first or use --with-deps")
+                                 "not enabled; enable it first or send {\"with_deps\": true}")
     assert states(pk) == before and audit_count(pk) == entries
 
     response = admin.post("/api/v1/plugins/acme_extra/enable", json={"with_deps": True})
@@ -139,7 +139,7 @@ def test_disable_refuses_while_required_then_cascades(pk, make_api_client):
     before = states(pk)
     refused = admin.post("/api/v1/plugins/acme_notes/disable", json={"cascade": False})
     assert_problem(refused, 409, "cannot disable acme_notes: acme_extra requires it; disable "
-                                 "it first or use --cascade")
+                                 "it first or send {\"cascade\": true}")
     assert states(pk) == before
     response = admin.post("/api/v1/plugins/acme_notes/disable", json={"cascade": True})
     assert response.status_code == 200
@@ -148,8 +148,9 @@ def test_disable_refuses_while_required_then_cascades(pk, make_api_client):
     again = admin.post("/api/v1/plugins/acme_notes/disable")
     assert_problem(again, 409, "acme_notes is not enabled (it is disabled)")
     gone = admin.get("/api/v1/acme_notes/notes")
-    assert_problem(gone, 404, "the acme_notes plugin is disabled; its resources are not "
-                              "available")
+    assert_problem(gone, 404, "the acme_notes plugin is disabled, so its resources are not "
+                              "served; an admin can enable acme_notes: POST "
+                              "/api/v1/plugins/acme_notes/enable")
 
 
 def test_plugin_errors_unknown_bad_body_failed(pk, make_api_client):
@@ -265,7 +266,7 @@ def test_custom_field_refusals(api_client, kernel):
     errors = post({"record_type": "contact", "name": "x_a", "kind": "colour"}).get_json()["errors"]
     assert list(errors) == ["kind"]
     assert_problem(post({"record_type": "contact", "name": "x_a", "kind": "choice"}), 422,
-                   errors={"choices": ["a choice field needs --choices"]})
+                   errors={"choices": ["a choice field needs a list of choices"]})
     assert_problem(post({}), 422, errors={"record_type": ["Missing data for required field."],
                                           "name": ["Missing data for required field."],
                                           "kind": ["Missing data for required field."]})

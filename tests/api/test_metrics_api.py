@@ -33,14 +33,16 @@ def test_a_metric_has_every_month_of_the_range(kernel, api_client):
     body = api_client.get("/api/v1/metrics/core.new_customers?from=2026-01-01&to=2026-04-30"
                           ).get_json()
     assert body == {"name": "core.new_customers", "unit": "count", "group_by": None,
-                    "start": "2026-01-01", "end": "2026-04-30", "by": "month", "points": [
-                        {"period": "2026-01", "group": None, "value": "0"},
-                        {"period": "2026-02", "group": None, "value": "2"},
-                        {"period": "2026-03", "group": None, "value": "0"},
-                        {"period": "2026-04", "group": None, "value": "1"}]}
+                    "currency": None, "start": "2026-01-01", "end": "2026-04-30",
+                    "by": "month", "points": [
+                        {"period": "2026-01", "group": None, "value": "0", "unconverted": []},
+                        {"period": "2026-02", "group": None, "value": "2", "unconverted": []},
+                        {"period": "2026-03", "group": None, "value": "0", "unconverted": []},
+                        {"period": "2026-04", "group": None, "value": "1", "unconverted": []}]}
     total = api_client.get("/api/v1/metrics/core.new_customers?from=2026-01-01&to=2026-04-30"
                            "&by=total").get_json()
-    assert total["points"] == [{"period": "total", "group": None, "value": "3"}]
+    assert total["points"] == [{"period": "total", "group": None, "value": "3",
+                                "unconverted": []}]
 
 
 def test_the_default_range_is_a_year_of_whole_months(api_client):
@@ -60,9 +62,11 @@ def test_a_broken_down_metric_names_its_groups(kernel, api_client):
             "expected_close_date": "2026-05-15"}, actor=SYSTEM)
     body = api_client.get("/api/v1/metrics/sales.pipeline_value?from=2026-05-01&to=2026-05-31"
                           ).get_json()
-    assert (body["group_by"], body["points"]) == ("stage", [
-        {"period": "2026-05", "group": "new_business/Proposal", "value": "250.00"},
-        {"period": "2026-05", "group": "new_business/Prospecting", "value": "100.00"}])
+    assert (body["group_by"], body["currency"], body["points"]) == ("stage", "EUR", [
+        {"period": "2026-05", "group": "new_business/Proposal", "value": "250.00",
+         "unconverted": []},
+        {"period": "2026-05", "group": "new_business/Prospecting", "value": "100.00",
+         "unconverted": []}])
 
 
 def test_bad_parameters_are_named(api_client, helpers):
@@ -87,11 +91,11 @@ def test_reading_metrics_is_a_permission(make_api_client, kernel, helpers):
     clerk = make_api_client("clerk")
     assert "core.metrics.read" in helpers.problem(clerk.get("/api/v1/metrics"), 403)["detail"]
     helpers.problem(clerk.get("/api/v1/metrics/core.new_customers"), 403)
-    # Metrics add up everyone's records: a family pattern (core.*.read, *.read) does not
-    # give them; the admin's '*' and the manager's explicit grant do.
-    for role in ("sales", "read-only"):
-        helpers.problem(make_api_client(role).get("/api/v1/metrics"), 403)
-    for role in ("admin", "manager"):
+    # Only an explicit grant gives it: a family pattern (core.*.read, *.read) does not;
+    # the admin's '*' and the explicit grants of the manager and sales roles do (each
+    # then sees the figures of the records their record rules reach).
+    helpers.problem(make_api_client("read-only").get("/api/v1/metrics"), 403)
+    for role in ("admin", "manager", "sales"):
         assert make_api_client(role).get("/api/v1/metrics").status_code == 200
 
 

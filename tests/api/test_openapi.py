@@ -223,7 +223,7 @@ def test_a_plugins_resources_are_there_only_while_it_is_enabled(make_kernel, plu
     assert note["priority"] == {"type": "integer", "default": 3, "minimum": 1, "maximum": 5}
     assert doc["paths"]["/api/v1/acme_notes/notes"]["get"]["x-permission"] == (
         "acme_notes.note.read")
-    assert "acme_notes/notes" in {t["name"] for t in doc["tags"]}
+    assert "acme_notes-notes" in {t["name"] for t in doc["tags"]}
     admin = make_api_client(kernel=kernel)
     plugins = admin.get("/api/v1/plugins").get_json()
     assert [p["name"] for p in plugins["items"]][:1] == ["acme_extra"]

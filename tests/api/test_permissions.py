@@ -40,6 +40,8 @@ def new_body(type_name: str) -> dict[str, Any]:
         "product": {"sku": f"SKU-{n}", "name": f"Product {n}"},
         "user": {"email": f"user{n}@example.com", "name": f"User {n}", "role": "read-only"},
         "team": {"name": f"Team {n}"},
+        "goal": {"metric": "core.new_customers", "period": f"{2000 + n % 7000}",
+                 "scope": "user", "target": 10},
     }[type_name]
 
 
@@ -95,6 +97,7 @@ def test_permission_matrix(role, type_name, plural, kernel, make_api_client, hel
     created = client.post(f"/api/v1/{plural}", json=new_body(type_name))
     changed = client.patch(location, json={"name": "Renamed"} if "name" in new_body(type_name)
                            else {"subject": "Renamed"} if type_name == "activity"
+                           else {"target": 20} if type_name == "goal"
                            else {"title": "Renamed"})
     if can(permission) and type_name == "user" and not can("admin.users"):
         # A new user gets a role, and giving roles is managing users.

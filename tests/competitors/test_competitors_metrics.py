@@ -18,8 +18,8 @@ Deals (closed on the day given, backdated; linked on Jan 1 unless said):
 Win rate:  R: D2 won of D1, D2, D4, D5, D6 -> 1/5 = 20.00 (Jan 1/2 = 50.00, Feb 0/2,
            Mar 0/1); C: D10 won of D1, D3, D5, D10 -> 1/4 = 25.00 (Jan 0/1, Feb 0/2,
            Mar 1/1 = 100.00); Q: nothing closed, so no figures.
-Revenue lost: R 1000.00 (Jan) + 1500.25 (Mar) = 2500.25 EUR, and 300.00 USD (Feb) apart;
-           C 500.50 (Feb); D5 went to none of them.
+Revenue lost: R 1000.00 (Jan) + 1500.25 (Mar) = 2500.25 EUR; 300.00 USD (Feb), without
+           an exchange rate to EUR, listed apart; C 500.50 (Feb); D5 went to none of them.
 Loss reasons: Price D1, D3, D6 = 3 (D9 had no competitor); Features 1; No decision 1.
 Open contested deals at each month's end: Jan R: D4, D5, D6 = 3, C: D3, D5 = 2, Q: D7 = 1;
            Feb R: D6, D8 = 2, C: D10 = 1, Q 1; Mar R: D8 = 1, C 0, Q 1.
@@ -94,6 +94,13 @@ def book(rivals, helpers):
     return {"maria": maria, "kernel": rivals}
 
 
+def left_out(kernel, name, by="month", **filters):
+    """What each point leaves out for want of an exchange rate, where it leaves any."""
+    return {(p.group, p.period): [str(m) for m in p.unconverted]
+            for p in compute(kernel, name, MetricQuery(START, END, by=by, **filters))
+            if p.unconverted}
+
+
 def figures(kernel, name, by="month", **filters):
     out = {}
     for p in compute(kernel, name, MetricQuery(START, END, by=by, **filters)):
@@ -128,16 +135,23 @@ def test_win_rate_against_each_competitor(book):
         "Rival Inc": {"total": Decimal("0")}}
 
 
-def test_revenue_lost_to_each_competitor_keeps_currencies_apart(book):
+def test_revenue_lost_to_each_competitor_in_the_base_currency(book):
     kernel = book["kernel"]
     assert figures(kernel, "competitors.revenue_lost") == {
-        "Cheapo Ltd": d("0", "500.50", "0"), "Rival Inc": d("1000", "0", "1500.25"),
-        "Rival Inc (USD)": d("0", "300", "0")}
+        "Cheapo Ltd": d("0", "500.50", "0"), "Rival Inc": d("1000", "0", "1500.25")}
+    assert left_out(kernel, "competitors.revenue_lost") == {
+        ("Rival Inc", "2026-02"): ["300.00 USD"]}
     total = figures(kernel, "competitors.revenue_lost", by="total")
     assert total == {"Cheapo Ltd": {"total": Decimal("500.50")},
-                     "Rival Inc": {"total": Decimal("2500.25")},
-                     "Rival Inc (USD)": {"total": Decimal("300.00")}}
+                     "Rival Inc": {"total": Decimal("2500.25")}}
     assert str(total["Rival Inc"]["total"]) == "2500.25"  # exact, to the cent, both engines
+    # With a rate on or before the close (Feb 15): 1 USD = 0.90 EUR, so 270.00 EUR.
+    from accord.services.rates import set_rate
+
+    set_rate(kernel, "USD", "EUR", "0.90", day=dt.date(2026, 2, 1), actor=SYSTEM)
+    assert figures(kernel, "competitors.revenue_lost", by="total")["Rival Inc"] == {
+        "total": Decimal("2770.25")}
+    assert left_out(kernel, "competitors.revenue_lost") == {}
     assert figures(kernel, "competitors.revenue_lost", by="total", owner_id=book["maria"]) == {
         "Rival Inc": {"total": Decimal("1500.25")}}
 
@@ -163,8 +177,10 @@ def test_contested_pipeline_counts_open_deals_at_each_period_end(book):
 def test_price_position_by_category_and_month(rivals, helpers):
     """Ours: SEAT 100 EUR, DESK 250 EUR, CHAIR 80 USD. Seating (competes with SEAT and
     CHAIR): Jan 125 EUR -> 0.8 and 80 EUR -> 1.25, average 1.025 -> 1.03; Feb 100 USD ->
-    CHAIR 0.8 (the EUR SEAT is not compared). Desks: Feb 200 EUR -> DESK 1.25. A product
-    without category, Mar 90 EUR -> SEAT 1.11. Total Seating: (0.8 + 1.25 + 0.8) / 3."""
+    CHAIR 0.8. Desks: Feb 200 EUR -> DESK 1.25. A product without category, Mar 90 EUR
+    -> SEAT 1.11. Total Seating: (0.8 + 1.25 + 0.8) / 3. Prices in two currencies have
+    no rate: the EUR prices against the USD CHAIR (its 80 USD, twice) and the USD price
+    against the EUR SEAT are listed apart."""
     ours = {sku: services.create(rivals, "product", {
         "sku": sku, "name": sku.title(), "unit_price": helpers.money(*price)}, actor=SYSTEM).id
         for sku, price in (("SEAT", ("100",)), ("DESK", ("250",)), ("CHAIR", ("80", "USD")))}
@@ -189,6 +205,17 @@ def test_price_position_by_category_and_month(rivals, helpers):
     assert figures(rivals, "competitors.price_position", by="total") == {
         "Desks": {"total": Decimal("1.25")}, "Seating": {"total": Decimal("0.95")},
         "uncategorised": {"total": Decimal("1.11")}}
+    assert left_out(rivals, "competitors.price_position") == {
+        ("Seating", "2026-01"): ["160.00 USD"], ("Seating", "2026-02"): ["100.00 USD"]}
+    # 1 USD = 0.80 EUR from January: the Feb 100 USD (80 EUR) against SEAT 100 EUR is
+    # 1.25; the CHAIR (64 EUR) against 125 and 80 EUR: 0.512 and 0.8. Seating: January
+    # (0.8 + 1.25 + 0.512 + 0.8) / 4 = 0.8405 -> 0.84; February (0.8 + 1.25) / 2.
+    from accord.services.rates import set_rate
+
+    set_rate(rivals, "USD", "EUR", "0.80", day=dt.date(2026, 1, 1), actor=SYSTEM)
+    assert figures(rivals, "competitors.price_position")["Seating"] == d("0.84", "1.03",
+                                                                         "0")
+    assert left_out(rivals, "competitors.price_position") == {}
 
 
 WINLOSS = """\

@@ -192,6 +192,10 @@ def test_audit_reading_masks_personal_data_for_who_may_not_read_it(world):
     services.create(world.kernel, "contact", {"last_name": "Ng", "email": "ng@example.com"},
                     actor=SYSTEM)
     auditor = Actor(world.ann.id, world.ann.email, role="auditor", grants=("admin.audit",))
+    # The audit shows only the types its reader may read.
+    assert audit_entries(world.kernel, actor=auditor, record_type="contact").items == []
+    auditor = Actor(world.ann.id, world.ann.email, role="auditor",
+                    grants=("admin.audit", "core.contact.read"))
     (entry,) = audit_entries(world.kernel, actor=auditor, record_type="contact",
                              action="created").items
     assert entry.changes["email"] is None and entry.changes["last_name"] == [None, "Ng"]

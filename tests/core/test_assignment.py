@@ -110,7 +110,7 @@ def test_records_without_an_owner_cannot_be_assigned(kernel, actor, people):
 def test_transfer_moves_every_owned_record_and_audits_each(kernel, actor, people):
     maria, tom, priya = people["maria"], people["tom"], people["priya"]
     counts = transfer(kernel, from_user="maria@example.com", to_user=priya, actor=actor)
-    assert counts == {"organization": 3, "contact": 2, "activity": 2}
+    assert counts == {"organization": 3, "contact": 2, "activity": 2, "goal": 0}
     assert owners(kernel) == {"organization": [tom, priya, priya, priya],
                               "contact": [tom, priya, priya],
                               "activity": [tom, priya, priya]}
@@ -212,4 +212,4 @@ def test_transfer_announces_the_counts_after_commit(kernel, actor, people):
     with signals.records_transferred.connected_to(receiver):
         transfer(kernel, from_user=people["tom"], to_user=people["priya"], actor=actor)
     assert received == [(kernel, people["tom"], people["priya"],
-                         {"organization": 1, "contact": 1, "activity": 1})]
+                         {"organization": 1, "contact": 1, "activity": 1, "goal": 0})]

@@ -227,8 +227,8 @@ def test_fields_from_the_config_cannot_be_removed_or_redefined(make_kernel, acto
      "lowercase letter, then lowercase letters, digits or '_' (at most 62)"),
     ("x_Tier", "text", None, "name", "'x_Tier': custom field names start with 'x_', then a "
      "lowercase letter, then lowercase letters, digits or '_' (at most 62)"),
-    ("x_tier", "choice", None, "choices", "a choice field needs --choices"),
-    ("x_tier", "multi_choice", [], "choices", "a multi_choice field needs --choices"),
+    ("x_tier", "choice", None, "choices", "a choice field needs a list of choices"),
+    ("x_tier", "multi_choice", [], "choices", "a multi_choice field needs a list of choices"),
     ("x_tier", "choice", ["a", "a"], "choices", "choices must be distinct and not empty"),
     ("x_tier", "text", ["a"], "choices", "only choice and multi_choice fields take choices, "
      "not text"),

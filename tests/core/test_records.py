@@ -117,8 +117,9 @@ def test_money_is_stored_as_decimal_to_the_cent(kernel, actor):
 
 def test_money_keeps_every_cent_of_a_large_amount(kernel, actor):
     amount = "99999999999.9999"  # the largest amount every engine keeps exactly
+    # (in a currency of four minor units: Chile's Unidad de Fomento)
     product = services.create(kernel, "product", {
-        "sku": "BIG", "name": "Big", "unit_price": {"amount": amount, "currency": "EUR"}},
+        "sku": "BIG", "name": "Big", "unit_price": {"amount": amount, "currency": "CLF"}},
         actor=actor)
     with kernel.bound():
         assert Product.get_by_id(product.id).unit_price == Decimal(amount)
@@ -127,14 +128,12 @@ def test_money_keeps_every_cent_of_a_large_amount(kernel, actor):
 @pytest.mark.parametrize("price, message", [
     ({"amount": 10.5, "currency": "EUR"},
      "Give the amount as a string or an integer, not a float."),
-    ({"amount": "ten", "currency": "EUR"}, "Not a valid amount: 'ten'."),
-    ({"amount": "10.50", "currency": "EURO"},
-     "Not a currency code (three capital letters): 'EURO'."),
+    ({"amount": "ten", "currency": "EUR"},
+     "Not a valid amount: 'ten' (give digits with an optional point, such as '12.50')."),
+    ({"amount": "10.50", "currency": "EURO"}, "Not an ISO 4217 currency code: 'EURO'."),
     ({"amount": "100000000000", "currency": "EUR"},
-     "Not a storable amount: '100000000000' (at most 11 digits before the point "
-     "and 4 after it)."),
-    ({"amount": "0.12345", "currency": "EUR"},
-     "Not a storable amount: '0.12345' (at most 11 digits before the point and 4 after it)."),
+     "Not a storable amount: '100000000000' (at most 11 digits before the point)."),
+    ({"amount": "0.12345", "currency": "EUR"}, "EUR has 2 decimal places; 0.12345 has 5."),
     ("10.50", 'Not a money value; give {"amount": "12.50", "currency": "EUR"}.'),
 ])
 def test_bad_money_is_refused_with_a_clear_message(kernel, actor, price, message):

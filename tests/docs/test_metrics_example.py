@@ -8,7 +8,7 @@ import pytest
 
 from accord import services
 from accord.hooks import hookimpl
-from accord.metrics import Metric, MetricPoint, MetricQuery, compute, month_of
+from accord.metrics import Metric, MetricPoint, MetricQuery, compute, month_of, scoped
 from accord.models import Contact
 from accord.plugins import PluginManifest
 
@@ -21,9 +21,10 @@ def new_contacts(kernel, query):
     period = month_of(kernel, Contact.created_at, query)
     rows = (Contact.select(period.alias("period"), peewee.fn.COUNT(Contact.id))
             .where(Contact.created_at >= start, Contact.created_at < end)
-            .group_by(period)
-            .tuples())
-    return [MetricPoint(name, Decimal(count)) for name, count in rows]
+            .group_by(period))
+    # The owner and team asked for, and only the contacts the reader may read.
+    rows = scoped(rows, Contact, query)
+    return [MetricPoint(name, Decimal(count)) for name, count in rows.tuples()]
 
 
 class AcmeKpis:

@@ -160,7 +160,8 @@ def test_disabling_keeps_every_row_and_enabling_brings_the_api_back(sales, api_c
 
     disable(sales, "sales", actor=SYSTEM)
     gone = helpers.problem(api_client.get(LEADS), 404)
-    assert gone["detail"] == "the sales plugin is disabled; its resources are not available"
+    assert gone["detail"] == ("the sales plugin is disabled, so its resources are not served; "
+                              "an admin can enable sales: POST /api/v1/plugins/sales/enable")
     helpers.problem(api_client.post(f"{OPPORTUNITIES}/{deal.id}/move", json={"stage": "Won"}), 404)
     paths = api_client.get("/api/v1/openapi.json").get_json()["paths"]
     assert not [p for p in paths if p.startswith(LEADS)]
@@ -183,7 +184,8 @@ def test_the_openapi_document_describes_the_sales_resources(sales, api_client, h
     convert = doc["paths"][f"{LEADS}/{{id}}/convert"]["post"]
     assert convert["x-permission"] == "sales.lead.convert"
     body = convert["requestBody"]["content"]["application/json"]["schema"]
-    assert set(body["properties"]) == {"create_opportunity", "opportunity"}
+    assert set(body["properties"]) == {"create_opportunity", "opportunity", "contact",
+                                       "organization"}
     move = doc["paths"][f"{OPPORTUNITIES}/{{id}}/move"]["post"]
     assert move["requestBody"]["content"]["application/json"]["schema"]["required"] == ["stage"]
     shown = doc["components"]["schemas"]["SalesOpportunity"]["properties"]

@@ -529,12 +529,12 @@ def test_far_dates_are_refused_by_name(sales, api_client, helpers):
         "name": "Forever", "organization_id": org.id, "start_date": "2026-01-01",
         "end_date": "9999-12-31", "value": {"amount": "1", "currency": "EUR"}})
     assert helpers.problem(response, 422)["errors"] == {"end_date": [
-        "Give a date from 1900-01-01 to 9000-12-31."]}
+        "Give a date from 1900-01-01 to 9899-12-31, not 9999-12-31."]}
     invoice = helpers.invoice(sales)
     response = api_client.post(f"{INVOICES}/{invoice.id}/issue", json={
         "issue_date": "9999-12-31"})
     assert helpers.problem(response, 422)["errors"] == {"issue_date": [
-        "Give a date from 1900-01-01 to 9000-12-31."]}
+        "Give a date from 1900-01-01 to 9899-12-31, not 9999-12-31."]}
 
 
 def test_quotes_that_were_sent_or_have_revisions_are_kept(sales, helpers):

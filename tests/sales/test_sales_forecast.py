@@ -296,8 +296,9 @@ def test_a_fixed_number_of_queries_whatever_the_rows(book, count_queries):
         Opportunity.insert_many(more).execute()
     with count_queries() as many:
         again = forecast(book, months=4, start=MAY, by="owner")
-    # The open and the won opportunities, the quote lines, the orders.
-    assert many.count == few.count == 4
+    # The open and the won opportunities, the quote lines, the orders; and the exchange
+    # rates of the amounts in USD, read once for all of them.
+    assert many.count == few.count == 5
     # 50 more per month at 10.00 x 50%, without an owner.
     assert again.rows[0].best_case == {"EUR": D("500.00")}
 
@@ -338,6 +339,8 @@ MONTH    SKU    PRODUCT        PIPELINE UNITS  RUN-RATE UNITS  UNITS            
 2026-07  DESK   Standing desk            0.00            0.17   0.17                91.67 EUR
 2026-08  CHAIR  Office chair             0.00            2.50   2.50   260.00 EUR + 43.33 USD
 2026-08  DESK   Standing desk            0.00            0.17   0.17                91.67 EUR
+
+Not converted to EUR (no exchange rate on or before their day): the amounts in USD, shown apart ('accord rates set USD EUR RATE --date DAY').
 """
 
 # From June, O1 and O2 (May, April) are overdue: in June. The run-rate now averages
@@ -364,6 +367,8 @@ MONTH    SKU    PRODUCT        PIPELINE UNITS  RUN-RATE UNITS  UNITS            
 2026-06  LAMP   Desk lamp                4.00            0.00   4.00                 100.00 EUR
 2026-07  CHAIR  Office chair             2.25            9.83  12.08  1,140.00 EUR + 293.33 USD
 2026-07  DESK   Standing desk            0.00            0.17   0.17                  91.67 EUR
+
+Not converted to EUR (no exchange rate on or before their day): the amounts in USD, shown apart ('accord rates set USD EUR RATE --date DAY').
 """
 
 

@@ -147,6 +147,13 @@ def _values(kernel, name, start=JAN, end=APR_END, by="month", **scope):
             for p in points]
 
 
+def _left_out(kernel, name, start=JAN, end=APR_END, by="month", **scope):
+    """What each point leaves out for want of an exchange rate, where it leaves any."""
+    points = compute(kernel, name, MetricQuery(start, end, by=by, **scope))
+    return {(p.group, p.period): [str(m) for m in p.unconverted] for p in points
+            if p.unconverted}
+
+
 def _months(*values):
     return list(zip(MONTHS, map(D, values)))
 
@@ -176,9 +183,11 @@ def test_the_plugin_declares_its_metrics(book):
 
 def test_revenue(book, ids):
     # Counted: issued, partially paid, paid, overdue; in EUR. January 1,050.00 (Acme) +
-    # 640.00 (Birch: 450 + 100 + 90); February the overdue 187.50 (the draft, the void
-    # and the USD invoice are left out); March nothing; April 550.00.
+    # 640.00 (Birch: 450 + 100 + 90); February the overdue 187.50 (the draft and the
+    # void are left out; the USD invoice has no rate to EUR: listed apart); March
+    # nothing; April 550.00.
     assert _values(book, "sales.revenue") == _months("1690.00", "187.50", "0", "550.00")
+    assert _left_out(book, "sales.revenue") == {(None, "2026-02"): ["999.00 USD"]}
     assert _values(book, "sales.revenue", by="total") == [("total", D("2427.50"))]
     assert _values(book, "sales.revenue", owner_id=ids["ann"]) == _months(
         "1050.00", "187.50", "0", "0")
@@ -209,14 +218,18 @@ def test_revenue_growth(book, ids):
 
 def test_pipeline_value(book, ids):
     # Open, in EUR, by month of expected close: I (renewals, January 28th) 999.99;
-    # E (February) 1200.00; F (April) 800.00 and H (April) 100.00. J is in USD, L in May.
+    # E (February) 1200.00; F (April) 800.00 and H (April) 100.00. J is in USD (no rate:
+    # listed apart), L in May.
     assert _values(book, "sales.pipeline_value") == [
         *_grouped("new_business/Negotiation", "0", "0", "0", "800.00"),
         *_grouped("new_business/Proposal", "0", "1200.00", "0", "0"),
         *_grouped("new_business/Prospecting", "0", "0", "0", "100.00"),
         *_grouped("renewals/Upcoming", "999.99", "0", "0", "0")]
+    assert _left_out(book, "sales.pipeline_value") == {
+        ("new_business/Proposal", "2026-02"): ["700.00 USD"]}
     assert _values(book, "sales.pipeline_value", owner_id=ids["ann"], by="total") == [
-        ("new_business/Negotiation", "total", D("800.00"))]
+        ("new_business/Negotiation", "total", D("800.00")),
+        ("new_business/Proposal", "total", D("0.00"))]
     assert _values(book, "sales.pipeline_value", team_id=ids["south"], by="total") == [
         ("new_business/Proposal", "total", D("1200.00")),
         ("renewals/Upcoming", "total", D("999.99"))]
@@ -279,39 +292,53 @@ def test_sales_cycle(book, ids):
 
 
 def test_revenue_by_channel(book, ids):
-    # Won in EUR by channel: field A (January) and G (April); C has none (February).
+    # Won in EUR by channel: field A (January) and G (April); C has none (February);
+    # telesales only D, in USD without a rate.
     assert _values(book, "sales.revenue_by_channel") == [
         *_grouped("field", "1000.00", "0", "0", "400.00"),
-        *_grouped("none", "0", "2000.55", "0", "0")]
+        *_grouped("none", "0", "2000.55", "0", "0"),
+        *_grouped("telesales", "0", "0", "0", "0")]
+    assert _left_out(book, "sales.revenue_by_channel") == {
+        ("telesales", "2026-02"): ["300.00 USD"]}
     assert _values(book, "sales.revenue_by_channel", team_id=ids["south"], by="total") == [
-        ("none", "total", D("2000.55"))]
+        ("none", "total", D("2000.55")), ("telesales", "total", D("0.00"))]
 
 
 def test_gross_margin_by_customer(book, ids):
     acme, acme2 = f"Acme (#{ids['acme']})", f"Acme (#{ids['acme2']})"
     # January: Acme 10 chairs 1000.00 - 10 x 60.00 = 400.00, plus 2 lamps without a cost
     # price 50.00 = 450.00; Birch a desk 450.00 - 300.00 = 150.00, plus a line without a
-    # product 100.00 = 250.00 (the setup line's cost is in USD: left out).
-    # February: the other Acme, 2.5 chairs 187.50 - 150.00 = 37.50. April: Birch 2 desks
+    # product 100.00, plus the setup line's 90.00 = 340.00; that line's cost, 3 x 10.00
+    # USD, has no rate: -30.00 USD listed apart. February: the other Acme, 2.5 chairs
+    # 187.50 - 150.00 = 37.50; Birch's USD invoice, 3 desks: its net 999.00 USD has no
+    # rate (listed apart), its cost 900.00 EUR counts: -900.00. April: Birch 2 desks
     # 550.00 - 600.00 = -50.00. Two organizations called Acme are told apart by id.
     # (Groups come by name: "Acme (#9)" after "Acme (#10)".)
     assert _values(book, "sales.gross_margin_by_customer") == sorted([
         *_grouped(acme, "450.00", "0", "0", "0"),
         *_grouped(acme2, "0", "37.50", "0", "0"),
-        *_grouped("Birch", "250.00", "0", "0", "-50.00")])
+        *_grouped("Birch", "340.00", "-900.00", "0", "-50.00")])
+    assert _left_out(book, "sales.gross_margin_by_customer") == {
+        ("Birch", "2026-01"): ["-30.00 USD"], ("Birch", "2026-02"): ["999.00 USD"]}
     assert _values(book, "sales.gross_margin_by_customer", by="total") == sorted([
         (acme, "total", D("450.00")), (acme2, "total", D("37.50")),
-        ("Birch", "total", D("200.00"))])
+        ("Birch", "total", D("-610.00"))])
     assert _values(book, "sales.gross_margin_by_customer", owner_id=ids["bob"],
-                   by="total") == [("Birch", "total", D("200.00"))]
+                   by="total") == [("Birch", "total", D("-610.00"))]
+    assert _left_out(book, "sales.gross_margin_by_customer", owner_id=ids["bob"],
+                     by="total") == {("Birch", "total"): ["969.00 USD"]}
 
 
 def test_gross_margin_by_product(book, ids):
     assert _values(book, "sales.gross_margin_by_product") == [
         *_grouped("Desk lamp (LAMP)", "50.00", "0", "0", "0"),
         *_grouped("Office chair (CHAIR)", "400.00", "37.50", "0", "0"),
-        *_grouped("Standing desk (DESK)", "150.00", "0", "0", "-50.00"),
+        *_grouped("Setup (SVC)", "90.00", "0", "0", "0"),
+        *_grouped("Standing desk (DESK)", "150.00", "-900.00", "0", "-50.00"),
         *_grouped("none", "100.00", "0", "0", "0")]
+    assert _left_out(book, "sales.gross_margin_by_product") == {
+        ("Setup (SVC)", "2026-01"): ["-30.00 USD"],
+        ("Standing desk (DESK)", "2026-02"): ["999.00 USD"]}
     assert _values(book, "sales.gross_margin_by_product", team_id=ids["north"],
                    by="total") == [("Desk lamp (LAMP)", "total", D("50.00")),
                                    ("Office chair (CHAIR)", "total", D("437.50"))]
@@ -350,9 +377,10 @@ def test_an_empty_range_gives_zeros_and_both_series(book):
         ("actual", "2026-03", D(0)), ("forecast", "2026-03", D(0))]
 
 
-def test_other_currencies_are_left_out_and_cents_are_exact(book):
+def test_other_currencies_without_a_rate_are_listed_apart_and_cents_are_exact(book):
     # Ten won deals of 0.10 EUR in April add up to 1.00 exactly (0.9999999999999999 in
-    # floating point), and a won deal in CHF changes no money metric.
+    # floating point); a won deal in CHF, without a rate, changes no figure and is
+    # listed apart.
     rows = [{"name": f"Small {i}", "amount": D("0.10"), "amount_currency": "EUR",
              "pipeline": "new_business", "stage": "Won", "probability": 100,
              "channel": "e-commerce", "closed_at": _at("2026-04-28T10:00"),
@@ -363,8 +391,12 @@ def test_other_currencies_are_left_out_and_cents_are_exact(book):
     april = (dt.date(2026, 4, 1), APR_END)
     assert _values(book, "sales.revenue_by_channel", *april) == [
         ("e-commerce", "2026-04", D("1.00")), ("field", "2026-04", D("400.00"))]
+    assert _left_out(book, "sales.revenue_by_channel", *april) == {
+        ("e-commerce", "2026-04"): ["5,000.00 CHF"]}
     # (400.00 + 10 x 0.10) / 11 = 36.4545... = 36.45
     assert _values(book, "sales.average_deal_size", *april) == [("2026-04", D("36.45"))]
+    assert _left_out(book, "sales.average_deal_size", *april) == {
+        (None, "2026-04"): ["5,000.00 CHF"]}
 
 
 def test_each_metric_runs_the_same_queries_whatever_the_rows(book, count_queries):
@@ -388,15 +420,22 @@ def test_each_metric_runs_the_same_queries_whatever_the_rows(book, count_queries
     with book.bound():
         Opportunity.insert_many(more).execute()
     assert counts() == few
-    # One query (two for forecast against actual); the state counters are read by the
-    # face (a request, a command, a job) before, not by each computation.
-    assert set(few.values()) <= {1, 2}
-    assert few["sales.forecast_vs_actual"] == 2
+    # One query (two for forecast against actual), and one reading the exchange rates
+    # of the money metrics, which meet amounts in USD; the state counters are read by
+    # the face (a request, a command, a job) before, not by each computation.
+    assert few["sales.win_rate"] == 1
+    assert few["sales.revenue"] == few["sales.gross_margin_by_product"] == 2
+    assert few["sales.forecast_vs_actual"] == 3
 
 
 def test_accord_report_shows_a_broken_down_metric(book, cli):
     result = cli("report", "sales.revenue_by_channel", "--from", "2026-01-01", "--to",
                  "2026-04-30", "--by", "total")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-2:] == ["field    total   1400.00",
-                                               "none     total   2000.55"]
+    assert result.output.splitlines()[-5:] == [
+        "field      total   1400.00",
+        "none       total   2000.55",
+        "telesales  total   0.00",
+        "Left out of the values above, with no exchange rate to EUR on or before their "
+        "day ('accord rates set CURRENCY EUR RATE --date DAY'):",
+        "  telesales, total: 300.00 USD"]

@@ -91,8 +91,8 @@ def test_a_pipeline_needs_one_won_a_lost_and_unique_stage_names(sales, pipelines
     ({"pipelines": {"new_business": [{"name": "A", "probability": 101}]}},
      "plugins.settings.sales.pipelines.new_business.value.0.probability: "
      "Must be greater than or equal to 0 and less than or equal to 100."),
-    ({"currency": "eur"}, "plugins.settings.sales.currency: Give a currency code of three "
-                          "capital letters, such as EUR."),
+    ({"currency": "XYZ"}, "plugins.settings.sales.currency: Not an ISO 4217 currency code: "
+                          "'XYZ'."),
     ({"channels": ["field", "field"]}, "plugins.settings.sales.channels: 'field' listed twice"),
     ({"colour": "red"}, "plugins.settings.sales.colour: unknown setting"),
 ])

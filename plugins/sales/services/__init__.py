@@ -9,10 +9,9 @@ history of stage changes, in the same transaction as the move it records.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -36,8 +35,10 @@ __all__ = ["convert_lead", "move_opportunity", "StageSpell", "stage_spells",
 #: The permissions of the two verbs (declared in hooks.py).
 CONVERT = "sales.lead.convert"
 MOVE = "sales.opportunity.move"
-#: Opportunity fields a conversion sets itself; the caller may not give them.
-_FROM_CONVERSION = ("organization_id", "contact_id")
+#: The records a conversion writes, and the fields of each it sets itself (the caller
+#: may not give them).
+_FROM_CONVERSION = {"organization": (), "contact": ("organization_id",),
+                    "opportunity": ("organization_id", "contact_id")}
 
 
 def check_version(type_name: str, record: Any, version: int | None) -> None:
@@ -52,28 +53,44 @@ def check_version(type_name: str, record: Any, version: int | None) -> None:
 
 def convert_lead(kernel: Accord, lead_id: int, *, actor: Actor, create_opportunity: bool = False,
                  opportunity: dict[str, Any] | None = None,
+                 contact: dict[str, Any] | None = None,
+                 organization: dict[str, Any] | None = None,
                  version: int | None = None) -> Lead:
     """Turn a lead into a contact and an organization (matched when they exist: the
     contact by email, the organization by name whatever its case), and optionally an
     opportunity, all in one transaction. The lead keeps links to what it became and
-    is returned as stored afterwards."""
+    is returned as stored afterwards.
+
+    ``contact``, ``organization`` and ``opportunity`` give values of the records the
+    conversion creates (any field their create takes, custom fields included) over
+    those it takes from the lead; each is checked like that create, and a refusal
+    names the field under its record (``contact.x_tier``) and writes nothing."""
     require(actor, CONVERT)
     if opportunity is not None and not create_opportunity:
         raise ValidationError({"opportunity": [
             "give create_opportunity: true to create an opportunity from these fields"]})
-    extra = dict(opportunity or {})
-    taken = [name for name in _FROM_CONVERSION if name in extra]
+    given = {"organization": dict(organization or {}), "contact": dict(contact or {}),
+             "opportunity": dict(opportunity or {})}
+    taken = {f"{what}.{name}": ["set by the conversion from the lead"]
+             for what, names in _FROM_CONVERSION.items() for name in names
+             if name in given[what]}
     if taken:
-        raise ValidationError({f"opportunity.{name}": ["set by the conversion from the lead"]
-                               for name in taken})
+        raise ValidationError(taken)
     with kernel.transaction():
         lead = services.get(kernel, LEAD, lead_id, actor=actor, for_update=True)
         _check_convertible(lead, version)
-        organization_id = _organization_for(kernel, lead, actor)
-        contact_id = _contact_for(kernel, lead, organization_id, actor)
+        problems: dict[str, list[str]] = {}
+        organization_id = _organization_for(kernel, lead, given["organization"], actor,
+                                            problems)
+        contact_id = _contact_for(kernel, lead, organization_id, given["contact"], actor,
+                                  problems)
         links = {"contact_id": contact_id, "organization_id": organization_id}
         if create_opportunity:
-            links["opportunity_id"] = _opportunity_for(kernel, lead, extra, links, actor)
+            links["opportunity_id"] = _opportunity_for(kernel, lead, given["opportunity"],
+                                                       links, actor, problems)
+        if problems:
+            # Every record's problems at once; the transaction leaves nothing behind.
+            raise ValidationError(problems)
         services.update(kernel, LEAD, lead.id, {
             "status": "qualified", "converted_at": utcnow(), **links},
             actor=actor, version=lead.version, verb="convert")
@@ -92,21 +109,27 @@ def _check_convertible(lead: Any, version: int | None) -> None:
             "before converting it"]})
 
 
-def _organization_for(kernel: Accord, lead: Any, actor: Actor) -> int | None:
-    """The organization named by the lead's company: an existing one of that name
-    (case-insensitive; the oldest if several), else a new one. None without a company."""
-    if not lead.company:
+def _organization_for(kernel: Accord, lead: Any, values: dict[str, Any], actor: Actor,
+                      problems: dict[str, list[str]]) -> int | None:
+    """The organization named by the lead's company (or the ``name`` given): an existing
+    one of that name (case-insensitive; the oldest if several), else a new one from the
+    values given. None without a company nor values."""
+    name = values.get("name", lead.company)
+    if not name and not values:
         return None
-    with kernel.bound():
-        found = (Organization.select(Organization.id)
-                 .where(peewee.fn.lower(Organization.name) == lead.company.lower())
-                 .order_by(Organization.id).first())
+    found = None
+    if isinstance(name, str) and name.strip():
+        with kernel.bound():
+            found = (Organization.select(Organization.id)
+                     .where(peewee.fn.lower(Organization.name) == name.strip().lower())
+                     .order_by(Organization.id).first())
     if found is not None:
+        _refuse_values_of_found("organization", "an organization of that name exists",
+                                values, ("name",), problems)
         return int(found.id)
-    with _named("organization"):
-        created = services.create(kernel, "organization",
-                                  {"name": lead.company, **_owners(lead)}, actor=actor)
-    return int(created.id)
+    named = {"name": name} if name is not None else {}  # else "Missing data" for name
+    return _create("organization", kernel, {**named, **_owners(lead), **values}, actor,
+                   problems)
 
 
 def _owners(lead: Any) -> dict[str, int]:
@@ -116,41 +139,69 @@ def _owners(lead: Any) -> dict[str, int]:
 
 
 def _contact_for(kernel: Accord, lead: Any, organization_id: int | None,
-                 actor: Actor) -> int:
-    """The contact with the lead's email (emails are unique whatever their case), else
-    a new contact from the lead's name, email and phone."""
-    if lead.email:
+                 values: dict[str, Any], actor: Actor,
+                 problems: dict[str, list[str]]) -> int | None:
+    """The contact with the lead's email (or the ``email`` given; emails are unique
+    whatever their case), else a new contact from the lead's name, email and phone
+    and the values given. None when it cannot be created (``problems`` say why)."""
+    email = values.get("email", lead.email)
+    if isinstance(email, str) and email.strip():
         with kernel.bound():
             found = (Contact.select(Contact.id)
-                     .where(peewee.fn.lower(Contact.email) == lead.email.lower()).first())
+                     .where(peewee.fn.lower(Contact.email) == email.strip().lower()).first())
         if found is not None:
+            _refuse_values_of_found("contact", "a contact with that email exists", values,
+                                    ("email",), problems)
             return int(found.id)
     first, _, last = lead.name.strip().rpartition(" ")
-    with _named("contact"):
-        created = services.create(kernel, "contact", {
-            "first_name": first or None, "last_name": last, "email": lead.email,
-            "phone": lead.phone, "organization_id": organization_id, **_owners(lead)},
-            actor=actor)
-    return int(created.id)
+    return _create("contact", kernel, {
+        "first_name": first or None, "last_name": last, "email": lead.email,
+        "phone": lead.phone, "organization_id": organization_id, **_owners(lead),
+        **values}, actor, problems)
 
 
 def _opportunity_for(kernel: Accord, lead: Any, fields: dict[str, Any],
-                     links: dict[str, Any], actor: Actor) -> int:
+                     links: dict[str, Any], actor: Actor,
+                     problems: dict[str, list[str]]) -> int | None:
     data = {"name": lead.company or lead.name, **_owners(lead), **fields,
             **{k: v for k, v in links.items() if v}}
-    with _named("opportunity"):
-        created = services.create(kernel, OPPORTUNITY, data, actor=actor)
-    return int(created.id)
+    if problems:
+        # The contact or organization was refused (and named): the opportunity's own
+        # values are still checked, not the customer the conversion could not give it.
+        found: dict[str, list[str]] = {}
+        _create("opportunity", kernel, data, actor, found, type_name=OPPORTUNITY)
+        links_named = {f"opportunity.{name}" for name in _FROM_CONVERSION["opportunity"]}
+        problems.update({k: v for k, v in found.items() if k not in links_named})
+        return None
+    return _create("opportunity", kernel, data, actor, problems, type_name=OPPORTUNITY)
 
 
-@contextlib.contextmanager
-def _named(what: str) -> Iterator[None]:
-    """Errors of a record the conversion writes are named ``<what>.<field>``, so the
-    caller can tell the new contact's ``last_name`` from the lead's own fields."""
+def _refuse_values_of_found(what: str, reason: str, values: dict[str, Any],
+                            matched_on: tuple[str, ...],
+                            problems: dict[str, list[str]]) -> None:
+    """Values given for a record the conversion links instead of creating are refused
+    (never dropped unseen, never written over the record found)."""
+    other = sorted(k for k in values if k not in matched_on)
+    if other:
+        problems[what] = [f"{reason}: the conversion links it instead of creating one, "
+                          f"so it takes no {what} values ({', '.join(other)}); change "
+                          f"that {what} itself"]
+
+
+def _create(what: str, kernel: Accord, data: dict[str, Any], actor: Actor,
+            problems: dict[str, list[str]], *, type_name: str | None = None) -> int | None:
+    """Create one record of the conversion, checked like any create (in a savepoint, so
+    a refusal leaves the transaction usable for the next record's checks). Its errors
+    are added to ``problems`` named ``<what>.<field>``, so the caller can tell the new
+    contact's ``last_name`` from the lead's own fields."""
     try:
-        yield
+        with kernel.transaction():
+            created = services.create(kernel, type_name or what, data, actor=actor)
     except ValidationError as exc:
-        raise ValidationError({f"{what}.{k}": v for k, v in exc.messages.items()}) from None
+        problems.update({what if k == "_schema" else f"{what}.{k}": v
+                         for k, v in exc.flat().items()})
+        return None
+    return int(created.id)
 
 
 # Moving an opportunity ---------------------------------------------------------------

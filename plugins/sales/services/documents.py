@@ -4,7 +4,8 @@ A document's lines are written with it (``accord.records.Lines``): giving ``line
 on a create or an update replaces them all. On the write path (``compute_fields``)
 each line's unit price and description default from its product, the quote
 pricing hook may adjust the prices, and every amount is computed in Decimal and
-rounded to the cent, half up, line by line:
+rounded half up to the minor unit of the document's currency (JPY 1, EUR 0.01, BHD
+0.001: ``accord.money.round_amount``), line by line:
 
 - ``net`` = quantity x unit price x (1 - discount / 100)
 - ``tax`` = net x tax rate / 100
@@ -17,31 +18,26 @@ of documents and lines are in ``accord_sales.schemas``.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from accord.errors import ValidationError
 from accord.models import Product
+from accord.money import MoneyField, format_amount, minor_units, round_amount
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
     from accord.records import Write
 
 __all__ = ["document_defaults", "document_rules", "document_computed", "price_lines",
-           "totals", "copy_lines", "cents", "TOTALS"]
+           "totals", "copy_lines", "largest_amount", "TOTALS"]
 
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 #: The computed totals of a document, in its currency.
 TOTALS = ("subtotal", "discount_total", "net_total", "tax_total", "total")
 #: What a line stores besides its document and position.
 LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount_percent",
                "tax_rate", "net", "tax", "total")
-
-
-def cents(value: Decimal) -> Decimal:
-    """To the cent, half up (how invoices are rounded)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def document_defaults(write: Write) -> None:
@@ -114,26 +110,34 @@ def price_lines(kernel: Accord, rows: list[dict[str, Any]], existing: list[Any],
             if current is not None:
                 document.setdefault("currency", current.currency)
             kernel.hooks.price_quote_lines(kernel=kernel, quote=document, lines=row["lines"])
-        row["lines"] = [_priced(line) for line in row["lines"]]
-        row.update(totals(row["lines"]))
-        _within_limit(row, index if len(rows) > 1 else None)
+        row["lines"] = [_priced(line, currency) for line in row["lines"]]
+        row.update(totals(row["lines"], currency))
+        _within_limit(row, currency, index if len(rows) > 1 else None)
 
 
-#: The largest amount a money column keeps exactly (11 digits before the point).
-LIMIT = Decimal("99999999999.99")
+def largest_amount(currency: str) -> Decimal:
+    """The largest amount in ``currency`` a money column keeps exactly: 11 digits
+    before the point, the currency's places after it (99,999,999,999.99 EUR)."""
+    places = minor_units(currency)
+    unit = Decimal(1).scaleb(-(2 if places is None else places))
+    return Decimal(10) ** MoneyField.whole_digits - unit
 
 
-def _within_limit(row: dict[str, Any], index: int | None) -> None:
+def _within_limit(row: dict[str, Any], currency: str, index: int | None) -> None:
     """Refuse lines or totals too large to store exactly (rather than round them)."""
+    limit = largest_amount(currency)
+    shown = format_amount(limit, currency, grouped=True)
     problems: dict[str, list[str]] = {}
     for n, line in enumerate(row["lines"]):
-        largest = max(line["total"], cents(line["quantity"] * line["unit_price"]))
-        if largest > LIMIT:
+        largest = max(line["total"],
+                      round_amount(line["quantity"] * line["unit_price"], currency))
+        if largest > limit:
             problems[f"lines.{n}.quantity"] = [
-                f"the line comes to {largest:,.2f}, more than the {LIMIT:,.2f} an amount can "
-                "be; split it or lower the quantity or the price"]
-    if not problems and max(row["subtotal"], row["total"]) > LIMIT:
-        problems.setdefault("lines", [f"the document comes to more than the {LIMIT:,.2f} "
+                f"the line comes to {format_amount(largest, currency, grouped=True)}, more "
+                f"than the {shown} an amount can be; split it or lower the quantity or the "
+                "price"]
+    if not problems and max(row["subtotal"], row["total"]) > limit:
+        problems.setdefault("lines", [f"the document comes to more than the {shown} "
                                       "an amount can be; split it into several"])
     if problems:
         raise ValidationError(problems, row=index)
@@ -169,22 +173,22 @@ def _line_defaults(line: dict[str, Any], products: dict[int, Any], currency: str
             line["unit_price"] = Decimal(product.unit_price)
 
 
-def _priced(line: dict[str, Any]) -> dict[str, Any]:
+def _priced(line: dict[str, Any], currency: str) -> dict[str, Any]:
     quantity = Decimal(line["quantity"])
     price = Decimal(line["unit_price"])
     discount = Decimal(line.get("discount_percent") or 0)
     rate = Decimal(line["tax_rate"])
-    net = cents(quantity * price * (HUNDRED - discount) / HUNDRED)
-    tax = cents(net * rate / HUNDRED)
+    net = round_amount(quantity * price * (HUNDRED - discount) / HUNDRED, currency)
+    tax = round_amount(net * rate / HUNDRED, currency)
     return {"product_id": line.get("product_id"), "description": line["description"],
             "quantity": quantity, "unit_price": price, "discount_percent": discount,
             "tax_rate": rate, "net": net, "tax": tax, "total": net + tax}
 
 
-def totals(lines: list[dict[str, Any]]) -> dict[str, Decimal]:
-    """A document's totals from its priced lines."""
-    subtotal = sum((cents(Decimal(l["quantity"]) * Decimal(l["unit_price"])) for l in lines),
-                   Decimal(0))
+def totals(lines: list[dict[str, Any]], currency: str) -> dict[str, Decimal]:
+    """A document's totals in ``currency`` from its priced lines."""
+    subtotal = sum((round_amount(Decimal(l["quantity"]) * Decimal(l["unit_price"]), currency)
+                    for l in lines), Decimal(0))
     net = sum((Decimal(l["net"]) for l in lines), Decimal(0))
     tax = sum((Decimal(l["tax"]) for l in lines), Decimal(0))
     return {"subtotal": subtotal, "discount_total": subtotal - net, "net_total": net,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from accord import services
 from accord.errors import Conflict, ValidationError
 from accord.models import utcnow
+from accord.money import format_amount, places_problem
 from accord.services.authz import require
 
 from ..dates import add_months, today
@@ -203,11 +204,16 @@ def pay_invoice(kernel: Accord, invoice_id: int, amount: Decimal, *, actor: Acto
             what = {"paid": "is paid in full", "void": "is void",
                     "draft": "is a draft; issue it first"}[invoice.status]
             raise ValidationError({"status": [f"invoice {name} {what}"]})
+        # The one Money rule: no more decimals than the invoice currency's minor unit.
+        problem = places_problem(amount, invoice.currency)
+        if problem is not None:
+            raise ValidationError({"amount": [problem]})
         due = Decimal(invoice.total) - Decimal(invoice.amount_paid)
         if amount > due:
             raise ValidationError({"amount": [
-                f"{amount:.2f} {invoice.currency} is more than the {due:.2f} {invoice.currency} "
-                f"due on invoice {name}"]})
+                f"{format_amount(amount, invoice.currency)} {invoice.currency} is more than "
+                f"the {format_amount(due, invoice.currency)} {invoice.currency} due on "
+                f"invoice {name}"]})
         day = paid_on or today()
         if day < invoice.issue_date:
             raise ValidationError({"paid_on": [f"{day} is before the invoice's issue date "
@@ -238,7 +244,8 @@ def void_invoice(kernel: Accord, invoice_id: int, *, actor: Actor, reason: str |
                                               "only an issued, unpaid invoice is voided"]})
         if Decimal(invoice.amount_paid) > 0:
             raise ValidationError({"status": [
-                f"invoice {invoice.number} has payments ({Decimal(invoice.amount_paid):.2f} "
+                f"invoice {invoice.number} has payments "
+                f"({format_amount(Decimal(invoice.amount_paid), invoice.currency)} "
                 f"{invoice.currency}); it cannot be voided"]})
         text = (reason or "").strip()
         if not text:

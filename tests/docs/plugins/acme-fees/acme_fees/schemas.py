@@ -3,8 +3,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from accord.money import MoneyField
-from accord.schemas import OwnedRecordSchema
+from accord.money import CurrencyField, MoneyField
+from accord.schemas import InputSchema, OwnedRecordSchema
 
 
 class FeeSchema(OwnedRecordSchema):
@@ -20,15 +20,12 @@ class FeeSchema(OwnedRecordSchema):
     paid_at = fields.AwareDateTime(allow_none=True)
 
 
-class PaySchema(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
-
+class PaySchema(InputSchema):
     paid_by = fields.String(required=True, validate=validate.OneOf(("patient", "insurer")))
 
 
 class FeeSettings(ma.Schema):
     """``[plugins.settings.acme_fees]`` in accord.toml."""
 
-    currency = fields.String(load_default="EUR", validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = CurrencyField(load_default="EUR")
     payment_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=365))

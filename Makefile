@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The browser the page tests (tests/web) drive: Debian's chromium, since Playwright
+# cannot download its own here. Installed by apt-get when missing (sudo unless root).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test typecheck bench install dev clean
 
@@ -16,10 +20,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(SUDO) apt-get install -y -q chromium
+
+install: $(STAMP) $(CHROMIUM)
 
 run: $(STAMP)
 	$(BIN)/accord init --demo
+	@echo "Demo login: admin@example.com (or maria.lopez@example.com, a salesperson), password accord-demo"
 	$(BIN)/accord serve --host $(HOST) --port $(PORT)
 
 # mypy --strict on accord, accord_sdk, accord_sales and accord_competitors
@@ -28,7 +37,7 @@ run: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -16,7 +16,8 @@ ROOTS = {
     "accord_sales": "plugins/sales",
     "accord_competitors": "plugins/competitors",
 }
-_SKIP = ["__pycache__", "*.__pycache__", "static", "static.*"]
+#: Folders of data, not code: shipped as package data (pyproject.toml).
+_SKIP = ["__pycache__", "*.__pycache__", "static", "static.*", "templates", "templates.*"]
 
 
 def packages() -> list[str]:

@@ -7,20 +7,24 @@ through the very hooks third-party plugins use, so the hooks stay honest.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 import peewee
 
 from .errors import PermissionDenied, ValidationError
+from .goals import GOAL_TYPE
 from .hooks import hookimpl
-from .models import Activity, Contact, ContactInterest, Organization, Product, Team, User
+from .models import (Activity, Contact, ContactInterest, Organization, Product, Team,
+                     TeamMember, User)
 from .records import Link, Permission, RecordType, TimelineItem, Write
 from .schemas import (ActivitySchema, ContactSchema, OrganizationSchema, ProductSchema,
                       TeamSchema, UserSchema)
 
 if TYPE_CHECKING:
+    from .jobs import Job
     from .kernel import Accord
     from .metrics import Metric
+    from .pages import NavEntry, SearchType
     from .services.actors import Actor
 
 @hookimpl
@@ -35,8 +39,9 @@ def register_permissions() -> list[Permission]:
              Permission("admin.users", "Manage users, teams and roles"),
              Permission("admin.fields", "Define custom fields"),
              Permission("admin.audit", "Read the audit trail"),
-             Permission("core.metrics.read", "List and compute the metrics (KPIs), which "
-                                             "add up records whoever owns them")]
+             Permission("core.metrics.read", "List and compute the metrics (KPIs) of the "
+                                             "records one's record rules reach"),
+             Permission("admin.rates", "Set, fetch and delete exchange rates")]
     for record_type in CORE_TYPES:
         for action in ("read", "write", "delete"):
             perms.append(Permission(f"core.{record_type.name}.{action}",
@@ -52,11 +57,55 @@ def register_metrics() -> list[Metric]:
 
 
 @hookimpl
+def register_jobs() -> list[Job]:
+    from .jobs import Job
+    from .services.goals import pace_job
+
+    return [Job("core.goal_pace", "Check the running goals against their pace; announce "
+                "each goal that fell behind (signal goal-behind)", "0 6 * * *", pace_job)]
+
+
+@hookimpl
 def record_defaults(record_type: RecordType, rows: list[dict[str, Any]], actor: Actor) -> None:
-    # New records belong to whoever creates them unless an owner is given.
-    if record_type.owned and actor.user_id is not None:
+    # New records belong to whoever creates them unless an owner is given, and to the
+    # owner's team when the owner is in exactly one team and no team is given. One rule
+    # for every write: a record created through the API, an import, or a lead's
+    # conversion (which gives the lead's owner and team, when it has them).
+    if not record_type.owned:
+        return
+    if actor.user_id is not None:
         for row in rows:
             row.setdefault("owner_id", actor.user_id)
+    owners = {row["owner_id"] for row in rows
+              if "team_id" not in row and row.get("owner_id") is not None}
+    teams: dict[int, int] = {}
+    me = actor.user_id
+    if actor.restricted and me is not None and me in owners:
+        # A user's own teams came with their actor (the teams it may place records in).
+        owners.discard(me)
+        if len(actor.team_ids) == 1:
+            teams[me] = next(iter(actor.team_ids))
+    if owners:
+        teams.update(_sole_teams(owners))
+    if teams:
+        for row in rows:
+            if "team_id" not in row and row.get("owner_id") in teams:
+                row["team_id"] = teams[row["owner_id"]]
+
+
+def _sole_teams(users: set[int]) -> dict[int, int]:
+    """The team of each of ``users`` who is in exactly one team (one query per 500)."""
+    ids = sorted(users)
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        query = (TeamMember.select(TeamMember.user, peewee.fn.MIN(TeamMember.team))
+                 .where(TeamMember.user.in_(ids[start:start + 500]))
+                 .group_by(TeamMember.user)
+                 .having(peewee.fn.COUNT(TeamMember.id) == 1).tuples())
+        # tuples() rows; peewee-stubs type the query as yielding models.
+        found.update((int(user), int(team))
+                     for user, team in cast("Iterable[tuple[int, int]]", query))
+    return found
 
 
 # The core record types' own rules ---------------------------------------------------
@@ -127,6 +176,62 @@ def _users_within_reach(kernel: Accord, users: list[Any], actor: Actor, verb: st
             raise PermissionDenied(
                 f"{actor.label} ({actor.role}) lacks the permission admin.users, needed to "
                 f"{verb} a user whose role ({user.role_id}) holds permissions they lack")
+
+
+def _team_members(write: Write) -> dict[int, list[int]]:
+    """The stored members of the teams a write changes (one query)."""
+    from .services.links import links_of
+
+    ids = [current.id for current in write.existing if current is not None]
+    found = links_of(write.record_type, ids) if ids else {}
+    return {team: values["members"] for team, values in found.items()}
+
+
+def _new_manager(row: dict[str, Any], current: Any) -> int | None:
+    """The user a write makes a team's manager, if it gives it a new one."""
+    manager = row.get("manager_id")
+    if manager is None or (current is not None and current.manager_id == manager):
+        return None
+    return int(manager)
+
+
+def _team_rules(write: Write) -> None:
+    """Who is in a team decides whose records its members reach (rule ``team``), so
+    changing the members, or the manager (who is one), is managing users: it needs
+    admin.users. The manager stays a member: a list of members without them is refused
+    unless the same write makes them the manager (then they are added)."""
+    actor = write.actor
+    stored = _team_members(write) if any(c is not None for c in write.existing) else {}
+    for index, row, current in write:
+        before = stored.get(current.id, []) if current is not None else []
+        given = "members" in row
+        changes = (given and sorted(set(row["members"] or ())) != sorted(before)
+                   or _new_manager(row, current) is not None)
+        if changes and not actor.can("admin.users"):
+            raise PermissionDenied(f"{actor.label} ({actor.role}) lacks the permission "
+                                   "admin.users, needed to change who is in a team (its "
+                                   "manager is a member)")
+        manager = write.value(index, "manager_id")
+        if (given and manager is not None and manager not in (row["members"] or ())
+                and _new_manager(row, current) is None):
+            write.refuse(index, {"members": [
+                f"user {manager} manages this team, so stays a member; give the team "
+                "another manager first"]})
+
+
+def _team_computed(write: Write) -> None:
+    # A new manager joins the team (the rules above allowed it).
+    stored: dict[int, list[int]] | None = None
+    for _, row, current in write:
+        manager = _new_manager(row, current)
+        if manager is None:
+            continue
+        if "members" not in row:
+            if stored is None:
+                stored = _team_members(write)
+            row["members"] = list(stored.get(current.id, []) if current is not None else [])
+        if manager not in (row["members"] or []):
+            row["members"] = [*(row["members"] or []), manager]
 
 
 def _user_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
@@ -287,10 +392,34 @@ CORE_TYPES = (
                protects=("organization",), validate=_contact_rules),
     RecordType("user", User, UserSchema, "users", "User", searchable=("name", "email"),
                title_fields=("name",), validate=_user_rules, check_delete=_user_kept),
-    RecordType("team", Team, TeamSchema, "teams", "Team", searchable=("name",)),
+    RecordType("team", Team, TeamSchema, "teams", "Team", searchable=("name",),
+               links=(Link("members", TeamMember, "team", "user"),),
+               validate=_team_rules, compute=_team_computed),
     RecordType("activity", Activity, ActivitySchema, "activities", "Activity",
                searchable=("subject", "body"), title_fields=("subject",),
                protects=("organization", "contact"), validate=_activity_rules),
     RecordType("product", Product, ProductSchema, "products", "Product",
                searchable=("sku", "name", "category"), title_fields=("name",)),
+    # Goals: a target for any running plugin's metric (accord.goals).
+    GOAL_TYPE,
 )
+
+
+# The web pages ------------------------------------------------------------------------
+
+@hookimpl
+def navigation_entries() -> list[NavEntry]:
+    from .pages import NavEntry
+
+    return [NavEntry("Home", "/", order=0),
+            NavEntry("Organizations", "/search?type=organization", "core.organization.read",
+                     order=10),
+            NavEntry("Contacts", "/search?type=contact", "core.contact.read", order=11)]
+
+
+@hookimpl
+def register_search_types() -> list[SearchType]:
+    from .pages import SearchType
+
+    return [SearchType("organization", "Organizations", ("relationship", "city"), order=10),
+            SearchType("contact", "Contacts", ("title", "email"), order=11)]

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import marshmallow as ma
 
 from .errors import ConfigError, describe_messages
+from .money import CurrencyField
 
 __all__ = ["Config", "load_config", "CONFIG_FILE", "FIELD_KINDS"]
 
@@ -29,6 +30,8 @@ ENV_KEYS = {
     "ACCORD_DISCOVER_PLUGINS": "discover_plugins",
     "ACCORD_LOG_LEVEL": "log_level",
     "ACCORD_REDIS_URL": "redis_url",
+    "ACCORD_BASE_CURRENCY": "base_currency",
+    "ACCORD_SECURE_COOKIES": "secure_cookies",
 }
 
 
@@ -51,6 +54,9 @@ class _ConfigSchema(ma.Schema):
     database_url = ma.fields.String(load_default="sqlite:///accord.db")
     plugins_dir = ma.fields.String(load_default=None)
     secret_key = ma.fields.String(load_default=None)
+    # Mark the web session cookie Secure even on plain HTTP requests (behind a proxy
+    # that ends TLS without saying so); over HTTPS it is Secure anyway.
+    secure_cookies = ma.fields.Boolean(load_default=False)
     enabled_plugins = ma.fields.List(ma.fields.String(), load_default=list)
     discover_plugins = ma.fields.Boolean(load_default=True)
     log_level = ma.fields.String(
@@ -79,6 +85,9 @@ class _ConfigSchema(ma.Schema):
         load_default=lambda: ["prospect", "customer", "partner", "reseller", "supplier"],
         validate=ma.validate.Length(min=1),
     )
+    # The currency every money metric is reported in (amounts in others are converted
+    # with the exchange rates, accord.rates).
+    base_currency = CurrencyField(load_default="EUR")
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class Config:
     database_url: str = "sqlite:///accord.db"
     plugins_dir: str | None = None
     secret_key: str | None = None
+    secure_cookies: bool = False
     enabled_plugins: tuple[str, ...] = ()
     discover_plugins: bool = True
     log_level: str = "WARNING"
@@ -96,6 +106,7 @@ class Config:
     fields: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     organization_relationships: tuple[str, ...] = (
         "prospect", "customer", "partner", "reseller", "supplier")
+    base_currency: str = "EUR"
     path: str | None = None
 
     @classmethod
@@ -133,7 +144,7 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         value: Any = environ[var]
         if key == "enabled_plugins":
             value = [p.strip() for p in value.split(",") if p.strip()]
-        elif key == "discover_plugins":
+        elif key in ("discover_plugins", "secure_cookies"):
             lowered = value.strip().lower()
             if lowered not in ("0", "1", "true", "false", "yes", "no"):
                 raise ConfigError(f"{var}: expected true or false, got {value!r}")

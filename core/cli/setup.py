@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from pathlib import Path
 
@@ -13,7 +14,16 @@ from ._context import CliState, actor, pass_state
 CONFIG_TEMPLATE = '''\
 # Accord configuration. Keys can also be set by ACCORD_* environment variables,
 # which win: ACCORD_DATABASE_URL, ACCORD_PLUGINS_DIR, ACCORD_ENABLED_PLUGINS (a
-# comma-separated list), ACCORD_DISCOVER_PLUGINS (true/false), ACCORD_LOG_LEVEL.
+# comma-separated list), ACCORD_DISCOVER_PLUGINS (true/false), ACCORD_LOG_LEVEL,
+# ACCORD_SECRET_KEY.
+
+# Signs the web app's session cookies: random, written by 'accord init'; keep it
+# secret (changing it ends every web session).
+secret_key = "{secret_key}"
+
+# The session cookie is Secure whenever a page is served over HTTPS; set this when a
+# proxy ends TLS and the app cannot tell.
+# secure_cookies = true
 
 # WARNING, INFO or DEBUG.
 log_level = "WARNING"
@@ -27,8 +37,9 @@ organization_relationships = ["prospect", "customer", "partner", "reseller", "su
 url = "sqlite:///accord.db"
 
 [plugins]
-# Plugins enabled when the database is created; later, use 'accord plugins enable'.
-enabled = {enabled}
+# Plugins enabled when the database is created: those bundled with Accord. Later,
+# use 'accord plugins enable NAME' or 'accord plugins disable NAME'.
+enabled = {enabled}{others}
 # A folder of client-specific plugins (packages with MANIFEST and hooks.py).
 # dir = "plugins"
 # Look for installed plugins (the accord.plugins entry points).
@@ -58,12 +69,18 @@ def init(state: CliState, demo: bool) -> None:
     migrations are applied.
     """
     path = Path(state.config_path or "accord.toml")
-    if path.exists():
+    written = not path.exists()
+    if not written:
         click.echo(f"{path}: kept as it is")
     else:
-        names = _installed_plugins() if state.config().discover_plugins else []
-        enabled = "[" + ", ".join(f'"{n}"' for n in names) + "]"
-        path.write_text(CONFIG_TEMPLATE.format(enabled=enabled), encoding="utf-8")
+        bundled, others = (_installed_plugins() if state.config().discover_plugins
+                           else ([], []))
+        enabled = "[" + ", ".join(f'"{n}"' for n in bundled) + "]"
+        listed = (f"\n# Installed from other packages, not enabled: {', '.join(others)}"
+                  if others else "")
+        path.write_text(CONFIG_TEMPLATE.format(enabled=enabled, others=listed,
+                                               secret_key=secrets.token_urlsafe(32)),
+                        encoding="utf-8")
         click.echo(f"{path}: written")
         state.config_path = str(path)
     kernel = state.kernel(upgrade=True)
@@ -73,25 +90,46 @@ def init(state: CliState, demo: bool) -> None:
         if name != "core" and name in kernel.plugins.active:
             kernel.migrations.upgrade(name)
     enabled_now = initialise(kernel, actor=actor())
-    for name in enabled_now:
-        click.echo(f"enabled plugin {name}")
+    if enabled_now:
+        click.echo(f"enabled plugins: {', '.join(enabled_now)} ('accord plugins disable NAME' "
+                   "turns one off)")
+    idle = sorted(n for n, p in kernel.plugins.plugins.items()
+                  if n != "core" and p.stored_state != "enabled")
+    if idle and (enabled_now or written):
+        click.echo(f"installed, not enabled: {', '.join(idle)} ('accord plugins enable NAME' "
+                   "turns one on)")
     from ..database import masked_url
 
     click.echo(f"database ready: {masked_url(kernel.config.database_url)}")
     if demo:
         from ..demo import load_demo
+        from ..errors import PluginError
 
-        counts = load_demo(kernel)
+        try:
+            counts = load_demo(kernel)
+        except PluginError as exc:  # nothing was kept: say how to get the demo after all
+            fix = ("fix the cause" if exc.plugin == "core" else
+                   f"fix {exc.plugin} or disable it (accord plugins disable {exc.plugin})")
+            raise click.ClickException(f"{exc}; {fix}, then run 'accord init --demo' "
+                                       "again") from None
         if counts:
             click.echo("demo data loaded: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+            from ..demo import DEMO_LOGINS, DEMO_PASSWORD, USERS
+
+            roles = {user["email"]: user["role"] for user in USERS}
+            click.echo(f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(
+                f"{email} ({roles[email]})" for email in DEMO_LOGINS))
         else:
             click.echo("demo data skipped: the database already holds records")
 
 
-def _installed_plugins() -> list[str]:
+def _installed_plugins() -> tuple[list[str], list[str]]:
+    """The installed plugins' names: those bundled with Accord, and the others."""
     from ..plugins.discovery import from_entry_points
 
-    return sorted(c.name for c in from_entry_points())
+    found = from_entry_points()
+    return (sorted(c.name for c in found if c.bundled),
+            sorted(c.name for c in found if not c.bundled))
 
 
 @click.command()
@@ -120,6 +158,8 @@ def serve(state: CliState, host: str, port: int, debug: bool) -> None:
     reloaded = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     sock = None if reloaded else _bind(host, port, where)
     click.echo(f"Accord is serving on {where} (Ctrl+C to stop)")
+    click.echo(f"Log in at {where}login with a user's email and password "
+               "('accord users password EMAIL' sets one)")
     click.echo(f"API reference: {where}api/docs; the API wants a bearer token: "
                "accord tokens create USER_EMAIL")
     if debug:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def users() -> None:
-    """Add, list and deactivate users; set passwords."""
+    """Add, list, deactivate and reactivate users; set roles and passwords."""
 
 
 @users.command("add")
@@ -22,13 +22,28 @@ def users() -> None:
 @click.option("--name", required=True, help="Full name.")
 @click.option("--role", required=True, help="admin, manager, sales, service, marketing, read-only…")
 @click.option("--team", "teams", multiple=True, help="Team to join (name or id); repeatable.")
+@click.option("--password", "ask_password", is_flag=True,
+              help="Ask for the web login password (twice, not shown) and set it.")
 @pass_state
-def add_user(state: CliState, email: str, name: str, role: str, teams: tuple[str, ...]) -> None:
-    """Add a user."""
+def add_user(state: CliState, email: str, name: str, role: str, teams: tuple[str, ...],
+             ask_password: bool) -> None:
+    """Add a user (with --password, one who can log in to the web pages)."""
+    from ..services.passwords import password_problem, set_password
     from ..services.people import add_user as add
 
-    user = add(state.kernel(), email, name, role, teams=teams, actor=actor())
-    click.echo(f"added user {user.id}: {user.email} ({user.role_id})")
+    value = None
+    if ask_password:
+        # Asked and checked first: a refused password adds no user.
+        value = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(value)
+        if problem:
+            raise click.ClickException(f"password: {problem}; no user was added")
+    kernel = state.kernel()
+    user = add(kernel, email, name, role, teams=teams, actor=actor())
+    if value is not None:
+        set_password(kernel, user, value, actor=actor())
+    click.echo(f"added user {user.id}: {user.email} ({user.role_id})"
+               + ("; they can log in to the web pages" if value is not None else ""))
 
 
 @users.command("list")
@@ -76,9 +91,43 @@ def deactivate(state: CliState, user: str) -> None:
     click.echo(f"deactivated {target.email}; their tokens no longer work")
 
 
+@users.command("reactivate")
+@click.argument("user", metavar="EMAIL")
+@pass_state
+def reactivate(state: CliState, user: str) -> None:
+    """Reactivate EMAIL (or a user id): they can log in and use their tokens again."""
+    from .. import services
+    from ..services.assignment import find_user
+
+    kernel = state.kernel()
+    target = find_user(kernel, user)
+    if target.active:
+        click.echo(f"{target.email} is already active")
+        return
+    services.update(kernel, "user", target.id, {"active": True}, actor=actor())
+    click.echo(f"reactivated {target.email}; their tokens work again")
+
+
+@users.command("role")
+@click.argument("user", metavar="EMAIL")
+@click.argument("role")
+@pass_state
+def set_role(state: CliState, user: str, role: str) -> None:
+    """Give EMAIL (or a user id) the role ROLE (accord roles list shows them).
+
+    The last active admin keeps the admin role."""
+    from ..services.people import set_role as change
+
+    target, before = change(state.kernel(), user, role, actor=actor())
+    if before == role:
+        click.echo(f"{target.email} already has the role {role}")
+    else:
+        click.echo(f"{target.email}: role {before} -> {role}")
+
+
 @click.group()
 def teams() -> None:
-    """Add and list teams and their members."""
+    """Add and list teams; change their members and manager."""
 
 
 @teams.command("add")
@@ -109,8 +158,45 @@ def join(state: CliState, team: str, user: str) -> None:
 
     kernel = state.kernel()
     member = find_user(kernel, user)
-    add_member(kernel, team, member.id, actor=actor())
-    click.echo(f"{member.email} joined {team}")
+    if add_member(kernel, team, member.id, actor=actor()):
+        click.echo(f"{member.email} joined {team}")
+    else:
+        click.echo(f"{member.email} is already a member of {team}")
+
+
+@teams.command("leave")
+@click.argument("team")
+@click.argument("user")
+@pass_state
+def leave(state: CliState, team: str, user: str) -> None:
+    """Take USER (id or email) out of TEAM (id or name); their records stay theirs.
+
+    The team's manager stays a member: give the team another manager first."""
+    from ..services.assignment import find_user
+    from ..services.teams import remove_member
+
+    kernel = state.kernel()
+    member = find_user(kernel, user)
+    if remove_member(kernel, team, member.id, actor=actor()):
+        click.echo(f"{member.email} left {team}")
+    else:
+        click.echo(f"{member.email} is not a member of {team}")
+
+
+@teams.command("manager")
+@click.argument("team")
+@click.argument("user")
+@pass_state
+def manager(state: CliState, team: str, user: str) -> None:
+    """Make USER (id or email) the manager of TEAM (id or name); they join it if need be."""
+    from .. import services
+    from ..services.assignment import find_team, find_user
+
+    kernel = state.kernel()
+    target = find_team(kernel, team)
+    member = find_user(kernel, user)
+    services.update(kernel, "team", target.id, {"manager_id": member.id}, actor=actor())
+    click.echo(f"{member.email} manages {target.name}")
 
 
 @teams.command("list")

@@ -24,4 +24,5 @@ SPEC_MODULES = (
     "accord.hooks.declarations",
     "accord.hooks.writes",
     "accord.hooks.contributions",
+    "accord.hooks.web",
 )

@@ -6,20 +6,27 @@ from .access import SCOPES, ApiToken, RolePermission, RoleRule
 from .base import BaseModel, BaseRecord, MoneyAmountField, UTCDateTimeField, utcnow
 from .jobs import JOB_STATUSES, JobRun
 from .people import ADMIN_ROLE, BUILTIN_ROLES, OwnedRecord, Role, Team, TeamMember, User
+from .rates import ExchangeRate
 from .crm import Activity, Contact, ContactInterest, Organization, Product, Tag, Tagging
-from .system import AuditEntry, CustomField, KernelMeta, OutboxMessage, PluginState
+from .goals import GOAL_DIRECTIONS, GOAL_SCOPES, Goal, GoalAlert
+from .system import (AuditEntry, CustomField, IdHighWater, KernelMeta, OutboxMessage,
+                     PluginState)
+from .web import LoginFailure, WebSession
 
 __all__ = [
     "BaseModel", "BaseRecord", "OwnedRecord", "MoneyAmountField", "UTCDateTimeField", "utcnow",
     "Role", "User", "Team", "TeamMember", "BUILTIN_ROLES", "ADMIN_ROLE",
     "Organization", "Contact", "ContactInterest", "Activity", "Product", "Tag", "Tagging",
-    "PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage",
+    "PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage", "IdHighWater",
     "ApiToken", "RolePermission", "RoleRule", "SCOPES", "JobRun", "JOB_STATUSES",
+    "ExchangeRate", "Goal", "GoalAlert", "GOAL_SCOPES", "GOAL_DIRECTIONS",
+    "WebSession", "LoginFailure",
 ]
 
 #: Every core table, in creation order.
 CORE_MODELS = [
     Role, User, Team, TeamMember, Organization, Contact, Product, ContactInterest,
     Activity, Tag, Tagging, PluginState, KernelMeta, CustomField, AuditEntry, OutboxMessage,
-    ApiToken, RolePermission, RoleRule, JobRun,
+    ApiToken, RolePermission, RoleRule, JobRun, IdHighWater, ExchangeRate, Goal, GoalAlert,
+    WebSession, LoginFailure,
 ]

@@ -3,14 +3,16 @@ plugins that are active (enabled, loaded, and with their requirements active).""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import inspect
 import logging
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
 
 import pluggy
 from packaging.specifiers import SpecifierSet
@@ -25,7 +27,7 @@ from .manifest import CORE_API_VERSION, PluginManifest, check_manifest
 if TYPE_CHECKING:
     from ..kernel import Accord
 
-__all__ = ["PluginManager", "Plugin", "CORE"]
+__all__ = ["PluginManager", "Plugin", "Stopped", "CORE", "refusal_in_terms"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +90,15 @@ class Hooks:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        caller = self._manager.caller(name)
-        self.__dict__[name] = caller
+        manager = self._manager
+        callers = manager._callers
+        caller = manager.caller(name)
+        # Kept only if the states did not change meanwhile (another thread sharing the
+        # kernel may have reloaded them): a caller kept after ``_forget`` would call the
+        # plugins of the states before, until the next change.
+        with manager._cache_lock:
+            if manager._callers is callers:
+                self.__dict__[name] = caller
         return caller
 
     def _forget(self) -> None:
@@ -107,7 +116,9 @@ class PluginManager:
             self.pm.add_hookspecs(importlib.import_module(module))
         self.plugins: dict[str, Plugin] = {}
         self._active: frozenset[str] = frozenset({CORE})
+        #: Hook callers of the active set; a new dict, never emptied, on each change.
         self._callers: dict[str, Any] = {}
+        self._cache_lock = threading.Lock()
         #: (hook, plugin) -> a caller of that plugin's implementation alone.
         self._solo: dict[tuple[str, str], Any] = {}
         #: Loaded plugins, each after the plugins it requires.
@@ -239,6 +250,8 @@ class PluginManager:
                         "are passed by name and never take defaults", plugin=name, hook=hook)
         if any(hook == "register_actions" for hook, _ in impls):
             self._check_action_permissions(plugin)
+        if any(hook == "register_search_types" for hook, _ in impls):
+            self._check_search_types(plugin)
 
     def _impls_of(self, name: str) -> list[tuple[str, Any]]:
         """(hook name, HookImpl) of one registered plugin, by hook name."""
@@ -267,6 +280,26 @@ class PluginManager:
             if problem:
                 raise PluginLoadError(f"action {action.record_type}/{action.name}: {problem}",
                                       plugin=plugin.name, hook="register_actions")
+
+    def _check_search_types(self, plugin: Plugin) -> None:
+        """Every search type names one of the plugin's own record types, and its
+        details are fields of that type's schema."""
+        own = {t.name: t for t in self._contributions("register_record_types", plugin,
+                                                      {plugin.name})}
+        for search in self._contributions("register_search_types", plugin, {plugin.name}):
+            record_type = own.get(getattr(search, "record_type", None))
+            if record_type is None:
+                raise PluginLoadError(
+                    f"search type {getattr(search, 'record_type', search)!r} is not one of "
+                    f"the plugin's record types ({', '.join(sorted(own)) or 'none'})",
+                    plugin=plugin.name, hook="register_search_types")
+            fields = record_type.schema._declared_fields
+            unknown = [name for name in search.details if name not in fields]
+            if unknown:
+                raise PluginLoadError(
+                    f"search type {record_type.name}: details {', '.join(unknown)} are not "
+                    f"fields of {record_type.name}", plugin=plugin.name,
+                    hook="register_search_types")
 
     def _contributions(self, hook: str, plugin: Plugin, names: set[str]) -> list[Any]:
         try:
@@ -320,10 +353,11 @@ class PluginManager:
                        for r, spec in self.plugins[name].requires.items()):
                     active.add(name)
                     changed = True
-        self._active = frozenset(active)
-        self._callers.clear()
-        self._solo.clear()
-        self.hooks._forget()
+        with self._cache_lock:
+            self._active = frozenset(active)
+            self._callers = {}
+            self._solo.clear()
+            self.hooks._forget()
 
     def _satisfies(self, name: str, spec: str) -> bool:
         plugin = self.plugins.get(name)
@@ -343,16 +377,46 @@ class PluginManager:
                 return f"requires {req} {spec}, found {self.plugins[req].version}"
         return None
 
+    def stopped(self, name: str) -> Stopped | None:
+        """Why ``name`` is not running, and which plugin to act on; None when it runs."""
+        plugin = self.get(name)
+        if name in self._active:
+            return None
+        if plugin.failed:
+            return Stopped(name, f"failed to load: {plugin.error}", name, "repair")
+        if plugin.stored_state != "enabled":
+            state = {"discovered": "is not enabled", "purged": "was purged"}.get(
+                plugin.stored_state, f"is {plugin.stored_state}")
+            return Stopped(name, state, name, "enable")
+        for req, spec in plugin.requires.items():
+            needs = f"is enabled but cannot run: it requires {req} ({spec}), which"
+            dep = self.plugins.get(req)
+            if dep is None or dep.module is None and not dep.failed:
+                return Stopped(name, f"{needs} is not installed", req, "install", spec)
+            if req not in self._active:
+                cause = self.stopped(req)
+                assert cause is not None
+                return Stopped(name, f"{needs} {cause.state}", cause.culprit, cause.fix,
+                               cause.wanted)
+            if not self._satisfies(req, spec):
+                return Stopped(name, f"{needs} is at {dep.version}", req, "install", spec)
+        return Stopped(name, "is not running", name, "enable")
+
     # Calling hooks ------------------------------------------------------
 
     def caller(self, hook_name: str) -> Any:
         """The hook caller limited to active plugins, cached until the states change."""
-        caller = self._callers.get(hook_name)
+        # The cache is read before the active set: a thread sharing the kernel that
+        # changes the states replaces the active set first, so a caller is never kept
+        # in the cache of states newer than the set it was made for.
+        callers = self._callers
+        caller = callers.get(hook_name)
         if caller is None:
+            active = self._active
             inactive = [p.module for n, p in self.plugins.items()
-                        if p.module is not None and n not in self._active]
+                        if p.module is not None and n not in active]
             caller = self.pm.subset_hook_caller(hook_name, remove_plugins=inactive)
-            self._callers[hook_name] = caller
+            callers[hook_name] = caller
         return caller
 
     def collect(self, hook_name: str, only: Iterable[str] | None = None,
@@ -458,6 +522,65 @@ class PluginManager:
     def _refuse_failed(self, plugin: Plugin) -> None:
         if plugin.failed:
             raise as_load_error(plugin)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Why a plugin is not running (``state``: "is disabled", "failed to load: …", "is
+    enabled but cannot run: it requires sales (>=1,<2), which is disabled") and what
+    would make it run: ``fix`` (enable, repair or install) the plugin ``culprit`` (itself
+    or a requirement; for install, in a version within ``wanted``). Each face words the
+    fix in its own terms: ``cli_fix()``, ``api_fix()``."""
+
+    name: str
+    state: str
+    culprit: str
+    fix: str
+    wanted: str = ""
+
+    def __str__(self) -> str:
+        return f"the {self.name} plugin {self.state}"
+
+    def cli_fix(self) -> str:
+        """What to do, in the CLI's terms."""
+        if self.fix == "enable":
+            return f"'accord plugins enable {self.culprit}' first"
+        if self.fix == "repair":
+            return (f"fix or reinstall {self.culprit} ('accord plugins info {self.culprit}' "
+                    "shows why it failed)")
+        return f"install {self.culprit} {self.wanted}"
+
+    def api_fix(self) -> str:
+        """What to do, in the API's terms."""
+        if self.fix == "enable":
+            return (f"an admin can enable {self.culprit}: POST /api/v1/plugins/"
+                    f"{self.culprit}/enable")
+        if self.fix == "repair":
+            return (f"the server's administrator must fix or reinstall {self.culprit} "
+                    f"(GET /api/v1/plugins/{self.culprit} shows why it failed)")
+        return f"the server's administrator must install {self.culprit} {self.wanted}"
+
+    def for_cli(self) -> str:
+        return f"{self}; {self.cli_fix()}"
+
+
+@contextlib.contextmanager
+def refusal_in_terms(manager: PluginManager, face: Literal["cli", "api"]) -> Iterator[None]:
+    """A refusal to enable or disable, with what to do said in the face's own terms: the
+    option (``--with-deps``) or body field (``{"with_deps": true}``) that would do it
+    anyway, or who must repair a plugin that failed to load and how."""
+    try:
+        yield
+    except PluginError as exc:
+        if exc.option:
+            anyway = (f"use --{exc.option.replace('_', '-')}" if face == "cli"
+                      else f'send {{"{exc.option}": true}}')
+            raise PluginError(f"{exc} or {anyway}", plugin=exc.plugin) from None
+        stopped = manager.stopped(exc.plugin) if isinstance(exc, PluginLoadError) else None
+        if stopped is not None and stopped.fix == "repair":
+            fix = stopped.cli_fix() if face == "cli" else stopped.api_fix()
+            raise PluginError(f"{exc}; {fix}", plugin=exc.plugin) from None
+        raise
 
 
 def _handler_problem(action: Any) -> str | None:

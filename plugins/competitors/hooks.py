@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accord.hooks import hookimpl
+from accord.pages import NavEntry, SearchType
 from accord.records import (Link, Permission, RecordAction, RecordType, RoleGrant, TimelineItem,
                             VerbField)
 
@@ -145,3 +146,16 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
 def register_role_grants() -> list[RoleGrant]:
     """The built-in manager and sales roles hold every competitors permission."""
     return [RoleGrant("manager", ("competitors.*",)), RoleGrant("sales", ("competitors.*",))]
+
+
+@hookimpl
+def navigation_entries() -> list[NavEntry]:
+    # Until the competitor pages come, the entry opens the search page listing them.
+    return [NavEntry("Competitors", "/search?type=competitors.competitor",
+                     f"{rules.COMPETITOR}.read", order=40)]
+
+
+@hookimpl
+def register_search_types() -> list[SearchType]:
+    return [SearchType(rules.COMPETITOR, "Competitors", ("threat_level", "markets"), order=40),
+            SearchType(rules.PRODUCT, "Competing products", ("category",), order=41)]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from accord.hooks import hookimpl
 from accord.jobs import Job
+from accord.pages import NavEntry, SearchType
 from accord.records import (Link, Lines, Permission, RecordAction, RecordType, RoleGrant,
                             TimelineItem, Transitions, VerbField)
 
@@ -224,3 +225,21 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
 def register_role_grants() -> list[RoleGrant]:
     """The built-in manager and sales roles hold every sales permission."""
     return [RoleGrant("manager", ("sales.*",)), RoleGrant("sales", ("sales.*",))]
+
+
+@hookimpl
+def navigation_entries() -> list[NavEntry]:
+    # Until the sales pages come, each entry opens the search page listing the type.
+    return [NavEntry("Opportunities", "/search?type=sales.opportunity",
+                     "sales.opportunity.read", order=30),
+            NavEntry("Leads", "/search?type=sales.lead", "sales.lead.read", order=31)]
+
+
+@hookimpl
+def register_search_types() -> list[SearchType]:
+    return [SearchType(rules.OPPORTUNITY, "Opportunities", ("stage", "amount"), order=30),
+            SearchType(rules.LEAD, "Leads", ("company", "status"), order=31),
+            SearchType(rules.QUOTE, "Quotes", ("status", "total"), order=32),
+            SearchType(rules.ORDER, "Orders", ("status", "total"), order=33),
+            SearchType(rules.INVOICE, "Invoices", ("status", "total"), order=34),
+            SearchType(rules.CONTRACT, "Contracts", ("status", "value"), order=35)]

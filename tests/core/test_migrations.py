@@ -35,6 +35,11 @@ def test_core_migrations_go_down_and_up_again(kernel):
                            .where(RolePermission.role == "manager",
                                   RolePermission.permission == "core.metrics.read"))
         assert manager_metrics.count() == 1
+        assert kernel.migrations.downgrade("core", 8) == ["0009_create_web_logins"]
+        assert not {"accord_web_session", "accord_login_failure"} & set(
+            kernel.database.get_tables())
+        assert kernel.migrations.downgrade("core", 5)[-1] == "0006_never_reuse_ids"
+        assert "accord_id_high_water" not in kernel.database.get_tables()
         assert kernel.migrations.downgrade("core", 4) == ["0005_move_plugin_grants_to_plugins"]
         assert "withheld" not in columns(kernel, "accord_role_permission")
         assert kernel.migrations.downgrade("core", 3) == ["0004_grant_metrics_to_managers"]
@@ -48,13 +53,19 @@ def test_core_migrations_go_down_and_up_again(kernel):
         status = kernel.migrations.status("core")
         assert (status.applied, status.pending) == (
             (), ("0001_create_core_tables", "0002_create_access_tables", "0003_create_job_runs",
-                 "0004_grant_metrics_to_managers", "0005_move_plugin_grants_to_plugins"))
+                 "0004_grant_metrics_to_managers", "0005_move_plugin_grants_to_plugins",
+                 "0006_never_reuse_ids", "0007_create_goals", "0008_add_exchange_rates",
+                 "0009_create_web_logins"))
 
         assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
                                                      "0002_create_access_tables",
                                                      "0003_create_job_runs",
                                                      "0004_grant_metrics_to_managers",
-                                                     "0005_move_plugin_grants_to_plugins"]
+                                                     "0005_move_plugin_grants_to_plugins",
+                                                     "0006_never_reuse_ids",
+                                                     "0007_create_goals",
+                                                     "0008_add_exchange_rates",
+                                                     "0009_create_web_logins"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
         assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
@@ -98,6 +109,10 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
                      ["core", "0003_create_job_runs", "applied"],
                      ["core", "0004_grant_metrics_to_managers", "applied"],
                      ["core", "0005_move_plugin_grants_to_plugins", "applied"],
+                     ["core", "0006_never_reuse_ids", "applied"],
+                     ["core", "0007_create_goals", "applied"],
+                     ["core", "0008_add_exchange_rates", "applied"],
+                     ["core", "0009_create_web_logins", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 

@@ -1,8 +1,7 @@
-"""The web face: the app factory over a kernel, health and the overview page."""
+"""The web face: the app factory over a kernel, health, and the pages' front door."""
 
 from __future__ import annotations
 
-from accord import services
 from accord.services.plugins import enable
 from accord.web import create_app
 
@@ -14,11 +13,14 @@ def test_health_reports_engine_and_running_plugins(kernel, accord_engine):
                     "database": "PostgreSQL" if accord_engine == "postgres" else "SQLite"}
 
 
-def test_overview_counts_records(kernel, actor):
-    services.bulk_create(kernel, "contact", [{"last_name": "Ng"}, {"last_name": "Ito"}],
-                         actor=actor)
-    page = create_app(kernel).test_client().get("/").get_data(as_text=True)
-    assert "<td>contact</td><td>2</td>" in page
+def test_the_pages_send_a_logged_out_visitor_to_the_login(kernel):
+    client = create_app(kernel, SECRET_KEY="k").test_client()
+    home = client.get("/")
+    assert (home.status_code, home.headers["Location"]) == (302, "/login?next=/")
+    login = client.get("/login")
+    assert login.status_code == 200 and '<label for="email">Email</label>' in login.get_data(
+        as_text=True)
+    assert client.get("/api/docs").status_code == 200  # the API reference stays public
 
 
 def test_a_toggle_in_another_process_shows_on_the_next_request(make_kernel, plugins_folder,

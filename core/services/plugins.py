@@ -7,11 +7,12 @@ picks the toggle up on its next request, without a restart.
 from __future__ import annotations
 
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import peewee
 
@@ -103,24 +104,19 @@ def enable(kernel: Accord, name: str, *, actor: Actor, with_deps: bool = False) 
         with kernel.bound():
             kernel.migrations.upgrade(target)
     done: list[str] = []
-    try:
-        with kernel.transaction(toggle=True):
-            for target in _to_enable(kernel, name, with_deps):
-                if kernel.migrations.status(target).pending:
-                    # Its tables went (a purge elsewhere) after the migrations above ran.
-                    raise PluginError(f"cannot enable {name}: {target} changed while it was "
-                                      "being enabled; enable it again", plugin=target)
-                _check_record_types(kernel, target)
-                _set_state(kernel, target, "enabled", actor)
-                kernel.sync()  # reads this transaction's states: the plugin now runs
-                if target in kernel.plugins.implementations("plugin_enabled"):
-                    kernel.plugins.call_one(target, "plugin_enabled", kernel=kernel,
-                                            name=target)
-                done.append(target)
-    except BaseException:
-        _reload_states(kernel)
-        raise
-    kernel.sync()
+    with _toggling(kernel):
+        for target in _to_enable(kernel, name, with_deps):
+            if kernel.migrations.status(target).pending:
+                # Its tables went (a purge elsewhere) after the migrations above ran.
+                raise PluginError(f"cannot enable {name}: {target} changed while it was "
+                                  "being enabled; enable it again", plugin=target)
+            _check_record_types(kernel, target)
+            _set_state(kernel, target, "enabled", actor)
+            kernel.sync()  # reads this transaction's states: the plugin now runs
+            if target in kernel.plugins.implementations("plugin_enabled"):
+                kernel.plugins.call_one(target, "plugin_enabled", kernel=kernel,
+                                        name=target)
+            done.append(target)
     for target in done:
         kernel.emit(signals.plugin_enabled, name=target)
     return done
@@ -140,6 +136,19 @@ def _to_enable(kernel: Accord, name: str, with_deps: bool) -> list[str]:
             if kernel.plugins.get(target).stored_state != "enabled"]
 
 
+@contextlib.contextmanager
+def _toggling(kernel: Accord) -> Iterator[None]:
+    """One transaction holding the plugin-state lock exclusively; the kernel then
+    runs with the states it stored, or, when it failed, reads the stored ones again."""
+    try:
+        with kernel.transaction(toggle=True):
+            yield
+    except BaseException:
+        _reload_states(kernel)
+        raise
+    kernel.sync()
+
+
 def _reload_states(kernel: Accord) -> None:
     """After a toggle rolled back: the kernel read that transaction's own states; read
     the stored ones again, whatever the counters say."""
@@ -157,15 +166,10 @@ def disable(kernel: Accord, name: str, *, actor: Actor, cascade: bool = False) -
     require(actor, PLUGINS)
     kernel.sync()
     _not_core(name, "disable")
-    try:
-        with kernel.transaction(toggle=True):
-            order = _to_disable(kernel, name, cascade)
-            for target in order:
-                _set_state(kernel, target, "disabled", actor)
-    except BaseException:
-        _reload_states(kernel)
-        raise
-    kernel.sync()
+    with _toggling(kernel):
+        order = _to_disable(kernel, name, cascade)
+        for target in order:
+            _set_state(kernel, target, "disabled", actor)
     for target in order:
         kernel.emit(signals.plugin_disabled, name=target)
     return order

@@ -248,12 +248,13 @@ def _check_pipeline(kernel: Any, totals: list[Any], rows: list[Any]) -> None:
 
 
 def _check_forecast(kernel: Any, result: Any, rows: list[Any]) -> None:
-    from accord_sales.forecast import cents
+    from accord.money import round_amount
 
     raw: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
     for bucket, currency, _, _, _, best, won in rows:
         if bucket in result.months or bucket == "undated":
-            raw[(bucket, currency)] = (cents(_money(kernel, best)), cents(_money(kernel, won)))
+            raw[(bucket, currency)] = (round_amount(_money(kernel, best), currency),
+                                       round_amount(_money(kernel, won), currency))
     mine = {(r.month, c): (r.best_case.get(c, Decimal(0)), r.won.get(c, Decimal(0)))
             for r in [*result.rows, *result.undated] for c in {*r.best_case, *r.won}}
     _check("forecast", mine, raw)
@@ -312,10 +313,10 @@ def measure(engine: Engine, count: int, repeats: int,
 
 def _check_metrics(kernel: Any, value_points: list[Any], value_rows: list[Any],
                    rate_points: list[Any], rate_rows: list[Any]) -> None:
-    from accord_sales.forecast import cents
+    from accord.money import round_amount
 
     mine = {(p.group, p.period): p.value for p in value_points if p.value}
-    raw = {(f"{pipeline}/{stage}", period): cents(_money(kernel, amount))
+    raw = {(f"{pipeline}/{stage}", period): round_amount(_money(kernel, amount), "EUR")
            for period, pipeline, stage, amount in value_rows}
     _check("sales.pipeline_value", mine, {k: v for k, v in raw.items() if v})
     rates = {p.period: p.value for p in rate_points if p.value}

@@ -299,9 +299,10 @@ def month_of(kernel: Accord, expr: Any, query: MetricQuery) -> Any:
 
 def month_expr(kernel: Accord, expr: Any) -> Any:
     """The ``YYYY-MM`` of a date or datetime expression, on either engine."""
+    # Not coerced: the text is the bucket; peewee would try to parse it as a date.
     if is_postgres(kernel.database):
-        return peewee.fn.to_char(expr, "YYYY-MM")
-    return peewee.fn.strftime("%Y-%m", expr)
+        return peewee.fn.to_char(expr, "YYYY-MM").coerce(False)
+    return peewee.fn.strftime("%Y-%m", expr).coerce(False)
 
 
 def exact_sum(kernel: Accord, column: Any, *, weight: Any = None,
@@ -438,8 +439,10 @@ def conversion_day(kernel: Accord, currency: Any, day: Any) -> Any:
     """The day an amount is converted on, as SQL to select and group by beside its
     currency: NULL for amounts in the base currency, which need no rate (so they are
     not split by day)."""
+    # Not coerced: peewee would parse each day with strptime; accord.rates.as_day
+    # reads a date, a datetime or SQLite's ISO text alike.
     return peewee.Case(None, [(currency == base_currency(kernel), None)],
-                       peewee.fn.DATE(day))
+                       peewee.fn.DATE(day).coerce(False))
 
 
 class MoneySum:

@@ -412,9 +412,9 @@ def navigation_entries() -> list[NavEntry]:
     from .pages import NavEntry
 
     return [NavEntry("Home", "/", order=0),
-            NavEntry("Organizations", "/search?type=organization", "core.organization.read",
+            NavEntry("Organizations", "/records/organization", "core.organization.read",
                      order=10),
-            NavEntry("Contacts", "/search?type=contact", "core.contact.read", order=11)]
+            NavEntry("Contacts", "/records/contact", "core.contact.read", order=11)]
 
 
 @hookimpl

@@ -284,18 +284,23 @@ def plugin_copy(tmp_path: Path) -> Iterator[Callable[..., str]]:
     """``plugin_copy(package_folder, {"hooks.py": (old, new)})``: a plugins folder (for
     ``make_kernel(plugins_dir=...)``) holding a copy of a plugin package with text
     replaced in some of its files: a purpose-broken copy, to test what loading it says.
-    Each ``old`` must occur in its file. The copy's modules are forgotten at teardown,
-    so later tests import the original package again."""
+    Each ``old`` must occur in its file. At teardown the copy's modules are forgotten
+    and the original's, if they were imported before, come back: a test module that
+    imported the original (``from acme_notes import hooks``) keeps working."""
     import shutil
     import sys
 
     names: list[str] = []
+    saved: dict[str, Any] = {}
 
     def factory(package: str | os.PathLike[str], edits: dict[str, tuple[str, str]]) -> str:
         source = Path(package)
         folder = tmp_path / f"plugin-copy-{len(names)}"
         shutil.copytree(source, folder / source.name,
                         ignore=shutil.ignore_patterns("__pycache__"))
+        if source.name not in names:
+            saved.update({n: m for n, m in sys.modules.items()
+                          if n.split(".")[0] == source.name})
         names.append(source.name)
         for name, (old, new) in edits.items():
             path = folder / source.name / name
@@ -308,3 +313,4 @@ def plugin_copy(tmp_path: Path) -> Iterator[Callable[..., str]]:
     for top in names:
         for name in [n for n in sys.modules if n.split(".")[0] == top]:
             del sys.modules[name]
+    sys.modules.update(saved)

@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from ..services.authz import actor_for
 from ..services.sessions import IDLE
-from . import auth, errors, views
+from . import auth, errors, lists, record, views
 from .csrf import csrf_token
 from .format import FILTERS
 from .navigation import navigation
@@ -53,6 +53,8 @@ def register_pages(app: Flask, kernel: Accord) -> None:
     bp = Blueprint("pages", __name__)
     auth.register(bp, kernel)
     views.register(bp, kernel)
+    lists.register(bp, kernel)
+    record.register(bp, kernel)
     errors.register(app, bp, kernel)
 
     @app.context_processor

@@ -15,7 +15,7 @@ __all__ = ["NavEntry", "SearchType"]
 class NavEntry:
     """An entry of the navigation bar every page shows (``navigation_entries``).
 
-    ``url`` is a path on the site (``/search?type=acme_dental.appointment``, a page
+    ``url`` is a path on the site (``/records/acme_dental.appointment``, a page
     of the plugin's own). The entry is shown only to users holding ``permission`` (None:
     every logged-in user); entries are sorted by ``order``, then ``label``.
     """

@@ -150,8 +150,8 @@ def register_role_grants() -> list[RoleGrant]:
 
 @hookimpl
 def navigation_entries() -> list[NavEntry]:
-    # Until the competitor pages come, the entry opens the search page listing them.
-    return [NavEntry("Competitors", "/search?type=competitors.competitor",
+    # Until the competitor pages come, the entry opens the list of competitors.
+    return [NavEntry("Competitors", "/records/competitors.competitor",
                      f"{rules.COMPETITOR}.read", order=40)]
 
 

@@ -229,10 +229,10 @@ def register_role_grants() -> list[RoleGrant]:
 
 @hookimpl
 def navigation_entries() -> list[NavEntry]:
-    # Until the sales pages come, each entry opens the search page listing the type.
-    return [NavEntry("Opportunities", "/search?type=sales.opportunity",
+    # Until the sales pages come, each entry opens the list page of its type.
+    return [NavEntry("Opportunities", "/records/sales.opportunity",
                      "sales.opportunity.read", order=30),
-            NavEntry("Leads", "/search?type=sales.lead", "sales.lead.read", order=31)]
+            NavEntry("Leads", "/records/sales.lead", "sales.lead.read", order=31)]
 
 
 @hookimpl

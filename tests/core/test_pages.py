@@ -86,8 +86,8 @@ def test_hook_navigation_entries(make_kernel, caplog):
     assert [(e.label, e.url, e.current, e.plugin) for e in shown] == [
         ("Home", "/", False, "core"),
         ("Board", "/search?q=board", True, "board"),
-        ("Organizations", "/search?type=organization", False, "core"),
-        ("Contacts", "/search?type=contact", False, "core")]
+        ("Organizations", "/records/organization", False, "core"),
+        ("Contacts", "/records/contact", False, "core")]
     assert "url 'https://evil.example/' is not a path on the site" in caplog.text
     assert "no running plugin declares the permission nobody.declared.this" in caplog.text
     assert [e.label for e in navigation(kernel, outsider, "/", {})] == ["Home", "Contacts"]

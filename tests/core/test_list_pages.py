@@ -1,0 +1,194 @@
+"""The list pages without a browser: the CSV export (formula-safe cells, masking, the
+record rules), permission refusals, bad filters and the bulk assignment's refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from accord import services
+from accord.pages.lists import csv_cell
+from accord.services import Actor
+from accord.services.fields import add_field
+from accord.services.passwords import set_password
+from accord.web import create_app
+
+SYSTEM = Actor.system("test")
+PASSWORD = "correct horse battery"
+
+
+def _user(kernel, email, role):
+    user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
+                                            "role": role}, actor=SYSTEM)
+    set_password(kernel, user, PASSWORD, actor=SYSTEM)
+    return user
+
+
+def _token(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+
+
+def _deal(kernel, name, owner, **extra):
+    org = services.create(kernel, "organization", {"name": f"{name} GmbH"}, actor=SYSTEM)
+    return services.create(kernel, "sales.opportunity", {
+        "name": name, "owner_id": owner.id, "organization_id": org.id, **extra}, actor=SYSTEM)
+
+
+def _client(kernel, email):
+    client = create_app(kernel, SECRET_KEY="list-tests").test_client()
+    token = _token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def _rows(response):
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+@pytest.fixture
+def sales_kernel(make_kernel):
+    return make_kernel(plugins=["sales", "competitors"], enable=["sales", "competitors"])
+
+
+def test_csv_cell_quotes_what_a_spreadsheet_would_run():
+    assert [csv_cell(v) for v in ("=1+2", "+49 30 1234", "-x", "@SUM(A1)", "\tx", "plain",
+                                  "a=b")] == \
+        ["'=1+2", "'+49 30 1234", "'-x", "'@SUM(A1)", "'\tx", "plain", "a=b"]
+
+
+def test_csv_export_is_formula_safe_masked_and_follows_the_filter(kernel):
+    _user(kernel, "ada@example.com", "admin")
+    _user(kernel, "rita@example.com", "read-only")
+    add_field(kernel, "contact", "x_tier", "text", actor=SYSTEM)
+    services.create(kernel, "contact", {
+        "first_name": "=HYPERLINK(\"http://evil.example\")", "last_name": "+Plus",
+        "email": "mallory@example.com", "title": "@SUM(A1)", "x_tier": "gold"}, actor=SYSTEM)
+    services.create(kernel, "contact", {"last_name": "Silverman", "x_tier": "silver",
+                                        "email": "s@example.com"}, actor=SYSTEM)
+    admin = _client(kernel, "ada@example.com")
+    rows = _rows(admin.get("/records/contact.csv?x_tier=gold&fields=first_name,last_name,"
+                           "email,title,x_tier"))
+    assert rows[0] == ["id", "first_name", "last_name", "email", "title", "x_tier"]
+    assert rows[1][1:] == ["'=HYPERLINK(\"http://evil.example\")", "'+Plus",
+                           "mallory@example.com", "'@SUM(A1)", "gold"]
+    assert len(rows) == 2  # the silver one is filtered out
+    # A reader without core.personal_data.read gets the email masked, as from the API.
+    reader = _client(kernel, "rita@example.com")
+    rows = _rows(reader.get("/records/contact.csv?sort=last_name&fields=last_name,email"))
+    assert [r[1:] for r in rows] == [["last_name", "email"], ["'+Plus", ""], ["Silverman", ""]]
+    api = create_app(kernel).test_client()
+    assert api.get("/records/contact.csv").status_code == 302  # no session: the login
+
+
+def test_csv_and_list_refuse_without_the_permission(sales_kernel):
+    _user(sales_kernel, "sam@example.com", "service")  # no sales.* grant
+    client = _client(sales_kernel, "sam@example.com")
+    for url in ("/records/sales.opportunity", "/records/sales.opportunity.csv"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "sam@example.com (service) lacks the permission sales.opportunity.read." \
+            in response.get_data(as_text=True)
+        assert "text/csv" not in response.content_type
+    response = client.get("/records/nothing.csv")
+    assert response.status_code == 404
+    assert "Not found" in response.get_data(as_text=True)
+
+
+def test_csv_of_a_sales_user_holds_only_their_own_opportunities(sales_kernel):
+    maria = _user(sales_kernel, "maria@example.com", "sales")
+    tom = _user(sales_kernel, "tom@example.com", "sales")
+    for name, owner in (("Mine", maria), ("=Tom's", tom), ("Mine too", maria)):
+        _deal(sales_kernel, name, owner, amount={"amount": "1250.00", "currency": "EUR"})
+    client = _client(sales_kernel, "maria@example.com")
+    rows = _rows(client.get("/records/sales.opportunity.csv?sort=name&fields=name,amount,"
+                            "owner_id"))
+    assert rows[0] == ["id", "name", "amount", "amount_currency", "owner_id"]
+    assert [r[1:] for r in rows[1:]] == [["Mine", "1250.00", "EUR", str(maria.id)],
+                                         ["Mine too", "1250.00", "EUR", str(maria.id)]]
+
+
+def test_a_bad_filter_shows_the_apis_message_above_the_list(kernel):
+    _user(kernel, "ada@example.com", "admin")
+    client = _client(kernel, "ada@example.com")
+    response = client.get("/records/contact?nope=1")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The list's parameters were refused:" in body
+    assert "nope: contact has no field &#39;nope&#39;" in body
+    assert "Traceback" not in body
+    response = client.get("/records/contact.csv?fields=last_name,colour")
+    assert response.status_code == 400
+    assert "fields: contact has no field &#39;colour&#39;" in response.get_data(as_text=True)
+
+
+def test_the_filter_form_becomes_a_filter_of_the_url(kernel):
+    _user(kernel, "ada@example.com", "admin")
+    client = _client(kernel, "ada@example.com")
+    response = client.get("/records/contact?q=x&cursor=abc&filter_field=last_name"
+                          "&filter_op=contains&filter_value=lo")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/records/contact?q=x&last_name__contains=lo"
+
+
+def test_bulk_assign_needs_the_csrf_token_and_explains_refused_rows(sales_kernel):
+    maria = _user(sales_kernel, "maria@example.com", "sales")
+    tom = _user(sales_kernel, "tom@example.com", "sales")
+    mine = _deal(sales_kernel, "Mine", maria)
+    toms = _deal(sales_kernel, "Tom's", tom)
+    client = _client(sales_kernel, "maria@example.com")
+    form = {"ids": [str(mine.id), str(toms.id)], "user": "tom@example.com",
+            "back": "/records/sales.opportunity"}
+    refused = client.post("/records/sales.opportunity/assign", data=form)
+    assert refused.status_code == 400
+    assert "without its security token" in refused.get_data(as_text=True)
+    assert services.get(sales_kernel, "sales.opportunity", mine.id).owner_id == maria.id
+
+    token = _token(client.get("/records/sales.opportunity").get_data(as_text=True))
+    response = client.post("/records/sales.opportunity/assign",
+                           data={**form, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/records/sales.opportunity"
+    page = client.get("/records/sales.opportunity").get_data(as_text=True)
+    assert (f"Not assigned (2): #{mine.id}: maria@example.com may only give "
+            f"sales.opportunity records to themselves (rule: own); #{toms.id}: "
+            f"sales.opportunity {toms.id} does not exist") in page
+    assert "Assigned" not in page
+    assert services.get(sales_kernel, "sales.opportunity", mine.id).owner_id == maria.id
+    assert services.get(sales_kernel, "sales.opportunity", toms.id).owner_id == tom.id
+
+    _user(sales_kernel, "ada@example.com", "admin")
+    admin = _client(sales_kernel, "ada@example.com")
+    token = _token(admin.get("/records/sales.opportunity").get_data(as_text=True))
+    admin.post("/records/sales.opportunity/assign", data={**form, "csrf_token": token})
+    page = admin.get("/records/sales.opportunity").get_data(as_text=True)
+    assert "Assigned 2 opportunity records to Tom." in page
+    assert "Not assigned" not in page
+    assert services.get(sales_kernel, "sales.opportunity", mine.id).owner_id == tom.id
+
+    services.update(sales_kernel, "user", tom.id, {"active": False}, actor=SYSTEM)
+    other = _deal(sales_kernel, "Other", maria)
+    response = admin.post("/records/sales.opportunity/assign", data={
+        "ids": [str(other.id)], "user": "tom@example.com", "csrf_token": token,
+        "back": "https://evil.example/"})
+    assert response.headers["Location"] == "/records/sales.opportunity"
+    page = admin.get("/records/sales.opportunity").get_data(as_text=True)
+    assert ("Nothing was assigned: tom@example.com is deactivated; records would be lost "
+            "to a user who cannot work them") in page
+    assert services.get(sales_kernel, "sales.opportunity", other.id).owner_id == maria.id
+
+
+def test_each_row_opens_its_record_page(sales_kernel):
+    admin = _user(sales_kernel, "ada@example.com", "admin")
+    deal = _deal(sales_kernel, "Seats", admin)
+    client = _client(sales_kernel, "ada@example.com")
+    html = client.get("/records/sales.opportunity").get_data(as_text=True)
+    assert f'<a href="/records/sales.opportunity/{deal.id}">Seats</a>' in html
+    page = client.get(f"/records/sales.opportunity/{deal.id}")
+    assert page.status_code == 200 and "Seats" in page.get_data(as_text=True)

@@ -62,7 +62,7 @@ def _iso_4217() -> dict[str, int | None]:
 
 def minor_units(code: str) -> int | None:
     """The decimal places of an ISO 4217 currency (EUR 2, JPY 0, BHD 3); None for a
-    code that is no currency or has no minor unit (XAU, XXX)."""
+    code that is no currency or has no minor unit (XAU, XTS)."""
     return _iso_4217().get(code)
 
 

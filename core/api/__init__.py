@@ -32,13 +32,14 @@ def register_api(app: Flask, kernel: Accord) -> None:
             authenticate(kernel)
         return None
 
-    from . import admin, metrics, openapi, rates
+    from . import admin, metrics, openapi, rates, routes
 
     openapi.register(bp, kernel)
     openapi.register_docs(app)
     admin.register(bp, kernel)
     metrics.register(bp, kernel)
     rates.register(bp, kernel)
+    routes.register(bp, kernel)
     crud.register(bp, kernel)
     problems.install(app)
     app.register_blueprint(bp)

@@ -28,10 +28,12 @@ from .openapi_admin import (ACTOR, ADMIN_SCHEMAS, CHANGE, CHANGES, NULLABLE_STRI
 from .problems import MEDIA_TYPE as PROBLEM_TYPE
 from .problems import TITLES
 from .resources import path_of
+from .routes import plugin_routes
 
 if TYPE_CHECKING:
     from ..kernel import Accord
     from ..records import RecordAction, RecordType
+    from ..routes import ApiRoute
 
 __all__ = ["register", "register_docs", "build_document", "AdminEndpoint", "ADMIN_SCHEMAS"]
 
@@ -126,6 +128,8 @@ def build_document(kernel: Accord) -> dict[str, Any]:
         spec.components.schema(name, component=schema)
     for endpoint in admin_endpoints():
         _admin_path(spec, converter, endpoint)
+    for route in plugin_routes(kernel, only=sorted(kernel.plugins.active)):
+        _admin_path(spec, converter, _as_endpoint(route, tag_of))
     tags += [{"name": name, "description": description}
              for name, description in _OTHER_TAGS.items()]
     document: dict[str, Any] = spec.to_dict()
@@ -504,6 +508,20 @@ def _action_answer(kernel: Accord, action: RecordAction) -> dict[str, Any]:
             isinstance(returns, str) and returns.split("[")[0] in ("dict", "Dict")):
         shape = {"type": "object"}
     return {"description": "The action's result", "content": {JSON: {"schema": shape}}}
+
+
+def _as_endpoint(route: ApiRoute, tag_of: dict[str, str]) -> AdminEndpoint:
+    """A plugin's route as the document's table of endpoints describes it, tagged with
+    the first of the plugin's record types' tags (or the plugin's name)."""
+    tag = next((t for name, t in tag_of.items() if name.startswith(f"{route.plugin}.")),
+               route.plugin)
+    query = route.method == "GET" and route.args is not None
+    return AdminEndpoint(
+        route.method, route.openapi_path, route.summary, route.operation_id,
+        permission=route.permission, body=None if query else route.args,
+        response=route.response, status=route.status, errors=(400, 403, 404),
+        parameters=({"in": "query", "schema": route.args},) if query else (),
+        tag=tag, description=route.description)
 
 
 def _admin_path(spec: APISpec, converter: _Converter, endpoint: AdminEndpoint) -> None:

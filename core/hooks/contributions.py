@@ -1,5 +1,5 @@
 """Hooks through which plugins contribute commands, permissions, role grants, metrics, jobs,
-timeline items, exchange rates."""
+timeline items, exchange rates, actions and API routes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from accord.metrics import Metric
     from accord.rates import Rate
     from accord.records import Permission, RecordAction, RoleGrant, TimelineItem
+    from accord.routes import ApiRoute
     from accord.services.actors import Actor
 
 
@@ -153,4 +154,31 @@ def register_actions() -> list[RecordAction]:
     Order: every implementation runs; for the same record type and name the first
         declaration (in call order) wins.
     Since: 0.1
+    """
+
+
+@hookspec
+def register_api_routes() -> list[ApiRoute]:
+    """Add API endpoints besides the record routes, for reports and read models.
+
+    Called: once, when the app is built, for every plugin that loaded (enabled or not),
+        so enabling a plugin later serves its routes without a restart; and when the
+        OpenAPI document is built, for the running plugins. A route of a plugin that is
+        not running answers 404 naming the plugin and what would make it run. When a
+        plugin loads, each route is checked (an ``accord.routes.ApiRoute``, its path
+        under ``/<plugin>/``, its permission declared by the plugin, the core or a
+        plugin it requires), or the plugin fails to load with the reason.
+    Returns: a list of ``accord.routes.ApiRoute(path, handler, permission, summary,
+        method, args, response)``: a forecast or a stage history, what the plugin's
+        pages and other clients need and the record routes do not give. The core authenticates, checks ``permission``, loads
+        the query string (GET) or JSON body with ``args`` (an unknown or bad parameter
+        is a 400 naming it), calls ``handler(kernel, **path_args, actor=actor,
+        **args)``, and dumps the result with ``response``. The handler applies the
+        actor's record rules to what it reads; an ``AccordError`` it raises is the
+        problem document of its status.
+    Order: every implementation runs; a route whose method and path another route
+        already has is logged and left out (the first wins). A route's static path
+        wins over the generic record routes (``/acme_dental/week`` over
+        ``/<plugin>/<resource>``).
+    Since: 0.3
     """

@@ -1,11 +1,12 @@
 """The web pages: server-rendered Jinja pages over the same services as the API.
 
 Plugins import the values their page hooks return from here (``NavEntry``,
-``SearchType``); ``accord.pages.app.register_pages`` adds the pages to an app.
+``SearchType``, ``Panel``, ``Widget``, ``Series``); ``accord.pages.app.register_pages``
+adds the pages to an app.
 """
 
 from __future__ import annotations
 
-from .entries import NavEntry, SearchType
+from .entries import NavEntry, Panel, SearchType, Series, Widget
 
-__all__ = ["NavEntry", "SearchType"]
+__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series"]

@@ -16,6 +16,7 @@ from . import auth, errors, lists, record, views
 from .csrf import csrf_token
 from .format import FILTERS
 from .navigation import navigation
+from .plugin_pages import mount_plugin_pages
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -56,6 +57,7 @@ def register_pages(app: Flask, kernel: Accord) -> None:
     lists.register(bp, kernel)
     record.register(bp, kernel)
     errors.register(app, bp, kernel)
+    mount_plugin_pages(bp, kernel)
 
     @app.context_processor
     def shell() -> dict[str, Any]:

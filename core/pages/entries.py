@@ -1,4 +1,5 @@
-"""What plugins give the web pages through hooks: navigation entries and search types.
+"""What plugins give the web pages through hooks: navigation entries, search types,
+record page panels and dashboard widgets.
 
 Small frozen values, imported by plugins (``from accord.pages import NavEntry``); this
 module imports nothing of Flask, so a plugin's hooks module stays cheap to import.
@@ -6,9 +7,11 @@ module imports nothing of Flask, so a plugin's hooks module stays cheap to impor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
 
-__all__ = ["NavEntry", "SearchType"]
+__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series", "WIDGET_KINDS"]
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,80 @@ class SearchType:
             object.__setattr__(self, "details", (self.details,))
         else:
             object.__setattr__(self, "details", tuple(self.details))
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A box on a record page (``record_panels``).
+
+    Either a table: ``columns`` (headings) and ``rows`` (tuples of cells, shown as text),
+    with ``links`` giving each row's page (a path on the site, or None), and ``empty``
+    shown when there are no rows; or a template of the plugin's own (in the
+    ``template_folder`` of a blueprint it returns from ``register_pages``), drawn with
+    ``context``. Panels are sorted by ``order``, then ``title``.
+    """
+
+    title: str
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    links: tuple[str | None, ...] = ()
+    empty: str = "Nothing yet."
+    template: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "rows", tuple(tuple(row) for row in self.rows))
+        object.__setattr__(self, "links", tuple(self.links))
+
+
+#: What a widget draws: a bar chart (one bar per label and series), one figure, or a
+#: table.
+WIDGET_KINDS = ("bars", "figure", "table")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One row of values of a bar chart, one value per label of its widget."""
+
+    name: str
+    values: tuple[Decimal | int | float | None, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(self.values))
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A box on the dashboard (``dashboard_widgets``).
+
+    ``kind`` is ``bars`` (``labels`` along the axis, one ``Series`` or more), ``figure``
+    (``value``, with ``note`` under it) or ``table`` (``columns`` and ``rows``).
+    ``currency`` (an ISO code) formats the values as money; ``link`` is a page with the
+    details (a path on the site). Widgets are sorted by ``order``, then ``title``.
+    """
+
+    title: str
+    kind: str
+    labels: tuple[str, ...] = ()
+    series: tuple[Series, ...] = ()
+    value: Decimal | int | float | str | None = None
+    note: str = ""
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    currency: str | None = None
+    link: str | None = None
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        if self.kind not in WIDGET_KINDS:
+            raise ValueError(f"widget {self.title!r}: kind {self.kind!r} is not one of "
+                             f"{', '.join(WIDGET_KINDS)}")
+        for name in ("labels", "series", "columns"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "rows", tuple(tuple(row) for row in self.rows))
+        for series in self.series:
+            if len(series.values) != len(self.labels):
+                raise ValueError(f"widget {self.title!r}: series {series.name!r} has "
+                                 f"{len(series.values)} values for {len(self.labels)} labels")

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+from ..money import Money
 from ..services.search import title_of
 
 __all__ = ["FILTERS", "when", "shown", "sentence"]
@@ -45,6 +46,8 @@ def shown(value: Any) -> str:
     read, nothing for None."""
     if value is None or value == "" or value == []:
         return ""
+    if isinstance(value, Money):
+        value = {"amount": value.amount, "currency": value.currency}
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:
         try:
             amount = Decimal(str(value["amount"]))

@@ -33,6 +33,7 @@ from ..services.audit import record_history
 from ..services.authz import permission_for
 from ..services.reading import dump, masked_fields, timeline
 from ..services.search import title_of
+from .plugin_pages import record_panels
 
 if TYPE_CHECKING:
     from ..kernel import Accord
@@ -323,7 +324,8 @@ def register(bp: Blueprint, kernel: Accord) -> None:
             items=items, problems=problems or [], stale=stale, can_edit=can_edit,
             timeline=_timeline(kernel, rt, record.id), actions=actions,
             may_log=may_log, add_kinds=_ADD_KINDS, activity=activity or {},
-            activity_kinds=ACTIVITY_KINDS)
+            activity_kinds=ACTIVITY_KINDS,
+            panels=record_panels(kernel, g.actor, rt.name, values))
         return Response(body, status=status)
 
     def load(type_name: str, record_id: int) -> tuple[RecordType, Any]:

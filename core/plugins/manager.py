@@ -252,6 +252,10 @@ class PluginManager:
             self._check_action_permissions(plugin)
         if any(hook == "register_search_types" for hook, _ in impls):
             self._check_search_types(plugin)
+        if any(hook == "register_pages" for hook, _ in impls):
+            self._check_pages(plugin)
+        if any(hook == "register_api_routes" for hook, _ in impls):
+            self._check_api_routes(plugin)
 
     def _impls_of(self, name: str) -> list[tuple[str, Any]]:
         """(hook name, HookImpl) of one registered plugin, by hook name."""
@@ -264,11 +268,9 @@ class PluginManager:
     def _check_action_permissions(self, plugin: Plugin) -> None:
         """Every action's permission is declared by the plugin, the core or a plugin it
         requires (the ones sure to be running whenever the plugin runs)."""
-        required = set(plugin.requires)
-        if any(self.plugins.get(r) is None or self.plugins[r].module is None for r in required):
-            return  # a requirement is missing or failed: enabling is refused with that reason
-        declared = {p.name for p in self._contributions(
-            "register_permissions", plugin, {plugin.name, CORE, *required})}
+        declared = self._declared_permissions(plugin)
+        if declared is None:
+            return
         for action in self._contributions("register_actions", plugin, {plugin.name}):
             if action.permission not in declared:
                 raise PluginLoadError(
@@ -300,6 +302,44 @@ class PluginManager:
                     f"search type {record_type.name}: details {', '.join(unknown)} are not "
                     f"fields of {record_type.name}", plugin=plugin.name,
                     hook="register_search_types")
+
+    def _declared_permissions(self, plugin: Plugin) -> set[str] | None:
+        """The permissions sure to exist whenever the plugin runs: its own, the core's
+        and those of the plugins it requires (None when a requirement is missing or
+        failed: enabling the plugin is refused with that reason)."""
+        if any(self.plugins.get(r) is None or self.plugins[r].module is None
+               for r in plugin.requires):
+            return None
+        return {p.name for p in self._contributions(
+            "register_permissions", plugin, {plugin.name, CORE, *plugin.requires})}
+
+    def _check_api_routes(self, plugin: Plugin) -> None:
+        from ..routes import route_problem
+
+        declared = self._declared_permissions(plugin)
+        if declared is None:
+            return
+        for route in self._contributions("register_api_routes", plugin, {plugin.name}):
+            problem = route_problem(route, plugin.name, declared)
+            if problem:
+                raise PluginLoadError(problem, plugin=plugin.name, hook="register_api_routes")
+
+    def _check_pages(self, plugin: Plugin) -> None:
+        """Pages are Flask blueprints, mounted at ``/<plugin>``: the plugin's name must
+        not be a path of the core's pages."""
+        from flask import Blueprint
+
+        from ..pages.plugin_pages import RESERVED_PATHS
+
+        blueprints = self._contributions("register_pages", plugin, {plugin.name})
+        if blueprints and plugin.name in RESERVED_PATHS:
+            raise PluginLoadError(
+                f"its pages would be mounted at /{plugin.name}, a path of the core's "
+                "pages; rename the plugin", plugin=plugin.name, hook="register_pages")
+        for blueprint in blueprints:
+            if not isinstance(blueprint, Blueprint):
+                raise PluginLoadError(f"{blueprint!r} is not a flask.Blueprint",
+                                      plugin=plugin.name, hook="register_pages")
 
     def _contributions(self, hook: str, plugin: Plugin, names: set[str]) -> list[Any]:
         try:

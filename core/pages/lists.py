@@ -260,6 +260,7 @@ def _page(kernel: Accord, rt: RecordType) -> Response:
     rows = [(item, [_cell(item, c, names) for c in columns]) for item in items]
     sort = ",".join(request.args.getlist("sort"))
     can_assign = rt.owned and g.actor.can(permission_for(rt, "write"))
+    can_create = not rt.written_by and g.actor.can(permission_for(rt, "write"))
     body = render_template(
         "records.html", rt=rt, label=rt.plural.replace("_", " ").capitalize(), columns=columns, rows=rows,
         available=list(available.values()), chosen=chosen, problems=problems,
@@ -273,6 +274,7 @@ def _page(kernel: Accord, rt: RecordType) -> Response:
         column_hidden=_kept(("fields", "cursor")), filter_hidden=_kept(("cursor",)),
         csv_url=f"/records/{rt.name}.csv" + _args(cursor=None),
         users=_assignees(kernel) if can_assign else [], can_assign=can_assign,
+        can_create=can_create,
         back=request.full_path.rstrip("?"))
     return Response(body, status=400 if problems else 200)
 

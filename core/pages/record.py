@@ -30,7 +30,7 @@ from ..errors import AccordError, NotFound, PermissionDenied, StaleVersion, Vali
 from ..schemas import ACTIVITY_KINDS
 from ..services.actions import actions_of, find_action, run_action
 from ..services.audit import record_history
-from ..services.authz import permission_for
+from ..services.authz import permission_for, require
 from ..services.reading import dump, masked_fields, timeline
 from ..services.search import title_of
 from .plugin_pages import record_panels
@@ -334,6 +334,45 @@ def register(bp: Blueprint, kernel: Accord) -> None:
 
     def back(rt: RecordType, record_id: int, anchor: str = "") -> Any:
         return redirect(f"/records/{rt.name}/{record_id}{anchor}")
+
+    def new_form(rt: RecordType) -> list[FormField]:
+        if rt.written_by:
+            raise AccordError(f"{rt.label} records are written by the "
+                              f"{' or '.join(rt.written_by)} action only, not by a form")
+        require(g.actor, permission_for(rt, "write"))
+        fixed = {f.name for f in rt.verb_fields if not f.on_create}
+        items = [item for item in form_fields(kernel.schema(rt))
+                 if item.name not in fixed and item.name not in _OWNERSHIP]
+        _describe(kernel, rt, items)
+        return items
+
+    def new_page(rt: RecordType, items: list[FormField], problems: list[str],
+                 status: int = 200) -> Response:
+        body = render_template("record_new.html", rt=rt, items=items, problems=problems)
+        return Response(body, status=status)
+
+    @bp.get("/records/<type_name>/new")
+    def record_new(type_name: str) -> Response:
+        rt = kernel.records.get(type_name)
+        return new_page(rt, new_form(rt), [])
+
+    @bp.post("/records/<type_name>/new")
+    def record_create(type_name: str) -> Any:
+        rt = kernel.records.get(type_name)
+        items = new_form(rt)
+        data = {}
+        for item in items:
+            item.value = _entered(item, request.form)
+            value = _loadable(item, item.value)
+            if value is not None:
+                data[item.name] = value
+        try:
+            record = services.create(kernel, rt.name, data, actor=g.actor)
+        except ValidationError as exc:
+            return new_page(rt, items, _place(items, exc.messages), status=422)
+        title = title_of(rt, dump(kernel, rt, record, actor=g.actor))
+        flash(f"Created the {rt.label.lower()} “{title}”.", "info")
+        return back(rt, record.id)
 
     @bp.get("/records/<type_name>/<int:record_id>")
     def record_page(type_name: str, record_id: int) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -192,3 +193,41 @@ def test_each_row_opens_its_record_page(sales_kernel):
     assert f'<a href="/records/sales.opportunity/{deal.id}">Seats</a>' in html
     page = client.get(f"/records/sales.opportunity/{deal.id}")
     assert page.status_code == 200 and "Seats" in page.get_data(as_text=True)
+
+
+# New-record pages ----------------------------------------------------------------------
+
+def test_a_new_opportunity_from_its_form_is_owned_by_its_creator(sales_kernel):
+    rep = _user(sales_kernel, "rep@example.com", "sales")
+    org = services.create(sales_kernel, "organization", {"name": "Kestrel Ltd"}, actor=SYSTEM)
+    client = _client(sales_kernel, "rep@example.com")
+    form = client.get("/records/sales.opportunity/new").get_data(as_text=True)
+    assert 'name="amount.amount"' in form and 'name="organization_id"' in form
+    assert 'name="owner_id"' not in form  # ownership is the services' default
+    bad = client.post("/records/sales.opportunity/new", data={
+        "csrf_token": _token(form), "name": "Fleet renewal", "organization_id": str(org.id),
+        "amount.amount": "12x", "amount.currency": "EUR"})
+    assert bad.status_code == 422
+    assert 'id="f-amount-err"' in bad.get_data(as_text=True)
+    with sales_kernel.bound():
+        assert sales_kernel.records.get("sales.opportunity").model.select().count() == 0
+    done = client.post("/records/sales.opportunity/new", data={
+        "csrf_token": _token(form), "name": "Fleet renewal", "organization_id": str(org.id),
+        "amount.amount": "12500", "amount.currency": "EUR"})
+    assert done.status_code == 302
+    with sales_kernel.bound():
+        deal = sales_kernel.records.get("sales.opportunity").model.get()
+    assert done.location.endswith(f"/records/sales.opportunity/{deal.id}")
+    assert (deal.name, deal.owner_id, deal.amount) == ("Fleet renewal", rep.id,
+                                                       Decimal("12500"))
+
+
+def test_a_type_only_an_action_writes_has_no_new_page(sales_kernel):
+    _user(sales_kernel, "ada@example.com", "admin")
+    client = _client(sales_kernel, "ada@example.com")
+    page = client.get("/records/competitors.price/new")
+    assert page.status_code == 400
+    assert ("records are written by the observe_price action only, not by a form"
+            in page.get_data(as_text=True))
+    listing = client.get("/records/competitors.price").get_data(as_text=True)
+    assert "/records/competitors.price/new" not in listing

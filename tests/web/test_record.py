@@ -65,6 +65,44 @@ def test_edit_a_contact_bad_email_beside_the_field_then_fixed_and_on_the_timelin
     expect(entries.last).to_contain_text("Created")
 
 
+def test_create_a_contact_bad_email_beside_the_field_then_fixed_and_on_the_timeline(
+        page, make_user, web_kernel):
+    make_user("admin", email="ada@example.com", name="Ada Admin")
+    log_in(page, "ada@example.com")
+    page.goto("/records/contact")
+    page.get_by_role("link", name="New contact").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New contact")
+    page.get_by_label("First name").fill("Hanna")
+    page.get_by_label("Last name").fill("Berg")
+    page.get_by_label("Email", exact=True).fill("hanna-at-example")
+    page.get_by_role("button", name="Create contact").click()
+    expect(page.locator("#f-email-err")).to_have_text("Not a valid email address.")
+    expect(page.get_by_label("First name")).to_have_value("Hanna")  # what was typed, kept
+    with web_kernel.bound():
+        assert Contact.select().count() == 0
+    page.get_by_label("Email", exact=True).fill("hanna@example.com")
+    page.get_by_role("button", name="Create contact").click()
+    expect(page.locator(".flash")).to_have_text("Created the contact “Hanna Berg”.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hanna Berg")
+    with web_kernel.bound():
+        stored = Contact.get()
+    assert (stored.first_name, stored.email) == ("Hanna", "hanna@example.com")
+    assert page.url.endswith(f"/records/contact/{stored.id}")
+    expect(page.locator(".timeline-entry").first).to_contain_text(
+        "Created by ada@example.com")
+
+
+def test_a_user_without_write_permission_has_no_new_button_and_gets_the_403_page(
+        page, make_user, web_kernel):
+    make_user("read-only", email="rita@example.com")
+    log_in(page, "rita@example.com")
+    page.goto("/records/contact")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contacts")
+    expect(page.get_by_role("link", name="New contact")).to_have_count(0)
+    page.goto("/records/contact/new")
+    expect(page.locator("main")).to_contain_text("lacks the permission core.contact.write")
+
+
 def test_a_contact_changed_meanwhile_is_not_overwritten(page, make_user, web_kernel):
     make_user("admin", email="ada@example.com")
     contact = _contact(web_kernel)

@@ -26,13 +26,14 @@ import marshmallow as ma
 from flask import Blueprint, Response, flash, g, redirect, render_template, request
 
 from .. import services
-from ..errors import AccordError, NotFound, PermissionDenied, StaleVersion, ValidationError
+from ..errors import AccordError, BadQuery, NotFound, PermissionDenied, StaleVersion, ValidationError
 from ..schemas import ACTIVITY_KINDS
 from ..services.actions import actions_of, find_action, run_action
 from ..services.audit import record_history
 from ..services.authz import permission_for, require
 from ..services.reading import dump, masked_fields, timeline
 from ..services.search import title_of
+from ..services.lists import list_page
 from .plugin_pages import record_panels
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ _BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at", "custom"}
 _OWNERSHIP = frozenset({"owner_id", "team_id"})
 _DONE = {"create": "Created", "update": "Updated", "delete": "Deleted"}
 _ADD_KINDS = (("note", "Add a note"), ("call", "Log a call"), ("task", "Add a task"))
+#: Records a reference's input offers as the user types.
+OPTIONS = 10
 
 
 @dataclass
@@ -66,6 +69,7 @@ class FormField:
     errors: list[str] = field(default_factory=list)
     link: str = ""  # a reference's record page, and its title
     link_text: str = ""
+    reference: str = ""  # the record type a reference names (its input offers records)
 
 
 def _label(name: str) -> str:
@@ -237,6 +241,8 @@ def _describe(kernel: Accord, rt: RecordType, items: list[FormField]) -> None:
         if defined is not None and defined.label:
             item.label = defined.label
         target = references.get(item.name)
+        if target is not None and item.editable and g.actor.can(permission_for(target, "read")):
+            item.reference = target.name
         if target is None or item.masked or not str(item.value).isdigit():
             continue
         item.link = f"/records/{target.name}/{item.value}"
@@ -350,6 +356,21 @@ def register(bp: Blueprint, kernel: Accord) -> None:
                  status: int = 200) -> Response:
         body = render_template("record_new.html", rt=rt, items=items, problems=problems)
         return Response(body, status=status)
+
+    @bp.get("/records/<type_name>/options")
+    def record_options(type_name: str) -> Response:
+        """The records of a type matching what was typed into a reference's input, as
+        the options of its datalist (the reader's rule applies: ``list_page``)."""
+        rt = kernel.records.get(type_name)
+        typed = request.args.get(request.args.get("field", ""), "").strip()
+        options: list[tuple[int, str]] = []
+        if typed and not typed.isdigit():
+            try:
+                found = list_page(kernel, rt, actor=g.actor, q=typed[:200], limit=OPTIONS)
+            except BadQuery:
+                found = {"items": []}
+            options = [(item["id"], title_of(rt, item)) for item in found["items"]]
+        return Response(render_template("_options.html", options=options))
 
     @bp.get("/records/<type_name>/new")
     def record_new(type_name: str) -> Response:

@@ -231,3 +231,20 @@ def test_a_type_only_an_action_writes_has_no_new_page(sales_kernel):
             in page.get_data(as_text=True))
     listing = client.get("/records/competitors.price").get_data(as_text=True)
     assert "/records/competitors.price/new" not in listing
+
+
+def test_a_reference_input_offers_the_records_its_reader_may_read(sales_kernel):
+    rep = _user(sales_kernel, "rep@example.com", "sales")
+    other = _user(sales_kernel, "other@example.com", "sales")
+    mine = _deal(sales_kernel, "Fleet renewal", rep)
+    _deal(sales_kernel, "Fleet expansion", other)
+    client = _client(sales_kernel, "rep@example.com")
+    form = client.get("/records/sales.quote/new").get_data(as_text=True)
+    assert ('hx-get="/records/sales.opportunity/options?field=opportunity_id"' in form)
+    found = client.get("/records/sales.opportunity/options?field=opportunity_id"
+                       "&opportunity_id=Fleet").get_data(as_text=True)
+    assert found.strip() == f'<option value="{mine.id}">Fleet renewal</option>'
+    assert client.get("/records/sales.opportunity/options?field=opportunity_id"
+                      f"&opportunity_id={mine.id}").get_data(as_text=True).strip() == ""
+    odd = client.get("/records/sales.opportunity/options?field=x&x=%25%5C_'")
+    assert odd.status_code == 200 and odd.get_data(as_text=True).strip() == ""

@@ -37,6 +37,8 @@ run: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One pytest worker per core (pytest-xdist); PYTEST_ARGS="-n 0 -k …" runs in one process.
+PYTEST_ARGS ?= -n auto
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -26,7 +26,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 __all__ = ["OperationRun", "document_problems", "exercise_operations"]
 
@@ -89,6 +89,14 @@ class OperationRun:
     failures: list[str] = field(default_factory=list)
     cut_short: list[str] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
+
+    def unreached(self, answers: Iterable[str]) -> list[str]:
+        """The answers (``"POST /api/v1/x/{id}/move 422"``) the run never saw, leaving
+        out those of operations the budget cut short (a slow machine's run is not a
+        failure; the cut is warned about)."""
+        cut = {entry.rsplit(" (", 1)[0] for entry in self.cut_short}
+        return [answer for answer in answers
+                if not self.statuses[answer] and answer.rsplit(" ", 1)[0] not in cut]
 
 
 def exercise_operations(api_client: Any, prefix: str, targets: dict[str, int], *,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 import pytest
 
-from .databases import reset_postgres
+from .databases import reset_postgres, worker_database
 
 if TYPE_CHECKING:
     from accord.models import User
@@ -73,7 +73,8 @@ def _accord_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def database_url(accord_engine: str, tmp_path: Path) -> str:
     """The URL of an empty database on the engine under test."""
     if accord_engine == "postgres":
-        url = os.environ["ACCORD_TEST_DATABASE_URL"]
+        url = worker_database(os.environ["ACCORD_TEST_DATABASE_URL"],
+                              os.environ.get("PYTEST_XDIST_WORKER"))
         reset_postgres(url)
         return url
     return f"sqlite:///{tmp_path / 'accord.db'}"

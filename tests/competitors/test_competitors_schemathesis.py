@@ -57,10 +57,8 @@ def test_competitors_operations_answer_as_the_document_says(rivals, make_api_cli
         warnings.warn(f"time budget spent; not exercised: {', '.join(run.cut_short)}")
     assert not run.failures, "\n\n".join(run.failures)
     # The run reached the records and the verbs, not only the validation errors.
-    for answered in (f"GET {PREFIX}/competitors/{{id}} 200",
-                     f"PATCH {PREFIX}/competitors/{{id}} 200",
-                     f"POST {PREFIX}/competitors 201",
-                     f"POST {PREFIX}/products/{{id}}/observe_price 422",
-                     f"GET {PREFIX}/competitors/{{id}}/timeline 200",
-                     f"POST {PREFIX}/products/{{id}}/compare_prices 200"):
-        assert run.statuses[answered], answered
+    assert not run.unreached((
+        f"GET {PREFIX}/competitors/{{id}} 200", f"PATCH {PREFIX}/competitors/{{id}} 200",
+        f"POST {PREFIX}/competitors 201", f"POST {PREFIX}/products/{{id}}/observe_price 422",
+        f"GET {PREFIX}/competitors/{{id}}/timeline 200",
+        f"POST {PREFIX}/products/{{id}}/compare_prices 200")), run.statuses

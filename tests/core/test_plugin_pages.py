@@ -124,7 +124,8 @@ def notes_kernel(make_kernel, tmp_path):
     return kernel
 
 
-def test_a_plugin_page_is_served_under_its_name_behind_login_and_csrf(notes_kernel):
+def test_hook_register_pages(notes_kernel):
+    """A plugin page is served under its name behind the login and the CSRF check."""
     app = create_app(notes_kernel, SECRET_KEY="k")
     anonymous = app.test_client().get("/notes/")
     assert anonymous.status_code == 302 and "/login?next=/notes/" in anonymous.location
@@ -158,8 +159,8 @@ def test_a_stopped_plugins_pages_and_routes_are_404_naming_it(notes_kernel,
     assert api.get("/api/v1/notes/count").status_code == 200
 
 
-def test_record_panels_show_on_the_record_page_and_bad_ones_are_left_out(notes_kernel,
-                                                                         caplog):
+def test_hook_record_panels(notes_kernel, caplog):
+    """Panels show on the record page, as text; bad ones are left out."""
     contact = services.create(notes_kernel, "contact", {"first_name": "Grace", "last_name": "Hopper"},
                               actor=SYSTEM)
     client = _logged_in(create_app(notes_kernel, SECRET_KEY="k"), "ada@example.com")
@@ -172,8 +173,8 @@ def test_record_panels_show_on_the_record_page_and_bad_ones_are_left_out(notes_k
     assert "record panel 'not a panel' of notes ignored" in caplog.text
 
 
-def test_api_routes_load_their_arguments_and_dump_their_answer(notes_kernel,
-                                                               make_api_client):
+def test_hook_register_api_routes(notes_kernel, make_api_client):
+    """Routes load their arguments, check the permission and dump their answer."""
     for name in ("Grace", "Gina", "Alan"):
         services.create(notes_kernel, "contact", {"first_name": name, "last_name": "Doe"}, actor=SYSTEM)
     api = make_api_client("admin", kernel=notes_kernel)

@@ -22,6 +22,11 @@ from accord.web import create_app
 
 from browsing import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD
 
+#: How long a step may wait for the page (a click's navigation, an expectation): long
+#: enough for a loaded CI machine running two test workers, never reached by a page
+#: that works.
+WAIT_MS = 15_000
+
 
 class _Dispatcher:
     """The WSGI app the live server runs: whichever app the current test serves."""
@@ -58,6 +63,13 @@ def live_server() -> Iterator[LiveServer]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +111,7 @@ def new_context(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
 
     def factory(viewport: dict[str, int] = DESKTOP) -> Any:
         context = browser.new_context(base_url=site, viewport=viewport)
-        context.set_default_timeout(5000)
+        context.set_default_timeout(WAIT_MS)
         made.append(context)
         return context
 

@@ -189,6 +189,10 @@ class Accord:
             for signal, kwargs in pending:
                 _signals.send(signal, self, **kwargs)
 
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside ``transaction()``."""
+        return bool(getattr(self._local, "depth", 0))
+
     def _hold_plugin_states(self, postgres: bool, exclusive: bool) -> None:
         """Take the plugin-state lock for the rest of the transaction, then sync.
 

@@ -257,7 +257,7 @@ def _common_components(spec: APISpec) -> None:
 _OTHER_TAGS = {"admin": "Administration (admins only)",
                "metrics": "The KPIs of the enabled plugins",
                "rates": "Exchange rates into the base currency of the money metrics",
-               "service": "Health and this document (no token)"}
+               "system": "Health and this document (no token)"}
 
 
 def _tags(record_types: list[RecordType]) -> dict[str, str]:

@@ -143,13 +143,13 @@ def admin_endpoints() -> tuple[AdminEndpoint, ...]:
     a = AdminEndpoint
     return (
         a("get", "/health", "Health of the service and its database", "health", public=True,
-          tag="service", response=object_schema({
+          tag="system", response=object_schema({
               "status": {"type": "string", "enum": ["ok"]},
               "database": {"type": "string", "enum": ["SQLite", "PostgreSQL"]},
               "plugins": {**_STRINGS, "description": "Plugins running now"}},
               required=["status", "database", "plugins"])),
         a("get", "/openapi.json", "This OpenAPI document", "openapi", public=True,
-          tag="service", response={"type": "object"},
+          tag="system", response={"type": "object"},
           description="Generated from the schemas that validate; it changes when a plugin "
                       "is enabled or disabled or a custom field changes."),
         a("get", "/plugins", "List the installed plugins", "list_plugins", PLUGINS,

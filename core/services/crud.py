@@ -18,7 +18,7 @@ import peewee
 from .. import signals
 from ..database import is_postgres
 from ..errors import Conflict, NotFound, StaleVersion, ValidationError, flatten_messages
-from ..models import BaseRecord, OutboxMessage, utcnow
+from ..models import BaseRecord, utcnow
 from .actors import Actor
 from .audit import write_audit
 from .authz import check_ownership, permission_for, require, scoped
@@ -27,6 +27,7 @@ from .lines import pop_lines, write_lines
 from .links import check_links, pop_links, write_links
 from .reading import dump, masked_fields
 from .tags import forget_tags
+from .outbox import enqueue
 from .values import column_values, jsonable, jsonable_row, to_columns
 
 from ..records import Write
@@ -695,12 +696,9 @@ def _outbox(kernel: Accord, record_type: RecordType, action: str,
             records: list[dict[str, Any]]) -> None:
     if not records:
         return
-    items = [item for batch in kernel.hooks.outbox_items(
-        kernel=kernel, record_type=record_type, action=action, records=records) for item in
-        (batch or ())]
-    if items:
-        OutboxMessage.insert_many([{"topic": i.topic, "payload": jsonable(i.payload)}
-                                   for i in items]).execute()
+    enqueue(kernel, [item for batch in kernel.hooks.outbox_items(
+        kernel=kernel, record_type=record_type, action=action, records=records)
+        for item in (batch or ())])
 
 
 def _integrity_message(exc: peewee.IntegrityError) -> dict[str, list[str]]:

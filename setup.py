@@ -15,6 +15,7 @@ ROOTS = {
     "accord_sdk": "sdk",
     "accord_sales": "plugins/sales",
     "accord_competitors": "plugins/competitors",
+    "accord_service": "plugins/service",
 }
 #: Folders of data, not code: shipped as package data (pyproject.toml).
 _SKIP = ["__pycache__", "*.__pycache__", "static", "static.*", "templates", "templates.*"]

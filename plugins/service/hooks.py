@@ -1,0 +1,117 @@
+"""Hook implementations of the service plugin: declarations, each a thin adapter over
+its rules and services. It requires no other plugin: tickets name the core's
+organizations and contacts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from accord.hooks import hookimpl
+from accord.jobs import Job
+from accord.pages import NavEntry, SearchType
+from accord.records import (Lines, Permission, RecordAction, RecordType, RoleGrant,
+                            Transitions, VerbField)
+
+from . import rules, services
+from .models import Comment, Ticket
+from .schemas import CommentBodySchema, CommentSchema, TicketSchema
+
+if TYPE_CHECKING:
+    import peewee
+
+#: Which action sets each field the actions own.
+_VERBS = {
+    "status": ("open", "wait", "resolve", "close", "reopen"),
+    "resolved_at": ("resolve", "reopen"),
+    "closed_at": ("close",),
+    "first_responded_at": ("comment",),
+    "last_comment_at": ("comment",),
+    "sla_paused_at": ("open", "wait", "resolve", "reopen"),
+    "sla_paused_seconds": ("open", "reopen"),
+    # The job that marks breaches writes as the verb "breach" (it also escalates).
+    "first_response_breached": ("breach", "comment"),
+    "resolution_breached": ("breach", "resolve"),
+}
+
+TICKET = RecordType(
+    rules.TICKET, Ticket, TicketSchema, "tickets", "Ticket",
+    searchable=("subject", "description"), title_fields=("subject",),
+    lines=(Lines("comments", Comment, "ticket", CommentSchema, read_only=True),),
+    verb_fields=tuple(VerbField(name, actions) for name, actions in _VERBS.items()),
+    transitions=Transitions("status", rules.TRANSITIONS),
+    # A ticket keeps its customer: deleting the organization or contact it names is
+    # refused while the plugin runs (the table itself would set them to null).
+    protects=("organization", "contact"),
+    defaults=rules.ticket_defaults, validate=rules.ticket_rules,
+    compute=rules.ticket_computed, check_delete=rules.ticket_kept)
+
+
+@hookimpl
+def register_record_types() -> list[RecordType]:
+    return [TICKET]
+
+
+@hookimpl
+def register_models() -> list[type[peewee.Model]]:
+    return [Comment]
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    return [Permission("service.ticket.read", "Read tickets"),
+            Permission("service.ticket.write", "Create and change tickets"),
+            Permission("service.ticket.delete", "Delete new tickets"),
+            Permission(services.OPEN, "Open tickets (and go on once the customer answered)"),
+            Permission(services.WAIT, "Set tickets pending on the customer"),
+            Permission(services.RESOLVE, "Resolve tickets"),
+            Permission(services.CLOSE, "Close resolved tickets"),
+            Permission(services.REOPEN, "Reopen resolved tickets within the reopen window"),
+            Permission(services.COMMENT, "Comment on tickets, publicly or internally")]
+
+
+@hookimpl
+def register_actions() -> list[RecordAction]:
+    return [RecordAction(rules.TICKET, "open", services.OPEN, services.open_ticket,
+                         description="Start working on a new ticket, or go on with one the "
+                                     "customer answered (the SLA clock goes on)"),
+            RecordAction(rules.TICKET, "wait", services.WAIT, services.wait_for_customer,
+                         description="Wait for the customer (the SLA clock stands still)"),
+            RecordAction(rules.TICKET, "resolve", services.RESOLVE, services.resolve_ticket,
+                         description="Resolve the ticket (the SLA clock stops)"),
+            RecordAction(rules.TICKET, "close", services.CLOSE, services.close_ticket,
+                         description="Close a resolved ticket for good"),
+            RecordAction(rules.TICKET, "reopen", services.REOPEN, services.reopen_ticket,
+                         description="Reopen a resolved ticket within the reopen window"),
+            RecordAction(rules.TICKET, "comment", services.COMMENT, services.comment_ticket,
+                         schema=CommentBodySchema,
+                         description="Comment on the ticket, publicly (the first public "
+                                     "comment is the first response) or internally")]
+
+
+@hookimpl
+def register_role_grants() -> list[RoleGrant]:
+    """Agents (the built-in service role) work the tickets of their teams' queues;
+    managers also delete new ones. The rule "team": tickets placed in one of the
+    reader's teams, or assigned to one of their teammates."""
+    agent = ("service.ticket.read", "service.ticket.write", services.OPEN, services.WAIT,
+             services.RESOLVE, services.CLOSE, services.REOPEN, services.COMMENT)
+    team_queue = ((rules.TICKET, "team"),)
+    return [RoleGrant("service", agent, rules=team_queue),
+            RoleGrant("manager", ("service.*",), rules=team_queue)]
+
+
+@hookimpl
+def navigation_entries() -> list[NavEntry]:
+    return [NavEntry("Tickets", f"/records/{rules.TICKET}", "service.ticket.read", order=50)]
+
+
+@hookimpl
+def register_search_types() -> list[SearchType]:
+    return [SearchType(rules.TICKET, "Tickets", ("status", "priority"), order=50)]
+
+
+@hookimpl
+def register_jobs() -> list[Job]:
+    return [Job("service.sla_breaches", "Tickets past a due time are marked breached and "
+                                        "escalated (priority one step up)",
+                "*/5 * * * *", services.sla_breaches)]

@@ -1,0 +1,120 @@
+"""The write-path rules of tickets: defaults, checks, the SLA due times, and what keeps
+a ticket from being deleted.
+
+The ticket record type (hooks.py) carries these: the core calls them once per batch,
+whatever face the write came from. They read the settings and never write. The status
+and the SLA clock's fields belong to the ticket's actions (services.py), declared as
+verb fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from accord.errors import Conflict
+from accord.models import utcnow
+
+from . import sla
+from .settings import calendar, channels
+
+if TYPE_CHECKING:
+    from accord.kernel import Accord
+    from accord.records import Write
+    from accord.services.actors import Actor
+
+__all__ = ["TICKET", "TRANSITIONS", "ticket_defaults", "ticket_rules", "ticket_computed",
+           "ticket_kept"]
+
+TICKET = "service.ticket"
+#: The workflow. A resolved ticket goes back to open only through the reopen action
+#: (within the reopen window, services.reopen_ticket); a closed ticket stays closed.
+TRANSITIONS = {
+    "new": ("open", "resolved"),
+    "open": ("pending_customer", "resolved"),
+    "pending_customer": ("open", "resolved"),
+    "resolved": ("closed", "open"),
+}
+#: A ticket's received_at may be a little ahead of this server's clock (another
+#: machine's), never more.
+_CLOCK_SKEW = dt.timedelta(minutes=5)
+#: The fields the due times are computed from.
+_SLA_INPUTS = ("priority", "received_at", "sla_paused_seconds", "first_responded_at")
+
+
+def ticket_defaults(write: Write) -> None:
+    settings = write.kernel.settings("service")
+    now = utcnow()
+    for row in write.rows:
+        row.setdefault("received_at", now)
+        row.setdefault("queue", settings["queues"][0])
+
+
+def ticket_rules(write: Write) -> None:
+    settings = write.kernel.settings("service")
+    known = channels(settings)
+    now = utcnow()
+    for index, row, current in write:
+        problems: dict[str, list[str]] = {}
+        if write.value(index, "organization_id") is None \
+                and write.value(index, "contact_id") is None:
+            problems["organization_id"] = ["give the customer: an organization or a contact "
+                                           "(or both)"]
+        _one_of(problems, row, "channel", known, "a channel")
+        _one_of(problems, row, "category", settings["categories"], "a category")
+        _one_of(problems, row, "queue", settings["queues"], "a queue")
+        received = row.get("received_at")
+        if received is not None and current is not None and received != current.received_at:
+            problems["received_at"] = [f"ticket {current.id} was received at "
+                                       f"{current.received_at.isoformat()}; that stays so"]
+        elif received is not None and received > now + _CLOCK_SKEW:
+            problems["received_at"] = [f"{received.isoformat()} is in the future"]
+        if current is not None:
+            _status_rules(write, index, current, problems)
+        write.refuse(index, problems)
+
+
+def _one_of(problems: dict[str, list[str]], row: dict[str, Any], name: str,
+            allowed: Any, what: str) -> None:
+    value = row.get(name)
+    if value is not None and value not in allowed:
+        problems[name] = [f"{value!r} is not {what}; use one of {', '.join(allowed)}"]
+
+
+def _status_rules(write: Write, index: int, current: Any,
+                  problems: dict[str, list[str]]) -> None:
+    """A resolved ticket goes back to open through the reopen action only (which keeps
+    to the reopen window)."""
+    if current.status == "resolved" and write.rows[index].get("status") == "open" \
+            and write.verb != "reopen":
+        problems["status"] = [f"ticket {current.id} is resolved: reopen it (POST "
+                              f"/api/v1/service/tickets/{current.id}/reopen)"]
+
+
+def ticket_computed(write: Write) -> None:
+    """The due times, from when the ticket was received, its priority's targets and the
+    business time its clock stood still."""
+    settings = write.kernel.settings("service")
+    hours = calendar(settings)
+    for index, row, current in write:
+        if current is not None and not any(name in row for name in _SLA_INPUTS):
+            continue
+        first, resolution = sla.due_times(
+            hours, settings, priority=write.value(index, "priority"),
+            received_at=write.value(index, "received_at"),
+            paused_seconds=write.value(index, "sla_paused_seconds", 0) or 0)
+        # Once answered, the first response's due time is history: it stays.
+        if write.value(index, "first_responded_at") is None:
+            row["first_response_due_at"] = first
+        elif current is not None and current.first_response_due_at is None:
+            row["first_response_due_at"] = first
+        row["resolution_due_at"] = resolution
+
+
+def ticket_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:
+    """Only a new ticket (one opened by mistake) is deleted; the others are the
+    service's history: resolve and close them."""
+    for ticket in records:
+        if ticket.status != "new":
+            raise Conflict(f"ticket {ticket.id} is {ticket.status}: only a new ticket is "
+                           "deleted; resolve and close it instead")

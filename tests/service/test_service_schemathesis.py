@@ -1,0 +1,51 @@
+"""The service resources answer as the OpenAPI document says, for generated input.
+
+Schemathesis sends requests that fit the document (positive) and requests that break
+it (negative) to every operation under /api/v1/service, as an admin, on a database
+holding a ticket with a comment; item operations aim at that ticket. No answer may be a
+5xx, and every answer the document describes must match its schema. Bounded like the
+sales run: a fixed number of derandomized examples per operation and mode, and a time
+budget.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+import accord_service.hooks
+from accord import services
+from accord.services import Actor
+from accord_sdk.openapi_check import exercise_operations
+from accord_service.services import comment_ticket
+
+pytestmark = pytest.mark.plugins(accord_service.hooks)
+MAX_EXAMPLES = 10
+BUDGET = 90.0
+SYSTEM = Actor.system("test")
+PREFIX = "/api/v1/service"
+
+
+def _seed(kernel: Any) -> dict[str, int]:
+    org = services.create(kernel, "organization", {"name": "Acme"}, actor=SYSTEM)
+    ticket = services.create(kernel, "service.ticket", {
+        "organization_id": org.id, "channel": "phone", "subject": "Broken"}, actor=SYSTEM)
+    comment_ticket(kernel, ticket.id, actor=SYSTEM, body="Checking", visibility="public")
+    return {f"{PREFIX}/tickets": ticket.id}
+
+
+def test_service_operations_answer_as_the_document_says(kernel, make_api_client):
+    run = exercise_operations(make_api_client("admin"), PREFIX, _seed(kernel),
+                              max_examples=MAX_EXAMPLES, budget=BUDGET)
+    assert len(run.operations) == 14, run.operations
+    if run.cut_short:
+        warnings.warn(f"time budget spent; not exercised: {', '.join(run.cut_short)}")
+    assert not run.failures, "\n\n".join(run.failures)
+    # The run reached the ticket and its verbs, not only the validation errors.
+    for answered in (f"GET {PREFIX}/tickets 200", f"POST {PREFIX}/tickets 422",
+                     f"GET {PREFIX}/tickets/{{id}} 200"):
+        assert run.statuses[answered], answered
+    assert any(run.statuses[f"POST {PREFIX}/tickets/{{id}}/{verb} 200"]
+               for verb in ("open", "wait", "resolve", "close", "reopen", "comment"))

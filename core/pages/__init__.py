@@ -7,6 +7,6 @@ adds the pages to an app.
 
 from __future__ import annotations
 
-from .entries import NavEntry, Panel, SearchType, Series, Widget
+from .entries import NavEntry, Panel, SearchType, Series, Widget, public
 
-__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series"]
+__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series", "public"]

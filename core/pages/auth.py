@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
 
 from ..services.authz import actor_for
 from ..services.logins import LoginRefused, log_in
@@ -35,7 +35,8 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         check_csrf()
         user = current_user(kernel)
         if user is None:
-            if request.endpoint in PUBLIC:
+            if request.endpoint in PUBLIC or _public_view():
+                g.actor = None
                 return None
             return _to_login()
         g.actor = actor_for(kernel, user)
@@ -80,6 +81,13 @@ def current_user(kernel: Accord) -> Any:
     if "user" not in g:
         g.user = session_user(kernel, session.get(_KEY))
     return g.user
+
+
+def _public_view() -> bool:
+    """Whether the view asked for is marked ``accord.pages.public`` (a plugin's form for
+    customers)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "accord_public", False))
 
 
 def _to_login() -> Any:

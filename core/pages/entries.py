@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
-__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series", "WIDGET_KINDS"]
+__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series", "WIDGET_KINDS", "public"]
+
+_VIEW = TypeVar("_VIEW", bound=Callable[..., Any])
+
+
+def public(view: _VIEW) -> _VIEW:
+    """Mark a view of a plugin's page blueprint as answered without a login (a web form
+    customers fill in). The CSRF check still applies to its forms, ``g.actor`` is None,
+    and the view must rate-limit and validate what strangers send it."""
+    setattr(view, "accord_public", True)
+    return view
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ import re
 
 import marshmallow as ma
 import pytest
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 
 from accord import services
 from accord.errors import PluginLoadError
 from accord.hooks import hookimpl
-from accord.pages import Panel
+from accord.pages import Panel, public
 from accord.plugins import PluginManifest
 from accord.records import Permission
 from accord.routes import ApiRoute
@@ -92,6 +92,13 @@ class Notes:
         def pin():
             return "pinned"
 
+        @bp.route("/ask", methods=["GET", "POST"])
+        @public
+        def ask():
+            asked_by = g.actor.label if g.actor is not None else "a stranger"
+            return render_template("notes/ask.html", asked_by=asked_by,
+                                   sent=request.method == "POST")
+
         return [bp]
 
     @hookimpl
@@ -119,6 +126,10 @@ def notes_kernel(make_kernel, tmp_path):
     (folder / "board.html").write_text(
         '{% extends "base.html" %}{% block main %}<h1>Notes board</h1>'
         '<p id="who">{{ who }}</p>{% endblock %}')
+    (folder / "ask.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p id="asked">{{ asked_by }}'
+        '{% if sent %} sent{% endif %}</p><form method="post"><input type="hidden" '
+        'name="csrf_token" value="{{ csrf_token() }}"></form>{% endblock %}')
     kernel = make_kernel(plugins=[Notes(tmp_path / "templates")], enable=["notes"])
     _user(kernel, "ada@example.com", "admin")
     return kernel
@@ -137,6 +148,24 @@ def test_hook_register_pages(notes_kernel):
     assert 'aria-label="Main"' in body  # drawn in the shell, with its navigation
     refused = client.post("/notes/pin")
     assert refused.status_code == 400 and "pinned" not in refused.get_data(as_text=True)
+
+
+def test_a_public_page_answers_without_a_login_and_still_checks_csrf(notes_kernel):
+    app = create_app(notes_kernel, SECRET_KEY="k")
+    stranger = app.test_client()
+    form = stranger.get("/notes/ask")
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200 and '<p id="asked">a stranger</p>' in html
+    assert 'aria-label="Main"' not in html  # no navigation for a stranger
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+    refused = stranger.post("/notes/ask")
+    assert refused.status_code == 400
+    sent = stranger.post("/notes/ask", data={"csrf_token": token})
+    assert '<p id="asked">a stranger sent</p>' in sent.get_data(as_text=True)
+    assert stranger.get("/notes/").status_code == 302  # the other pages still need a login
+    member = _logged_in(app, "ada@example.com")
+    assert '<p id="asked">ada@example.com</p>' in member.get("/notes/ask").get_data(
+        as_text=True)
 
 
 def test_a_stopped_plugins_pages_and_routes_are_404_naming_it(notes_kernel,

@@ -412,9 +412,11 @@ def navigation_entries() -> list[NavEntry]:
     from .pages import NavEntry
 
     return [NavEntry("Home", "/", order=0),
+            NavEntry("Dashboard", "/dashboard", "core.metrics.read", order=1),
             NavEntry("Organizations", "/records/organization", "core.organization.read",
                      order=10),
-            NavEntry("Contacts", "/records/contact", "core.contact.read", order=11)]
+            NavEntry("Contacts", "/records/contact", "core.contact.read", order=11),
+            NavEntry("Admin", "/admin", "admin.plugins", order=90)]
 
 
 @hookimpl

@@ -12,7 +12,8 @@ from flask.sessions import SecureCookieSessionInterface
 
 from ..services.authz import actor_for
 from ..services.sessions import IDLE
-from . import auth, errors, lists, record, views
+from . import auth, dashboard, errors, lists, record, views
+from .admin import register as register_admin
 from .csrf import csrf_token
 from .format import FILTERS
 from .navigation import navigation
@@ -56,6 +57,8 @@ def register_pages(app: Flask, kernel: Accord) -> None:
     views.register(bp, kernel)
     lists.register(bp, kernel)
     record.register(bp, kernel)
+    dashboard.register(bp, kernel)
+    register_admin(bp, kernel)
     errors.register(app, bp, kernel)
     mount_plugin_pages(bp, kernel)
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["enqueue", "topic_problem"]
 
-#: ``contact.created``, ``sales.opportunity.stage_changed``, ``service.ticket.sla_breached``.
+#: ``contact.created``, ``acme_dental.appointment.moved``.
 _TOPIC = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
@@ -29,7 +29,7 @@ def topic_problem(topic: str) -> str | None:
     """Why ``topic`` cannot name a message, or None."""
     if len(topic) > 200 or not _TOPIC.match(topic):
         return (f"outbox topic {topic!r} must be dotted lower-case words such as "
-                "'service.ticket.sla_breached' (200 characters at most)")
+                "'acme_dental.appointment.moved' (200 characters at most)")
     return None
 
 

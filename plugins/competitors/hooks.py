@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accord.hooks import hookimpl
-from accord.pages import NavEntry, SearchType
+from accord.pages import NavEntry, Panel, SearchType
 from accord.records import (Link, Permission, RecordAction, RecordType, RoleGrant, TimelineItem,
                             VerbField)
 
@@ -27,6 +27,7 @@ from .schemas import (CompetingProductSchema, CompetitorSchema, InvolvementSchem
 if TYPE_CHECKING:
     import click
     import peewee
+    from flask import Blueprint
 
     from accord.kernel import Accord
     from accord.metrics import Metric
@@ -150,12 +151,40 @@ def register_role_grants() -> list[RoleGrant]:
 
 @hookimpl
 def navigation_entries() -> list[NavEntry]:
-    # Until the competitor pages come, the entry opens the list of competitors.
-    return [NavEntry("Competitors", "/records/competitors.competitor",
-                     f"{rules.COMPETITOR}.read", order=40)]
+    # The plugin's page: every competitor with its win/loss (register_pages).
+    return [NavEntry("Competitors", "/competitors/", f"{rules.COMPETITOR}.read", order=40)]
 
 
 @hookimpl
 def register_search_types() -> list[SearchType]:
     return [SearchType(rules.COMPETITOR, "Competitors", ("threat_level", "markets"), order=40),
             SearchType(rules.PRODUCT, "Competing products", ("category",), order=41)]
+
+
+@hookimpl
+def register_pages() -> list[Blueprint]:
+    from .pages import blueprint
+
+    return [blueprint()]
+
+
+@hookimpl
+def record_panels(kernel: Accord, actor: Actor, record_type: str,
+                  record: dict[str, Any]) -> list[Panel]:
+    if record_type != rules.COMPETITOR:
+        return []
+    from .panels import competitor_panels
+
+    return competitor_panels(kernel, actor, record["id"])
+
+
+if TYPE_CHECKING:
+    from accord.metrics import MetricQuery
+    from accord.pages import Widget
+
+
+@hookimpl
+def dashboard_widgets(kernel: Accord, actor: Actor, query: MetricQuery) -> list[Widget]:
+    from .widgets import competitors_widgets
+
+    return competitors_widgets(kernel, actor, query)

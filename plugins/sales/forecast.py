@@ -28,13 +28,16 @@ from accord.errors import ValidationError
 from accord.metrics import conversion_day, exact_sum, month_expr
 from accord.money import round_amount
 from accord.rates import RateBook, Totals
+from accord.services.authz import require, scoped
 from accord.models import Product, Team, User
 
 from .models import Opportunity, Order, OrderLine, Quote, QuoteLine
+from .rules import OPPORTUNITY, ORDER, QUOTE
 from .settings import pipelines
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
+    from accord.services.actors import Actor
 
 __all__ = ["Forecast", "ForecastRow", "ProductDemand", "forecast", "FORECAST_GROUPS",
            "MAX_MONTHS", "RUN_RATE_MONTHS", "UNDATED", "NONE", "OPEN_QUOTE_STATUSES",
@@ -171,13 +174,22 @@ class Forecast:
 
 
 def forecast(kernel: Accord, months: int = 6, start: dt.date | None = None,
-             by: str | None = None, products: bool = True) -> Forecast:
+             by: str | None = None, products: bool = True, *,
+             reader: Actor | None = None) -> Forecast:
     """The forecast of ``months`` months from the month of ``start`` (default: the
     current month, UTC), grouped ``by`` owner (email), team (name) or pipeline.
 
     Open opportunities expected to close before the first month count in it (overdue
     deals); those with no expected close date are in ``undated``. ``products=False``
-    leaves the product demand out (two queries fewer)."""
+    leaves the product demand out (two queries fewer).
+
+    With a ``reader`` (a restricted actor: a user of the pages or the API), only the
+    opportunities, quotes and orders its record rules reach count; it needs
+    ``sales.opportunity.read``, and the product demand is left out unless it may read
+    quotes and orders too."""
+    if reader is not None:
+        require(reader, f"{OPPORTUNITY}.read")
+        products = products and reader.can(f"{QUOTE}.read") and reader.can(f"{ORDER}.read")
     if not 1 <= months <= MAX_MONTHS:
         raise ValidationError({"months": [f"give 1 to {MAX_MONTHS} months, not {months}"]})
     if by is not None and by not in FORECAST_GROUPS:
@@ -190,9 +202,10 @@ def forecast(kernel: Accord, months: int = 6, start: dt.date | None = None,
     rates = RateBook(kernel)
     with kernel.bound():
         money = _Money(kernel, rates)
-        cells = _money_rows(kernel, money, first, end, by, commit)
+        cells = _money_rows(kernel, money, first, end, by, commit, reader)
         run_from = _add_months(first, -RUN_RATE_MONTHS)
-        demand = _demand(kernel, money, first, end, run_from, labels) if products else []
+        demand = _demand(kernel, money, first, end, run_from, labels,
+                         reader) if products else []
         money.settle()
     for item in demand:  # each month its own copy of the run-rate, now it is settled
         item.run_rate_value = dict(item.run_rate_value)
@@ -277,17 +290,26 @@ class _Money:
 
 
 def _money_rows(kernel: Accord, money: _Money, first: dt.date, end: dt.date,
-                by: str | None, commit: int) -> _Cells:
+                by: str | None, commit: int, reader: Actor | None) -> _Cells:
     """Two grouped queries: the open opportunities by month of expected close (and
     undated), the won ones by month of closing."""
     cells: _Cells = {}
-    _open_rows(kernel, money, cells, first, end, by, commit)
-    _won_rows(kernel, money, cells, first, end, by)
+    _open_rows(kernel, money, cells, first, end, by, commit, reader)
+    _won_rows(kernel, money, cells, first, end, by, reader)
     return cells
 
 
+def _reach(kernel: Accord, reader: Actor | None, query: Any, *type_names: str) -> Any:
+    """``query`` limited to the records of these types the reader's record rules reach
+    (every record without a reader)."""
+    if reader is not None:
+        for name in type_names:
+            query = scoped(query, kernel.records.get(name), reader)
+    return query
+
+
 def _open_rows(kernel: Accord, money: _Money, cells: _Cells, first: dt.date, end: dt.date,
-               by: str | None, commit: int) -> None:
+               by: str | None, commit: int, reader: Actor | None) -> None:
     O = Opportunity
     expected = O.expected_close_date
     bucket = peewee.Case(None, [(expected.is_null(), UNDATED),
@@ -304,6 +326,7 @@ def _open_rows(kernel: Accord, money: _Money, cells: _Cells, first: dt.date, end
     query = (query.select(*keys, peewee.fn.COUNT(O.id), weighted, committed, best)
              .where(open_condition(kernel), expected.is_null() | (expected < end))
              .group_by(*keys))
+    query = _reach(kernel, reader, query, OPPORTUNITY)
     for values in query.tuples():
         row, currency, when = _cell(cells, values[:len(keys)])
         count, w, c, b = values[len(keys):]
@@ -314,7 +337,7 @@ def _open_rows(kernel: Accord, money: _Money, cells: _Cells, first: dt.date, end
 
 
 def _won_rows(kernel: Accord, money: _Money, cells: _Cells, first: dt.date, end: dt.date,
-              by: str | None) -> None:
+              by: str | None, reader: Actor | None) -> None:
     O = Opportunity
     start_at = dt.datetime(first.year, first.month, 1, tzinfo=dt.timezone.utc)
     end_at = dt.datetime(end.year, end.month, 1, tzinfo=dt.timezone.utc)
@@ -326,6 +349,7 @@ def _won_rows(kernel: Accord, money: _Money, cells: _Cells, first: dt.date, end:
              .where(stage_condition(kernel, "won"), O.closed_at >= start_at,
                     O.closed_at < end_at)
              .group_by(*keys))
+    query = _reach(kernel, reader, query, OPPORTUNITY)
     for values in query.tuples():
         row, currency, when = _cell(cells, values[:len(keys)])
         money.add(row.won, from_won(values[len(keys)]), currency, when)
@@ -340,7 +364,7 @@ def _put(amounts: _Amounts, currency: str, value: Decimal) -> None:
 
 
 def _demand(kernel: Accord, money: _Money, first: dt.date, end: dt.date, run_from: dt.date,
-            labels: list[str]) -> list[ProductDemand]:
+            labels: list[str], reader: Actor | None) -> list[ProductDemand]:
     """Two grouped queries: the weighted quote lines by month, the order run-rate. The
     values are filled in by ``money.settle()``; the run-rate's dict is shared by the
     months of a product until then."""
@@ -363,6 +387,7 @@ def _demand(kernel: Accord, money: _Money, first: dt.date, end: dt.date, run_fro
                      .where(open_condition(kernel), Q.status.in_(OPEN_QUOTE_STATUSES),
                             ~superseded, expected < end)
                      .group_by(*keys))
+    pipeline = _reach(kernel, reader, pipeline, OPPORTUNITY, QUOTE)
     found: dict[tuple[str, int], ProductDemand] = {}
     exact: dict[tuple[str, int], Decimal] = {}
     for label, product, sku, name, currency, day, u, v in pipeline.tuples():
@@ -381,6 +406,7 @@ def _demand(kernel: Accord, money: _Money, first: dt.date, end: dt.date, run_fro
                    .where(Order.status != "cancelled", Order.order_date >= run_from,
                           Order.order_date < first)
                    .group_by(*keys))
+    orders = _reach(kernel, reader, orders, ORDER)
     rates: dict[int, ProductDemand] = {}
     for product, sku, name, currency, day, q, n in orders.tuples():
         rate = rates.setdefault(product, ProductDemand("", product, sku, name))

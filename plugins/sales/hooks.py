@@ -230,9 +230,11 @@ def register_role_grants() -> list[RoleGrant]:
 @hookimpl
 def navigation_entries() -> list[NavEntry]:
     # Until the sales pages come, each entry opens the list page of its type.
-    return [NavEntry("Opportunities", "/records/sales.opportunity",
+    return [NavEntry("Board", "/sales/board", "sales.opportunity.read", order=29),
+            NavEntry("Opportunities", "/records/sales.opportunity",
                      "sales.opportunity.read", order=30),
-            NavEntry("Leads", "/records/sales.lead", "sales.lead.read", order=31)]
+            NavEntry("Leads", "/records/sales.lead", "sales.lead.read", order=31),
+            NavEntry("Forecast", "/sales/forecast", "sales.opportunity.read", order=36)]
 
 
 @hookimpl
@@ -243,3 +245,49 @@ def register_search_types() -> list[SearchType]:
             SearchType(rules.ORDER, "Orders", ("status", "total"), order=33),
             SearchType(rules.INVOICE, "Invoices", ("status", "total"), order=34),
             SearchType(rules.CONTRACT, "Contracts", ("status", "value"), order=35)]
+
+
+if TYPE_CHECKING:
+    from accord.metrics import MetricQuery
+    from accord.pages import Widget
+
+
+@hookimpl
+def dashboard_widgets(kernel: Accord, actor: Actor, query: MetricQuery) -> list[Widget]:
+    from .widgets import sales_widgets
+
+    return sales_widgets(kernel, actor, query)
+
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+    from accord.pages import Panel
+    from accord.routes import ApiRoute
+
+
+@hookimpl
+def register_pages() -> list[Blueprint]:
+    from .pages import board, documents, forecast, leads, quotes, stages
+
+    return [leads.blueprint(), quotes.blueprint(), documents.blueprint(),
+            forecast.blueprint(), board.blueprint(), stages.blueprint()]
+
+
+@hookimpl
+def register_api_routes() -> list[ApiRoute]:
+    from . import api
+    from .api_reports import api_routes
+
+    return [*api_routes(), *api.api_routes()]
+
+
+@hookimpl
+def record_panels(kernel: Accord, actor: Actor, record_type: str,
+                  record: dict[str, Any]) -> list[Panel]:
+    from .pages import board, documents, leads, quotes
+
+    return [*board.panels(kernel, actor, record_type, record),
+            *leads.panels(kernel, actor, record_type, record),
+            *quotes.panels(kernel, actor, record_type, record),
+            *documents.panels(kernel, actor, record_type, record)]

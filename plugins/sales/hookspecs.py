@@ -85,7 +85,9 @@ def price_quote_lines(kernel: Accord, quote: dict[str, Any],
 
     Called: whenever a quote is written with lines (created, or its lines replaced),
         inside the write's transaction, once per quote, after each line's unit price
-        has defaulted from its product's.
+        has defaulted from its product's; and, outside any transaction, for the quote
+        editor's live totals (``POST /sales/quotes/preview``), which write nothing: an
+        implementation reads only.
     Args: quote: the quote's values as written (``currency``, ``organization_id``,
         ``opportunity_id``... only those given for an update). lines: the lines in
         order, each a dict with ``product_id`` (or None), ``description``,

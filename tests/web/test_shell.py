@@ -18,7 +18,8 @@ from browsing import (DESKTOP, PHONE, log_in, nav_labels, no_horizontal_scroll, 
                       serious_violations)
 
 SYSTEM = Actor.system("test")
-EVERYTHING = ["Home", "Organizations", "Contacts", "Opportunities", "Leads", "Competitors"]
+EVERYTHING = ["Home", "Dashboard", "Organizations", "Contacts", "Board", "Opportunities",
+              "Leads", "Forecast", "Competitors"]
 
 
 def _deal(kernel, name, owner, organization=None):
@@ -39,7 +40,7 @@ def test_navigation_follows_the_plugins_enabled_in_another_process(page, make_us
     admin = make_kernel(plugins=["sales", "competitors"])
     disable(admin, "sales", actor=SYSTEM, cascade=True)
     page.reload()
-    assert nav_labels(page) == ["Home", "Organizations", "Contacts"]
+    assert nav_labels(page) == ["Home", "Dashboard", "Organizations", "Contacts"]
     page.goto("/search?type=sales.opportunity")  # a page of the disabled plugin: a 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(page.locator("main")).to_contain_text(

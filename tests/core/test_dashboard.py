@@ -1,0 +1,279 @@
+"""The dashboard without a browser: KPI figures are the metrics' own, a sales user counts
+only their own deals, filters outside the reader's rule are refused with the metrics'
+message, a failing widget hook leaves the rest of the page, goals show their attainment,
+and the charts are inline SVG with their figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from decimal import Decimal as D
+
+import pytest
+
+from accord import services
+from accord.errors import ValidationError
+from accord.hooks import hookimpl
+from accord.metrics import MetricQuery, catalog, default_range, report
+from accord.pages import Series, Widget
+from accord.pages.dashboard import bar_chart, format_value
+from accord.plugins import PluginManifest
+from accord.services import Actor
+from accord.services.authz import actor_for
+from accord.services.goals import set_goal
+from accord.services.passwords import set_password
+from accord.web import create_app
+
+SYSTEM = Actor.system("test")
+PASSWORD = "correct horse battery"
+TODAY = dt.datetime.now(dt.timezone.utc).date()
+
+
+def _user(kernel, email, role):
+    user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
+                                            "role": role}, actor=SYSTEM)
+    set_password(kernel, user, PASSWORD, actor=SYSTEM)
+    return user
+
+
+def _client(kernel, email):
+    client = create_app(kernel, SECRET_KEY="dashboard-tests").test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True))[1]
+    response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def _deal(kernel, name, owner, amount, currency="EUR"):
+    org = services.create(kernel, "organization", {"name": f"{name} GmbH"}, actor=SYSTEM)
+    return services.create(kernel, "sales.opportunity", {
+        "name": name, "owner_id": owner.id, "organization_id": org.id,
+        "amount": {"amount": amount, "currency": currency},
+        "expected_close_date": TODAY.isoformat()}, actor=SYSTEM)
+
+
+def _page(client, url="/dashboard", status=200):
+    response = client.get(url)
+    body = response.get_data(as_text=True)
+    assert response.status_code == status, body
+    assert "Traceback" not in body
+    return html.unescape(body).replace("<wbr>", "")
+
+
+def _cards(body):
+    """Each KPI card's HTML by metric name."""
+    parts = body.split('<section class="card kpi"')[1:]
+    return {re.search(r"<code>([^<]+)</code>", p)[1]: p.split("</section>")[0] for p in parts}
+
+
+def _widget(body, title):
+    part = body.split(f">{title}</h3>")[1]
+    return part.split("</section>")[0]
+
+
+def _row(part, label):
+    """The texts of the figures' table row headed ``label``."""
+    row = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', part, re.S)
+    assert row, f"no row {label!r} in {part}"
+    return re.findall(r"<td>([^<]*)</td>", row[1])
+
+
+@pytest.fixture
+def sales_kernel(make_kernel):
+    return make_kernel(plugins=["sales", "competitors"], enable=["sales", "competitors"])
+
+
+def test_kpi_figures_are_what_report_gives(sales_kernel):
+    admin = _user(sales_kernel, "ada@example.com", "admin")
+    rep = _user(sales_kernel, "rep@example.com", "sales")
+    _deal(sales_kernel, "Alpha", rep, "1000.00")
+    _deal(sales_kernel, "Beta", admin, "2500.50")
+    services.create(sales_kernel, "organization", {"name": "Kunde AG",
+                                                   "relationship": "customer"}, actor=SYSTEM)
+    body = _page(_client(sales_kernel, "ada@example.com"))
+    cards = _cards(body)
+    actor = actor_for(sales_kernel, admin)
+    start, end = default_range(TODAY)
+    metrics = catalog(sales_kernel, actor=actor)
+    assert set(cards) == set(metrics)
+    for name, (_, metric) in metrics.items():
+        _, points = report(sales_kernel, name, MetricQuery(start, end, by="total"), actor=actor)
+        currency = "EUR" if metric.unit == "currency" else None
+        for point in points:
+            text = format_value(point.value, unit=metric.unit, currency=currency)
+            if metric.group_by:
+                assert f'<th scope="row">{point.group}</th><td>{text}</td>' in cards[name], name
+            elif metric.unit in ("currency", "percent", "count", "ratio"):
+                assert f'<p class="kpi-figure">{text}</p>' in cards[name], name
+            else:  # the unit in words, under the number
+                assert (f'<p class="kpi-figure">{format_value(point.value)} '
+                        f'<span class="kpi-unit">{metric.unit}</span></p>') in cards[name], name
+    # The figures a person reads: the open pipeline of both deals, one new customer.
+    assert '<th scope="row">new_business/Prospecting</th><td>3,500.50 EUR</td>' in \
+        cards["sales.pipeline_value"]
+    assert '<p class="kpi-figure">1</p>' in cards["core.new_customers"]
+    # The chart by month: an SVG picture with its figures, this month's last.
+    assert 'role="img"' in cards["core.new_customers"]
+    assert _row(cards["core.new_customers"], f"{TODAY:%Y-%m}") == ["1"]
+    # The navigation leads to it.
+    assert '<a href="/dashboard" aria-current="page">Dashboard</a>' in body
+
+
+def test_a_sales_user_counts_only_their_own_opportunities(sales_kernel):
+    _user(sales_kernel, "ada@example.com", "admin")
+    rita = _user(sales_kernel, "rita@example.com", "sales")
+    sam = _user(sales_kernel, "sam@example.com", "sales")
+    _deal(sales_kernel, "Rita's deal", rita, "1000.00")
+    _deal(sales_kernel, "Sam's deal", sam, "2500.00")
+
+    def pipeline(email):
+        body = _page(_client(sales_kernel, email))
+        return (_row(_widget(body, "Pipeline by stage: new_business"), "Prospecting"),
+                _cards(body)["sales.pipeline_value"], body)
+
+    row, card, body = pipeline("rita@example.com")
+    assert row == ["1,000.00 EUR"]
+    assert "<td>1,000.00 EUR</td>" in card
+    assert "2,500.00" not in body and "3,500.00" not in body
+    # Her owner filter lists herself only.
+    owners = re.search(r'<select id="dash-owner".*?</select>', body, re.S)[0]
+    assert "Rita (rita@example.com)" in owners and "sam@example.com" not in owners
+    row, card, body = pipeline("sam@example.com")
+    assert row == ["2,500.00 EUR"] and "1,000.00" not in body
+    row, card, _ = pipeline("ada@example.com")
+    assert row == ["3,500.00 EUR"]
+    # The admin narrows to one owner through the query string (a bookmark).
+    body = _page(_client(sales_kernel, "ada@example.com"), f"/dashboard?owner={sam.id}")
+    assert _row(_widget(body, "Pipeline by stage: new_business"), "Prospecting") == \
+        ["2,500.00 EUR"]
+    assert f'<option value="{sam.id}" selected>' in body
+
+
+def test_a_filter_outside_the_rule_is_refused_with_the_metrics_message(sales_kernel):
+    _user(sales_kernel, "ada@example.com", "admin")
+    rita = _user(sales_kernel, "rita@example.com", "sales")
+    sam = _user(sales_kernel, "sam@example.com", "sales")
+    team = services.create(sales_kernel, "team", {"name": "North"}, actor=SYSTEM)
+    _deal(sales_kernel, "Sam's deal", sam, "2500.00")
+    # The metrics' own message for the same filter.
+    with pytest.raises(ValidationError) as refused:
+        report(sales_kernel, "sales.pipeline_value",
+               MetricQuery(*default_range(TODAY), owner_id=sam.id),
+               actor=actor_for(sales_kernel, rita))
+    assert refused.value.messages == {
+        "owner_id": [f"there is no user {sam.id} whose records you may read"]}
+    client = _client(sales_kernel, "rita@example.com")
+    body = _page(client, f"/dashboard?owner={sam.id}", status=400)
+    assert (f'<p class="error" id="dash-owner-error">There is no user {sam.id} whose records '
+            "you may read.</p>") in body
+    assert "2,500.00" not in body
+    body = _page(client, f"/dashboard?team={team.id}", status=400)
+    assert (f'<p class="error" id="dash-team-error">There is no team {team.id} whose records '
+            "you may read.</p>") in body
+    # An admin's filter naming nobody, and a date that is none, are refused alike.
+    admin = _client(sales_kernel, "ada@example.com")
+    body = _page(admin, "/dashboard?owner=9999&start=2026-13-01", status=400)
+    assert "There is no user 9999 whose records you may read." in body
+    assert "Give a date as YYYY-MM-DD, not '2026-13-01'." in body
+    body = _page(admin, "/dashboard?start=2026-06-01&end=2026-01-01", status=400)
+    assert "2026-06-01 is after 2026-01-01." in body
+
+
+def test_hook_dashboard_widgets(make_kernel):
+    """Each plugin's widgets are drawn; a hook that raises, or gives something else than
+    a Widget, is a box saying so (an AccordError's message shown), the rest drawn."""
+    class Broken:
+        MANIFEST = PluginManifest(name="broken", version="1.0.0")
+
+        @hookimpl
+        def dashboard_widgets(self):
+            raise RuntimeError("boom")
+
+    class Refusing:
+        MANIFEST = PluginManifest(name="refusing", version="1.0.0")
+
+        @hookimpl
+        def dashboard_widgets(self):
+            from accord.errors import ConfigError
+
+            raise ConfigError("the refusing widgets need a setting")
+
+    class Fine:
+        MANIFEST = PluginManifest(name="fine", version="1.0.0")
+
+        @hookimpl
+        def dashboard_widgets(self, query):
+            return [Widget("Fine figure", "figure", value=D("12.5"), note="It works",
+                           order=1),
+                    Widget("Fine table", "table", columns=("Who", "Amount"),
+                           rows=[("<b>Ann</b>", D("10.00"))], currency="EUR"),
+                    "not a widget"]
+
+    kernel = make_kernel(plugins=["sales", Broken(), Refusing(), Fine()],
+                         enable=["sales", "broken", "refusing", "fine"])
+    _user(kernel, "ada@example.com", "admin")
+    client = _client(kernel, "ada@example.com")
+    raw = client.get("/dashboard").get_data(as_text=True)
+    assert "<td>&lt;b&gt;Ann&lt;/b&gt;</td>" in raw  # a widget's text is shown as text
+    body = _page(client)
+    assert "<h3 id=\"widget-" in body
+    broken = _widget(body, "Widgets of broken")
+    assert "They could not be drawn: an error occurred, and it was logged." in broken
+    assert "boom" not in body
+    assert "They could not be drawn: the refusing widgets need a setting." in \
+        _widget(body, "Widgets of refusing")
+    assert "It could not be drawn: it is not an accord.pages.Widget." in \
+        _widget(body, "A widget of fine")
+    assert '<p class="kpi-figure">12.5</p>' in _widget(body, "Fine figure")
+    assert "<td>10.00 EUR</td>" in _widget(body, "Fine table")
+    # The KPI and the sales widgets are drawn all the same.
+    assert "sales.pipeline_value" in _cards(body)
+    assert "Revenue by month (EUR)" in body
+
+
+def test_a_goal_shows_its_attainment(sales_kernel):
+    _user(sales_kernel, "ada@example.com", "admin")
+    services.create(sales_kernel, "organization", {"name": "Kunde AG",
+                                                   "relationship": "customer"}, actor=SYSTEM)
+    set_goal(sales_kernel, metric="core.new_customers", target=4, period=str(TODAY.year),
+             scope="firm", actor=SYSTEM)
+    card = _cards(_page(_client(sales_kernel, "ada@example.com")))["core.new_customers"]
+    assert f"Goal for firm, {TODAY.year}: at least 4" in card
+    assert "1 so far · <strong>25 % attained</strong>" in card
+
+
+def test_the_dashboard_needs_the_metrics_permission(sales_kernel):
+    _user(sales_kernel, "rob@example.com", "read-only")
+    body = _page(_client(sales_kernel, "rob@example.com"), status=403)
+    assert "core.metrics.read" in body
+    assert 'href="/dashboard"' not in body
+
+
+def test_bar_chart_lays_out_grouped_bars_with_negative_values():
+    chart = bar_chart("Margin", ["Jan", "Feb"], [("Net", [D(10), D(-5)]), ("Cost", [0, None])])
+    assert len(chart.bars) == 4
+    up, down = chart.bars[0], chart.bars[2]
+    assert up.y + up.height == pytest.approx(chart.baseline)
+    assert down.y == pytest.approx(chart.baseline) and down.height > 0
+    assert chart.rows == (("Jan", ("10", "0")), ("Feb", ("-5", "")))
+    assert "Net and Cost" in chart.summary
+    widget = Widget("W", "bars", labels=["a"], series=[Series("s", [1])])
+    assert widget.series[0].values == (1,)
+    assert format_value(D("1234.5"), currency="EUR") == "1,234.50 EUR"
+    assert format_value(D("12.50"), unit="percent") == "12.5 %"
+
+
+def test_money_without_an_exchange_rate_is_named_on_the_card(sales_kernel):
+    ada = _user(sales_kernel, "ada@example.com", "admin")
+    _deal(sales_kernel, "Euro deal", ada, "1000.00")
+    _deal(sales_kernel, "Dollar deal", ada, "500.00", currency="USD")
+    body = _page(_client(sales_kernel, "ada@example.com"))
+    card = _cards(body)["sales.pipeline_value"]
+    assert '<th scope="row">new_business/Prospecting</th><td>1,000.00 EUR</td>' in card
+    assert "Not included, for want of an exchange rate into EUR: 500.00 USD." in card
+    widget = _widget(body, "Pipeline by stage: new_business")
+    assert _row(widget, "Prospecting") == ["1,000.00 EUR"]
+    assert "Not included, for want of an exchange rate: 500.00 USD." in widget

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .jobs import Job
     from .kernel import Accord
     from .metrics import Metric
-    from .pages import NavEntry, SearchType
+    from .pages import NavEntry, Panel, SearchType
     from .services.actors import Actor
 
 @hookimpl
@@ -417,6 +417,16 @@ def navigation_entries() -> list[NavEntry]:
                      order=10),
             NavEntry("Contacts", "/records/contact", "core.contact.read", order=11),
             NavEntry("Admin", "/admin", "admin.plugins", order=90)]
+
+
+@hookimpl
+def record_panels(kernel: Accord, actor: Actor, record_type: str,
+                  record: dict[str, Any]) -> list[Panel]:
+    """The records of every type that refer to this one (an organization's contacts and
+    opportunities), within the reader's rules."""
+    from .pages.related import related_panels
+
+    return related_panels(kernel, actor, record_type, record)
 
 
 @hookimpl

@@ -93,7 +93,10 @@ def record_panels(kernel: Accord, actor: Actor, record_type: str,
     Returns: a list of ``accord.pages.Panel``, empty for a record the plugin has nothing
         to add to. A panel that is not a ``Panel``, or raises, is logged and left out;
         the page is drawn without it.
-    Order: every implementation runs; panels are shown by ``order``, then title.
+    Order: every implementation runs; panels are shown by ``order``, then title. The
+        core adds a box per record type that refers to the record (an organization's
+        contacts, a plugin's records pointing at it); a plugin's panel with the same
+        title replaces the core's box.
     Since: 0.3
     """
 

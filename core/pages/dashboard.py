@@ -198,6 +198,12 @@ class Kpi:
     more_goals: int = 0
     problem: str | None = None
 
+    @property
+    def label(self) -> str:
+        """The metric's name in words: ``sales.win_rate`` is "Win rate"."""
+        words = self.name.split(".", 1)[-1].replace("_", " ")
+        return words[:1].upper() + words[1:]
+
 
 def kpis(kernel: Accord, actor: Actor, query: MetricQuery,
          today: dt.date) -> list[Kpi]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from ..errors import NotFound
+from ..plugins.manager import CORE
 from .entries import Panel
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def record_panels(kernel: Accord, actor: Actor, record_type: str,
                   record: dict[str, Any]) -> list[Panel]:
     """The running plugins' panels for one record, by order then title. A plugin whose
     hook raises, or gives something else than a Panel, is logged and left out."""
-    panels: list[Panel] = []
+    panels: list[tuple[str, Panel]] = []
     for plugin in sorted(kernel.plugins.active):
         try:
             given = kernel.plugins.collect("record_panels", only=[plugin], kernel=kernel,
@@ -77,8 +78,12 @@ def record_panels(kernel: Accord, actor: Actor, record_type: str,
             continue
         for _, panel in given:
             if isinstance(panel, Panel):
-                panels.append(panel)
+                panels.append((plugin, panel))
             else:
                 logger.error("record panel %r of %s ignored: not an accord.pages.Panel",
                              panel, plugin)
-    return sorted(panels, key=lambda p: (p.order, p.title))
+    # A plugin's panel titled like one of the core's related-records boxes ("Quotes" on
+    # an opportunity) replaces it.
+    theirs = {panel.title for plugin, panel in panels if plugin != CORE}
+    kept = [panel for plugin, panel in panels if plugin != CORE or panel.title not in theirs]
+    return sorted(kept, key=lambda p: (p.order, p.title))

@@ -248,3 +248,22 @@ def test_a_reference_input_offers_the_records_its_reader_may_read(sales_kernel):
                       f"&opportunity_id={mine.id}").get_data(as_text=True).strip() == ""
     odd = client.get("/records/sales.opportunity/options?field=x&x=%25%5C_'")
     assert odd.status_code == 200 and odd.get_data(as_text=True).strip() == ""
+
+
+def test_a_record_page_lists_the_records_that_refer_to_it_within_the_rule(sales_kernel):
+    rep = _user(sales_kernel, "rep@example.com", "sales")
+    other = _user(sales_kernel, "other@example.com", "sales")
+    org = services.create(sales_kernel, "organization", {"name": "Kestrel Ltd"}, actor=SYSTEM)
+    services.create(sales_kernel, "contact", {"first_name": "Hanna", "last_name": "Berg",
+                                              "organization_id": org.id}, actor=SYSTEM)
+    for name, owner in (("Fleet renewal", rep), ("Fleet expansion", other)):
+        services.create(sales_kernel, "sales.opportunity", {
+            "name": name, "owner_id": owner.id, "organization_id": org.id,
+            "amount": {"amount": "1000", "currency": "EUR"}}, actor=SYSTEM)
+    html = _client(sales_kernel, "rep@example.com").get(
+        f"/records/organization/{org.id}").get_data(as_text=True)
+    assert ">Contacts</h2>" in html and ">Hanna Berg</a>" in html
+    assert ">Opportunities</h2>" in html
+    assert ">Fleet renewal</a></td><td>Prospecting</td><td>1,000.00 EUR</td>" in html
+    assert "Fleet expansion" not in html  # another rep's deal: outside the rule
+    assert ">Quotes</h2>" not in html  # a type with nothing to show gets no box

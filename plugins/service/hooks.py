@@ -4,20 +4,28 @@ organizations and contacts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from accord.hooks import hookimpl
 from accord.jobs import Job
-from accord.pages import NavEntry, SearchType
+from accord.pages import NavEntry, Panel, SearchType
 from accord.records import (Lines, Permission, RecordAction, RecordType, RoleGrant,
                             Transitions, VerbField)
 
 from . import rules, services
-from .models import Comment, Ticket
+from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket
+from .metrics import register_metrics  # noqa: F401
+from .routing import route_ticket  # noqa: F401 (the plugin's own routing, trylast)
 from .schemas import CommentBodySchema, CommentSchema, TicketSchema
 
 if TYPE_CHECKING:
+    import click
     import peewee
+    from flask import Blueprint
+
+    from accord.kernel import Accord
+    from accord.routes import ApiRoute
+    from accord.services import Actor
 
 #: Which action sets each field the actions own.
 _VERBS = {
@@ -53,7 +61,7 @@ def register_record_types() -> list[RecordType]:
 
 @hookimpl
 def register_models() -> list[type[peewee.Model]]:
-    return [Comment]
+    return [Comment, Rotation, IntakeAttempt, InboundMessage]
 
 
 @hookimpl
@@ -102,7 +110,8 @@ def register_role_grants() -> list[RoleGrant]:
 
 @hookimpl
 def navigation_entries() -> list[NavEntry]:
-    return [NavEntry("Tickets", f"/records/{rules.TICKET}", "service.ticket.read", order=50)]
+    return [NavEntry("Queue", "/service/queue", "service.ticket.read", order=49),
+            NavEntry("Tickets", f"/records/{rules.TICKET}", "service.ticket.read", order=50)]
 
 
 @hookimpl
@@ -115,3 +124,46 @@ def register_jobs() -> list[Job]:
     return [Job("service.sla_breaches", "Tickets past a due time are marked breached and "
                                         "escalated (priority one step up)",
                 "*/5 * * * *", services.sla_breaches)]
+
+
+@hookimpl
+def register_pages() -> list[Blueprint]:
+    """/service/request (the public request form) and /service/queue."""
+    from .pages import blueprint
+
+    return [blueprint()]
+
+
+@hookimpl
+def register_api_routes() -> list[ApiRoute]:
+    """POST /api/v1/service/inbound-email (a mail gateway's messages)."""
+    from .api import routes
+
+    return routes()
+
+
+@hookimpl
+def record_panels(kernel: Accord, actor: Actor, record_type: str,
+                  record: dict[str, Any]) -> list[Panel]:
+    """The ticket page's Conversation: SLA countdowns, comments and the reply box."""
+    if record_type != rules.TICKET:
+        return []
+    from .panels import conversation
+
+    return [conversation(kernel, actor, record)]
+
+
+@hookimpl
+def register_commands() -> list[click.Command]:
+    """accord service queue [--team T], accord service sla [--breached]."""
+    from .cli import queue, sla
+
+    return [queue, sla]
+
+
+@hookimpl
+def load_demo_data(kernel: Accord, actor: Actor) -> None:
+    """A customer-care team and tickets in every status, one breached."""
+    from .demo import service_demo
+
+    service_demo(kernel, actor)

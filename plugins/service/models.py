@@ -1,4 +1,5 @@
-"""The service tables: tickets and their comments."""
+"""The service tables: tickets and their comments, the routing's round-robin turns,
+the request form's attempts per address and the email messages taken in."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import peewee
 
-from accord.models import BaseModel, Contact, Organization, OwnedRecord, User, UTCDateTimeField
+from accord.models import (BaseModel, Contact, Organization, OwnedRecord, Team, User,
+                           UTCDateTimeField)
 
-__all__ = ["Ticket", "Comment", "STATUSES", "PAUSED", "VISIBILITIES"]
+__all__ = ["Ticket", "Comment", "Rotation", "IntakeAttempt", "InboundMessage", "STATUSES", "PAUSED", "VISIBILITIES"]
 
 #: A ticket's statuses, in the order of the workflow.
 STATUSES = ("new", "open", "pending_customer", "resolved", "closed")
@@ -77,3 +79,48 @@ class Comment(BaseModel):
 
     class Meta:
         table_name = "service_comment"
+
+
+class Rotation(BaseModel):
+    """When the routing last gave a member of a team a ticket (the round-robin's
+    turns, accord_service.routing); a member without a row was never given one."""
+
+    team = peewee.ForeignKeyField(Team, backref="+", on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    assigned_at = UTCDateTimeField()
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        team_id: peewee.ForeignKeyField[int]
+        user_id: peewee.ForeignKeyField[int]
+
+    class Meta:
+        table_name = "service_rotation"
+        indexes = ((("team", "user"), True),)
+
+
+class IntakeAttempt(BaseModel):
+    """A request sent through the public form, by client address: what the form's rate
+    limit counts (rows older than its window are removed as new ones come)."""
+
+    address = peewee.CharField(max_length=64)
+    at = UTCDateTimeField()
+
+    class Meta:
+        table_name = "service_intake_attempt"
+        indexes = ((("address", "at"), False),)
+
+
+class InboundMessage(BaseModel):
+    """An email message taken in (by its Message-ID, unique): the same message posted
+    again finds its row and creates nothing."""
+
+    message_id = peewee.CharField(max_length=998, unique=True)
+    ticket = peewee.ForeignKeyField(Ticket, null=True, backref="+", on_delete="SET NULL")
+    #: "created" (a new ticket) or "comment" (a reply threaded onto the ticket).
+    outcome = peewee.CharField(max_length=10)
+    received_at = UTCDateTimeField()
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        id: peewee.AutoField[int]
+        ticket_id: peewee.ForeignKeyField[int | None]
+
+    class Meta:
+        table_name = "service_inbound_message"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from accord.errors import Conflict
 from accord.models import utcnow
 
-from . import sla
+from . import routing, sla
 from .settings import calendar, channels
 
 if TYPE_CHECKING:
@@ -94,6 +94,8 @@ def _status_rules(write: Write, index: int, current: Any,
 def ticket_computed(write: Write) -> None:
     """The due times, from when the ticket was received, its priority's targets and the
     business time its clock stood still."""
+    # A new ticket nobody is assigned to is routed first (the route_ticket hook).
+    routing.route(write)
     settings = write.kernel.settings("service")
     hours = calendar(settings)
     for index, row, current in write:

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from accord import services
 from accord.errors import AccordError, ValidationError
 from accord.models import utcnow
+from accord.records import OutboxItem
 from accord.services import Actor
+from accord.services.outbox import enqueue
 from accord.services.authz import require
 
 from . import sla
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OPEN", "WAIT", "RESOLVE", "CLOSE", "REOPEN", "COMMENT", "open_ticket",
            "wait_for_customer", "resolve_ticket", "close_ticket", "reopen_ticket",
-           "comment_ticket", "mark_breaches", "sla_breaches", "RUNNING"]
+           "comment_ticket", "mark_breaches", "sla_breaches", "RUNNING", "BREACHED"]
 
 OPEN = "service.ticket.open"
 WAIT = "service.ticket.wait"
@@ -39,6 +41,8 @@ REOPEN = "service.ticket.reopen"
 COMMENT = "service.ticket.comment"
 #: Statuses in which the SLA clock runs (unless stopped: see sla.py).
 RUNNING = ("new", "open")
+#: The outbox topic (and signal name) of a breach the job marked.
+BREACHED = "service.ticket.sla_breached"
 
 
 def _ticket(kernel: Accord, ticket_id: int, actor: Actor) -> Any:
@@ -135,9 +139,13 @@ def reopen_ticket(kernel: Accord, ticket_id: int, *, actor: Actor,
 
 def comment_ticket(kernel: Accord, ticket_id: int, *, actor: Actor, body: str,
                    visibility: str = "internal", version: int | None = None,
-                   at: dt.datetime | None = None) -> Ticket:
+                   at: dt.datetime | None = None, customer: str | None = None) -> Ticket:
     """Add a comment to a ticket: public (the customer sees it) or internal. The first
-    public comment answers the customer: the ticket's ``first_responded_at``."""
+    public comment answers the customer: the ticket's ``first_responded_at``.
+
+    ``customer`` (Python callers: the email intake) is the customer writing (their
+    address, the comment's author): a public comment that is not the firm's response,
+    so it leaves ``first_responded_at`` alone."""
     require(actor, COMMENT)
     moment = at or utcnow()
     with kernel.transaction():
@@ -148,10 +156,14 @@ def comment_ticket(kernel: Accord, ticket_id: int, *, actor: Actor, body: str,
         text = body.strip()
         if not text:
             raise ValidationError({"body": ["write something"]})
-        Comment.insert(ticket=ticket.id, body=text, visibility=visibility, at=moment,
-                       author=actor.user_id, author_label=actor.label).execute()
+        if customer is not None:
+            Comment.insert(ticket=ticket.id, body=text, visibility="public", at=moment,
+                           author=None, author_label=customer[:254]).execute()
+        else:
+            Comment.insert(ticket=ticket.id, body=text, visibility=visibility, at=moment,
+                           author=actor.user_id, author_label=actor.label).execute()
         data: dict[str, Any] = {"last_comment_at": moment}
-        if visibility == "public" and ticket.first_responded_at is None:
+        if customer is None and visibility == "public" and ticket.first_responded_at is None:
             data["first_responded_at"] = moment
             if _late(ticket.first_response_due_at, moment, ticket.sla_paused_at):
                 data["first_response_breached"] = True
@@ -183,8 +195,9 @@ def _breaches(ticket: Any, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
 def mark_breaches(kernel: Accord, *, now: dt.datetime | None = None,
                   actor: Actor | None = None) -> tuple[int, list[str]]:
     """Mark the tickets whose running clock passed a due time: the breach is flagged,
-    the priority goes one step up, and ``service.ticket.sla_breached`` is sent after
-    commit. Each ticket is handled in its own transaction, its row locked and checked
+    the priority goes one step up, an outbox row ``service.ticket.sla_breached`` is
+    written per breach in the same transaction, and the signal of that name is sent
+    after commit. Each ticket is handled in its own transaction, its row locked and checked
     again; a breach already marked is never marked twice, so running this again changes
     nothing. Returns how many tickets were escalated, and the failures as
     ``"ticket <id>: <message>"`` lines."""
@@ -217,6 +230,10 @@ def _escalate(kernel: Accord, ticket_id: int, now: dt.datetime, actor: Actor) ->
         data["priority"] = _RAISED[ticket.priority]
         record: Any = services.update(kernel, TICKET, ticket_id, data, actor=actor,
                                       verb="breach")
+        # The outbox rows commit (or roll back) with the escalation they tell of.
+        enqueue(kernel, [OutboxItem(BREACHED, {"ticket_id": ticket_id, "breach": kind,
+                                               "due_at": due_at, "priority": record.priority})
+                         for kind, due_at in found])
         for kind, due_at in found:
             kernel.emit(sla_breached, ticket_id=ticket_id, breach=kind, due_at=due_at,
                         priority=record.priority, team_id=record.team_id,

@@ -43,6 +43,16 @@ _MINUTES = fields.Integer(required=True, strict=True, validate=validate.Range(
     1, 525600, error="Give whole business minutes from 1 to 525600."))
 
 
+class RouteSchema(ma.Schema):
+    """Where the tickets of one category go: a team (by name) and/or a queue."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    team = fields.String(validate=validate.Length(min=1, max=100))
+    queue = _NAME
+
+
 class _Day(fields.Date):
     """A day, given as ``YYYY-MM-DD`` or as a TOML date."""
 
@@ -95,6 +105,16 @@ class ServiceSettings(ma.Schema):
         load_default=lambda: copy.deepcopy(DEFAULT_HOURS))
     #: Local days the firm is closed.
     holidays = fields.List(_Day(), load_default=list, validate=validate.Length(max=1000))
+    #: The public request form: at most request_limit requests per client address in
+    #: request_window_minutes (a 429 page past it).
+    request_limit = fields.Integer(load_default=5, strict=True, validate=validate.Range(
+        1, 10_000, error="Give a number of requests from 1 to 10000."))
+    request_window_minutes = fields.Integer(load_default=10, strict=True,
+                                            validate=validate.Range(
+        1, 1440, error="Give a number of minutes from 1 to 1440."))
+    #: Category -> {"team": team name, "queue": queue}: where the plugin's routing
+    #: sends a new ticket nobody is assigned to (then the team's round-robin).
+    routing = fields.Dict(keys=_NAME, values=fields.Nested(RouteSchema), load_default=dict)
     #: Priority -> targets in business minutes.
     sla = fields.Dict(keys=fields.String(validate=validate.OneOf(PRIORITIES)),
                       values=fields.Nested(TargetSchema),
@@ -112,6 +132,16 @@ class ServiceSettings(ma.Schema):
         if clash:
             problems.setdefault("channels", []).append(
                 f"{', '.join(map(repr, clash))} is built in already")
+        for category, rule in (data.get("routing") or {}).items():
+            if category not in (data.get("categories") or DEFAULT_CATEGORIES):
+                problems.setdefault("routing", []).append(
+                    f"{category!r} is not one of the categories")
+            if "queue" in rule and rule["queue"] not in (data.get("queues") or ["general"]):
+                problems.setdefault("routing", []).append(
+                    f"{category}: {rule['queue']!r} is not one of the queues")
+            if not rule:
+                problems.setdefault("routing", []).append(
+                    f"{category}: give a team, a queue or both")
         hours = _hours_problems(data.get("business_hours") or {})
         if hours:
             problems["business_hours"] = hours

@@ -15,6 +15,7 @@ from accord.jobs import run_job
 from accord.models import AuditEntry
 
 import accord_service.hooks
+import accord_service.models
 from accord_service import services as verbs
 from accord_service.signals import sla_breached
 
@@ -153,3 +154,49 @@ def test_breach_runs_at_once_escalate_each_ticket_once(kernel, helpers, heard):
     assert sorted(ticket_id for ticket_id, _, _ in heard) == [t.id for t in tickets]
     for ticket in tickets:
         assert fields(kernel, ticket.id) == ("high", True, False)
+
+
+def _outbox(kernel):
+    from accord.models import OutboxMessage
+
+    with kernel.bound():
+        return [(m.topic, m.payload) for m in OutboxMessage.select().where(
+            OutboxMessage.topic == "service.ticket.sla_breached").order_by(OutboxMessage.id)]
+
+
+def test_the_job_writes_one_outbox_row_per_breach_once(kernel, helpers):
+    utc = helpers.utc
+    ticket = helpers.ticket(kernel, received_at=MONDAY_9)  # due 13:00 and Wednesday 17:00
+    assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 13, 1)) == (1, [])
+    expected = [("service.ticket.sla_breached", {
+        "ticket_id": ticket.id, "breach": "first_response",
+        "due_at": "2026-03-02T13:00:00+00:00", "priority": "high"})]
+    assert _outbox(kernel) == expected
+    assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 13, 2)) == (0, [])
+    assert _outbox(kernel) == expected  # the second run writes nothing
+    # High: resolution due Monday 17:00, one more row for it, once.
+    assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 17, 1)) == (1, [])
+    assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 17, 2)) == (0, [])
+    assert _outbox(kernel)[1:] == [("service.ticket.sla_breached", {
+        "ticket_id": ticket.id, "breach": "resolution",
+        "due_at": "2026-03-02T17:00:00+00:00", "priority": "urgent"})]
+
+
+def test_an_escalation_that_fails_writes_no_outbox_row(kernel, helpers, monkeypatch):
+    """The rows are written in the escalation's transaction: rolled back with it."""
+    from accord.errors import AccordError
+
+    helpers.ticket(kernel, received_at=MONDAY_9)
+
+    real = verbs.enqueue
+
+    def written_then_refused(kernel, items):
+        assert real(kernel, items) == 1  # the row is written, then the transaction fails
+        raise AccordError("the mail relay is down")
+
+    monkeypatch.setattr(verbs, "enqueue", written_then_refused)
+    count, failed = verbs.mark_breaches(kernel, now=helpers.utc(2026, 3, 2, 13, 1))
+    assert count == 0 and failed and "the mail relay is down" in failed[0]
+    assert _outbox(kernel) == []
+    ticket = helpers.rows(kernel, accord_service.models.Ticket)[0]
+    assert (ticket.priority, ticket.first_response_breached) == ("normal", False)

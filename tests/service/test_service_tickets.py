@@ -181,6 +181,12 @@ def test_only_a_new_ticket_is_deleted(kernel, actor, helpers):
                                  "resolve and close it instead")
 
 
+MIGRATIONS = ["0001_create_ticket_tables", "0002_create_rotation_table",
+              "0003_create_intake_tables"]
+TABLES = ("service_ticket", "service_comment", "service_rotation", "service_intake_attempt",
+          "service_inbound_message")
+
+
 def test_disabling_keeps_every_row_and_the_migration_goes_down_and_up(kernel, actor, helpers):
     ticket = helpers.ticket(kernel)
     act(kernel, actor, ticket, "comment", {"body": "Kept"})
@@ -190,10 +196,10 @@ def test_disabling_keeps_every_row_and_the_migration_goes_down_and_up(kernel, ac
     assert [c.body for c in helpers.rows(kernel, Comment)] == ["Kept"]
     disable(kernel, "service", actor=actor)
     with kernel.bound():
-        assert kernel.migrations.downgrade("service", 0) == ["0001_create_ticket_tables"]
+        assert kernel.migrations.downgrade("service", 0) == MIGRATIONS[::-1]
         assert "service_ticket" not in kernel.database.get_tables()
-        assert kernel.migrations.upgrade("service") == ["0001_create_ticket_tables"]
-        assert {"service_ticket", "service_comment"} <= set(kernel.database.get_tables())
+        assert kernel.migrations.upgrade("service") == MIGRATIONS
+        assert set(TABLES) <= set(kernel.database.get_tables())
 
 
 def test_the_tables_match_the_models(cli):
@@ -211,8 +217,9 @@ def test_purge_exports_and_removes_the_tickets(kernel, actor, helpers, tmp_path)
     text = (tmp_path / "service.json").read_text(encoding="utf-8")
     assert "Exported" in text and "The printer jams" in text
     with kernel.bound():
-        assert not {"service_ticket", "service_comment"} & set(kernel.database.get_tables())
-    assert plan.tables == {"service_ticket": 1, "service_comment": 1}
+        assert not set(TABLES) & set(kernel.database.get_tables())
+    assert plan.tables == {"service_ticket": 1, "service_comment": 1, "service_rotation": 0,
+                           "service_intake_attempt": 0, "service_inbound_message": 0}
 
 
 def test_it_works_with_sales_installed_and_disabled(make_kernel, actor, helpers):

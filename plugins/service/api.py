@@ -1,0 +1,76 @@
+"""The service plugin's own API operations (``register_api_routes``): the endpoint a
+mail gateway posts received messages to."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import marshmallow as ma
+from marshmallow import fields
+
+from accord.routes import ApiRoute
+
+from .intake import MalformedEmail, ParsedEmail, parse_email, take_email
+
+if TYPE_CHECKING:
+    from accord.kernel import Accord
+    from accord.services import Actor
+
+__all__ = ["routes", "InboundEmailArgs", "InboundEmailAnswer", "MAX_MESSAGE"]
+
+#: The longest message taken in (characters): a support request, not an archive.
+MAX_MESSAGE = 10_000_000
+
+
+class RawEmail(fields.Field):  # type: ignore[type-arg]
+    """A raw RFC 5322 message, parsed on load (a malformed one is a 400 naming the
+    problem, like any bad parameter)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> ParsedEmail:
+        if not isinstance(value, str):
+            raise ma.ValidationError("give the message as a string")
+        text = value
+        if len(text) > MAX_MESSAGE:
+            raise ma.ValidationError(f"the message is longer than {MAX_MESSAGE} characters")
+        try:
+            return parse_email(text)
+        except MalformedEmail as exc:
+            raise ma.ValidationError(exc.problem) from None
+
+
+class InboundEmailArgs(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    message = RawEmail(required=True,
+                            metadata={"description": "The raw RFC 5322 message as received "
+                                                     "(headers, an empty line, the body)"})
+
+
+class InboundEmailAnswer(ma.Schema):
+    ticket_id = fields.Integer(allow_none=True)
+    reference = fields.String(allow_none=True, metadata={
+        "description": "The ticket's reference (T-12), for the subject of answers"})
+    outcome = fields.String(metadata={
+        "description": "created: a new ticket; comment: a reply added to the ticket"})
+    duplicate = fields.Boolean(metadata={
+        "description": "This Message-ID was taken in before: nothing was written, the "
+                       "first outcome is given"})
+
+
+def inbound_email(kernel: Accord, *, actor: Actor, message: ParsedEmail) -> dict[str, Any]:
+    return take_email(kernel, message, actor=actor)
+
+
+def routes() -> list[ApiRoute]:
+    return [ApiRoute(
+        "/service/inbound-email", inbound_email, "service.ticket.write",
+        "Take in an email message", method="POST", args=InboundEmailArgs,
+        response=InboundEmailAnswer,
+        description="A mail gateway posts each message it receives: a new ticket (the "
+                    "sender's contact found or created), or, when the subject holds a "
+                    "ticket's reference such as [#T-12] and the sender is its contact, a "
+                    "public comment on it. The same Message-ID twice writes nothing. A "
+                    "message without a From address, a Message-ID or a text body is "
+                    "refused (400) with the problem named.")]

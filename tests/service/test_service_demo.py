@@ -1,0 +1,29 @@
+"""Demo data: tickets in every status on the core's demo firm, one breached."""
+
+from __future__ import annotations
+
+import pytest
+
+import accord_service.hooks
+from accord.demo import load_demo
+from accord.models import OutboxMessage
+
+from accord_service.models import Comment, Ticket
+
+pytestmark = pytest.mark.plugins(accord_service.hooks)
+
+
+def test_the_demo_has_tickets_in_every_status_and_a_breached_one(kernel, helpers):
+    counts = load_demo(kernel)
+    assert counts["service.tickets"] == 6
+    tickets = helpers.rows(kernel, Ticket)
+    assert sorted({t.status for t in tickets}) == ["closed", "new", "open",
+                                                   "pending_customer", "resolved"]
+    alarm = next(t for t in tickets if t.subject == "Server room cooling alarm")
+    assert (alarm.first_response_breached, alarm.resolution_breached) == (True, True)
+    assert all(t.contact_id and t.team_id for t in tickets)
+    visibilities = {c.visibility for c in helpers.rows(kernel, Comment)}
+    assert visibilities == {"public", "internal"}
+    with kernel.bound():
+        assert OutboxMessage.select().where(
+            OutboxMessage.topic == "service.ticket.sla_breached").count() == 2

@@ -13,7 +13,7 @@ import peewee
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import AccordError, ValidationError
+from ..errors import AccordError, BadQuery, ValidationError
 
 __all__ = ["problem", "ApiError", "install"]
 
@@ -63,6 +63,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def invalid(exc: ValidationError) -> Response:
+        if isinstance(exc, BadQuery):  # parameters not understood: nothing was to be written
+            return problem(400, exc.detail, errors=exc.flat())
         return problem(422, "the input is not valid; see errors for each field",
                        errors=exc.flat())
 

@@ -85,8 +85,11 @@ def current_user(kernel: Accord) -> Any:
 
 def _public_view() -> bool:
     """Whether the view asked for is marked ``accord.pages.public`` (a plugin's form for
-    customers)."""
-    view = current_app.view_functions.get(request.endpoint or "")
+    customers) or serves a plugin blueprint's static files."""
+    endpoint = request.endpoint or ""
+    if endpoint.endswith(".static"):
+        return True  # a plugin's stylesheet or script: no secret, and its forms need it
+    view = current_app.view_functions.get(endpoint)
     return bool(getattr(view, "accord_public", False))
 
 

@@ -109,6 +109,13 @@ def _input_of(f: ma.fields.Field[Any]) -> str | None:
     return "text"
 
 
+def _structured(f: ma.fields.Field[Any]) -> bool:
+    """A field holding objects (nested records, a dict, a list of them), which a form
+    cannot show as one value."""
+    inner = f.inner if isinstance(f, ma.fields.List) else f
+    return isinstance(inner, (ma.fields.Nested, ma.fields.Dict))
+
+
 def _text_of(kind: str, value: Any) -> Any:
     """A dumped value as its input shows it."""
     if value is None:
@@ -135,6 +142,8 @@ def form_fields(schema: ma.Schema, values: dict[str, Any] | None = None, *,
         if name in _BOOKKEEPING or f.load_only and values is not None:
             continue
         kind = _input_of(f)
+        if kind is None and _structured(f):
+            continue  # records inside the record (a ticket's comments): a plugin's panel
         shown_only = f.dump_only or kind is None
         if shown_only and values is None:
             continue  # an action's form: nothing to show

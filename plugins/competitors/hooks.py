@@ -171,6 +171,10 @@ def register_pages() -> list[Blueprint]:
 @hookimpl
 def record_panels(kernel: Accord, actor: Actor, record_type: str,
                   record: dict[str, Any]) -> list[Panel]:
+    if record_type == rules.OPPORTUNITY:
+        from .closing import closing_panels
+
+        return closing_panels(kernel, actor, record)
     if record_type != rules.COMPETITOR:
         return []
     from .panels import competitor_panels

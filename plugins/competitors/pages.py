@@ -24,8 +24,11 @@ __all__ = ["blueprint"]
 
 def blueprint() -> Blueprint:
     """A new blueprint of the page (one per app: Flask keeps state on blueprints)."""
+    from .closing import register
+
     bp = Blueprint("competitors", __name__, template_folder="templates")
     bp.add_url_rule("/", "index", index)
+    register(bp)
     return bp
 
 

@@ -200,7 +200,7 @@ class Kpi:
 
     @property
     def label(self) -> str:
-        """The metric's name in words: ``sales.win_rate`` is "Win rate"."""
+        """The metric's name in words: ``acme_dental.chair_use`` is "Chair use"."""
         words = self.name.split(".", 1)[-1].replace("_", " ")
         return words[:1].upper() + words[1:]
 

@@ -31,7 +31,8 @@ from accord.services import Actor
 
 from .models import InboundMessage, IntakeAttempt, Ticket
 from .rules import TICKET
-from .services import comment_ticket, open_ticket
+from .services import (comment_ticket, count_attempt, file_message, open_ticket,
+                       remember_message)
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -99,9 +100,7 @@ def take_attempt(kernel: Accord, address: str, *, now: dt.datetime | None = None
     moment = now or utcnow()
     since = moment - dt.timedelta(minutes=minutes)
     address = address[:64]
-    with kernel.transaction():
-        IntakeAttempt.delete().where(IntakeAttempt.at < since).execute()
-        IntakeAttempt.insert(address=address, at=moment).execute()
+    count_attempt(kernel, address, at=moment, since=since)
     with kernel.bound():
         recent = [a.at for a in IntakeAttempt.select(IntakeAttempt.at).where(
             IntakeAttempt.address == address, IntakeAttempt.at >= since
@@ -240,8 +239,7 @@ def take_email(kernel: Accord, raw: str | ParsedEmail, *, actor: Actor) -> dict[
     with kernel.transaction():
         try:
             with kernel.database.atomic():  # type: ignore[union-attr]
-                row = InboundMessage.create(message_id=parsed.message_id, outcome="created",
-                                            received_at=now)
+                row = remember_message(parsed.message_id, at=now)
         except peewee.IntegrityError:
             seen = InboundMessage.get(InboundMessage.message_id == parsed.message_id)
             return _answer(seen.ticket_id, seen.outcome, duplicate=True)
@@ -252,14 +250,13 @@ def take_email(kernel: Accord, raw: str | ParsedEmail, *, actor: Actor) -> dict[
                 open_ticket(kernel, target.id, actor=writer, at=now)
             comment_ticket(kernel, target.id, actor=writer, customer=parsed.sender,
                            body=parsed.body or "(no text)", at=now)
-            InboundMessage.update(ticket=target.id, outcome="comment").where(
-                InboundMessage.id == row.id).execute()
+            file_message(row.id, target.id, "comment")
             return _answer(target.id, "comment", duplicate=False)
         ticket = services.create(kernel, TICKET, {
             "contact_id": contact, "channel": "email",
             "subject": (parsed.subject or "(no subject)")[:200],
             "description": parsed.body[:100_000] or None}, actor=writer)
-        InboundMessage.update(ticket=ticket.id).where(InboundMessage.id == row.id).execute()
+        file_message(row.id, ticket.id, "created")
         return _answer(ticket.id, "created", duplicate=False)
 
 

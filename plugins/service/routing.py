@@ -99,12 +99,9 @@ def round_robin(kernel: Accord, team_id: int) -> int | None:
     turns = {r.user_id: r.assigned_at for r in Rotation.select().where(
         Rotation.team == team_id, Rotation.user.in_(active))}
     chosen = min(active, key=lambda uid: (uid in turns, turns.get(uid), uid))
-    now = utcnow()
-    if chosen in turns:
-        Rotation.update(assigned_at=now).where(Rotation.team == team_id,
-                                               Rotation.user == chosen).execute()
-    else:
-        Rotation.insert(team=team_id, user=chosen, assigned_at=now).execute()
+    from .services import take_turn  # services imports the rules, which import this
+
+    take_turn(team_id, chosen, taken=chosen in turns, at=utcnow())
     return chosen
 
 

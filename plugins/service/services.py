@@ -21,7 +21,7 @@ from accord.services.outbox import enqueue
 from accord.services.authz import require
 
 from . import sla
-from .models import Comment, Ticket
+from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket
 from .rules import TICKET
 from .settings import PRIORITIES, calendar
 from .signals import sla_breached
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OPEN", "WAIT", "RESOLVE", "CLOSE", "REOPEN", "COMMENT", "open_ticket",
            "wait_for_customer", "resolve_ticket", "close_ticket", "reopen_ticket",
-           "comment_ticket", "mark_breaches", "sla_breaches", "RUNNING", "BREACHED"]
+           "comment_ticket", "mark_breaches", "sla_breaches", "RUNNING", "BREACHED",
+           "take_turn", "count_attempt", "remember_message", "file_message"]
 
 OPEN = "service.ticket.open"
 WAIT = "service.ticket.wait"
@@ -249,3 +250,36 @@ def sla_breaches(kernel: Accord, today: dt.date) -> str:
     if failed:
         raise AccordError(f"{summary}; {len(failed)} could not be: " + "; ".join(failed))
     return summary
+
+
+# The plugin's bookkeeping (no records: no audit, no version) -----------------------
+
+def take_turn(team_id: int, user_id: int, *, taken: bool, at: dt.datetime) -> None:
+    """Note that ``user_id`` was given a ticket of the team's round-robin at ``at``
+    (``taken``: they had a turn before). Inside the assigning transaction."""
+    if taken:
+        Rotation.update(assigned_at=at).where(Rotation.team == team_id,
+                                              Rotation.user == user_id).execute()
+    else:
+        Rotation.insert(team=team_id, user=user_id, assigned_at=at).execute()
+
+
+def count_attempt(kernel: Accord, address: str, *, at: dt.datetime,
+                  since: dt.datetime) -> None:
+    """Store a request form attempt from ``address``, forgetting those before ``since``,
+    committed at once (attempts sent together are all counted)."""
+    with kernel.transaction():
+        IntakeAttempt.delete().where(IntakeAttempt.at < since).execute()
+        IntakeAttempt.insert(address=address, at=at).execute()
+
+
+def remember_message(message_id: str, *, at: dt.datetime) -> Any:
+    """The row keeping an inbound email's Message-ID, so the same message twice makes one
+    ticket; ``peewee.IntegrityError`` when it was seen already (call it in a savepoint)."""
+    return InboundMessage.create(message_id=message_id, outcome="created", received_at=at)
+
+
+def file_message(row_id: int, ticket_id: int, outcome: str) -> None:
+    """Note which ticket an inbound email made or commented on."""
+    InboundMessage.update(ticket=ticket_id, outcome=outcome).where(
+        InboundMessage.id == row_id).execute()

@@ -9,6 +9,14 @@
 - ``actor``: the actor tests write as; ``cli``: runs ``accord`` against a kernel;
   ``count_queries``: counts the SQL a block runs; ``plugin_copy``: a plugins folder
   with a purpose-broken copy of a plugin package.
+- ``make_api_client(role="admin", *, email=None, teams=(), kernel=None)``: a new user
+  with a token and a test client of the web app sending it; ``api_client``: an admin's.
+- ``make_page_client(role="admin", *, email=None, name=None, teams=(), kernel=None,
+  user=None)``: a new user with the password ``PAGE_PASSWORD`` (or ``user``, an
+  existing one), logged in to the pages through ``/login``; its ``PageClient`` has
+  ``.user``, ``.csrf_token`` (the session's current one), ``.get(path)`` and
+  ``.post(path, data, csrf=True)`` (the token added to the form unless ``csrf=False``),
+  and ``PageClient.token_of(html)``; ``page_client``: an admin's.
 
 Every test that uses a kernel runs on SQLite, and on PostgreSQL too when
 ``ACCORD_TEST_DATABASE_URL`` is set (test ids end in ``[sqlite]`` / ``[postgres]``).
@@ -19,9 +27,10 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, cast
 
 import pytest
 
@@ -278,6 +287,115 @@ def make_api_client(kernel: Any) -> Callable[..., ApiClient]:
 def api_client(make_api_client: Callable[..., ApiClient]) -> ApiClient:
     """An admin's API client on the test kernel: ``api_client.get("/api/v1/contacts")``."""
     return make_api_client("admin")
+
+
+#: The password ``make_page_client`` gives the users it logs in.
+PAGE_PASSWORD = "correct horse battery"
+_TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class PageClient:
+    """A Flask test client logged in to the pages as ``user``, sending the session's
+    CSRF token with every form it posts."""
+
+    client: Any
+    user: Any
+
+    @property
+    def app(self) -> Any:
+        """The Flask app the client talks to (another ``app.test_client()`` is a
+        stranger: not logged in)."""
+        return self.client.application
+
+    @property
+    def csrf_token(self) -> str:
+        """The token of the client's session as it is now (logging in or out changes it),
+        computed as the pages' templates do, from the session cookie."""
+        from accord.pages.app import SESSION_COOKIE
+        from accord.pages.csrf import csrf_token
+
+        cookie = self.client.get_cookie(SESSION_COOKIE)
+        headers = {"Cookie": f"{SESSION_COOKIE}={cookie.value}"} if cookie else {}
+        with self.app.test_request_context(headers=headers):
+            return csrf_token()
+
+    @staticmethod
+    def token_of(html: str) -> str:
+        """The value of the ``csrf_token`` field of a page's form."""
+        match = _TOKEN_FIELD.search(html)
+        assert match, "the page has no csrf_token field"
+        return match[1]
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: Mapping[str, Any] | None = None, *, csrf: bool = True,
+             **kwargs: Any) -> Any:
+        """POST the form ``data``, with the session's ``csrf_token`` unless ``csrf=False``
+        (or ``data`` brings its own); a JSON body (``json=``) gets it in the
+        ``X-CSRF-Token`` header instead, as the pages' scripts send it."""
+        from accord.pages.csrf import FIELD, HEADER
+
+        if csrf and "json" in kwargs:
+            kwargs["headers"] = {HEADER: self.csrf_token, **(kwargs.get("headers") or {})}
+        elif csrf:
+            data = {FIELD: self.csrf_token, **(data or {})}
+        return self.client.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def make_page_client(request: pytest.FixtureRequest,
+                     accord_engine: str) -> Callable[..., PageClient]:
+    """``make_page_client(role="sales", email=..., name=..., teams=[...])``: a new user of
+    that role with the password ``PAGE_PASSWORD``, logged in to the pages of the test
+    kernel's web app (one app per kernel, ``create_app(kernel, SECRET_KEY=...)``).
+    ``user=`` logs in an existing user instead (its password set through the
+    services); ``kernel=`` another kernel (one made with ``make_kernel``)."""
+    from accord import services
+    from accord.services import Actor
+    from accord.services.passwords import set_password
+    from accord.services.teams import add_member
+    from accord.web import create_app
+
+    apps: dict[int, Any] = {}
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "admin", *, email: str | None = None, name: str | None = None,
+                teams: list[str] | tuple[str, ...] = (), kernel: Any = None,
+                user: Any = None) -> PageClient:
+        # The `kernel` fixture is asked for only here: a test passing its own kernel
+        # does not start a second one on the same database. (`accord_engine` above puts
+        # the test on each engine, which `kernel` would otherwise do.)
+        target = request.getfixturevalue("kernel") if kernel is None else kernel
+        if id(target) not in apps:
+            apps[id(target)] = create_app(target, SECRET_KEY="accord-page-tests")
+        system = Actor.system("test")
+        if user is None:
+            # Not @example.com, where make_api_client's users are.
+            email = email or f"{role.replace('-', '')}{next(counter)}@pages.example.com"
+            user = cast("User", services.create(target, "user", {
+                "email": email, "name": name or email.split("@")[0].title(), "role": role},
+                actor=system))
+            for team in teams:
+                add_member(target, team, user.id, actor=system)
+        elif email or name or teams:
+            raise TypeError("make_page_client: give user= or email/name/teams, not both")
+        set_password(target, user, PAGE_PASSWORD, actor=system)
+        client = apps[id(target)].test_client()
+        token = PageClient.token_of(client.get("/login").get_data(as_text=True))
+        answer = client.post("/login", data={"email": user.email, "password": PAGE_PASSWORD,
+                                             "csrf_token": token})
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        return PageClient(client, user)
+
+    return factory
+
+
+@pytest.fixture
+def page_client(make_page_client: Callable[..., PageClient]) -> PageClient:
+    """An admin logged in to the test kernel's pages: ``page_client.get("/records/contact")``."""
+    return make_page_client("admin")
 
 
 @pytest.fixture

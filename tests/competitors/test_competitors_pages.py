@@ -16,10 +16,8 @@ import accord_sales.hooks
 from accord import services
 from accord.services import Actor
 from accord.services.authz import actor_for
-from accord.services.passwords import set_password
 from accord.services.plugins import disable
 from accord.services.roles import add_role
-from accord.web import create_app
 from accord_competitors.panels import winloss
 from accord_competitors.services import observe_price
 from accord_sales.services import move_opportunity
@@ -27,25 +25,12 @@ from accord_sales.services import move_opportunity
 pytestmark = pytest.mark.plugins(accord_sales.hooks, accord_competitors.hooks)
 
 SYSTEM = Actor.system("test")
-PASSWORD = "correct horse battery"
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 
 
 def _user(kernel, email, role):
-    user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
+    return services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
                                             "role": role}, actor=SYSTEM)
-    set_password(kernel, user, PASSWORD, actor=SYSTEM)
-    return user
-
-
-def _client(kernel, email):
-    client = create_app(kernel, SECRET_KEY="competitor-pages").test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def _text(response, status=200):
@@ -120,8 +105,9 @@ def _items(fragment):
             for item in re.findall(r'<li class="result">(.*?)</li>', fragment, re.DOTALL)]
 
 
-def test_hook_record_panels_products_prices_and_winloss_for_an_admin(kernel, story):
-    client = _client(kernel, "ada@example.com")
+def test_hook_record_panels_products_prices_and_winloss_for_an_admin(kernel, story,
+                                                                     make_page_client):
+    client = make_page_client(user=story["ada"])
     body = client.get(f"/records/competitors.competitor/{story['rival'].id}").get_data(
         as_text=True)
     products = _panel(body, "Products")
@@ -149,8 +135,8 @@ def test_hook_record_panels_products_prices_and_winloss_for_an_admin(kernel, sto
         "Features", "Better support", "Too dear"]
 
 
-def test_a_sales_user_sees_the_winloss_of_their_own_deals_only(kernel, story):
-    client = _client(kernel, "maria@example.com")
+def test_a_sales_user_sees_the_winloss_of_their_own_deals_only(kernel, story, make_page_client):
+    client = make_page_client(user=story["maria"])
     body = client.get(f"/records/competitors.competitor/{story['rival'].id}").get_data(
         as_text=True)
     deals = _panel(body, "Win/loss")
@@ -171,8 +157,9 @@ def test_a_sales_user_sees_the_winloss_of_their_own_deals_only(kernel, story):
         == (1, Decimal("1200.00"))
 
 
-def test_the_competitors_page_lists_every_competitor_with_its_figures(kernel, story):
-    client = _client(kernel, "ada@example.com")
+def test_the_competitors_page_lists_every_competitor_with_its_figures(kernel, story,
+                                                                      make_page_client):
+    client = make_page_client(user=story["ada"])
     response = client.get("/competitors/")
     text = _text(response)
     assert "Cheapo Ltd medium active 1 1 0 100.00% 0.00 EUR" in text
@@ -187,18 +174,17 @@ def test_the_competitors_page_lists_every_competitor_with_its_figures(kernel, st
     assert "Rival Inc high active 0 0 0 – 0.00 EUR" in text
 
 
-def test_a_bad_since_date_is_refused_beside_the_field(kernel, story):
-    client = _client(kernel, "ada@example.com")
+def test_a_bad_since_date_is_refused_beside_the_field(kernel, story, make_page_client):
+    client = make_page_client(user=story["ada"])
     response = client.get("/competitors/?since=last+week")
     text = _text(response, 400)
     assert "Since: Give a date as YYYY-MM-DD, not 'last week'." in text
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
 
 
-def test_a_reader_without_opportunities_sees_no_winloss(kernel, story):
+def test_a_reader_without_opportunities_sees_no_winloss(kernel, story, make_page_client):
     add_role(kernel, "analyst", actor=SYSTEM, grants=["competitors.*.read"])
-    _user(kernel, "ann@example.com", "analyst")
-    client = _client(kernel, "ann@example.com")
+    client = make_page_client("analyst", email="ann@example.com")
     text = _text(client.get("/competitors/"))
     assert ("Win/loss is drawn from sales opportunities, which you may not read "
             "(sales.opportunity.read).") in text
@@ -209,26 +195,26 @@ def test_a_reader_without_opportunities_sees_no_winloss(kernel, story):
     assert "99.50 EUR" in _panel(body, "Products")
 
 
-def test_without_the_competitor_permission_the_page_is_403(kernel, story):
-    _user(kernel, "sam@example.com", "service")
-    client = _client(kernel, "sam@example.com")
+def test_without_the_competitor_permission_the_page_is_403(kernel, story, make_page_client):
+    client = make_page_client("service", email="sam@example.com")
     text = _text(client.get("/competitors/"), 403)
     assert "lacks the permission competitors.competitor.read" in text
     assert "Competitors" not in _text(client.get("/"))
 
 
-def test_a_disabled_plugin_answers_the_404_page_naming_it(kernel, story):
-    client = _client(kernel, "ada@example.com")
+def test_a_disabled_plugin_answers_the_404_page_naming_it(kernel, story, make_page_client):
+    client = make_page_client(user=story["ada"])
     disable(kernel, "competitors", actor=SYSTEM)
     text = _text(client.get("/competitors/"), 404)
     assert "The pages of competitors are not available" in text
 
 
-def test_the_price_history_shows_the_newest_twenty_and_links_to_every_one(kernel, story):
+def test_the_price_history_shows_the_newest_twenty_and_links_to_every_one(kernel, story,
+                                                                          make_page_client):
     for days in range(11, 30):  # 19 more: 22 in all
         observe_price(kernel, story["lite"].id, {"amount": f"{days}.00", "currency": "EUR"},
                       actor=SYSTEM, observed_on=TODAY - dt.timedelta(days=days))
-    client = _client(kernel, "ada@example.com")
+    client = make_page_client(user=story["ada"])
     body = client.get(f"/records/competitors.competitor/{story['rival'].id}").get_data(
         as_text=True)
     prices = _panel(body, "Price history")

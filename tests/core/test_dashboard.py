@@ -22,29 +22,14 @@ from accord.plugins import PluginManifest
 from accord.services import Actor
 from accord.services.authz import actor_for
 from accord.services.goals import set_goal
-from accord.services.passwords import set_password
-from accord.web import create_app
 
 SYSTEM = Actor.system("test")
-PASSWORD = "correct horse battery"
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 
 
 def _user(kernel, email, role):
-    user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
+    return services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
                                             "role": role}, actor=SYSTEM)
-    set_password(kernel, user, PASSWORD, actor=SYSTEM)
-    return user
-
-
-def _client(kernel, email):
-    client = create_app(kernel, SECRET_KEY="dashboard-tests").test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      client.get("/login").get_data(as_text=True))[1]
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def _deal(kernel, name, owner, amount, currency="EUR"):
@@ -86,14 +71,20 @@ def sales_kernel(make_kernel):
     return make_kernel(plugins=["sales", "competitors"], enable=["sales", "competitors"])
 
 
-def test_kpi_figures_are_what_report_gives(sales_kernel):
+@pytest.fixture
+def log_in(make_page_client, sales_kernel):
+    """``log_in(user)``: that user's page client on ``sales_kernel``."""
+    return lambda user: make_page_client(user=user, kernel=sales_kernel)
+
+
+def test_kpi_figures_are_what_report_gives(sales_kernel, log_in):
     admin = _user(sales_kernel, "ada@example.com", "admin")
     rep = _user(sales_kernel, "rep@example.com", "sales")
     _deal(sales_kernel, "Alpha", rep, "1000.00")
     _deal(sales_kernel, "Beta", admin, "2500.50")
     services.create(sales_kernel, "organization", {"name": "Kunde AG",
                                                    "relationship": "customer"}, actor=SYSTEM)
-    body = _page(_client(sales_kernel, "ada@example.com"))
+    body = _page(log_in(admin))
     cards = _cards(body)
     actor = actor_for(sales_kernel, admin)
     start, end = default_range(TODAY)
@@ -122,38 +113,39 @@ def test_kpi_figures_are_what_report_gives(sales_kernel):
     assert '<a href="/dashboard" aria-current="page">Dashboard</a>' in body
 
 
-def test_a_sales_user_counts_only_their_own_opportunities(sales_kernel):
-    _user(sales_kernel, "ada@example.com", "admin")
+def test_a_sales_user_counts_only_their_own_opportunities(sales_kernel, log_in):
+    ada = _user(sales_kernel, "ada@example.com", "admin")
     rita = _user(sales_kernel, "rita@example.com", "sales")
     sam = _user(sales_kernel, "sam@example.com", "sales")
     _deal(sales_kernel, "Rita's deal", rita, "1000.00")
     _deal(sales_kernel, "Sam's deal", sam, "2500.00")
 
-    def pipeline(email):
-        body = _page(_client(sales_kernel, email))
+    def pipeline(client):
+        body = _page(client)
         return (_row(_widget(body, "Pipeline by stage: new_business"), "Prospecting"),
                 _cards(body)["sales.pipeline_value"], body)
 
-    row, card, body = pipeline("rita@example.com")
+    row, card, body = pipeline(log_in(rita))
     assert row == ["1,000.00 EUR"]
     assert "<td>1,000.00 EUR</td>" in card
     assert "2,500.00" not in body and "3,500.00" not in body
     # Her owner filter lists herself only.
     owners = re.search(r'<select id="dash-owner".*?</select>', body, re.S)[0]
     assert "Rita (rita@example.com)" in owners and "sam@example.com" not in owners
-    row, card, body = pipeline("sam@example.com")
+    row, card, body = pipeline(log_in(sam))
     assert row == ["2,500.00 EUR"] and "1,000.00" not in body
-    row, card, _ = pipeline("ada@example.com")
+    admin = log_in(ada)
+    row, card, _ = pipeline(admin)
     assert row == ["3,500.00 EUR"]
     # The admin narrows to one owner through the query string (a bookmark).
-    body = _page(_client(sales_kernel, "ada@example.com"), f"/dashboard?owner={sam.id}")
+    body = _page(admin, f"/dashboard?owner={sam.id}")
     assert _row(_widget(body, "Pipeline by stage: new_business"), "Prospecting") == \
         ["2,500.00 EUR"]
     assert f'<option value="{sam.id}" selected>' in body
 
 
-def test_a_filter_outside_the_rule_is_refused_with_the_metrics_message(sales_kernel):
-    _user(sales_kernel, "ada@example.com", "admin")
+def test_a_filter_outside_the_rule_is_refused_with_the_metrics_message(sales_kernel, log_in):
+    ada = _user(sales_kernel, "ada@example.com", "admin")
     rita = _user(sales_kernel, "rita@example.com", "sales")
     sam = _user(sales_kernel, "sam@example.com", "sales")
     team = services.create(sales_kernel, "team", {"name": "North"}, actor=SYSTEM)
@@ -165,7 +157,7 @@ def test_a_filter_outside_the_rule_is_refused_with_the_metrics_message(sales_ker
                actor=actor_for(sales_kernel, rita))
     assert refused.value.messages == {
         "owner_id": [f"there is no user {sam.id} whose records you may read"]}
-    client = _client(sales_kernel, "rita@example.com")
+    client = log_in(rita)
     body = _page(client, f"/dashboard?owner={sam.id}", status=400)
     assert (f'<p class="error" id="dash-owner-error">There is no user {sam.id} whose records '
             "you may read.</p>") in body
@@ -174,7 +166,7 @@ def test_a_filter_outside_the_rule_is_refused_with_the_metrics_message(sales_ker
     assert (f'<p class="error" id="dash-team-error">There is no team {team.id} whose records '
             "you may read.</p>") in body
     # An admin's filter naming nobody, and a date that is none, are refused alike.
-    admin = _client(sales_kernel, "ada@example.com")
+    admin = log_in(ada)
     body = _page(admin, "/dashboard?owner=9999&start=2026-13-01", status=400)
     assert "There is no user 9999 whose records you may read." in body
     assert "Give a date as YYYY-MM-DD, not '2026-13-01'." in body
@@ -182,7 +174,7 @@ def test_a_filter_outside_the_rule_is_refused_with_the_metrics_message(sales_ker
     assert "2026-06-01 is after 2026-01-01." in body
 
 
-def test_hook_dashboard_widgets(make_kernel):
+def test_hook_dashboard_widgets(make_kernel, make_page_client):
     """Each plugin's widgets are drawn; a hook that raises, or gives something else than
     a Widget, is a box saying so (an AccordError's message shown), the rest drawn."""
     class Broken:
@@ -214,8 +206,7 @@ def test_hook_dashboard_widgets(make_kernel):
 
     kernel = make_kernel(plugins=["sales", Broken(), Refusing(), Fine()],
                          enable=["sales", "broken", "refusing", "fine"])
-    _user(kernel, "ada@example.com", "admin")
-    client = _client(kernel, "ada@example.com")
+    client = make_page_client("admin", email="ada@example.com", kernel=kernel)
     raw = client.get("/dashboard").get_data(as_text=True)
     assert "<td>&lt;b&gt;Ann&lt;/b&gt;</td>" in raw  # a widget's text is shown as text
     body = _page(client)
@@ -234,20 +225,20 @@ def test_hook_dashboard_widgets(make_kernel):
     assert "Revenue by month (EUR)" in body
 
 
-def test_a_goal_shows_its_attainment(sales_kernel):
-    _user(sales_kernel, "ada@example.com", "admin")
+def test_a_goal_shows_its_attainment(sales_kernel, log_in):
+    ada = _user(sales_kernel, "ada@example.com", "admin")
     services.create(sales_kernel, "organization", {"name": "Kunde AG",
                                                    "relationship": "customer"}, actor=SYSTEM)
     set_goal(sales_kernel, metric="core.new_customers", target=4, period=str(TODAY.year),
              scope="firm", actor=SYSTEM)
-    card = _cards(_page(_client(sales_kernel, "ada@example.com")))["core.new_customers"]
+    card = _cards(_page(log_in(ada)))["core.new_customers"]
     assert f"Goal for firm, {TODAY.year}: at least 4" in card
     assert "1 so far · <strong>25 % attained</strong>" in card
 
 
-def test_the_dashboard_needs_the_metrics_permission(sales_kernel):
-    _user(sales_kernel, "rob@example.com", "read-only")
-    body = _page(_client(sales_kernel, "rob@example.com"), status=403)
+def test_the_dashboard_needs_the_metrics_permission(sales_kernel, make_page_client):
+    rob = make_page_client("read-only", email="rob@example.com", kernel=sales_kernel)
+    body = _page(rob, status=403)
     assert "core.metrics.read" in body
     assert 'href="/dashboard"' not in body
 
@@ -266,11 +257,11 @@ def test_bar_chart_lays_out_grouped_bars_with_negative_values():
     assert format_value(D("12.50"), unit="percent") == "12.5 %"
 
 
-def test_money_without_an_exchange_rate_is_named_on_the_card(sales_kernel):
+def test_money_without_an_exchange_rate_is_named_on_the_card(sales_kernel, log_in):
     ada = _user(sales_kernel, "ada@example.com", "admin")
     _deal(sales_kernel, "Euro deal", ada, "1000.00")
     _deal(sales_kernel, "Dollar deal", ada, "500.00", currency="USD")
-    body = _page(_client(sales_kernel, "ada@example.com"))
+    body = _page(log_in(ada))
     card = _cards(body)["sales.pipeline_value"]
     assert '<th scope="row">new_business/Prospecting</th><td>1,000.00 EUR</td>' in card
     assert "Not included, for want of an exchange rate into EUR: 500.00 USD." in card

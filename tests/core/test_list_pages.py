@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from decimal import Decimal
 
 import pytest
@@ -14,37 +13,20 @@ from accord import services
 from accord.pages.lists import csv_cell
 from accord.services import Actor
 from accord.services.fields import add_field
-from accord.services.passwords import set_password
 from accord.web import create_app
 
 SYSTEM = Actor.system("test")
-PASSWORD = "correct horse battery"
 
 
 def _user(kernel, email, role):
-    user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
+    return services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
                                             "role": role}, actor=SYSTEM)
-    set_password(kernel, user, PASSWORD, actor=SYSTEM)
-    return user
-
-
-def _token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
 
 
 def _deal(kernel, name, owner, **extra):
     org = services.create(kernel, "organization", {"name": f"{name} GmbH"}, actor=SYSTEM)
     return services.create(kernel, "sales.opportunity", {
         "name": name, "owner_id": owner.id, "organization_id": org.id, **extra}, actor=SYSTEM)
-
-
-def _client(kernel, email):
-    client = create_app(kernel, SECRET_KEY="list-tests").test_client()
-    token = _token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def _rows(response):
@@ -57,23 +39,21 @@ def _rows(response):
 def sales_kernel(make_kernel):
     return make_kernel(plugins=["sales", "competitors"], enable=["sales", "competitors"])
 
-
 def test_csv_cell_quotes_what_a_spreadsheet_would_run():
     assert [csv_cell(v) for v in ("=1+2", "+49 30 1234", "-x", "@SUM(A1)", "\tx", "plain",
                                   "a=b")] == \
         ["'=1+2", "'+49 30 1234", "'-x", "'@SUM(A1)", "'\tx", "plain", "a=b"]
 
 
-def test_csv_export_is_formula_safe_masked_and_follows_the_filter(kernel):
-    _user(kernel, "ada@example.com", "admin")
-    _user(kernel, "rita@example.com", "read-only")
+def test_csv_export_is_formula_safe_masked_and_follows_the_filter(kernel, make_page_client):
+    admin = make_page_client("admin", email="ada@example.com")
+    reader = make_page_client("read-only", email="rita@example.com")
     add_field(kernel, "contact", "x_tier", "text", actor=SYSTEM)
     services.create(kernel, "contact", {
         "first_name": "=HYPERLINK(\"http://evil.example\")", "last_name": "+Plus",
         "email": "mallory@example.com", "title": "@SUM(A1)", "x_tier": "gold"}, actor=SYSTEM)
     services.create(kernel, "contact", {"last_name": "Silverman", "x_tier": "silver",
                                         "email": "s@example.com"}, actor=SYSTEM)
-    admin = _client(kernel, "ada@example.com")
     rows = _rows(admin.get("/records/contact.csv?x_tier=gold&fields=first_name,last_name,"
                            "email,title,x_tier"))
     assert rows[0] == ["id", "first_name", "last_name", "email", "title", "x_tier"]
@@ -81,16 +61,15 @@ def test_csv_export_is_formula_safe_masked_and_follows_the_filter(kernel):
                            "mallory@example.com", "'@SUM(A1)", "gold"]
     assert len(rows) == 2  # the silver one is filtered out
     # A reader without core.personal_data.read gets the email masked, as from the API.
-    reader = _client(kernel, "rita@example.com")
     rows = _rows(reader.get("/records/contact.csv?sort=last_name&fields=last_name,email"))
     assert [r[1:] for r in rows] == [["last_name", "email"], ["'+Plus", ""], ["Silverman", ""]]
     api = create_app(kernel).test_client()
     assert api.get("/records/contact.csv").status_code == 302  # no session: the login
 
 
-def test_csv_and_list_refuse_without_the_permission(sales_kernel):
-    _user(sales_kernel, "sam@example.com", "service")  # no sales.* grant
-    client = _client(sales_kernel, "sam@example.com")
+def test_csv_and_list_refuse_without_the_permission(sales_kernel, make_page_client):
+    client = make_page_client("service", email="sam@example.com",  # no sales.* grant
+                              kernel=sales_kernel)
     for url in ("/records/sales.opportunity", "/records/sales.opportunity.csv"):
         response = client.get(url)
         assert response.status_code == 403
@@ -102,12 +81,13 @@ def test_csv_and_list_refuse_without_the_permission(sales_kernel):
     assert "Not found" in response.get_data(as_text=True)
 
 
-def test_csv_of_a_sales_user_holds_only_their_own_opportunities(sales_kernel):
+def test_csv_of_a_sales_user_holds_only_their_own_opportunities(sales_kernel,
+                                                                 make_page_client):
     maria = _user(sales_kernel, "maria@example.com", "sales")
     tom = _user(sales_kernel, "tom@example.com", "sales")
     for name, owner in (("Mine", maria), ("=Tom's", tom), ("Mine too", maria)):
         _deal(sales_kernel, name, owner, amount={"amount": "1250.00", "currency": "EUR"})
-    client = _client(sales_kernel, "maria@example.com")
+    client = make_page_client(user=maria, kernel=sales_kernel)
     rows = _rows(client.get("/records/sales.opportunity.csv?sort=name&fields=name,amount,"
                             "owner_id"))
     assert rows[0] == ["id", "name", "amount", "amount_currency", "owner_id"]
@@ -115,45 +95,40 @@ def test_csv_of_a_sales_user_holds_only_their_own_opportunities(sales_kernel):
                                          ["Mine too", "1250.00", "EUR", str(maria.id)]]
 
 
-def test_a_bad_filter_shows_the_apis_message_above_the_list(kernel):
-    _user(kernel, "ada@example.com", "admin")
-    client = _client(kernel, "ada@example.com")
-    response = client.get("/records/contact?nope=1")
+def test_a_bad_filter_shows_the_apis_message_above_the_list(page_client):
+    response = page_client.get("/records/contact?nope=1")
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "The list's parameters were refused:" in body
     assert "nope: contact has no field &#39;nope&#39;" in body
     assert "Traceback" not in body
-    response = client.get("/records/contact.csv?fields=last_name,colour")
+    response = page_client.get("/records/contact.csv?fields=last_name,colour")
     assert response.status_code == 400
     assert "fields: contact has no field &#39;colour&#39;" in response.get_data(as_text=True)
 
 
-def test_the_filter_form_becomes_a_filter_of_the_url(kernel):
-    _user(kernel, "ada@example.com", "admin")
-    client = _client(kernel, "ada@example.com")
-    response = client.get("/records/contact?q=x&cursor=abc&filter_field=last_name"
+def test_the_filter_form_becomes_a_filter_of_the_url(page_client):
+    response = page_client.get("/records/contact?q=x&cursor=abc&filter_field=last_name"
                           "&filter_op=contains&filter_value=lo")
     assert response.status_code == 302
     assert response.headers["Location"] == "/records/contact?q=x&last_name__contains=lo"
 
 
-def test_bulk_assign_needs_the_csrf_token_and_explains_refused_rows(sales_kernel):
+def test_bulk_assign_needs_the_csrf_token_and_explains_refused_rows(sales_kernel,
+                                                                     make_page_client):
     maria = _user(sales_kernel, "maria@example.com", "sales")
     tom = _user(sales_kernel, "tom@example.com", "sales")
     mine = _deal(sales_kernel, "Mine", maria)
     toms = _deal(sales_kernel, "Tom's", tom)
-    client = _client(sales_kernel, "maria@example.com")
+    client = make_page_client(user=maria, kernel=sales_kernel)
     form = {"ids": [str(mine.id), str(toms.id)], "user": "tom@example.com",
             "back": "/records/sales.opportunity"}
-    refused = client.post("/records/sales.opportunity/assign", data=form)
+    refused = client.post("/records/sales.opportunity/assign", form, csrf=False)
     assert refused.status_code == 400
     assert "without its security token" in refused.get_data(as_text=True)
     assert services.get(sales_kernel, "sales.opportunity", mine.id).owner_id == maria.id
 
-    token = _token(client.get("/records/sales.opportunity").get_data(as_text=True))
-    response = client.post("/records/sales.opportunity/assign",
-                           data={**form, "csrf_token": token})
+    response = client.post("/records/sales.opportunity/assign", form)
     assert response.status_code == 302
     assert response.headers["Location"] == "/records/sales.opportunity"
     page = client.get("/records/sales.opportunity").get_data(as_text=True)
@@ -164,10 +139,8 @@ def test_bulk_assign_needs_the_csrf_token_and_explains_refused_rows(sales_kernel
     assert services.get(sales_kernel, "sales.opportunity", mine.id).owner_id == maria.id
     assert services.get(sales_kernel, "sales.opportunity", toms.id).owner_id == tom.id
 
-    _user(sales_kernel, "ada@example.com", "admin")
-    admin = _client(sales_kernel, "ada@example.com")
-    token = _token(admin.get("/records/sales.opportunity").get_data(as_text=True))
-    admin.post("/records/sales.opportunity/assign", data={**form, "csrf_token": token})
+    admin = make_page_client("admin", email="ada@example.com", kernel=sales_kernel)
+    admin.post("/records/sales.opportunity/assign", form)
     page = admin.get("/records/sales.opportunity").get_data(as_text=True)
     assert "Assigned 2 opportunity records to Tom." in page
     assert "Not assigned" not in page
@@ -175,9 +148,8 @@ def test_bulk_assign_needs_the_csrf_token_and_explains_refused_rows(sales_kernel
 
     services.update(sales_kernel, "user", tom.id, {"active": False}, actor=SYSTEM)
     other = _deal(sales_kernel, "Other", maria)
-    response = admin.post("/records/sales.opportunity/assign", data={
-        "ids": [str(other.id)], "user": "tom@example.com", "csrf_token": token,
-        "back": "https://evil.example/"})
+    response = admin.post("/records/sales.opportunity/assign", {
+        "ids": [str(other.id)], "user": "tom@example.com", "back": "https://evil.example/"})
     assert response.headers["Location"] == "/records/sales.opportunity"
     page = admin.get("/records/sales.opportunity").get_data(as_text=True)
     assert ("Nothing was assigned: tom@example.com is deactivated; records would be lost "
@@ -185,10 +157,9 @@ def test_bulk_assign_needs_the_csrf_token_and_explains_refused_rows(sales_kernel
     assert services.get(sales_kernel, "sales.opportunity", other.id).owner_id == maria.id
 
 
-def test_each_row_opens_its_record_page(sales_kernel):
-    admin = _user(sales_kernel, "ada@example.com", "admin")
-    deal = _deal(sales_kernel, "Seats", admin)
-    client = _client(sales_kernel, "ada@example.com")
+def test_each_row_opens_its_record_page(sales_kernel, make_page_client):
+    client = make_page_client("admin", email="ada@example.com", kernel=sales_kernel)
+    deal = _deal(sales_kernel, "Seats", client.user)
     html = client.get("/records/sales.opportunity").get_data(as_text=True)
     assert f'<a href="/records/sales.opportunity/{deal.id}">Seats</a>' in html
     page = client.get(f"/records/sales.opportunity/{deal.id}")
@@ -197,22 +168,23 @@ def test_each_row_opens_its_record_page(sales_kernel):
 
 # New-record pages ----------------------------------------------------------------------
 
-def test_a_new_opportunity_from_its_form_is_owned_by_its_creator(sales_kernel):
-    rep = _user(sales_kernel, "rep@example.com", "sales")
+def test_a_new_opportunity_from_its_form_is_owned_by_its_creator(sales_kernel,
+                                                                  make_page_client):
+    client = make_page_client("sales", email="rep@example.com", kernel=sales_kernel)
+    rep = client.user
     org = services.create(sales_kernel, "organization", {"name": "Kestrel Ltd"}, actor=SYSTEM)
-    client = _client(sales_kernel, "rep@example.com")
     form = client.get("/records/sales.opportunity/new").get_data(as_text=True)
     assert 'name="amount.amount"' in form and 'name="organization_id"' in form
     assert 'name="owner_id"' not in form  # ownership is the services' default
-    bad = client.post("/records/sales.opportunity/new", data={
-        "csrf_token": _token(form), "name": "Fleet renewal", "organization_id": str(org.id),
+    bad = client.post("/records/sales.opportunity/new", {
+        "name": "Fleet renewal", "organization_id": str(org.id),
         "amount.amount": "12x", "amount.currency": "EUR"})
     assert bad.status_code == 422
     assert 'id="f-amount-err"' in bad.get_data(as_text=True)
     with sales_kernel.bound():
         assert sales_kernel.records.get("sales.opportunity").model.select().count() == 0
-    done = client.post("/records/sales.opportunity/new", data={
-        "csrf_token": _token(form), "name": "Fleet renewal", "organization_id": str(org.id),
+    done = client.post("/records/sales.opportunity/new", {
+        "name": "Fleet renewal", "organization_id": str(org.id),
         "amount.amount": "12500", "amount.currency": "EUR"})
     assert done.status_code == 302
     with sales_kernel.bound():
@@ -222,9 +194,8 @@ def test_a_new_opportunity_from_its_form_is_owned_by_its_creator(sales_kernel):
                                                        Decimal("12500"))
 
 
-def test_a_type_only_an_action_writes_has_no_new_page(sales_kernel):
-    _user(sales_kernel, "ada@example.com", "admin")
-    client = _client(sales_kernel, "ada@example.com")
+def test_a_type_only_an_action_writes_has_no_new_page(sales_kernel, make_page_client):
+    client = make_page_client("admin", email="ada@example.com", kernel=sales_kernel)
     page = client.get("/records/competitors.price/new")
     assert page.status_code == 400
     assert ("records are written by the observe_price action only, not by a form"
@@ -233,12 +204,13 @@ def test_a_type_only_an_action_writes_has_no_new_page(sales_kernel):
     assert "/records/competitors.price/new" not in listing
 
 
-def test_a_reference_input_offers_the_records_its_reader_may_read(sales_kernel):
-    rep = _user(sales_kernel, "rep@example.com", "sales")
+def test_a_reference_input_offers_the_records_its_reader_may_read(sales_kernel,
+                                                                   make_page_client):
+    client = make_page_client("sales", email="rep@example.com", kernel=sales_kernel)
+    rep = client.user
     other = _user(sales_kernel, "other@example.com", "sales")
     mine = _deal(sales_kernel, "Fleet renewal", rep)
     _deal(sales_kernel, "Fleet expansion", other)
-    client = _client(sales_kernel, "rep@example.com")
     form = client.get("/records/sales.quote/new").get_data(as_text=True)
     assert ('hx-get="/records/sales.opportunity/options?field=opportunity_id"' in form)
     found = client.get("/records/sales.opportunity/options?field=opportunity_id"
@@ -250,7 +222,8 @@ def test_a_reference_input_offers_the_records_its_reader_may_read(sales_kernel):
     assert odd.status_code == 200 and odd.get_data(as_text=True).strip() == ""
 
 
-def test_a_record_page_lists_the_records_that_refer_to_it_within_the_rule(sales_kernel):
+def test_a_record_page_lists_the_records_that_refer_to_it_within_the_rule(sales_kernel,
+                                                                         make_page_client):
     rep = _user(sales_kernel, "rep@example.com", "sales")
     other = _user(sales_kernel, "other@example.com", "sales")
     org = services.create(sales_kernel, "organization", {"name": "Kestrel Ltd"}, actor=SYSTEM)
@@ -260,7 +233,7 @@ def test_a_record_page_lists_the_records_that_refer_to_it_within_the_rule(sales_
         services.create(sales_kernel, "sales.opportunity", {
             "name": name, "owner_id": owner.id, "organization_id": org.id,
             "amount": {"amount": "1000", "currency": "EUR"}}, actor=SYSTEM)
-    html = _client(sales_kernel, "rep@example.com").get(
+    html = make_page_client(user=rep, kernel=sales_kernel).get(
         f"/records/organization/{org.id}").get_data(as_text=True)
     assert ">Contacts</h2>" in html and ">Hanna Berg</a>" in html
     assert ">Opportunities</h2>" in html

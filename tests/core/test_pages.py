@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from accord.services.plugins import disable, enable
 from accord.services.search import search
 from accord.services.sessions import IDLE, session_user, start_session
 from accord.web import create_app
-from accord_sdk.pytest_plugin import CliRunner
+from accord_sdk.pytest_plugin import CliRunner, PageClient
 
 SYSTEM = Actor.system("test")
 PASSWORD = "correct horse battery"
@@ -40,19 +39,6 @@ def _user(kernel, email="ada@example.com", role="admin", password=PASSWORD):
     if password:
         set_password(kernel, user, password, actor=SYSTEM)
     return user
-
-
-def _token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
-
-
-def _logged_in(app, email="ada@example.com", password=PASSWORD, **login):
-    client = app.test_client(**login)
-    token = _token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 # The hooks -----------------------------------------------------------------------------
@@ -233,7 +219,7 @@ def test_login_goes_back_to_a_local_page_only(kernel):
     for wanted, landing in (("/search?q=acme", "/search?q=acme"),
                             ("https://evil.example/", "/"), ("//evil.example", "/")):
         client = app.test_client()
-        token = _token(client.get("/login").get_data(as_text=True))
+        token = PageClient.token_of(client.get("/login").get_data(as_text=True))
         response = client.post("/login", data={"email": "ada@example.com", "password": PASSWORD,
                                                "csrf_token": token, "next": wanted})
         assert response.headers["Location"] == landing
@@ -241,11 +227,9 @@ def test_login_goes_back_to_a_local_page_only(kernel):
 
 # What the pages answer, and what they leave alone ----------------------------------------
 
-def test_the_api_keeps_its_tokens_and_needs_no_csrf(kernel, make_api_client):
+def test_the_api_keeps_its_tokens_and_needs_no_csrf(make_api_client, page_client):
     api = make_api_client("admin")
-    _user(kernel)
-    browser = _logged_in(create_app(kernel, SECRET_KEY="k"))
-    refused = browser.post("/api/v1/contacts", json={"last_name": "Ng"})
+    refused = page_client.post("/api/v1/contacts", json={"last_name": "Ng"}, csrf=False)
     assert refused.status_code == 401  # a session cookie is no API credential
     assert refused.get_json()["detail"].startswith("send an API token")
     created = api.post("/api/v1/contacts", json={"last_name": "Ng"})  # no CSRF token
@@ -255,20 +239,18 @@ def test_the_api_keeps_its_tokens_and_needs_no_csrf(kernel, make_api_client):
         404, "application/problem+json", "no such resource")
 
 
-def test_error_pages_say_what_happened_in_html(kernel):
-    _user(kernel)
-    client = _logged_in(create_app(kernel, SECRET_KEY="k"))
-    missing = client.get("/no/such/page")
+def test_error_pages_say_what_happened_in_html(page_client):
+    missing = page_client.get("/no/such/page")
     assert missing.status_code == 404 and missing.mimetype == "text/html"
     assert "There is no page at /no/such/page." in missing.get_data(as_text=True)
     assert 'aria-label="Main"' in missing.get_data(as_text=True)  # the bar, still logged in
-    wrong = client.get("/logout")
+    wrong = page_client.get("/logout")
     assert wrong.status_code == 405
     assert "/logout does not take GET requests." in wrong.get_data(as_text=True)
-    unknown = client.get("/search?type=nothing")
+    unknown = page_client.get("/search?type=nothing")
     assert unknown.status_code == 404
     assert "Unknown record type &#39;nothing&#39;" in unknown.get_data(as_text=True)
-    bad = client.get("/search?q=" + "x" * 300)
+    bad = page_client.get("/search?q=" + "x" * 300)
     assert bad.status_code == 400 and "at most 200" in bad.get_data(as_text=True)
 
 
@@ -280,10 +262,10 @@ class Crashing:
         raise RuntimeError("secret internals")
 
 
-def test_an_unexpected_error_is_an_apology_never_a_traceback(make_kernel, caplog):
+def test_an_unexpected_error_is_an_apology_never_a_traceback(make_kernel, make_page_client,
+                                                             caplog):
     kernel = make_kernel(plugins=[Crashing()])
-    _user(kernel)
-    client = _logged_in(create_app(kernel, SECRET_KEY="k"))
+    client = make_page_client(kernel=kernel)
     enable(kernel, "crashing", actor=SYSTEM)
     with caplog.at_level(logging.ERROR):
         page = client.get("/")
@@ -294,13 +276,11 @@ def test_an_unexpected_error_is_an_apology_never_a_traceback(make_kernel, caplog
     assert "secret internals" in caplog.text  # logged with its traceback
 
 
-def test_a_csrf_token_of_another_session_is_refused(kernel):
-    _user(kernel)
-    app = create_app(kernel, SECRET_KEY="k")
-    mine = _logged_in(app)
-    theirs = app.test_client()
-    foreign = _token(theirs.get("/login").get_data(as_text=True))
-    refused = mine.post("/logout", data={"csrf_token": foreign})
+def test_a_csrf_token_of_another_session_is_refused(kernel, page_client):
+    mine = page_client
+    theirs = mine.app.test_client()
+    foreign = PageClient.token_of(theirs.get("/login").get_data(as_text=True))
+    refused = mine.post("/logout", data={"csrf_token": foreign}, csrf=False)
     assert refused.status_code == 400
     assert "belongs to another session" in refused.get_data(as_text=True)
     with kernel.bound():

@@ -13,7 +13,7 @@ import pytest
 from flask import Blueprint, g, render_template, request
 
 from accord import services
-from accord.errors import PluginLoadError
+from accord.errors import BadQuery, PluginLoadError
 from accord.hooks import hookimpl
 from accord.pages import Panel, public
 from accord.plugins import PluginManifest
@@ -21,29 +21,10 @@ from accord.records import Permission
 from accord.routes import ApiRoute
 from accord.services import Actor
 from accord.services.lists import list_page
-from accord.services.passwords import set_password
 from accord.services.plugins import disable, enable
-from accord.web import create_app
+from accord_sdk.pytest_plugin import PageClient
 
 SYSTEM = Actor.system("test")
-PASSWORD = "correct horse battery"
-
-
-def _logged_in(app, email):
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      client.get("/login").get_data(as_text=True))[1]
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
-def _user(kernel, email, role):
-    user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0],
-                                            "role": role}, actor=SYSTEM)
-    set_password(kernel, user, PASSWORD, actor=SYSTEM)
-    return user
 
 
 class CountArgs(ma.Schema):
@@ -64,6 +45,8 @@ def count_contacts(kernel, *, actor, prefix, limit):
 
 
 def contact_notes(kernel, id, *, actor):
+    if id == 0:
+        raise BadQuery("no contact is numbered 0", {"id": ["must be 1 or more"]})
     contact = services.get(kernel, kernel.records.get("contact"), id, actor=actor)
     return {"total": 1, "names": [contact.first_name], "asked_by": actor.label}
 
@@ -130,51 +113,49 @@ def notes_kernel(make_kernel, tmp_path):
         '{% extends "base.html" %}{% block main %}<p id="asked">{{ asked_by }}'
         '{% if sent %} sent{% endif %}</p><form method="post"><input type="hidden" '
         'name="csrf_token" value="{{ csrf_token() }}"></form>{% endblock %}')
-    kernel = make_kernel(plugins=[Notes(tmp_path / "templates")], enable=["notes"])
-    _user(kernel, "ada@example.com", "admin")
-    return kernel
+    return make_kernel(plugins=[Notes(tmp_path / "templates")], enable=["notes"])
 
 
-def test_hook_register_pages(notes_kernel):
+@pytest.fixture
+def ada(make_page_client, notes_kernel):
+    """An admin logged in to the notes kernel's pages."""
+    return make_page_client("admin", email="ada@example.com", name="ada", kernel=notes_kernel)
+
+
+def test_hook_register_pages(ada):
     """A plugin page is served under its name behind the login and the CSRF check."""
-    app = create_app(notes_kernel, SECRET_KEY="k")
-    anonymous = app.test_client().get("/notes/")
+    anonymous = ada.app.test_client().get("/notes/")
     assert anonymous.status_code == 302 and "/login?next=/notes/" in anonymous.location
-    client = _logged_in(app, "ada@example.com")
-    page = client.get("/notes/")
+    page = ada.get("/notes/")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<h1>Notes board</h1>" in body and '<p id="who">ada@example.com</p>' in body
     assert 'aria-label="Main"' in body  # drawn in the shell, with its navigation
-    refused = client.post("/notes/pin")
+    refused = ada.post("/notes/pin", csrf=False)
     assert refused.status_code == 400 and "pinned" not in refused.get_data(as_text=True)
 
 
-def test_a_public_page_answers_without_a_login_and_still_checks_csrf(notes_kernel):
-    app = create_app(notes_kernel, SECRET_KEY="k")
-    stranger = app.test_client()
+def test_a_public_page_answers_without_a_login_and_still_checks_csrf(ada):
+    stranger = ada.app.test_client()
     form = stranger.get("/notes/ask")
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and '<p id="asked">a stranger</p>' in html
     assert 'aria-label="Main"' not in html  # no navigation for a stranger
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+    token = PageClient.token_of(html)
     refused = stranger.post("/notes/ask")
     assert refused.status_code == 400
     sent = stranger.post("/notes/ask", data={"csrf_token": token})
     assert '<p id="asked">a stranger sent</p>' in sent.get_data(as_text=True)
     assert stranger.get("/notes/").status_code == 302  # the other pages still need a login
-    member = _logged_in(app, "ada@example.com")
-    assert '<p id="asked">ada@example.com</p>' in member.get("/notes/ask").get_data(
+    assert '<p id="asked">ada@example.com</p>' in ada.get("/notes/ask").get_data(
         as_text=True)
 
 
-def test_a_stopped_plugins_pages_and_routes_are_404_naming_it(notes_kernel,
+def test_a_stopped_plugins_pages_and_routes_are_404_naming_it(notes_kernel, ada,
                                                               make_api_client):
-    app = create_app(notes_kernel, SECRET_KEY="k")
-    client = _logged_in(app, "ada@example.com")
     api = make_api_client("admin", kernel=notes_kernel)
     disable(notes_kernel, "notes", actor=SYSTEM)
-    page = client.get("/notes/")
+    page = ada.get("/notes/")
     assert page.status_code == 404
     assert ("The pages of notes are not available: the notes plugin is disabled."
             in page.get_data(as_text=True))
@@ -184,17 +165,16 @@ def test_a_stopped_plugins_pages_and_routes_are_404_naming_it(notes_kernel,
                                    "notes: POST /api/v1/plugins/notes/enable")
     assert "/api/v1/notes/count" not in api.get("/api/v1/openapi.json").json["paths"]
     enable(notes_kernel, "notes", actor=SYSTEM)  # no restart: the same app serves them
-    assert client.get("/notes/").status_code == 200
+    assert ada.get("/notes/").status_code == 200
     assert api.get("/api/v1/notes/count").status_code == 200
 
 
-def test_hook_record_panels(notes_kernel, caplog):
+def test_hook_record_panels(notes_kernel, ada, caplog):
     """Panels show on the record page, as text; bad ones are left out."""
     contact = services.create(notes_kernel, "contact", {"first_name": "Grace", "last_name": "Hopper"},
                               actor=SYSTEM)
-    client = _logged_in(create_app(notes_kernel, SECRET_KEY="k"), "ada@example.com")
     with caplog.at_level(logging.ERROR):
-        body = client.get(f"/records/contact/{contact.id}").get_data(as_text=True)
+        body = ada.get(f"/records/contact/{contact.id}").get_data(as_text=True)
     notes = body.index(">Notes</h2>")
     assert notes < body.index(">Empty notes</h2>") < body.index(">Timeline</h2>")
     assert '<a href="/notes/">About Grace</a></td><td>ada@example.com</td>' in body
@@ -217,6 +197,10 @@ def test_hook_register_api_routes(notes_kernel, make_api_client):
                                   "colour": ["unknown parameter"]}
     one = api.get("/api/v1/notes/contacts/1")
     assert one.status_code == 200 and one.json["names"] == ["Grace"]
+    zero = api.get("/api/v1/notes/contacts/0")  # a handler's BadQuery: 400, by field
+    assert zero.status_code == 400
+    assert (zero.json["detail"], zero.json["errors"]) == ("no contact is numbered 0",
+                                                          {"id": ["must be 1 or more"]})
     missing = api.get("/api/v1/notes/contacts/999")
     assert missing.status_code == 404
     taking_nothing = api.get("/api/v1/notes/contacts/1?x=1")
@@ -280,3 +264,4 @@ def test_bad_pages_and_routes_fail_their_plugin_at_load(make_kernel, plugin, mes
     assert loaded.failed and message in loaded.error
     with pytest.raises(PluginLoadError, match=re.escape(message)):
         make_kernel(plugins=[type(plugin)()])
+

@@ -15,8 +15,6 @@ import accord_sales.hooks
 from accord import services
 from accord.models import User
 from accord.services import Actor
-from accord.services.passwords import set_password
-from accord.web import create_app
 from accord_sales.models import Opportunity, StageChange
 from accord_sales.services import move_opportunity
 from accord_sdk.assertions import problem
@@ -24,26 +22,11 @@ from accord_sdk.assertions import problem
 pytestmark = pytest.mark.plugins(accord_sales.hooks, accord_competitors.hooks)
 
 SYSTEM = Actor.system("test")
-PASSWORD = "correct horse battery"
 
 
 def _user(kernel, email, role):
-    user = services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
+    return services.create(kernel, "user", {"email": email, "name": email.split("@")[0].title(),
                                             "role": role}, actor=SYSTEM)
-    set_password(kernel, user, PASSWORD, actor=SYSTEM)
-    return user
-
-
-def _client(kernel, email):
-    client = create_app(kernel, SECRET_KEY="board-pages").test_client()
-    page = client.get("/login").get_data(as_text=True)
-    client.token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": client.token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    page = client.get("/sales/board").get_data(as_text=True)
-    client.token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    return client
 
 
 def _text(body):
@@ -86,8 +69,9 @@ def story(kernel):
                 orbit=orbit, toms=toms)
 
 
-def test_the_board_has_a_column_per_stage_with_cards_count_and_total(kernel, story):
-    client = _client(kernel, "ada@example.com")
+def test_the_board_has_a_column_per_stage_with_cards_count_and_total(kernel, story,
+                                                                     make_page_client):
+    client = make_page_client(user=story["ada"])
     response = client.get("/sales/board")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -112,9 +96,9 @@ def test_the_board_has_a_column_per_stage_with_cards_count_and_total(kernel, sto
     assert 'href="/sales/board"' in client.get("/").get_data(as_text=True)  # navigation
 
 
-def test_the_board_of_another_pipeline_and_an_unknown_one(kernel, story):
+def test_the_board_of_another_pipeline_and_an_unknown_one(kernel, story, make_page_client):
     _deal(kernel, "Renewal of Acme", story["maria"], pipeline="renewals")
-    client = _client(kernel, "ada@example.com")
+    client = make_page_client(user=story["ada"])
     body = client.get("/sales/board?pipeline=renewals").get_data(as_text=True)
     assert re.findall(r'<h2 class="board-head"[^>]*>([^<]+)</h2>', body) == [
         "Upcoming", "Negotiation", "Renewed", "Churned"]
@@ -126,8 +110,9 @@ def test_the_board_of_another_pipeline_and_an_unknown_one(kernel, story):
         missing.get_data(as_text=True))
 
 
-def test_a_salesperson_sees_only_their_own_cards_and_cannot_move_anothers(kernel, story):
-    client = _client(kernel, "tom@example.com")
+def test_a_salesperson_sees_only_their_own_cards_and_cannot_move_anothers(kernel, story,
+                                                                          make_page_client):
+    client = make_page_client(user=story["tom"])
     body = client.get("/sales/board").get_data(as_text=True)
     prospecting = _column(body, "Prospecting")
     assert prospecting.startswith("Prospecting 1 opportunity 9,000.00 EUR")
@@ -135,22 +120,22 @@ def test_a_salesperson_sees_only_their_own_cards_and_cannot_move_anothers(kernel
     for other in ("Northwind rollout", "Kestrel pilot", "Orbit upgrade", "12,500.50"):
         assert other not in body
     refused = client.post(f"/sales/board/{story['northwind'].id}/move",
-                          data={"stage": "Proposal", "csrf_token": client.token})
+                          data={"stage": "Proposal"})
     assert refused.status_code == 404
     assert _stage(kernel, story["northwind"].id) == "Prospecting"
     as_json = client.post(f"/sales/board/{story['northwind'].id}/move",
-                          data={"stage": "Proposal"},
+                          data={"stage": "Proposal"}, csrf=False,
                           headers={"Accept": "application/json",
-                                   "X-CSRF-Token": client.token})
+                                   "X-CSRF-Token": client.csrf_token})
     assert as_json.status_code == 404 and as_json.json["ok"] is False
     assert _stage(kernel, story["northwind"].id) == "Prospecting"
 
 
-def test_moving_a_card_by_its_form_and_the_stage_history_panel(kernel, story):
-    client = _client(kernel, "maria@example.com")
+def test_moving_a_card_by_its_form_and_the_stage_history_panel(kernel, story, make_page_client):
+    client = make_page_client(user=story["maria"])
     deal = story["northwind"]
     response = client.post(f"/sales/board/{deal.id}/move", data={
-        "stage": "Qualification", "version": "1", "reason": "", "csrf_token": client.token})
+        "stage": "Qualification", "version": "1", "reason": ""})
     assert response.status_code == 302
     assert response.location.endswith(f"/sales/board?pipeline=new_business#card-{deal.id}")
     assert _stage(kernel, deal.id) == "Qualification"
@@ -168,11 +153,11 @@ def test_moving_a_card_by_its_form_and_the_stage_history_panel(kernel, story):
             in _text(fresh.get_data(as_text=True)))
 
 
-def test_a_refused_move_shows_why_and_changes_nothing(kernel, story):
-    client = _client(kernel, "maria@example.com")
+def test_a_refused_move_shows_why_and_changes_nothing(kernel, story, make_page_client):
+    client = make_page_client(user=story["maria"])
     deal = story["kestrel"]
     lost = client.post(f"/sales/board/{deal.id}/move", data={
-        "stage": "Lost", "version": "1", "csrf_token": client.token})
+        "stage": "Lost", "version": "1"})
     body = lost.get_data(as_text=True)
     assert lost.status_code == 422
     alert = re.search(r'<div id="board-alert" role="alert">(.*?)</div>', body, re.DOTALL)[1]
@@ -180,7 +165,7 @@ def test_a_refused_move_shows_why_and_changes_nothing(kernel, story):
                             "move the opportunity to the lost stage 'Lost'.")
     assert "Kestrel pilot" in _column(body, "Prospecting")
     stale = client.post(f"/sales/board/{deal.id}/move", data={
-        "stage": "Proposal", "version": "7", "csrf_token": client.token})
+        "stage": "Proposal", "version": "7"})
     assert stale.status_code == 412
     assert ("“Kestrel pilot” stays in Prospecting: sales.opportunity "
             f"{deal.id} is at version 1, not 7; reload it and try again."
@@ -190,22 +175,22 @@ def test_a_refused_move_shows_why_and_changes_nothing(kernel, story):
         assert StageChange.select().where(StageChange.opportunity == deal.id).count() == 0
     # With a reason, the same move closes it as lost.
     done = client.post(f"/sales/board/{deal.id}/move", data={
-        "stage": "Lost", "version": "1", "reason": "Budget cut", "csrf_token": client.token})
+        "stage": "Lost", "version": "1", "reason": "Budget cut"})
     assert done.status_code == 302
     with kernel.bound():
         closed = Opportunity.get_by_id(deal.id)
     assert (closed.stage, closed.loss_reason) == ("Lost", "Budget cut")
     without_token = client.post(f"/sales/board/{story['orbit'].id}/move",
-                                data={"stage": "Won"})
+                                data={"stage": "Won"}, csrf=False)
     assert without_token.status_code == 400
     assert _stage(kernel, story["orbit"].id) == "Proposal"
 
 
-def test_the_scripts_move_answers_json_with_the_new_headers(kernel, story):
-    client = _client(kernel, "maria@example.com")
-    headers = {"Accept": "application/json", "X-CSRF-Token": client.token}
+def test_the_scripts_move_answers_json_with_the_new_headers(kernel, story, make_page_client):
+    client = make_page_client(user=story["maria"])
+    headers = {"Accept": "application/json", "X-CSRF-Token": client.csrf_token}
     deal = story["northwind"]
-    answer = client.post(f"/sales/board/{deal.id}/move", headers=headers,
+    answer = client.post(f"/sales/board/{deal.id}/move", headers=headers, csrf=False,
                          data={"stage": "Proposal", "version": "1"})
     assert answer.status_code == 200
     assert answer.json["ok"] is True and answer.json["version"] == 2
@@ -213,31 +198,32 @@ def test_the_scripts_move_answers_json_with_the_new_headers(kernel, story):
     columns = {c["stage"]: (c["count_text"], c["total_text"]) for c in answer.json["columns"]}
     assert columns["Prospecting"] == ("1 opportunity", "2,500.50 EUR")
     assert columns["Proposal"] == ("2 opportunities", "5,000.00 EUR")
-    stale = client.post(f"/sales/board/{deal.id}/move", headers=headers,
+    stale = client.post(f"/sales/board/{deal.id}/move", headers=headers, csrf=False,
                         data={"stage": "Negotiation", "version": "1"})
     assert stale.status_code == 412 and stale.json["ok"] is False
     assert stale.json["message"].startswith("“Northwind rollout” stays in Proposal: ")
     assert _stage(kernel, deal.id) == "Proposal"
 
 
-def test_competitors_veto_on_a_won_drop_is_the_message(kernel, story):
+def test_competitors_veto_on_a_won_drop_is_the_message(kernel, story, make_page_client):
     rival = services.create(kernel, "competitors.competitor", {"name": "Salesflow Cloud"},
                             actor=SYSTEM)
     deal = story["orbit"]
     services.create(kernel, "competitors.involvement", {
         "opportunity_id": deal.id, "competitor_id": rival.id}, actor=SYSTEM)
-    client = _client(kernel, "maria@example.com")
+    client = make_page_client(user=story["maria"])
     answer = client.post(f"/sales/board/{deal.id}/move",
-                         headers={"Accept": "application/json", "X-CSRF-Token": client.token},
-                         data={"stage": "Won", "version": "2", "reason": ""})
+                         headers={"Accept": "application/json", "X-CSRF-Token": client.csrf_token},
+                         data={"stage": "Won", "version": "2", "reason": ""}, csrf=False)
     assert answer.status_code == 422
     assert answer.json == {"ok": False, "message": (
         "“Orbit upgrade” stays in Proposal: Give a win reason: the deal was contested by "
         "Salesflow Cloud.")}
     assert _stage(kernel, deal.id) == "Proposal"
     won = client.post(f"/sales/board/{deal.id}/move",
-                      headers={"Accept": "application/json", "X-CSRF-Token": client.token},
-                      data={"stage": "Won", "version": "2", "reason": "Better support"})
+                      headers={"Accept": "application/json", "X-CSRF-Token": client.csrf_token},
+                      data={"stage": "Won", "version": "2", "reason": "Better support"},
+                      csrf=False)
     assert won.status_code == 200
     with kernel.bound():
         closed = Opportunity.get_by_id(deal.id)
@@ -340,14 +326,13 @@ def test_adding_one_stage_through_the_api(kernel, story, make_api_client):
 
 # The stages page -------------------------------------------------------------------------
 
-def test_the_stages_page_adds_renames_and_moves_one_stage(kernel, story):
-    client = _client(kernel, "ada@example.com")
+def test_the_stages_page_adds_renames_and_moves_one_stage(kernel, story, make_page_client):
+    client = make_page_client(user=story["ada"])
     page = client.get("/sales/stages")
     assert page.status_code == 200
     assert "Add a stage" in _text(page.get_data(as_text=True))
     added = client.post("/sales/stages/new_business/add", data={
-        "name": "Demo", "probability": "40", "kind": "open", "position": "3",
-        "csrf_token": client.token})
+        "name": "Demo", "probability": "40", "kind": "open", "position": "3"})
     assert added.status_code == 302 and added.location.endswith("#pipeline-new_business")
     names = [s["name"] for s in kernel.settings("sales")["pipelines"]["new_business"]]
     assert names == ["Prospecting", "Qualification", "Demo", "Proposal", "Negotiation",
@@ -355,10 +340,10 @@ def test_the_stages_page_adds_renames_and_moves_one_stage(kernel, story):
     assert "Added the stage “Demo” to the new_business pipeline." in _text(
         client.get(added.location).get_data(as_text=True))
     renamed = client.post("/sales/stages/new_business/rename", data={
-        "stage": "Demo", "name": "Product demo", "csrf_token": client.token})
+        "stage": "Demo", "name": "Product demo"})
     assert renamed.status_code == 302
     moved = client.post("/sales/stages/new_business/move", data={
-        "stage": "Product demo", "position": "4", "csrf_token": client.token})
+        "stage": "Product demo", "position": "4"})
     assert moved.status_code == 302
     names = [s["name"] for s in kernel.settings("sales")["pipelines"]["new_business"]]
     assert names[2:4] == ["Proposal", "Product demo"]
@@ -366,23 +351,22 @@ def test_the_stages_page_adds_renames_and_moves_one_stage(kernel, story):
     assert re.findall(r'<h2 class="board-head"[^>]*>([^<]+)</h2>', board)[3] == "Product demo"
 
 
-def test_the_stages_page_shows_the_settings_refusals(kernel, story):
-    client = _client(kernel, "ada@example.com")
+def test_the_stages_page_shows_the_settings_refusals(kernel, story, make_page_client):
+    client = make_page_client(user=story["ada"])
     busy = client.post("/sales/stages/new_business/rename", data={
-        "stage": "Prospecting", "name": "Discovery", "csrf_token": client.token})
+        "stage": "Prospecting", "name": "Discovery"})
     assert busy.status_code == 422
     text = _text(busy.get_data(as_text=True))
     assert ("The stage 'Prospecting' of the new_business pipeline cannot go: 3 "
             "opportunities are in it; move them to another stage first." in text)
     twice = client.post("/sales/stages/new_business/add", data={
-        "name": "qualification", "probability": "30", "kind": "open", "position": "",
-        "csrf_token": client.token})
+        "name": "qualification", "probability": "30", "kind": "open", "position": ""})
     assert twice.status_code == 422
     body = twice.get_data(as_text=True)
     assert "new_business: the stage name 'qualification' is used twice." in _text(body)
     assert 'value="qualification" aria-invalid="true"' in body  # kept for fixing
     no_number = client.post("/sales/stages/new_business/add", data={
-        "name": "Demo", "probability": "lots", "kind": "open", "csrf_token": client.token})
+        "name": "Demo", "probability": "lots", "kind": "open"})
     assert no_number.status_code == 422
     assert "Probability: Give a whole number, not 'lots'." in _text(
         no_number.get_data(as_text=True))
@@ -390,22 +374,24 @@ def test_the_stages_page_shows_the_settings_refusals(kernel, story):
         "Prospecting", "Qualification", "Proposal", "Negotiation", "Won", "Lost"]
 
 
-def test_the_stages_page_needs_the_permission_to_configure_plugins(kernel, story):
-    client = _client(kernel, "maria@example.com")
+def test_the_stages_page_needs_the_permission_to_configure_plugins(kernel, story,
+                                                                   make_page_client):
+    client = make_page_client(user=story["maria"])
     page = client.get("/sales/stages")
     assert page.status_code == 403
     assert "admin.plugins" in _text(page.get_data(as_text=True))
     refused = client.post("/sales/stages/new_business/add", data={
-        "name": "Mine", "probability": "5", "csrf_token": client.token})
+        "name": "Mine", "probability": "5"})
     assert refused.status_code == 403
     assert len(kernel.settings("sales")["pipelines"]["new_business"]) == 6
     assert "Edit the stages" not in client.get("/sales/board").get_data(as_text=True)
 
 
-def test_amounts_without_an_exchange_rate_are_shown_apart(kernel, story, make_api_client):
+def test_amounts_without_an_exchange_rate_are_shown_apart(kernel, story, make_page_client,
+                                                          make_api_client):
     dollars = _deal(kernel, "Dollar deal", story["maria"], "300.00", "USD")
     move_opportunity(kernel, dollars.id, "Qualification", actor=SYSTEM)
-    client = _client(kernel, "ada@example.com")
+    client = make_page_client(user=story["ada"])
     body = client.get("/sales/board").get_data(as_text=True)
     assert _column(body, "Qualification").startswith(
         "Qualification 1 opportunity 0.00 EUR + 300.00 USD (no rate)")

@@ -1,5 +1,5 @@
 """The service plugin's own API operations (``register_api_routes``): the endpoint a
-mail gateway posts received messages to."""
+mail gateway posts received messages to, and the warranty lookup by serial number."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from marshmallow import fields
 from accord.routes import ApiRoute
 
 from .intake import MalformedEmail, ParsedEmail, parse_email, take_email
+from .warranties import lookup
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
     from accord.services import Actor
 
-__all__ = ["routes", "InboundEmailArgs", "InboundEmailAnswer", "MAX_MESSAGE"]
+__all__ = ["routes", "InboundEmailArgs", "InboundEmailAnswer", "MAX_MESSAGE",
+           "WarrantyLookupArgs", "WarrantyLookupAnswer"]
 
 #: The longest message taken in (characters): a support request, not an archive.
 MAX_MESSAGE = 10_000_000
@@ -63,6 +65,41 @@ def inbound_email(kernel: Accord, *, actor: Actor, message: ParsedEmail) -> dict
     return take_email(kernel, message, actor=actor)
 
 
+class WarrantyLookupArgs(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    serial = fields.String(required=True, validate=ma.validate.Length(min=1, max=100),
+                           metadata={"description": "The serial number looked up"})
+
+
+class CoverageAnswer(ma.Schema):
+    covered = fields.Boolean()
+    covers = fields.String(allow_none=True, metadata={
+        "description": "parts, labour or parts_and_labour; null when not covered"})
+    reason = fields.String(metadata={
+        "description": "What it covers until when, or why not: 'expired on 2027-03-31', "
+                       "'starts on 2026-05-01'"})
+
+
+class FoundWarranty(ma.Schema):
+    warranty = fields.Dict(metadata={"description": "The warranty, as GET "
+                                                   "/api/v1/service/warranties/<id> shows it"})
+    product = fields.String(metadata={"description": "The product's name"})
+    customer = fields.String(metadata={"description": "The customer's name(s)"})
+    coverage = fields.Nested(CoverageAnswer, metadata={"description": "Its coverage today"})
+
+
+class WarrantyLookupAnswer(ma.Schema):
+    serial = fields.String()
+    warranties = fields.List(fields.Nested(FoundWarranty), metadata={
+        "description": "One per product with this serial number the reader may read"})
+
+
+def warranty_lookup(kernel: Accord, *, actor: Actor, serial: str) -> dict[str, Any]:
+    return {"serial": serial, "warranties": lookup(kernel, actor, serial.strip())}
+
+
 def routes() -> list[ApiRoute]:
     return [ApiRoute(
         "/service/inbound-email", inbound_email, "service.ticket.write",
@@ -73,4 +110,11 @@ def routes() -> list[ApiRoute]:
                     "ticket's reference such as [#T-12] and the sender is its contact, a "
                     "public comment on it. The same Message-ID twice writes nothing. A "
                     "message without a From address, a Message-ID or a text body is "
-                    "refused (400) with the problem named.")]
+                    "refused (400) with the problem named."),
+        ApiRoute(
+        "/service/warranties/lookup", warranty_lookup, "service.warranty.read",
+        "Look up a warranty by serial number", args=WarrantyLookupArgs,
+        response=WarrantyLookupAnswer,
+        description="The warranties of a serial number (one per product) the reader's "
+                    "record rule reaches, each with its product, customer and coverage "
+                    "today; an unknown serial number is a 404 naming it.")]

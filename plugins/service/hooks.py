@@ -12,11 +12,11 @@ from accord.pages import NavEntry, Panel, SearchType
 from accord.records import (Lines, Permission, RecordAction, RecordType, RoleGrant,
                             Transitions, VerbField)
 
-from . import rules, services
-from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket
+from . import rules, services, warranties
+from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket, Warranty
 from .metrics import register_metrics  # noqa: F401
 from .routing import route_ticket  # noqa: F401 (the plugin's own routing, trylast)
-from .schemas import CommentBodySchema, CommentSchema, TicketSchema
+from .schemas import CommentBodySchema, CommentSchema, TicketSchema, WarrantySchema
 
 if TYPE_CHECKING:
     import click
@@ -53,10 +53,17 @@ TICKET = RecordType(
     defaults=rules.ticket_defaults, validate=rules.ticket_rules,
     compute=rules.ticket_computed, check_delete=rules.ticket_kept)
 
+WARRANTY = RecordType(
+    warranties.WARRANTY, Warranty, WarrantySchema, "warranties", "Warranty",
+    searchable=("serial_number", "terms", "order_line_ref"), title_fields=("serial_number",),
+    # Only the reminder job notes that it reminded the owner.
+    verb_fields=(VerbField("reminded_at", ("remind",)),),
+    protects=("organization", "contact"), validate=warranties.warranty_rules)
+
 
 @hookimpl
 def register_record_types() -> list[RecordType]:
-    return [TICKET]
+    return [TICKET, WARRANTY]
 
 
 @hookimpl
@@ -74,7 +81,11 @@ def register_permissions() -> list[Permission]:
             Permission(services.RESOLVE, "Resolve tickets"),
             Permission(services.CLOSE, "Close resolved tickets"),
             Permission(services.REOPEN, "Reopen resolved tickets within the reopen window"),
-            Permission(services.COMMENT, "Comment on tickets, publicly or internally")]
+            Permission(services.COMMENT, "Comment on tickets, publicly or internally"),
+            Permission("service.warranty.read", "Read warranties and look them up by serial "
+                                                "number"),
+            Permission("service.warranty.write", "Create and change warranties"),
+            Permission("service.warranty.delete", "Delete warranties")]
 
 
 @hookimpl
@@ -102,8 +113,9 @@ def register_role_grants() -> list[RoleGrant]:
     managers also delete new ones. The rule "team": tickets placed in one of the
     reader's teams, or assigned to one of their teammates."""
     agent = ("service.ticket.read", "service.ticket.write", services.OPEN, services.WAIT,
-             services.RESOLVE, services.CLOSE, services.REOPEN, services.COMMENT)
-    team_queue = ((rules.TICKET, "team"),)
+             services.RESOLVE, services.CLOSE, services.REOPEN, services.COMMENT,
+             "service.warranty.read", "service.warranty.write")
+    team_queue = ((rules.TICKET, "team"), (warranties.WARRANTY, "team"))
     return [RoleGrant("service", agent, rules=team_queue),
             RoleGrant("manager", ("service.*",), rules=team_queue)]
 
@@ -111,19 +123,25 @@ def register_role_grants() -> list[RoleGrant]:
 @hookimpl
 def navigation_entries() -> list[NavEntry]:
     return [NavEntry("Queue", "/service/queue", "service.ticket.read", order=49),
-            NavEntry("Tickets", f"/records/{rules.TICKET}", "service.ticket.read", order=50)]
+            NavEntry("Tickets", f"/records/{rules.TICKET}", "service.ticket.read", order=50),
+            NavEntry("Warranties", "/service/warranties", "service.warranty.read", order=51)]
 
 
 @hookimpl
 def register_search_types() -> list[SearchType]:
-    return [SearchType(rules.TICKET, "Tickets", ("status", "priority"), order=50)]
+    return [SearchType(rules.TICKET, "Tickets", ("status", "priority"), order=50),
+            SearchType(warranties.WARRANTY, "Warranties", ("ends_on", "covers"), order=51)]
 
 
 @hookimpl
 def register_jobs() -> list[Job]:
     return [Job("service.sla_breaches", "Tickets past a due time are marked breached and "
                                         "escalated (priority one step up)",
-                "*/5 * * * *", services.sla_breaches)]
+                "*/5 * * * *", services.sla_breaches),
+            Job("service.warranty_reminders", "Warranties ending within "
+                                              "warranty_reminder_days give their owner a task "
+                                              "(once each)",
+                "0 6 * * *", services.warranty_reminders)]
 
 
 @hookimpl
@@ -136,7 +154,8 @@ def register_pages() -> list[Blueprint]:
 
 @hookimpl
 def register_api_routes() -> list[ApiRoute]:
-    """POST /api/v1/service/inbound-email (a mail gateway's messages)."""
+    """POST /api/v1/service/inbound-email (a mail gateway's messages), GET
+    /api/v1/service/warranties/lookup?serial=…"""
     from .api import routes
 
     return routes()

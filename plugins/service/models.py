@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import peewee
 
-from accord.models import (BaseModel, Contact, Organization, OwnedRecord, Team, User,
-                           UTCDateTimeField)
+from accord.models import (BaseModel, Contact, Organization, OwnedRecord, Product, Team,
+                           User, UTCDateTimeField)
 
-__all__ = ["Ticket", "Comment", "Rotation", "IntakeAttempt", "InboundMessage", "STATUSES", "PAUSED", "VISIBILITIES"]
+__all__ = ["Ticket", "Comment", "Rotation", "IntakeAttempt", "InboundMessage", "Warranty",
+           "STATUSES", "PAUSED", "VISIBILITIES", "COVERS"]
 
 #: A ticket's statuses, in the order of the workflow.
 STATUSES = ("new", "open", "pending_customer", "resolved", "closed")
@@ -19,6 +20,8 @@ STATUSES = ("new", "open", "pending_customer", "resolved", "closed")
 PAUSED = ("pending_customer", "resolved")
 #: Who sees a comment: the customer too, or the firm only.
 VISIBILITIES = ("public", "internal")
+#: What a warranty covers.
+COVERS = ("parts", "labour", "parts_and_labour")
 
 
 # References to core tables declare no backref ("+"): a plugin adds no attributes to
@@ -124,3 +127,30 @@ class InboundMessage(BaseModel):
 
     class Meta:
         table_name = "service_inbound_message"
+
+
+class Warranty(OwnedRecord):
+    """A product's warranty, by its serial number (one per product and serial), for a
+    customer, from ``starts_on`` to ``ends_on`` (both days covered)."""
+
+    product = peewee.ForeignKeyField(Product, backref="+")
+    serial_number = peewee.CharField(max_length=100, index=True)
+    organization = peewee.ForeignKeyField(Organization, null=True, backref="+",
+                                          on_delete="SET NULL")
+    contact = peewee.ForeignKeyField(Contact, null=True, backref="+", on_delete="SET NULL")
+    starts_on = peewee.DateField(index=True)
+    ends_on = peewee.DateField(index=True)
+    covers = peewee.CharField(max_length=20, default="parts_and_labour")
+    terms = peewee.TextField(null=True)
+    #: The sales order line it came from (free text: the plugin reads no sales table).
+    order_line_ref = peewee.CharField(max_length=100, null=True)
+    #: When the reminder job gave the owner a task about its end (set by "remind").
+    reminded_at = UTCDateTimeField(null=True)
+    if TYPE_CHECKING:  # added by peewee at class creation; declared for mypy
+        product_id: peewee.ForeignKeyField[int]
+        organization_id: peewee.ForeignKeyField[int | None]
+        contact_id: peewee.ForeignKeyField[int | None]
+
+    class Meta:
+        table_name = "service_warranty"
+        indexes = ((("product", "serial_number"), True),)

@@ -1,6 +1,6 @@
 """The service plugin's pages, mounted by the core under ``/service``
-(``register_pages``): the public request form customers fill in, and the agents'
-queue with SLA countdowns.
+(``register_pages``): the public request form customers fill in, the agents'
+queue with SLA countdowns, and the warranty lookup by serial number.
 
 Each view parses the request, calls the plugin's services (which apply the reader's
 record rule), and renders; a bad field is shown at the field with a 422, nothing
@@ -14,13 +14,14 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 
-from accord.errors import ValidationError
+from accord.errors import NotFound, ValidationError
 from accord.pages import public
 from accord.services.authz import require
 
 from .intake import TooManyRequests, reference, request_ticket
 from .queue import STATUS_CHOICES, queue, team_choices
 from .rules import TICKET
+from .warranties import WARRANTY, lookup
 
 __all__ = ["blueprint"]
 
@@ -32,6 +33,7 @@ def blueprint() -> Blueprint:
     bp = Blueprint("service", __name__, template_folder="templates")
     bp.add_url_rule("/request", "request_form", request_form, methods=["GET", "POST"])
     bp.add_url_rule("/queue", "queue_page", queue_page)
+    bp.add_url_rule("/warranties", "warranties_page", warranties_page)
     bp.add_url_rule("/service.css", "stylesheet", stylesheet)
     return bp
 
@@ -96,3 +98,22 @@ def queue_page() -> Response:
                            statuses=STATUS_CHOICES, chosen=raw, problems=problems,
                            zone=settings["time_zone"])
     return Response(body, status=400 if problems else 200)
+
+
+def warranties_page() -> Response:
+    """Look up a serial number: its warranties (the reader's rule applies), each with
+    its coverage today and its customer."""
+    kernel = current_app.extensions["accord"]
+    require(g.actor, f"{WARRANTY}.read")
+    serial = request.args.get("serial", "").strip()
+    problem, found = "", []
+    if len(serial) > 100:
+        problem = "a serial number has at most 100 characters"
+    elif serial:
+        try:
+            found = lookup(kernel, g.actor, serial)
+        except NotFound as exc:
+            problem = exc.message
+    body = render_template("service/warranties.html", serial=serial, found=found,
+                           problem=problem)
+    return Response(body, status=(400 if len(serial) > 100 else 404) if problem else 200)

@@ -12,10 +12,10 @@ from marshmallow import fields, validate
 
 from accord.schemas import InputSchema, OwnedRecordSchema
 
-from .models import STATUSES, VISIBILITIES
+from .models import COVERS, STATUSES, VISIBILITIES
 from .settings import PRIORITIES
 
-__all__ = ["TicketSchema", "CommentSchema", "CommentBodySchema"]
+__all__ = ["TicketSchema", "CommentSchema", "CommentBodySchema", "WarrantySchema"]
 
 _BY = "Set by the {} action only (POST /api/v1/service/tickets/<id>/{})"
 
@@ -89,3 +89,29 @@ class CommentBodySchema(InputSchema):
     visibility = fields.String(load_default="internal", validate=validate.OneOf(VISIBILITIES),
                                metadata={"description": "public (the customer sees it) or "
                                                         "internal (the default)"})
+
+
+class WarrantySchema(OwnedRecordSchema):
+    """A warranty (the dates' order and a serial number taken twice for one product are
+    checked by its rules, warranties.py)."""
+
+    product_id = fields.Integer(required=True, strict=True,
+                                validate=validate.Range(min=1, max=2 ** 63 - 1),
+                                metadata={"description": "The product (a core product)"})
+    serial_number = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                  metadata={"description": "Unique per product"})
+    organization_id = _ref(metadata={"description": "The customer: an organization, a "
+                                                    "contact, or both"})
+    contact_id = _ref()
+    starts_on = fields.Date(required=True, metadata={"description": "The first day covered"})
+    ends_on = fields.Date(required=True, metadata={
+        "description": "The last day covered (on or after starts_on)"})
+    covers = fields.String(load_default="parts_and_labour", validate=validate.OneOf(COVERS),
+                           metadata={"description": "parts, labour or parts_and_labour"})
+    terms = fields.String(allow_none=True, validate=validate.Length(max=100_000), metadata={
+        "description": "The coverage terms, as agreed"})
+    order_line_ref = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "The sales order line the warranty came from"})
+    reminded_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "When the service.warranty_reminders job gave the owner a task "
+                       "about its end"})

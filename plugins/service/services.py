@@ -21,7 +21,7 @@ from accord.services.outbox import enqueue
 from accord.services.authz import require
 
 from . import sla
-from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket
+from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket, Warranty
 from .rules import TICKET
 from .settings import PRIORITIES, calendar
 from .signals import sla_breached
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["OPEN", "WAIT", "RESOLVE", "CLOSE", "REOPEN", "COMMENT", "open_ticket",
            "wait_for_customer", "resolve_ticket", "close_ticket", "reopen_ticket",
            "comment_ticket", "mark_breaches", "sla_breaches", "RUNNING", "BREACHED",
-           "take_turn", "count_attempt", "remember_message", "file_message"]
+           "take_turn", "count_attempt", "remember_message", "file_message",
+           "EXPIRING", "remind_warranties", "warranty_reminders"]
 
 OPEN = "service.ticket.open"
 WAIT = "service.ticket.wait"
@@ -247,6 +248,69 @@ def sla_breaches(kernel: Accord, today: dt.date) -> str:
     now (``today`` is the run's day; due times are moments, read against the clock)."""
     escalated, failed = mark_breaches(kernel)
     summary = f"{escalated} ticket{'' if escalated == 1 else 's'} escalated"
+    if failed:
+        raise AccordError(f"{summary}; {len(failed)} could not be: " + "; ".join(failed))
+    return summary
+
+
+# The warranty reminders --------------------------------------------------------------
+
+#: The outbox topic of a warranty whose end is near.
+EXPIRING = "service.warranty.expiring"
+_WARRANTY = "service.warranty"
+
+
+def remind_warranties(kernel: Accord, today: dt.date, *,
+                      actor: Actor | None = None) -> tuple[int, list[str]]:
+    """Give the owner of each warranty ending from ``today`` to ``warranty_reminder_days``
+    days on a task about it, and write an outbox row ``service.warranty.expiring``, in
+    one transaction per warranty with its ``reminded_at`` (the verb "remind"): a
+    warranty is reminded of once, so running this again changes nothing. Returns how
+    many were reminded, and the failures as ``"warranty <id>: <message>"`` lines."""
+    writer = actor or Actor.system("service.warranty_reminders")
+    days = kernel.settings("service")["warranty_reminder_days"]
+    until = today + dt.timedelta(days=days)
+    with kernel.bound():
+        due = [w.id for w in Warranty.select(Warranty.id).where(
+            Warranty.reminded_at.is_null(), Warranty.ends_on >= today,
+            Warranty.ends_on <= until).order_by(Warranty.id)]
+    reminded, failed = 0, []
+    for warranty_id in due:
+        try:
+            reminded += _remind_warranty(kernel, warranty_id, today, until, writer)
+        except AccordError as exc:
+            failed.append(f"warranty {warranty_id}: {exc}")
+    return reminded, failed
+
+
+def _remind_warranty(kernel: Accord, warranty_id: int, today: dt.date, until: dt.date,
+                     actor: Actor) -> int:
+    with kernel.transaction():
+        warranty: Any = services.get(kernel, _WARRANTY, warranty_id, for_update=True)
+        if warranty.reminded_at is not None or not today <= warranty.ends_on <= until:
+            return 0  # reminded, or its dates changed, since the list was read
+        due = dt.datetime.combine(warranty.ends_on, dt.time(9), tzinfo=dt.timezone.utc)
+        services.create(kernel, "activity", {
+            "kind": "task", "subject": f"Warranty {warranty.serial_number} ends on "
+                                       f"{warranty.ends_on.isoformat()}",
+            "body": warranty.terms, "due_at": due,
+            "record_type": _WARRANTY, "record_id": warranty.id,
+            "organization_id": warranty.organization_id, "contact_id": warranty.contact_id,
+            **({"owner_id": warranty.owner_id} if warranty.owner_id else {})}, actor=actor)
+        services.update(kernel, _WARRANTY, warranty.id, {"reminded_at": utcnow()},
+                        actor=actor, verb="remind")
+        enqueue(kernel, [OutboxItem(EXPIRING, {
+            "warranty_id": warranty.id, "serial_number": warranty.serial_number,
+            "product_id": warranty.product_id, "ends_on": warranty.ends_on.isoformat(),
+            "owner_id": warranty.owner_id})])
+    return 1
+
+
+def warranty_reminders(kernel: Accord, today: dt.date) -> str:
+    """The ``service.warranty_reminders`` job: a task and an outbox row per warranty
+    ending within ``warranty_reminder_days``."""
+    reminded, failed = remind_warranties(kernel, today)
+    summary = f"{reminded} warrant{'y' if reminded == 1 else 'ies'} reminded"
     if failed:
         raise AccordError(f"{summary}; {len(failed)} could not be: " + "; ".join(failed))
     return summary

@@ -115,6 +115,11 @@ class ServiceSettings(ma.Schema):
     #: Category -> {"team": team name, "queue": queue}: where the plugin's routing
     #: sends a new ticket nobody is assigned to (then the team's round-robin).
     routing = fields.Dict(keys=_NAME, values=fields.Nested(RouteSchema), load_default=dict)
+    #: Warranties ending within this many days get a reminder task for their owner
+    #: (the service.warranty_reminders job).
+    warranty_reminder_days = fields.Integer(load_default=30, strict=True,
+                                            validate=validate.Range(
+        1, 365, error="Give a number of days from 1 to 365."))
     #: Priority -> targets in business minutes.
     sla = fields.Dict(keys=fields.String(validate=validate.OneOf(PRIORITIES)),
                       values=fields.Nested(TargetSchema),

@@ -33,13 +33,18 @@ def _seed(kernel: Any) -> dict[str, int]:
     ticket = services.create(kernel, "service.ticket", {
         "organization_id": org.id, "channel": "phone", "subject": "Broken"}, actor=SYSTEM)
     comment_ticket(kernel, ticket.id, actor=SYSTEM, body="Checking", visibility="public")
-    return {f"{PREFIX}/tickets": ticket.id}
+    product = services.create(kernel, "product", {"sku": "P-1", "name": "Printer"},
+                              actor=SYSTEM)
+    warranty = services.create(kernel, "service.warranty", {
+        "product_id": product.id, "serial_number": "SN-1", "organization_id": org.id,
+        "starts_on": "2026-01-01", "ends_on": "2027-12-31"}, actor=SYSTEM)
+    return {f"{PREFIX}/tickets": ticket.id, f"{PREFIX}/warranties": warranty.id}
 
 
 def test_service_operations_answer_as_the_document_says(kernel, make_api_client):
     run = exercise_operations(make_api_client("admin"), PREFIX, _seed(kernel),
                               max_examples=MAX_EXAMPLES, budget=BUDGET)
-    assert len(run.operations) == 15, run.operations
+    assert len(run.operations) == 24, run.operations
     if run.cut_short:
         warnings.warn(f"time budget spent; not exercised: {', '.join(run.cut_short)}")
     assert not run.failures, "\n\n".join(run.failures)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from accord.services.actors import Actor
 
 __all__ = ["TICKET", "TRANSITIONS", "ticket_defaults", "ticket_rules", "ticket_computed",
-           "ticket_kept"]
+           "ticket_kept", "customer_named"]
 
 TICKET = "service.ticket"
 #: The workflow. A resolved ticket goes back to open only through the reopen action
@@ -55,11 +55,7 @@ def ticket_rules(write: Write) -> None:
     known = channels(settings)
     now = utcnow()
     for index, row, current in write:
-        problems: dict[str, list[str]] = {}
-        if write.value(index, "organization_id") is None \
-                and write.value(index, "contact_id") is None:
-            problems["organization_id"] = ["give the customer: an organization or a contact "
-                                           "(or both)"]
+        problems = customer_named(write, index)
         _one_of(problems, row, "channel", known, "a channel")
         _one_of(problems, row, "category", settings["categories"], "a category")
         _one_of(problems, row, "queue", settings["queues"], "a queue")
@@ -72,6 +68,16 @@ def ticket_rules(write: Write) -> None:
         if current is not None:
             _status_rules(write, index, current, problems)
         write.refuse(index, problems)
+
+
+def customer_named(write: Write, index: int) -> dict[str, list[str]]:
+    """The problems of a row that names no customer: a service record (ticket, warranty,
+    repair, return) names an organization or a contact, or both."""
+    if write.value(index, "organization_id") is None \
+            and write.value(index, "contact_id") is None:
+        return {"organization_id": ["give the customer: an organization or a contact "
+                                    "(or both)"]}
+    return {}
 
 
 def _one_of(problems: dict[str, list[str]], row: dict[str, Any], name: str,

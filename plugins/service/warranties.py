@@ -18,6 +18,7 @@ from accord.errors import NotFound, PermissionDenied
 from accord.services.authz import require, scoped
 
 from .models import Warranty
+from .rules import customer_named
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -60,11 +61,7 @@ def warranty_rules(write: Write) -> None:
     has one warranty."""
     taken: set[tuple[int, str]] = set()
     for index, row, current in write:
-        problems: dict[str, list[str]] = {}
-        if write.value(index, "organization_id") is None \
-                and write.value(index, "contact_id") is None:
-            problems["organization_id"] = ["give the customer: an organization or a contact "
-                                           "(or both)"]
+        problems = customer_named(write, index)
         starts, ends = write.value(index, "starts_on"), write.value(index, "ends_on")
         if starts is not None and ends is not None and ends < starts:
             problems["ends_on"] = [f"{ends.isoformat()} is before starts_on "

@@ -126,9 +126,14 @@ def document_actions(type_name: str, record: Any, actor: Actor,
     return out
 
 
+def _refused(name: str, messages: dict[str, list[str]]) -> dict[str, Any]:
+    return {"failed": name, "messages": messages, "stale": False, "status": 422}
+
+
 def run_page_action(type_name: str, record_id: int, name: str) -> tuple[Any, Any]:
     """Run a document action with the posted form: ``(result, None)``, or ``(None,
-    refusal)`` where a refusal is ``("stale", None)`` or ``("invalid", messages)``."""
+    refusal)`` where a refusal is the keyword arguments that draw the page again with it
+    (``failed``, ``messages``, ``stale`` and the status: 412 stale, 422 refused)."""
     fields = ACTION_FIELDS.get((type_name, name))
     if fields is None:
         raise NotFound(f"{type_name} has no action {name!r} on this page")
@@ -140,11 +145,11 @@ def run_page_action(type_name: str, record_id: int, name: str) -> tuple[Any, Any
     except (NotFound, PermissionDenied):
         raise
     except ValidationError as exc:
-        return None, ("invalid", exc.flat())
+        return None, _refused(name, exc.flat())
     except StaleVersion:
-        return None, ("stale", None)
+        return None, {"failed": name, "messages": None, "stale": True, "status": 412}
     except AccordError as exc:
-        return None, ("invalid", {"_schema": [exc.message]})
+        return None, _refused(name, {"_schema": [exc.message]})
     flash(_DONE[name], "info")
     return result, None
 
@@ -243,9 +248,7 @@ def order_page(order_id: int) -> Response:
 def order_action(order_id: int, name: str) -> Any:
     result, refusal = run_page_action(ORDER, order_id, name)
     if refusal is not None:
-        kind, messages = refusal
-        return _order(order_id, failed=name, messages=messages, stale=kind == "stale",
-                      status=412 if kind == "stale" else 422)
+        return _order(order_id, **refusal)
     if name == "invoice":
         return redirect(page_url(INVOICE, result.id))
     return redirect(page_url(ORDER, order_id))
@@ -275,9 +278,7 @@ def invoice_page(invoice_id: int) -> Response:
 def invoice_action(invoice_id: int, name: str) -> Any:
     result, refusal = run_page_action(INVOICE, invoice_id, name)
     if refusal is not None:
-        kind, messages = refusal
-        return _invoice(invoice_id, failed=name, messages=messages, stale=kind == "stale",
-                        status=412 if kind == "stale" else 422)
+        return _invoice(invoice_id, **refusal)
     return redirect(page_url(INVOICE, invoice_id) + ("#payments" if name == "pay" else ""))
 
 

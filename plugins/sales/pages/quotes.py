@@ -363,12 +363,9 @@ def preview() -> Response:
 def quote_action(quote_id: int, name: str) -> Any:
     result, refusal = run_page_action(QUOTE, quote_id, name)
     if refusal is not None:
-        kind, messages = refusal
         quote: Any = services.get(kernel(), QUOTE, quote_id, actor=g.actor)
         values = dump(kernel(), QUOTE, quote, actor=g.actor)
-        return _editor(quote=quote, values=values, lines=_stored_lines(values),
-                       stale=kind == "stale", failed=name, messages=messages,
-                       status=412 if kind == "stale" else 422)
+        return _editor(quote=quote, values=values, lines=_stored_lines(values), **refusal)
     if name == "accept" and g.actor.can(f"{ORDER}.read"):
         return redirect(page_url(ORDER, result.id))
     if name == "revise":

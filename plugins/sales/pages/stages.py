@@ -12,7 +12,7 @@ shown on the pipeline's box. The page needs the permission to configure plugins
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template,
                    request, url_for)
@@ -24,6 +24,9 @@ from accord.services.plugins import PLUGINS
 
 from ..api import add_stage, move_stage, rename_stage
 from ..settings import STAGE_KINDS, pipelines
+
+if TYPE_CHECKING:
+    from accord.kernel import Accord
 
 __all__ = ["blueprint"]
 
@@ -102,31 +105,36 @@ def add(pipeline: str) -> Any:
     return _done(pipeline, f"Added the stage “{name}” to the {pipeline} pipeline.")
 
 
-def rename(pipeline: str) -> Any:
+def _change(pipeline: str, change: Callable[[Accord, str], str]) -> Any:
+    """A change to one stage (the form's ``stage``): ``change(kernel, stage)`` makes it
+    and says what it did; a refusal draws the page again beside that pipeline's stages."""
     require(g.actor, PLUGINS)
     kernel = current_app.extensions["accord"]
-    stage = request.form.get("stage", "")
-    new_name = request.form.get("name", "").strip()
     try:
-        if not new_name:
-            raise ValidationError({"name": ["give the stage its new name"]})
-        rename_stage(kernel, pipeline, stage, new_name, actor=g.actor)
+        done = change(kernel, request.form.get("stage", ""))
     except ValidationError as exc:
         return _page(failed=f"stage-{pipeline}", problems=_messages(exc),
                      entered=dict(request.form), status=422)
-    return _done(pipeline, f"Renamed the stage “{stage}” to “{new_name}”.")
+    return _done(pipeline, done)
+
+
+def rename(pipeline: str) -> Any:
+    def change(kernel: Accord, stage: str) -> str:
+        new_name = request.form.get("name", "").strip()
+        if not new_name:
+            raise ValidationError({"name": ["give the stage its new name"]})
+        rename_stage(kernel, pipeline, stage, new_name, actor=g.actor)
+        return f"Renamed the stage “{stage}” to “{new_name}”."
+
+    return _change(pipeline, change)
 
 
 def move(pipeline: str) -> Any:
-    require(g.actor, PLUGINS)
-    kernel = current_app.extensions["accord"]
-    stage = request.form.get("stage", "")
-    try:
+    def change(kernel: Accord, stage: str) -> str:
         position = _number(request.form.get("position", ""), "position")
         if position is None:
             raise ValidationError({"position": ["give the stage's new position"]})
         move_stage(kernel, pipeline, stage, position, actor=g.actor)
-    except ValidationError as exc:
-        return _page(failed=f"stage-{pipeline}", problems=_messages(exc),
-                     entered=dict(request.form), status=422)
-    return _done(pipeline, f"Moved the stage “{stage}” to position {position}.")
+        return f"Moved the stage “{stage}” to position {position}."
+
+    return _change(pipeline, change)

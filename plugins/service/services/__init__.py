@@ -20,11 +20,11 @@ from accord.services import Actor
 from accord.services.outbox import enqueue
 from accord.services.authz import require
 
-from . import sla
-from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket, Warranty
-from .rules import TICKET
-from .settings import PRIORITIES, calendar
-from .signals import sla_breached
+from .. import sla
+from ..models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket, Warranty
+from ..rules import TICKET
+from ..settings import PRIORITIES, calendar
+from ..signals import sla_breached
 
 if TYPE_CHECKING:
     from accord.kernel import Accord

@@ -9,8 +9,8 @@ from .people import ADMIN_ROLE, BUILTIN_ROLES, OwnedRecord, Role, Team, TeamMemb
 from .rates import ExchangeRate
 from .crm import Activity, Contact, ContactInterest, Organization, Product, Tag, Tagging
 from .goals import GOAL_DIRECTIONS, GOAL_SCOPES, Goal, GoalAlert
-from .system import (AuditEntry, CustomField, IdHighWater, KernelMeta, OutboxMessage,
-                     PluginState)
+from .system import (AuditEntry, CustomField, IdHighWater, KernelMeta, NumberSequence,
+                     OutboxMessage, PluginState)
 from .web import LoginFailure, WebSession
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Role", "User", "Team", "TeamMember", "BUILTIN_ROLES", "ADMIN_ROLE",
     "Organization", "Contact", "ContactInterest", "Activity", "Product", "Tag", "Tagging",
     "PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage", "IdHighWater",
+    "NumberSequence",
     "ApiToken", "RolePermission", "RoleRule", "SCOPES", "JobRun", "JOB_STATUSES",
     "ExchangeRate", "Goal", "GoalAlert", "GOAL_SCOPES", "GOAL_DIRECTIONS",
     "WebSession", "LoginFailure",
@@ -28,5 +29,5 @@ CORE_MODELS = [
     Role, User, Team, TeamMember, Organization, Contact, Product, ContactInterest,
     Activity, Tag, Tagging, PluginState, KernelMeta, CustomField, AuditEntry, OutboxMessage,
     ApiToken, RolePermission, RoleRule, JobRun, IdHighWater, ExchangeRate, Goal, GoalAlert,
-    WebSession, LoginFailure,
+    WebSession, LoginFailure, NumberSequence,
 ]

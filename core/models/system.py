@@ -9,8 +9,8 @@ import peewee
 from ..database import JSONField
 from .base import BaseModel, UTCDateTimeField, utcnow
 
-__all__ = ["PluginState", "KernelMeta", "CustomField", "AuditEntry", "OutboxMessage",
-           "IdHighWater"]
+__all__ = ["PluginState", "KernelMeta", "NumberSequence", "CustomField", "AuditEntry",
+           "OutboxMessage", "IdHighWater"]
 
 
 class PluginState(BaseModel):
@@ -34,6 +34,17 @@ class KernelMeta(BaseModel):
 
     class Meta:
         table_name = "accord_meta"
+
+
+class NumberSequence(BaseModel):
+    """The last number given in a gapless sequence (a year's invoices): its row lock
+    makes numbering serial (``accord.services.sequences``)."""
+
+    name = peewee.CharField(max_length=100, primary_key=True)
+    last = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "accord_number_sequence"
 
 
 class CustomField(BaseModel):

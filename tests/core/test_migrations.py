@@ -35,6 +35,8 @@ def test_core_migrations_go_down_and_up_again(kernel):
                            .where(RolePermission.role == "manager",
                                   RolePermission.permission == "core.metrics.read"))
         assert manager_metrics.count() == 1
+        assert kernel.migrations.downgrade("core", 9) == ["0010_create_number_sequences"]
+        assert "accord_number_sequence" not in kernel.database.get_tables()
         assert kernel.migrations.downgrade("core", 8) == ["0009_create_web_logins"]
         assert not {"accord_web_session", "accord_login_failure"} & set(
             kernel.database.get_tables())
@@ -55,7 +57,7 @@ def test_core_migrations_go_down_and_up_again(kernel):
             (), ("0001_create_core_tables", "0002_create_access_tables", "0003_create_job_runs",
                  "0004_grant_metrics_to_managers", "0005_move_plugin_grants_to_plugins",
                  "0006_never_reuse_ids", "0007_create_goals", "0008_add_exchange_rates",
-                 "0009_create_web_logins"))
+                 "0009_create_web_logins", "0010_create_number_sequences"))
 
         assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
                                                      "0002_create_access_tables",
@@ -65,7 +67,8 @@ def test_core_migrations_go_down_and_up_again(kernel):
                                                      "0006_never_reuse_ids",
                                                      "0007_create_goals",
                                                      "0008_add_exchange_rates",
-                                                     "0009_create_web_logins"]
+                                                     "0009_create_web_logins",
+                                                     "0010_create_number_sequences"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
         assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
@@ -113,6 +116,7 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
                      ["core", "0007_create_goals", "applied"],
                      ["core", "0008_add_exchange_rates", "applied"],
                      ["core", "0009_create_web_logins", "applied"],
+                     ["core", "0010_create_number_sequences", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 

@@ -21,7 +21,8 @@ from .dates import outside_calendar
 from .money import MoneyField, plain_decimal
 
 __all__ = [
-    "InputSchema", "RecordSchema", "OwnedRecordSchema", "PlainDecimal", "ExactDecimal", "OrganizationSchema", "ContactSchema",
+    "InputSchema", "RecordSchema", "OwnedRecordSchema", "PlainDecimal", "ExactDecimal",
+    "Between", "decimal_field", "OrganizationSchema", "ContactSchema",
     "UserSchema", "TeamSchema", "ActivitySchema", "ProductSchema",
     "DEFAULT_RELATIONSHIPS", "ACTIVITY_KINDS",
 ]
@@ -115,6 +116,39 @@ class ExactDecimal(PlainDecimal):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format(Decimal(value).quantize(self.shown), "f")
+
+
+class Between(validate.Validator):
+    """``low`` (excluded when ``above``) to ``high``.
+
+    (apispec would write a ``validate.Range`` on a Decimal shown as a string with
+    string bounds, which OpenAPI refuses; the bounds are in the field's description.)
+    """
+
+    def __init__(self, low: int, high: int, *, above: bool = False) -> None:
+        self.low, self.high, self.above = Decimal(low), Decimal(high), above
+
+    def __call__(self, value: Decimal) -> Decimal:
+        if value < self.low or (self.above and value == self.low) or value > self.high:
+            first = "more than" if self.above else "at least"
+            raise ma.ValidationError(f"Must be {first} {self.low} and at most {self.high}.")
+        return value
+
+    @property
+    def text(self) -> str:
+        return f"{'more than' if self.above else 'from'} {self.low} to {self.high}"
+
+
+def decimal_field(places: int, low: int, high: int, *, above: bool = False,
+                  description: str = "", places_text: str = "",
+                  field: type[ExactDecimal] = ExactDecimal, **kwargs: Any) -> fields.Decimal:
+    """A Decimal field (a string in JSON) from ``low`` (excluded when ``above``) to
+    ``high``, with at most ``places`` decimals (described as ``places_text`` when
+    given)."""
+    bounds = Between(low, high, above=above)
+    text = f"{bounds.text}, at most {places_text or f'{places} decimal places'}"
+    text = f"{description} ({text})" if description else text.capitalize()
+    return field(places, validate=bounds, metadata={"description": text}, **kwargs)
 
 
 class RecordSchema(InputSchema):

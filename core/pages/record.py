@@ -383,8 +383,15 @@ def register(bp: Blueprint, kernel: Accord) -> None:
 
     @bp.get("/records/<type_name>/new")
     def record_new(type_name: str) -> Response:
+        """The empty form; values in the query string fill the fields of their names
+        (a link "New repair" from a ticket gives ``?ticket_id=12``)."""
         rt = kernel.records.get(type_name)
-        return new_page(rt, new_form(rt), [])
+        items = new_form(rt)
+        for item in items:
+            given = request.args.get(item.name, "").strip()
+            if given:
+                item.value = given[:1000]
+        return new_page(rt, items, [])
 
     @bp.post("/records/<type_name>/new")
     def record_create(type_name: str) -> Any:

@@ -18,7 +18,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from accord.money import AmountField, CurrencyField, Money, MoneyField, format_amount
-from accord.schemas import ExactDecimal, InputSchema, OwnedRecordSchema
+from accord.schemas import (Between, ExactDecimal, InputSchema, OwnedRecordSchema,
+                            decimal_field)
 
 __all__ = ["LeadSchema", "OpportunitySchema", "ConvertSchema", "MoveSchema", "LEAD_STATUSES",
            "QuoteSchema", "OrderSchema", "InvoiceSchema", "ContractSchema", "PaymentSchema",
@@ -126,39 +127,6 @@ class MoveSchema(InputSchema):
 
 
 # Documents -----------------------------------------------------------------------
-
-class Between(validate.Validator):
-    """``low`` (excluded when ``above``) to ``high``.
-
-    (apispec would write a ``validate.Range`` on a Decimal shown as a string with
-    string bounds, which OpenAPI refuses; the bounds are in the field's description.)
-    """
-
-    def __init__(self, low: int, high: int, *, above: bool = False) -> None:
-        self.low, self.high, self.above = Decimal(low), Decimal(high), above
-
-    def __call__(self, value: Decimal) -> Decimal:
-        if value < self.low or (self.above and value == self.low) or value > self.high:
-            first = "more than" if self.above else "at least"
-            raise ma.ValidationError(f"Must be {first} {self.low} and at most {self.high}.")
-        return value
-
-    @property
-    def text(self) -> str:
-        return f"{'more than' if self.above else 'from'} {self.low} to {self.high}"
-
-
-def decimal_field(places: int, low: int, high: int, *, above: bool = False,
-                  description: str = "", places_text: str = "",
-                  field: type[ExactDecimal] = ExactDecimal, **kwargs: Any) -> fields.Decimal:
-    """A Decimal field (a string in JSON) from ``low`` (excluded when ``above``) to
-    ``high``, with at most ``places`` decimals (described as ``places_text`` when
-    given)."""
-    bounds = Between(low, high, above=above)
-    text = f"{bounds.text}, at most {places_text or f'{places} decimal places'}"
-    text = f"{description} ({text})" if description else text.capitalize()
-    return field(places, validate=bounds, metadata={"description": text}, **kwargs)
-
 
 class LineSchema(InputSchema):
     """One line of a quote, an order or an invoice (amounts in the document's currency)."""

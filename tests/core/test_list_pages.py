@@ -3,6 +3,8 @@ record rules), permission refusals, bad filters and the bulk assignment's refusa
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 from decimal import Decimal
@@ -192,6 +194,16 @@ def test_a_new_opportunity_from_its_form_is_owned_by_its_creator(sales_kernel,
     assert done.location.endswith(f"/records/sales.opportunity/{deal.id}")
     assert (deal.name, deal.owner_id, deal.amount) == ("Fleet renewal", rep.id,
                                                        Decimal("12500"))
+
+
+def test_the_query_string_fills_the_new_form(sales_kernel, make_page_client):
+    client = make_page_client("sales", email="rep@example.com", kernel=sales_kernel)
+    org = services.create(sales_kernel, "organization", {"name": "Kestrel Ltd"}, actor=SYSTEM)
+    form = client.get(f"/records/sales.opportunity/new?organization_id={org.id}"
+                      "&name=Fleet%20renewal&unknown=1").get_data(as_text=True)
+    assert re.search(rf'name="organization_id"[^>]*value="{org.id}"', form)
+    assert re.search(r'name="name"[^>]*value="Fleet renewal"', form)
+    assert "unknown" not in form
 
 
 def test_a_type_only_an_action_writes_has_no_new_page(sales_kernel, make_page_client):

@@ -100,6 +100,40 @@ def warranty_lookup(kernel: Accord, *, actor: Actor, serial: str) -> dict[str, A
     return {"serial": serial, "warranties": lookup(kernel, actor, serial.strip())}
 
 
+class FromOrderArgs(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    order_id = fields.Integer(required=True, strict=True,
+                              validate=ma.validate.Range(min=1, max=2 ** 63 - 1),
+                              metadata={"description": "An invoiced sales order"})
+    line = fields.Integer(required=True, strict=True,
+                          validate=ma.validate.Range(min=1, max=500),
+                          metadata={"description": "Its line, 1 for the first"})
+    serial_numbers = fields.List(
+        fields.String(validate=ma.validate.Length(min=1, max=100)), required=True,
+        validate=ma.validate.Length(min=1, max=1000),
+        metadata={"description": "One warranty each; no more than the line's quantity"})
+
+
+class FromOrderAnswer(ma.Schema):
+    warranties = fields.List(fields.Dict(), metadata={
+        "description": "The warranties made, as GET /api/v1/service/warranties/<id> shows "
+                       "them"})
+
+
+def warranties_from_order_line(kernel: Accord, *, actor: Actor, order_id: int, line: int,
+                               serial_numbers: list[str]) -> dict[str, Any]:
+    from accord import services
+
+    from .services.warranties import warranties_from_order
+    from .warranties import WARRANTY
+
+    made = warranties_from_order(kernel, actor=actor, order_id=order_id, line=line,
+                                 serial_numbers=[s.strip() for s in serial_numbers])
+    return {"warranties": [services.dump(kernel, WARRANTY, w, actor=actor) for w in made]}
+
+
 def routes() -> list[ApiRoute]:
     return [ApiRoute(
         "/service/inbound-email", inbound_email, "service.ticket.write",
@@ -117,4 +151,14 @@ def routes() -> list[ApiRoute]:
         response=WarrantyLookupAnswer,
         description="The warranties of a serial number (one per product) the reader's "
                     "record rule reaches, each with its product, customer and coverage "
-                    "today; an unknown serial number is a 404 naming it.")]
+                    "today; an unknown serial number is a 404 naming it."),
+        ApiRoute(
+        "/service/warranties/from-order", warranties_from_order_line,
+        "service.warranty.write", "Make warranties from an invoiced order line",
+        method="POST", args=FromOrderArgs, response=FromOrderAnswer,
+        description="With the sales plugin enabled: one warranty per serial number for the "
+                    "product of an order's line, for the order's customer, from the day the "
+                    "order was first invoiced, for the warranty_months setting. Refused "
+                    "(422, naming the field) for an order not invoiced, a line without a "
+                    "product, more serial numbers than the line's quantity, or a serial "
+                    "number the product has a warranty for already.")]

@@ -12,11 +12,16 @@ from accord.pages import NavEntry, Panel, SearchType
 from accord.records import (Lines, Permission, RecordAction, RecordType, RoleGrant,
                             Transitions, VerbField)
 
-from . import rules, services, warranties
-from .models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket, Warranty
+from . import repairs, returns, rules, services, surveys, warranties
+from .models import (Comment, InboundMessage, IntakeAttempt, RepairPart, Rotation, Ticket,
+                     Warranty)
 from .metrics import register_metrics  # noqa: F401
 from .routing import route_ticket  # noqa: F401 (the plugin's own routing, trylast)
+from .timeline import timeline_items  # noqa: F401 (tickets on customers' timelines)
 from .schemas import CommentBodySchema, CommentSchema, TicketSchema, WarrantySchema
+from .services import repairs as repair_writes
+from .services import returns as return_writes
+from .services import surveys as survey_writes
 
 if TYPE_CHECKING:
     import click
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from accord.kernel import Accord
+    from accord.metrics import MetricQuery
+    from accord.pages import Widget
     from accord.routes import ApiRoute
     from accord.services import Actor
 
@@ -39,6 +46,9 @@ _VERBS = {
     # The job that marks breaches writes as the verb "breach" (it also escalates).
     "first_response_breached": ("breach", "comment"),
     "resolution_breached": ("breach", "resolve"),
+    # The business seconds the metrics read (accord_service.metrics).
+    "first_response_seconds": ("comment",),
+    "resolution_seconds": ("resolve", "reopen"),
 }
 
 TICKET = RecordType(
@@ -60,15 +70,22 @@ WARRANTY = RecordType(
     verb_fields=(VerbField("reminded_at", ("remind",)),),
     protects=("organization", "contact"), validate=warranties.warranty_rules)
 
+SURVEY = RecordType(
+    surveys.SURVEY, surveys.Survey, surveys.SurveySchema, "surveys", "Satisfaction survey",
+    searchable=("comment",), title_fields=("kind", "id"),
+    # Sent by the resolve and send_nps_survey verbs, answered by the link or the answer action.
+    written_by=("send", "replace", "answer"))
+
 
 @hookimpl
 def register_record_types() -> list[RecordType]:
-    return [TICKET, WARRANTY]
+    return [TICKET, WARRANTY, SURVEY, returns.RETURN_TYPE, *repairs.RECORD_TYPES]
 
 
 @hookimpl
 def register_models() -> list[type[peewee.Model]]:
-    return [Comment, Rotation, IntakeAttempt, InboundMessage]
+    return [Comment, Rotation, IntakeAttempt, InboundMessage, returns.ReturnItem,
+            RepairPart]
 
 
 @hookimpl
@@ -85,7 +102,8 @@ def register_permissions() -> list[Permission]:
             Permission("service.warranty.read", "Read warranties and look them up by serial "
                                                 "number"),
             Permission("service.warranty.write", "Create and change warranties"),
-            Permission("service.warranty.delete", "Delete warranties")]
+            Permission("service.warranty.delete", "Delete warranties"),
+            *surveys.PERMISSIONS, *returns.PERMISSIONS, *repairs.PERMISSIONS]
 
 
 @hookimpl
@@ -104,7 +122,23 @@ def register_actions() -> list[RecordAction]:
             RecordAction(rules.TICKET, "comment", services.COMMENT, services.comment_ticket,
                          schema=CommentBodySchema,
                          description="Comment on the ticket, publicly (the first public "
-                                     "comment is the first response) or internally")]
+                                     "comment is the first response) or internally"),
+            RecordAction(repairs.REPAIR, "start", repairs.START, repair_writes.start_repair,
+                         description="Start the repair"),
+            RecordAction(repairs.REPAIR, "complete", repairs.COMPLETE,
+                         repair_writes.complete_repair, schema=repairs.CompleteSchema,
+                         description="The repair is done: the warranty's coverage on the "
+                                     "repair's day decides what is billed, and the rest is "
+                                     "invoiced (sales' invoice when sales is enabled, else a "
+                                     "service invoice)"),
+            RecordAction(repairs.REPAIR, "cancel", repairs.CANCEL, repair_writes.cancel_repair,
+                         description="Cancel a repair not done yet; nothing is billed"),
+            RecordAction(surveys.SURVEY, "answer", surveys.ANSWER, survey_writes.answer_survey,
+                         schema=surveys.SurveyAnswerSchema,
+                         description="Record the customer's answer (given by phone…)"),
+            RecordAction("contact", "send_nps_survey", surveys.SEND, survey_writes.send_nps,
+                         description="Send the contact an NPS survey (one open at a time)"),
+            *return_writes.ACTIONS]
 
 
 @hookimpl
@@ -114,8 +148,11 @@ def register_role_grants() -> list[RoleGrant]:
     reader's teams, or assigned to one of their teammates."""
     agent = ("service.ticket.read", "service.ticket.write", services.OPEN, services.WAIT,
              services.RESOLVE, services.CLOSE, services.REOPEN, services.COMMENT,
-             "service.warranty.read", "service.warranty.write")
-    team_queue = ((rules.TICKET, "team"), (warranties.WARRANTY, "team"))
+             "service.warranty.read", "service.warranty.write", *surveys.AGENT,
+             *repairs.AGENT, *returns.AGENT)
+    team_queue = ((rules.TICKET, "team"), (warranties.WARRANTY, "team"),
+                  (surveys.SURVEY, "team"), (returns.RETURN, "team"),
+                  (repairs.REPAIR, "team"), (repairs.INVOICE, "team"))
     return [RoleGrant("service", agent, rules=team_queue),
             RoleGrant("manager", ("service.*",), rules=team_queue)]
 
@@ -124,13 +161,17 @@ def register_role_grants() -> list[RoleGrant]:
 def navigation_entries() -> list[NavEntry]:
     return [NavEntry("Queue", "/service/queue", "service.ticket.read", order=49),
             NavEntry("Tickets", f"/records/{rules.TICKET}", "service.ticket.read", order=50),
-            NavEntry("Warranties", "/service/warranties", "service.warranty.read", order=51)]
+            NavEntry("Warranties", "/service/warranties", "service.warranty.read", order=51),
+            NavEntry("Returns", "/service/returns", f"{returns.RETURN}.read", order=52),
+            NavEntry("Repairs", f"/records/{repairs.REPAIR}", f"{repairs.REPAIR}.read",
+                     order=53)]
 
 
 @hookimpl
 def register_search_types() -> list[SearchType]:
     return [SearchType(rules.TICKET, "Tickets", ("status", "priority"), order=50),
-            SearchType(warranties.WARRANTY, "Warranties", ("ends_on", "covers"), order=51)]
+            SearchType(warranties.WARRANTY, "Warranties", ("ends_on", "covers"), order=51),
+            SearchType(repairs.REPAIR, "Repairs", ("status", "covered"), order=53)]
 
 
 @hookimpl
@@ -164,7 +205,14 @@ def register_api_routes() -> list[ApiRoute]:
 @hookimpl
 def record_panels(kernel: Accord, actor: Actor, record_type: str,
                   record: dict[str, Any]) -> list[Panel]:
-    """The ticket page's Conversation: SLA countdowns, comments and the reply box."""
+    """The ticket page's Conversation (SLA countdowns, comments and the reply box), a
+    return's items, a repair's parts and coverage decision."""
+    if record_type == returns.RETURN:
+        return [returns.items_panel(kernel, actor, record)]
+    if record_type == repairs.REPAIR:
+        from .panels import repair
+
+        return [repair(kernel, actor, record)]
     if record_type != rules.TICKET:
         return []
     from .panels import conversation
@@ -173,11 +221,29 @@ def record_panels(kernel: Accord, actor: Actor, record_type: str,
 
 
 @hookimpl
-def register_commands() -> list[click.Command]:
-    """accord service queue [--team T], accord service sla [--breached]."""
-    from .cli import queue, sla
+def dashboard_widgets(kernel: Accord, actor: Actor, query: MetricQuery) -> list[Widget]:
+    """SLA attainment, the backlog by age and the open tickets per queue."""
+    from .widgets import service_widgets
 
-    return [queue, sla]
+    return service_widgets(kernel, actor, query)
+
+
+@hookimpl
+def register_commands() -> list[click.Command]:
+    """accord service queue [--team T], accord service sla [--breached], accord service
+    ticket new …"""
+    from .cli import queue, sla, ticket
+
+    return [queue, sla, ticket]
+
+
+@hookimpl
+def validate_settings(kernel: Accord, settings: dict[str, Any]) -> None:
+    """The tier field must be a field of organizations (custom fields are known only
+    to a running kernel)."""
+    from .sla import check_settings
+
+    check_settings(kernel, settings)
 
 
 @hookimpl

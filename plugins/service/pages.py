@@ -20,7 +20,9 @@ from accord.services.authz import require
 
 from .intake import TooManyRequests, reference, request_ticket
 from .queue import STATUS_CHOICES, queue, team_choices
+from .returns import add_routes as add_return_pages
 from .rules import TICKET
+from .surveys import add_survey_pages
 from .warranties import WARRANTY, lookup
 
 __all__ = ["blueprint"]
@@ -35,6 +37,8 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/queue", "queue_page", queue_page)
     bp.add_url_rule("/warranties", "warranties_page", warranties_page)
     bp.add_url_rule("/service.css", "stylesheet", stylesheet)
+    add_survey_pages(bp)  # /service/survey/<token>, public (accord_service.surveys)
+    add_return_pages(bp)  # /service/returns (accord_service.returns)
     return bp
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from accord.errors import Conflict
+from accord.errors import Conflict, ValidationError
 from accord.models import utcnow
 
 from . import routing, sla
@@ -38,8 +38,13 @@ TRANSITIONS = {
 #: A ticket's received_at may be a little ahead of this server's clock (another
 #: machine's), never more.
 _CLOCK_SKEW = dt.timedelta(minutes=5)
-#: The fields the due times are computed from.
-_SLA_INPUTS = ("priority", "received_at", "sla_paused_seconds", "first_responded_at")
+#: The fields the due times are computed from (the customer gives the SLA policy).
+_SLA_INPUTS = ("priority", "received_at", "sla_paused_seconds", "first_responded_at",
+               "organization_id", "contact_id")
+#: The values the ticket_due_times hook sees.
+_HOOK_FIELDS = ("subject", "channel", "category", "priority", "organization_id",
+                "contact_id", "queue", "team_id", "owner_id", "received_at",
+                "sla_paused_seconds", "first_responded_at")
 
 
 def ticket_defaults(write: Write) -> None:
@@ -98,25 +103,53 @@ def _status_rules(write: Write, index: int, current: Any,
 
 
 def ticket_computed(write: Write) -> None:
-    """The due times, from when the ticket was received, its priority's targets and the
-    business time its clock stood still."""
+    """The due times, from when the ticket was received, the targets of its SLA policy
+    (contract, tier or default: sla.policies) for its priority and the business time its
+    clock stood still; a plugin's ``ticket_due_times`` may replace them."""
     # A new ticket nobody is assigned to is routed first (the route_ticket hook).
     routing.route(write)
-    settings = write.kernel.settings("service")
+    kernel = write.kernel
+    settings = kernel.settings("service")
     hours = calendar(settings)
-    for index, row, current in write:
-        if current is not None and not any(name in row for name in _SLA_INPUTS):
-            continue
+    due = [index for index, row, current in write
+           if current is None or any(name in row for name in _SLA_INPUTS)]
+    if not due:
+        return
+    received = {index: write.value(index, "received_at") for index in due}
+    found = sla.policies(kernel, settings, [
+        sla.Customer(write.value(index, "organization_id"), write.value(index, "contact_id"),
+                     received[index].astimezone(hours.zone).date()) for index in due])
+    for index, policy in zip(due, found):
+        row, current = write.rows[index], write.existing[index]
         first, resolution = sla.due_times(
             hours, settings, priority=write.value(index, "priority"),
-            received_at=write.value(index, "received_at"),
-            paused_seconds=write.value(index, "sla_paused_seconds", 0) or 0)
+            received_at=received[index],
+            paused_seconds=write.value(index, "sla_paused_seconds", 0) or 0, policy=policy)
+        name = policy.name
+        ticket = {"id": getattr(current, "id", None), "sla_policy": name,
+                  **{field: write.value(index, field) for field in _HOOK_FIELDS}}
+        given = kernel.hooks.ticket_due_times(kernel=kernel, ticket=ticket,
+                                              first_response_due_at=first,
+                                              resolution_due_at=resolution)
+        if given is not None:
+            first, resolution = _hook_due_times(given)
+            name = sla.HOOK
+        row["sla_policy"] = name
         # Once answered, the first response's due time is history: it stays.
         if write.value(index, "first_responded_at") is None:
             row["first_response_due_at"] = first
         elif current is not None and current.first_response_due_at is None:
             row["first_response_due_at"] = first
         row["resolution_due_at"] = resolution
+
+
+def _hook_due_times(given: Any) -> tuple[dt.datetime, dt.datetime]:
+    """The pair a ticket_due_times implementation returned, checked."""
+    if isinstance(given, tuple) and len(given) == 2 and all(
+            isinstance(v, dt.datetime) and v.tzinfo is not None for v in given):
+        return given[0], given[1]
+    raise ValidationError({"resolution_due_at": [
+        f"ticket_due_times returned {given!r}, not a pair of aware datetimes"]})
 
 
 def ticket_kept(kernel: Accord, records: list[Any], actor: Actor) -> None:

@@ -68,11 +68,20 @@ class TicketSchema(OwnedRecordSchema):
         "description": "Set while the SLA clock stands still (pending customer, resolved)"})
     sla_paused_seconds = fields.Integer(strict=True, metadata={
         "description": "Business seconds the SLA clock stood still before"})
+    first_response_seconds = fields.Integer(strict=True, allow_none=True, metadata={
+        "description": "Business seconds from receipt to the first public reply: set by "
+                       "the comment action"})
+    resolution_seconds = fields.Integer(strict=True, allow_none=True, metadata={
+        "description": "Business seconds from receipt to the resolution, less the time "
+                       "the clock stood still: set by the resolve action"})
     first_response_due_at = fields.AwareDateTime(dump_only=True, allow_none=True, metadata={
         "description": "When the first public reply is due (business hours, pauses "
                        "added)"})
     resolution_due_at = fields.AwareDateTime(dump_only=True, allow_none=True, metadata={
         "description": "When the resolution is due (business hours, pauses added)"})
+    sla_policy = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "The SLA policy the due times came from: default, contract, "
+                       "tier:<tier>, or hook (a plugin's ticket_due_times)"})
     first_response_breached = fields.Boolean(metadata={
         "description": "The first response came, or is, later than due: set by the comment "
                        "action and the service.sla_breaches job"})

@@ -72,6 +72,27 @@ class TargetSchema(ma.Schema):
     resolution = _MINUTES
 
 
+def _policy(**kwargs: Any) -> fields.Dict:
+    """An SLA policy: priority -> targets."""
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(PRIORITIES)),
+                       values=fields.Nested(TargetSchema), **kwargs)
+
+
+def _policy_problems(problems: dict[str, list[str]], key: str,
+                     policy: dict[str, dict[str, int]], where: str = "") -> None:
+    """A policy gives the targets of every priority, none answering later than it
+    resolves."""
+    missing = [p for p in PRIORITIES if p not in policy]
+    if missing:
+        problems.setdefault(key, []).append(
+            f"{where}give the targets of every priority: {', '.join(missing)} missing")
+    for priority, target in policy.items():
+        if target["first_response"] > target["resolution"]:
+            problems.setdefault(key, []).append(
+                f"{where}{priority}: the first response target is longer than the "
+                "resolution target")
+
+
 def _zone(value: str) -> None:
     try:
         ZoneInfo(value)
@@ -120,10 +141,36 @@ class ServiceSettings(ma.Schema):
     warranty_reminder_days = fields.Integer(load_default=30, strict=True,
                                             validate=validate.Range(
         1, 365, error="Give a number of days from 1 to 365."))
+    #: How long a warranty made from an invoiced order line runs, and what it covers.
+    warranty_months = fields.Integer(load_default=24, strict=True, validate=validate.Range(
+        1, 240, error="Give a number of months from 1 to 240."))
+    warranty_covers = fields.String(load_default="parts_and_labour", validate=validate.OneOf(
+        ("parts", "labour", "parts_and_labour"),
+        error="Give parts, labour or parts_and_labour."))
+    #: The number prefix of the plugin's own service invoices (``SRV-2026-00001``),
+    #: issued for repairs when the sales plugin is not enabled.
+    invoice_prefix = fields.String(load_default="SRV-", validate=validate.Regexp(
+        r"^[A-Za-z0-9_/-]{0,10}$", error="Up to 10 letters, digits, '-', '_' or '/'."))
+    #: Days a satisfaction survey's link is answerable after it was sent.
+    survey_link_days = fields.Integer(load_default=14, strict=True, validate=validate.Range(
+        1, 365, error="Give a number of days from 1 to 365."))
     #: Priority -> targets in business minutes.
     sla = fields.Dict(keys=fields.String(validate=validate.OneOf(PRIORITIES)),
                       values=fields.Nested(TargetSchema),
                       load_default=lambda: copy.deepcopy(DEFAULT_SLA))
+    #: The organization field holding a customer's tier: a custom field (``x_tier``) or
+    #: a core field (``industry``, ``relationship``); None: no tier policies.
+    tier_field = fields.String(load_default=None, allow_none=True, validate=[
+        validate.Length(min=1, max=62), validate.Regexp(
+            r"^[a-z][a-z0-9_]*$", error="Give an organization field: lowercase letters, "
+                                        "digits and '_' (a custom field's x_ name)")])
+    #: Tier (the tier field's value) -> priority -> targets: the tier's SLA policy.
+    sla_tiers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=60)),
+                            values=_policy(), load_default=dict,
+                            validate=validate.Length(max=100))
+    #: Priority -> targets for customers with an active contract (sales enabled);
+    #: None: no contract policy.
+    sla_contract = _policy(load_default=None, allow_none=True)
 
     @ma.validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -150,15 +197,14 @@ class ServiceSettings(ma.Schema):
         hours = _hours_problems(data.get("business_hours") or {})
         if hours:
             problems["business_hours"] = hours
-        missing = [p for p in PRIORITIES if p not in (data.get("sla") or {})]
-        if missing:
-            problems["sla"] = [f"give the targets of every priority: {', '.join(missing)} "
-                               "missing"]
-        for priority, target in (data.get("sla") or {}).items():
-            if target["first_response"] > target["resolution"]:
-                problems.setdefault("sla", []).append(
-                    f"{priority}: the first response target is longer than the resolution "
-                    "target")
+        _policy_problems(problems, "sla", data.get("sla") or {})
+        for tier, policy in (data.get("sla_tiers") or {}).items():
+            _policy_problems(problems, "sla_tiers", policy, f"{tier}: ")
+        if data.get("sla_tiers") and not data.get("tier_field"):
+            problems.setdefault("tier_field", []).append(
+                "give the organization field holding the tier: sla_tiers are set")
+        if data.get("sla_contract") is not None:
+            _policy_problems(problems, "sla_contract", data["sla_contract"])
         if problems:
             raise ma.ValidationError(problems)
 

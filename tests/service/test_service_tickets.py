@@ -182,9 +182,14 @@ def test_only_a_new_ticket_is_deleted(kernel, actor, helpers):
 
 
 MIGRATIONS = ["0001_create_ticket_tables", "0002_create_rotation_table",
-              "0003_create_intake_tables", "0004_create_warranty_table"]
+              "0003_create_intake_tables", "0004_create_warranty_table",
+              "0005_create_repair_tables", "0006_create_return_tables",
+              "0007_create_survey_table", "0008_add_ticket_business_seconds",
+              "0009_add_ticket_sla_policy"]
 TABLES = ("service_ticket", "service_comment", "service_rotation", "service_intake_attempt",
-          "service_inbound_message", "service_warranty")
+          "service_inbound_message", "service_warranty", "service_repair",
+          "service_repair_part", "service_invoice", "service_return", "service_return_item",
+          "service_survey")
 
 
 def test_disabling_keeps_every_row_and_the_migration_goes_down_and_up(kernel, actor, helpers):
@@ -220,7 +225,10 @@ def test_purge_exports_and_removes_the_tickets(kernel, actor, helpers, tmp_path)
         assert not set(TABLES) & set(kernel.database.get_tables())
     assert plan.tables == {"service_ticket": 1, "service_comment": 1, "service_rotation": 0,
                            "service_intake_attempt": 0, "service_inbound_message": 0,
-                           "service_warranty": 0}
+                           "service_warranty": 0, "service_repair": 0,
+                           "service_repair_part": 0, "service_invoice": 0,
+                           "service_return": 0, "service_return_item": 0,
+                           "service_survey": 0}
 
 
 def test_it_works_with_sales_installed_and_disabled(make_kernel, actor, helpers):

@@ -242,3 +242,85 @@ def test_disable_and_enable_keep_the_warranties(kernel):
     disable(kernel, "service", actor=SYSTEM)
     enable(kernel, "service", actor=SYSTEM)
     assert services.get(kernel, WARRANTY, warranty.id).serial_number == "SN-0001"
+
+
+# Warranties from invoiced order lines (sales enabled) ---------------------------------
+
+FROM_ORDER = "/api/v1/service/warranties/from-order"
+
+
+def _invoiced_order(kernel, quantity="2", invoice=True, day=dt.date(2026, 3, 31)):
+    from accord.services.actions import run_action
+
+    org = services.create(kernel, "organization", {"name": "Copy Shop"}, actor=SYSTEM)
+    printer = _product(kernel)
+    order = services.create(kernel, "sales.order", {
+        "organization_id": org.id, "lines": [
+            {"product_id": printer.id, "quantity": quantity, "unit_price": "300.00"},
+            {"description": "Set-up", "quantity": "1", "unit_price": "50.00"}]},
+        actor=SYSTEM)
+    if invoice:
+        draft = run_action(kernel, "sales.order", order.id, "invoice", actor=SYSTEM)
+        run_action(kernel, "sales.invoice", draft.id, "issue",
+                   {"issue_date": day.isoformat()}, actor=SYSTEM)
+    return order, printer
+
+
+@pytest.mark.plugins(accord_service.hooks, "sales")
+def test_an_invoiced_order_line_gives_one_warranty_per_serial_number(kernel, api_client):
+    order, printer = _invoiced_order(kernel)
+    made = api_client.post(FROM_ORDER, json={"order_id": order.id, "line": 1,
+                                             "serial_numbers": ["SN-A", " SN-B "]})
+    assert made.status_code == 200, made.json
+    shown = made.json["warranties"]
+    assert [(w["serial_number"], w["product_id"], w["organization_id"], w["starts_on"],
+             w["ends_on"], w["covers"], w["order_line_ref"]) for w in shown] == [
+        (serial, printer.id, order.organization_id, "2026-03-31", "2028-03-30",
+         "parts_and_labour", f"sales.order {order.id} line 1") for serial in ("SN-A", "SN-B")]
+    with kernel.bound():
+        assert Warranty.select().count() == 2
+    third = api_client.post(FROM_ORDER, json={"order_id": order.id, "line": 1,
+                                              "serial_numbers": ["SN-C"]})
+    assert third.status_code == 422
+    assert third.json["errors"] == {"serial_numbers": [
+        f"line 1 of order {order.id} is for 2 items, 2 with a warranty already: 1 more "
+        "serial numbers are too many"]}
+    no_product = api_client.post(FROM_ORDER, json={"order_id": order.id, "line": 2,
+                                                   "serial_numbers": ["X"]})
+    assert no_product.json["errors"] == {"line": [
+        f"line 2 of order {order.id} names no product: a warranty is for a product"]}
+    beyond = api_client.post(FROM_ORDER, json={"order_id": order.id, "line": 3,
+                                               "serial_numbers": ["X"]})
+    assert beyond.json["errors"] == {"line": [f"order {order.id} has 2 lines; give 1 to 2"]}
+    with kernel.bound():
+        assert Warranty.select().count() == 2
+
+
+@pytest.mark.plugins(accord_service.hooks, "sales")
+def test_an_order_not_invoiced_gives_no_warranty(kernel, api_client):
+    order, _ = _invoiced_order(kernel, invoice=False)
+    refused_ = api_client.post(FROM_ORDER, json={"order_id": order.id, "line": 1,
+                                                 "serial_numbers": ["SN-A"]})
+    assert refused_.status_code == 422
+    assert refused_.json["errors"] == {"order_id": [
+        f"order {order.id} is not invoiced yet: a warranty starts on the day the order is "
+        "invoiced"]}
+    with kernel.bound():
+        assert Warranty.select().count() == 0
+
+
+def test_without_sales_warranties_from_orders_are_refused_by_name(kernel, api_client):
+    answer = api_client.post(FROM_ORDER, json={"order_id": 1, "line": 1,
+                                               "serial_numbers": ["SN-A"]})
+    assert answer.status_code == 422
+    assert answer.json["errors"] == {"order_id": [
+        "the sales plugin is not enabled: warranties come from order lines only with it; "
+        "create the warranty by hand instead"]}
+
+
+def test_months_are_added_to_the_last_day_of_a_shorter_month():
+    from accord_service.services.warranties import add_months
+
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    assert add_months(dt.date(2027, 11, 30), 3) == dt.date(2028, 2, 29)
+    assert add_months(dt.date(2026, 3, 31), 24) == dt.date(2028, 3, 31)

@@ -21,10 +21,12 @@ from accord.services.outbox import enqueue
 from accord.services.authz import require
 
 from .. import sla
+from ..businesstime import business_time
 from ..models import Comment, InboundMessage, IntakeAttempt, Rotation, Ticket, Warranty
 from ..rules import TICKET
 from ..settings import PRIORITIES, calendar
 from ..signals import sla_breached
+from .surveys import send_csat
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -71,6 +73,14 @@ def _late(due: dt.datetime | None, moment: dt.datetime, paused_at: dt.datetime |
     return (paused_at if paused_at is not None else moment) > due
 
 
+def _business_seconds(kernel: Accord, start: dt.datetime, end: dt.datetime,
+                      paused: int = 0) -> int:
+    """Whole business seconds from ``start`` to ``end`` less ``paused`` (never below 0):
+    what the metrics read (``first_response_seconds``, ``resolution_seconds``)."""
+    span = business_time(calendar(kernel.settings("service")), start, end)
+    return max(int(span.total_seconds()) - paused, 0)
+
+
 def open_ticket(kernel: Accord, ticket_id: int, *, actor: Actor, version: int | None = None,
                 at: dt.datetime | None = None) -> Ticket:
     """Start working on a new ticket, or go on with one the customer answered (its SLA
@@ -100,11 +110,15 @@ def resolve_ticket(kernel: Accord, ticket_id: int, *, actor: Actor,
     moment = at or utcnow()
     with kernel.transaction():
         ticket = _ticket(kernel, ticket_id, actor)
-        data = {"resolved_at": moment, **sla.paused(ticket, moment)}
+        data = {"resolved_at": moment, **sla.paused(ticket, moment),
+                "resolution_seconds": _business_seconds(
+                    kernel, ticket.received_at, moment, ticket.sla_paused_seconds or 0)}
         if _late(ticket.resolution_due_at, moment, ticket.sla_paused_at):
             data["resolution_breached"] = True
-        return _move(kernel, ticket, "resolve", "resolved", data, actor=actor,
-                     version=version)
+        record = _move(kernel, ticket, "resolve", "resolved", data, actor=actor,
+                       version=version)
+        send_csat(kernel, record, actor=actor, at=moment)  # one survey per resolution
+        return record
 
 
 def close_ticket(kernel: Accord, ticket_id: int, *, actor: Actor, version: int | None = None,
@@ -135,7 +149,8 @@ def reopen_ticket(kernel: Accord, ticket_id: int, *, actor: Actor,
                 f"ticket {ticket.id} was resolved on {ticket.resolved_at:%Y-%m-%d}, more than "
                 f"{days} days ago: open a new ticket"]})
         resume = sla.resumed(calendar(settings), ticket, moment)
-        return _move(kernel, ticket, "reopen", "open", {"resolved_at": None, **resume},
+        return _move(kernel, ticket, "reopen", "open",
+                     {"resolved_at": None, "resolution_seconds": None, **resume},
                      actor=actor, version=version)
 
 
@@ -167,6 +182,8 @@ def comment_ticket(kernel: Accord, ticket_id: int, *, actor: Actor, body: str,
         data: dict[str, Any] = {"last_comment_at": moment}
         if customer is None and visibility == "public" and ticket.first_responded_at is None:
             data["first_responded_at"] = moment
+            data["first_response_seconds"] = _business_seconds(kernel, ticket.received_at,
+                                                               moment)
             if _late(ticket.first_response_due_at, moment, ticket.sla_paused_at):
                 data["first_response_breached"] = True
         record: Ticket = services.update(  # type: ignore[assignment]

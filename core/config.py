@@ -32,6 +32,7 @@ ENV_KEYS = {
     "ACCORD_REDIS_URL": "redis_url",
     "ACCORD_BASE_CURRENCY": "base_currency",
     "ACCORD_SECURE_COOKIES": "secure_cookies",
+    "ACCORD_TRUSTED_PROXIES": "trusted_proxies",
 }
 
 
@@ -57,6 +58,12 @@ class _ConfigSchema(ma.Schema):
     # Mark the web session cookie Secure even on plain HTTP requests (behind a proxy
     # that ends TLS without saying so); over HTTPS it is Secure anyway.
     secure_cookies = ma.fields.Boolean(load_default=False)
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host:
+    # their values are trusted for that many hops (the client's address a rate limit
+    # counts, https). 0: the headers are ignored (anyone could forge them).
+    trusted_proxies = ma.fields.Integer(
+        load_default=0, strict=True,
+        validate=ma.validate.Range(0, 10, error="give the number of proxies, 0 to 10"))
     enabled_plugins = ma.fields.List(ma.fields.String(), load_default=list)
     discover_plugins = ma.fields.Boolean(load_default=True)
     log_level = ma.fields.String(
@@ -98,6 +105,7 @@ class Config:
     plugins_dir: str | None = None
     secret_key: str | None = None
     secure_cookies: bool = False
+    trusted_proxies: int = 0
     enabled_plugins: tuple[str, ...] = ()
     discover_plugins: bool = True
     log_level: str = "WARNING"
@@ -149,6 +157,11 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             if lowered not in ("0", "1", "true", "false", "yes", "no"):
                 raise ConfigError(f"{var}: expected true or false, got {value!r}")
             value = lowered in ("1", "true", "yes")
+        elif key == "trusted_proxies":
+            if not value.strip().isdigit():
+                raise ConfigError(f"{var}: expected a number of proxies (0 to 10), got "
+                                  f"{value!r}")
+            value = int(value.strip())
         out[key] = value
     return out
 

@@ -29,6 +29,14 @@ def create_app(kernel: Accord | None = None, **config: Any) -> Flask:
     app.config["SECRET_KEY"] = kernel.config.secret_key
     app.config.update(config)
     app.extensions["accord"] = kernel
+    hops = kernel.config.trusted_proxies
+    if hops:
+        # Behind that many proxies: request.remote_addr, the scheme and the host are
+        # the client's, as the proxies forwarded them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops)
     register_api(app, kernel)
     register_pages(app, kernel)
 

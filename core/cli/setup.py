@@ -25,6 +25,10 @@ secret_key = "{secret_key}"
 # proxy ends TLS and the app cannot tell.
 # secure_cookies = true
 
+# Behind reverse proxies (nginx, a load balancer): how many set X-Forwarded-For, so the
+# client's address (rate limits) and https are read from them.
+# trusted_proxies = 1
+
 # WARNING, INFO or DEBUG.
 log_level = "WARNING"
 

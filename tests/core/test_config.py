@@ -91,6 +91,15 @@ def test_real_environment_is_read_by_default(monkeypatch):
     assert load_config().log_level == "ERROR"
 
 
+def test_trusted_proxies_are_a_small_number():
+    assert load_config(environ={"ACCORD_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert load_config(environ={}).trusted_proxies == 0
+    assert config_error("", {"ACCORD_TRUSTED_PROXIES": "yes"}) == (
+        "ACCORD_TRUSTED_PROXIES: expected a number of proxies (0 to 10), got 'yes'")
+    assert config_error("trusted_proxies = 11\n").endswith(
+        "trusted_proxies: give the number of proxies, 0 to 10")
+
+
 def test_bad_variables_are_named():
     assert config_error("", {"ACCORD_DISCOVER_PLUGINS": "maybe"}) == (
         "ACCORD_DISCOVER_PLUGINS: expected true or false, got 'maybe'")

@@ -105,6 +105,39 @@ def test_the_form_is_rate_limited_per_address(kernel):
     assert len(_tickets(kernel)) == 4
 
 
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(make_kernel):
+    kernel = make_kernel(plugins=[accord_service.hooks], enable=["service"],
+                         trusted_proxies=1)
+    set_settings(kernel, "service", {"request_limit": 1, "request_window_minutes": 10},
+                 actor=SYSTEM)
+    proxy = _stranger(kernel, "10.0.0.2")  # every request comes from the proxy
+
+    def through_proxy(client_address, subject):
+        client = proxy
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = client_address
+        return _send(client, subject=subject)
+
+    assert through_proxy("198.51.100.1", "First").status_code == 200
+    assert through_proxy("198.51.100.2", "Another client").status_code == 200
+    assert through_proxy("198.51.100.1", "First again").status_code == 429
+    assert [t.subject for t in _tickets(kernel)] == ["First", "Another client"]
+    with kernel.bound():
+        assert {a.address for a in IntakeAttempt.select()} == {"198.51.100.1",
+                                                                "198.51.100.2"}
+
+
+def test_without_trusted_proxies_a_forged_header_changes_nothing(kernel):
+    set_settings(kernel, "service", {"request_limit": 1, "request_window_minutes": 10},
+                 actor=SYSTEM)
+    client = _stranger(kernel, "203.0.113.9")
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+    assert _send(client, subject="First").status_code == 200
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
+    assert _send(client, subject="Forged").status_code == 429
+    with kernel.bound():
+        assert {a.address for a in IntakeAttempt.select()} == {"203.0.113.9"}
+
+
 def test_the_window_moves_on(kernel):
     import datetime as dt
 

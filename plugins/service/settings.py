@@ -141,6 +141,9 @@ class ServiceSettings(ma.Schema):
     warranty_reminder_days = fields.Integer(load_default=30, strict=True,
                                             validate=validate.Range(
         1, 365, error="Give a number of days from 1 to 365."))
+    #: A ticket the breach job escalates also goes to its team's manager (when the
+    #: team has an active one), besides going one priority up.
+    escalate_to_manager = fields.Boolean(load_default=True)
     #: How long a warranty made from an invoiced order line runs, and what it covers.
     warranty_months = fields.Integer(load_default=24, strict=True, validate=validate.Range(
         1, 240, error="Give a number of months from 1 to 240."))

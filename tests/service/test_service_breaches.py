@@ -22,6 +22,7 @@ from accord_service.signals import sla_breached
 pytestmark = pytest.mark.plugins(accord_service.hooks)
 TICKET = "service.ticket"
 MONDAY_9 = "2026-03-02T09:00:00+00:00"
+SYSTEM = services.Actor.system("test")
 
 
 @pytest.fixture
@@ -170,7 +171,8 @@ def test_the_job_writes_one_outbox_row_per_breach_once(kernel, helpers):
     assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 13, 1)) == (1, [])
     expected = [("service.ticket.sla_breached", {
         "ticket_id": ticket.id, "breach": "first_response",
-        "due_at": "2026-03-02T13:00:00+00:00", "priority": "high"})]
+        "due_at": "2026-03-02T13:00:00+00:00", "priority": "high", "owner_id": None,
+        "reassigned": False})]
     assert _outbox(kernel) == expected
     assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 13, 2)) == (0, [])
     assert _outbox(kernel) == expected  # the second run writes nothing
@@ -179,7 +181,8 @@ def test_the_job_writes_one_outbox_row_per_breach_once(kernel, helpers):
     assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 17, 2)) == (0, [])
     assert _outbox(kernel)[1:] == [("service.ticket.sla_breached", {
         "ticket_id": ticket.id, "breach": "resolution",
-        "due_at": "2026-03-02T17:00:00+00:00", "priority": "urgent"})]
+        "due_at": "2026-03-02T17:00:00+00:00", "priority": "urgent", "owner_id": None,
+        "reassigned": False})]
 
 
 def test_an_escalation_that_fails_writes_no_outbox_row(kernel, helpers, monkeypatch):
@@ -200,3 +203,34 @@ def test_an_escalation_that_fails_writes_no_outbox_row(kernel, helpers, monkeypa
     assert _outbox(kernel) == []
     ticket = helpers.rows(kernel, accord_service.models.Ticket)[0]
     assert (ticket.priority, ticket.first_response_breached) == ("normal", False)
+
+
+def test_a_breached_ticket_goes_to_its_teams_manager(kernel, helpers):
+    from accord.services.plugins import set_settings
+
+    utc = helpers.utc
+    boss = services.create(kernel, "user", {"email": "boss@example.com", "name": "Bo",
+                                            "role": "manager"}, actor=SYSTEM)
+    agent = services.create(kernel, "user", {"email": "ann@example.com", "name": "Ann",
+                                             "role": "service"}, actor=SYSTEM)
+    team = services.create(kernel, "team", {"name": "Care", "manager_id": boss.id},
+                           actor=SYSTEM)
+    ticket = helpers.ticket(kernel, received_at=MONDAY_9, team_id=team.id,
+                            owner_id=agent.id)
+    no_team = helpers.ticket(kernel, received_at=MONDAY_9, owner_id=agent.id)
+    assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 13, 1)) == (2, [])
+    assert services.get(kernel, TICKET, ticket.id).owner_id == boss.id
+    assert services.get(kernel, TICKET, no_team.id).owner_id == agent.id
+    rows = {m[1]["ticket_id"]: m[1] for m in _outbox(kernel)}
+    assert (rows[ticket.id]["owner_id"], rows[ticket.id]["reassigned"]) == (boss.id, True)
+    assert (rows[no_team.id]["owner_id"], rows[no_team.id]["reassigned"]) == (agent.id, False)
+    # Already the manager's: the resolution breach leaves the owner, and says so.
+    assert verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 17, 1))[0] == 2
+    assert [(m[1]["breach"], m[1]["owner_id"], m[1]["reassigned"])
+            for m in _outbox(kernel)[2:]] == [("resolution", boss.id, False),
+                                              ("resolution", agent.id, False)]
+    # The setting turns it off.
+    set_settings(kernel, "service", {"escalate_to_manager": False}, actor=SYSTEM)
+    kept = helpers.ticket(kernel, received_at=MONDAY_9, team_id=team.id, owner_id=agent.id)
+    verbs.mark_breaches(kernel, now=utc(2026, 3, 2, 13, 1))
+    assert services.get(kernel, TICKET, kept.id).owner_id == agent.id

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from accord import services
 from accord.errors import AccordError, ValidationError
-from accord.models import utcnow
+from accord.models import Team, User, utcnow
 from accord.records import OutboxItem
 from accord.services import Actor
 from accord.services.outbox import enqueue
@@ -247,17 +247,33 @@ def _escalate(kernel: Accord, ticket_id: int, now: dt.datetime, actor: Actor) ->
             return 0  # answered, paused or marked since the list was read
         data: dict[str, Any] = {f"{kind}_breached": True for kind, _ in found}
         data["priority"] = _RAISED[ticket.priority]
+        manager = _escalation_manager(kernel, ticket)
+        if manager is not None:
+            data["owner_id"] = manager
         record: Any = services.update(kernel, TICKET, ticket_id, data, actor=actor,
                                       verb="breach")
         # The outbox rows commit (or roll back) with the escalation they tell of.
         enqueue(kernel, [OutboxItem(BREACHED, {"ticket_id": ticket_id, "breach": kind,
-                                               "due_at": due_at, "priority": record.priority})
+                                               "due_at": due_at, "priority": record.priority,
+                                               "owner_id": record.owner_id,
+                                               "reassigned": manager is not None})
                          for kind, due_at in found])
         for kind, due_at in found:
             kernel.emit(sla_breached, ticket_id=ticket_id, breach=kind, due_at=due_at,
                         priority=record.priority, team_id=record.team_id,
                         owner_id=record.owner_id, actor=actor)
     return 1
+
+
+def _escalation_manager(kernel: Accord, ticket: Any) -> int | None:
+    """Whom a breached ticket goes to (the ``escalate_to_manager`` setting): the
+    manager of its team, when the team has an active one who does not hold it yet."""
+    if not kernel.settings("service")["escalate_to_manager"] or ticket.team_id is None:
+        return None
+    manager = (User.select(User.id).join(Team, on=(Team.manager == User.id))
+               .where(Team.id == ticket.team_id, User.active == True)  # noqa: E712 (SQL)
+               .scalar())
+    return None if manager is None or manager == ticket.owner_id else int(manager)
 
 
 def sla_breaches(kernel: Accord, today: dt.date) -> str:

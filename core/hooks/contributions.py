@@ -1,5 +1,5 @@
 """Hooks through which plugins contribute commands, permissions, role grants, metrics, jobs,
-timeline items, exchange rates, actions and API routes."""
+timeline items, exchange rates, actions, API routes and customer facts."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import click
 
     from accord.jobs import Job
+    from accord.facts import CustomerFact
     from accord.kernel import Accord
     from accord.metrics import Metric
     from accord.rates import Rate
@@ -72,6 +73,23 @@ def register_metrics() -> list[Metric]:
     Order: every implementation runs; for a name declared twice the first declaration
         (in call order) wins and the other is logged as ignored.
     Since: 0.1
+    """
+
+
+@hookspec
+def register_customer_facts() -> list[CustomerFact]:
+    """Declare facts about customers that other plugins may filter and rank by.
+
+    Called: when a plugin asks for the facts about organizations or contacts
+        (``accord.facts.customer_facts``: a segment's rules, value tiers); only for
+        enabled plugins.
+    Returns: a list of ``accord.facts.CustomerFact``, named ``<plugin>.<fact>``, each
+        with a ``query(kernel)`` selecting ``customer`` and ``value`` (see accord.facts).
+        The query reads the declaring plugin's own tables: that is how another plugin
+        uses them without reading them.
+    Order: every implementation runs; for a name declared twice the first declaration
+        (in call order) wins.
+    Since: 0.3
     """
 
 

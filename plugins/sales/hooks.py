@@ -22,6 +22,7 @@ from .schemas import (AcceptSchema, ContractSchema, ConvertSchema, InvoiceSchema
                       ReasonSchema, StatusChangeSchema)
 
 if TYPE_CHECKING:
+    from accord.facts import CustomerFact
     import click
     import peewee
 
@@ -194,6 +195,15 @@ def validate_settings(kernel: Accord, settings: dict[str, Any],
 def timeline_items(record_type: str, record_ids: list[int]) -> list[TimelineItem]:
     return stage_change_items(record_type, record_ids) + document_items(record_type,
                                                                         record_ids)
+
+
+@hookimpl
+def register_customer_facts() -> list[CustomerFact]:
+    """What each organization and contact bought: order total, count, average, first
+    and last order date, products bought (accord_sales.facts)."""
+    from .facts import customer_facts
+
+    return customer_facts()
 
 
 @hookimpl

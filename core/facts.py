@@ -6,16 +6,20 @@ bought; the service plugin: what repairs cost to serve them). Another plugin (ma
 segments, tiers and profitability) filters and ranks customers by them without reading
 the declaring plugin's tables: it asks for the fact's query and joins it.
 
-A fact's ``query(kernel)`` is a peewee SELECT with two columns, aliased ``customer`` (the
-id of an organization or a contact, by ``customer``) and ``value``: one row per customer
-for a single value, one row per customer and value for ``kind == "ids"`` (the products a
-customer bought). Customers with no row have no such fact (no orders: no total). The
+A fact's ``query(kernel, since)`` is a peewee SELECT with two columns, aliased
+``customer`` (the id of an organization or a contact, by ``customer``) and ``value``: one
+row per customer for a single value, one row per customer and value for ``kind ==
+"ids"`` (the products a customer bought). ``since`` (a date, or None for all time)
+limits the fact to what happened from that day on (the orders of the last 12 months),
+for facts about events; a fact that is a state ignores it. Customers with no row have
+no such fact (no orders: no total). The
 figures are the firm's, not a reader's: a fact is used to choose customers, and what a
 reader then sees of those customers stays under their record rules.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -43,7 +47,7 @@ class CustomerFact:
     label: str
     kind: str
     customer: str
-    query: Callable[[Accord], Any]
+    query: Callable[[Accord, dt.date | None], Any]
     description: str = ""
     record_type: str | None = None
 

@@ -84,7 +84,8 @@ def register_customer_facts() -> list[CustomerFact]:
         (``accord.facts.customer_facts``: a segment's rules, value tiers); only for
         enabled plugins.
     Returns: a list of ``accord.facts.CustomerFact``, named ``<plugin>.<fact>``, each
-        with a ``query(kernel)`` selecting ``customer`` and ``value`` (see accord.facts).
+        with a ``query(kernel, since)`` selecting ``customer`` and ``value`` (``since``:
+        a date the fact's events count from, or None for all time; see accord.facts).
         The query reads the declaring plugin's own tables: that is how another plugin
         uses them without reading them.
     Order: every implementation runs; for a name declared twice the first declaration

@@ -1,5 +1,6 @@
 """The sales plugin's customer facts (the core's ``register_customer_facts``): what each
-organization and contact bought, for other plugins' segments and tiers.
+organization and contact bought (since a day, when asked: by order date), for other
+plugins' segments and tiers.
 
 Orders count unless cancelled. Amounts are the orders' net totals (after discounts,
 before tax) in the base currency; orders in another currency are left out of the
@@ -8,6 +9,7 @@ amounts (they still count as orders), since a fact is one figure per customer.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any, Callable
 
 import peewee
@@ -27,10 +29,12 @@ COUNTED = ("confirmed", "partially_fulfilled", "fulfilled")
 
 
 def _per(customer: str, value: Callable[[Accord], Any], *, base_only: bool = False
-         ) -> Callable[[Accord], Any]:
-    def query(kernel: Accord) -> Any:
+         ) -> Callable[[Accord, dt.date | None], Any]:
+    def query(kernel: Accord, since: dt.date | None) -> Any:
         column = getattr(Order, customer)
         where = [column.is_null(False), Order.status.in_(COUNTED)]
+        if since is not None:
+            where.append(Order.order_date >= since)
         if base_only:
             where.append(Order.currency == base_currency(kernel))
         return (Order.select(column.alias("customer"), value(kernel).alias("value"))
@@ -38,14 +42,16 @@ def _per(customer: str, value: Callable[[Accord], Any], *, base_only: bool = Fal
     return query
 
 
-def _products(customer: str) -> Callable[[Accord], Any]:
-    def query(kernel: Accord) -> Any:
+def _products(customer: str) -> Callable[[Accord, dt.date | None], Any]:
+    def query(kernel: Accord, since: dt.date | None) -> Any:
         column = getattr(Order, customer)
+        where = [column.is_null(False), Order.status.in_(COUNTED),
+                 OrderLine.product.is_null(False)]
+        if since is not None:
+            where.append(Order.order_date >= since)
         return (OrderLine.select(column.alias("customer"), OrderLine.product.alias("value"))
                 .join(Order, on=(OrderLine.order == Order.id))
-                .where(column.is_null(False), Order.status.in_(COUNTED),
-                       OrderLine.product.is_null(False))
-                .group_by(column, OrderLine.product))
+                .where(*where).group_by(column, OrderLine.product))
     return query
 
 

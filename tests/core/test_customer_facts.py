@@ -24,7 +24,7 @@ class Calls:
 
     @hookimpl
     def register_customer_facts(self):
-        def query(kernel):
+        def query(kernel, since):
             return (Activity.select(Activity.organization.alias("customer"),
                                     peewee.fn.COUNT(Activity.id).alias("value"))
                     .where(Activity.organization.is_null(False))
@@ -49,7 +49,7 @@ def test_hook_register_customer_facts(make_kernel):
     assert customer_facts(kernel, "contact") == {}
     fact = customer_fact(kernel, "organization", "calls.activity_count")
     with kernel.bound():
-        rows = {row["customer"]: row["value"] for row in fact.query(kernel).dicts()}
+        rows = {row["customer"]: row["value"] for row in fact.query(kernel, None).dicts()}
     assert rows == {acme.id: 2}  # no row for Quiet: it has no activities
     assert quiet.id not in rows
     with pytest.raises(NotFound) as caught:
@@ -65,10 +65,10 @@ def test_hook_register_customer_facts(make_kernel):
 
 def test_a_fact_says_what_it_is_or_is_refused():
     with pytest.raises(ValueError) as caught:
-        CustomerFact("x.y", "Y", "money", "organization", lambda k: None)
+        CustomerFact("x.y", "Y", "money", "organization", lambda k, since: None)
     assert str(caught.value) == ("customer fact x.y: kind 'money' is not one of number, "
                                  "integer, date, ids")
     with pytest.raises(ValueError):
-        CustomerFact("x.y", "Y", "number", "team", lambda k: None)
+        CustomerFact("x.y", "Y", "number", "team", lambda k, since: None)
     with pytest.raises(ValueError):
-        CustomerFact("x.y", "Y", "ids", "contact", lambda k: None)
+        CustomerFact("x.y", "Y", "ids", "contact", lambda k, since: None)

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.plugins(accord_sales.hooks)
 SYSTEM = Actor.system("test")
 
 
-def _values(kernel, customer, name):
+def _values(kernel, customer, name, since=None):
     fact = customer_facts(kernel, customer)[name]
     with kernel.bound():
-        rows = list(fact.query(kernel).dicts())
+        rows = list(fact.query(kernel, since).dicts())
     if fact.kind == "ids":
         return sorted((r["customer"], r["value"]) for r in rows)
     return {r["customer"]: r["value"] for r in rows}
@@ -57,3 +57,12 @@ def test_what_each_customer_bought(kernel, helpers):
         [(acme.id, seat.id), (acme.id, day.id)])
     assert _values(kernel, "contact", "sales.order_total") == {ann.id: Decimal("200")}
     assert _values(kernel, "contact", "sales.products_bought") == [(ann.id, seat.id)]
+
+    # Since a day: the orders from that day on.
+    since = dt.date(2026, 3, 1)
+    assert _values(kernel, "organization", "sales.order_total", since) == {
+        acme.id: Decimal("500")}
+    assert _values(kernel, "organization", "sales.order_count", since) == {acme.id: 2}
+    assert _values(kernel, "organization", "sales.products_bought", since) == sorted(
+        [(acme.id, seat.id), (acme.id, day.id)])
+    assert _values(kernel, "contact", "sales.order_count", since) == {}

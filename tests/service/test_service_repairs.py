@@ -241,8 +241,8 @@ def test_a_cancelled_repair_is_not_billed_and_an_issued_invoice_is_kept(kernel, 
         services.delete(kernel, REPAIR, billed.id, actor=SYSTEM)
 
 
-def test_concurrent_completions_number_their_invoices_without_gap_or_duplicate(kernel,
-                                                                             helpers):
+def _complete_eight_at_once(kernel, helpers):
+    """Eight repairs in progress, completed by eight threads released together."""
     repairs = [_repair(kernel, helpers, serial=f"SN-{n}") for n in range(8)]
     for repair in repairs:
         start_repair(kernel, repair.id, actor=SYSTEM)
@@ -264,6 +264,11 @@ def test_concurrent_completions_number_their_invoices_without_gap_or_duplicate(k
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_concurrent_completions_number_their_invoices_without_gap_or_duplicate(kernel,
+                                                                             helpers):
+    _complete_eight_at_once(kernel, helpers)
     invoices = helpers.rows(kernel, ServiceInvoice)
     assert sorted(i.sequence for i in invoices) == list(range(1, 9))
     assert sorted(i.number for i in invoices) == [f"SRV-2026-{n:05d}" for n in range(1, 9)]
@@ -392,27 +397,7 @@ def test_with_sales_enabled_the_bill_is_a_sales_invoice_issued_by_its_own_action
 
 @WITH_SALES
 def test_with_sales_concurrent_completions_take_gapless_sales_numbers(kernel, helpers):
-    repairs = [_repair(kernel, helpers, serial=f"SN-{n}") for n in range(8)]
-    for repair in repairs:
-        start_repair(kernel, repair.id, actor=SYSTEM)
-    start = threading.Barrier(len(repairs))
-    errors: list[BaseException] = []
-
-    def complete(repair_id):
-        try:
-            start.wait()
-            complete_repair(kernel, repair_id, actor=SYSTEM, repaired_on=DAY)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            kernel.database.close()
-
-    threads = [threading.Thread(target=complete, args=(r.id,)) for r in repairs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    _complete_eight_at_once(kernel, helpers)
     numbers = sorted(r.invoice_number for r in helpers.rows(kernel, RepairOrder))
     assert numbers == [f"INV-2026-{n:05d}" for n in range(1, 9)]
 

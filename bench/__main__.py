@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only bulk|create_one|hooks|api|sales] [--rows N]
+"""``python -m bench [--quick] [--only bulk|create_one|hooks|api|sales|service] [--rows N]
 [--engines sqlite,postgres] [--profile]``
 
 Prints figures and ratios against raw baselines measured in the same run; asserts
@@ -34,8 +34,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="10,000 rows instead of 100,000, shorter hook loops, shorter API "
                              "loads on 10,000 contacts (keyset: 100,000 rows), sales reports "
                              "on 20,000 opportunities instead of 200,000, create_one on "
-                             "2,000 contacts instead of 10,000")
-    parser.add_argument("--only", choices=("bulk", "create_one", "hooks", "api", "sales"),
+                             "2,000 contacts instead of 10,000, service metrics on 50,000 tickets "
+                             "instead of 500,000")
+    parser.add_argument("--only", choices=("bulk", "create_one", "hooks", "api", "sales",
+                                           "service"),
                         help="run one benchmark")
     parser.add_argument("--rows", type=int,
                         help="rows per bulk or create_one measurement (overrides --quick)")
@@ -213,6 +215,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.only is None:
             print()
         _sales(args)
+    if args.only in (None, "service"):
+        if args.only is None:
+            print()
+        from . import bench_service_metrics as service
+
+        service.section(_engine_names(args),
+                        service.QUICK_TICKETS if args.quick else service.TICKETS,
+                        5 if args.quick else 7)
     print(f"\n(done in {time.perf_counter() - started:.0f} s)")
 
 

@@ -223,14 +223,15 @@ def test_item_08_core_migration_0008_grants_metrics_to_the_sales_role(kernel):
                    RolePermission.permission == "core.metrics.read"))
     with kernel.bound():
         assert held.count() == 1
-        assert kernel.migrations.downgrade("core", 7) == ["0010_create_number_sequences",
-                                                          "0009_create_web_logins",
-                                                          "0008_add_exchange_rates"]
+        assert kernel.migrations.downgrade("core", 7) == [
+            "0011_grant_metrics_to_service_and_marketing", "0010_create_number_sequences",
+            "0009_create_web_logins", "0008_add_exchange_rates"]
         assert held.count() == 0
         assert "accord_exchange_rate" not in kernel.database.get_tables()
         assert kernel.migrations.upgrade("core") == ["0008_add_exchange_rates",
                                                      "0009_create_web_logins",
-                                                     "0010_create_number_sequences"]
+                                                     "0010_create_number_sequences",
+                                                     "0011_grant_metrics_to_service_and_marketing"]
         assert held.count() == 1
         assert "accord_exchange_rate" in kernel.database.get_tables()
 

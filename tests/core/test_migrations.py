@@ -35,6 +35,13 @@ def test_core_migrations_go_down_and_up_again(kernel):
                            .where(RolePermission.role == "manager",
                                   RolePermission.permission == "core.metrics.read"))
         assert manager_metrics.count() == 1
+        service_metrics = (RolePermission.select()
+                           .where(RolePermission.role == "service",
+                                  RolePermission.permission == "core.metrics.read"))
+        assert service_metrics.count() == 1
+        assert kernel.migrations.downgrade("core", 10) == [
+            "0011_grant_metrics_to_service_and_marketing"]
+        assert service_metrics.count() == 0
         assert kernel.migrations.downgrade("core", 9) == ["0010_create_number_sequences"]
         assert "accord_number_sequence" not in kernel.database.get_tables()
         assert kernel.migrations.downgrade("core", 8) == ["0009_create_web_logins"]
@@ -57,7 +64,8 @@ def test_core_migrations_go_down_and_up_again(kernel):
             (), ("0001_create_core_tables", "0002_create_access_tables", "0003_create_job_runs",
                  "0004_grant_metrics_to_managers", "0005_move_plugin_grants_to_plugins",
                  "0006_never_reuse_ids", "0007_create_goals", "0008_add_exchange_rates",
-                 "0009_create_web_logins", "0010_create_number_sequences"))
+                 "0009_create_web_logins", "0010_create_number_sequences",
+                 "0011_grant_metrics_to_service_and_marketing"))
 
         assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
                                                      "0002_create_access_tables",
@@ -68,7 +76,8 @@ def test_core_migrations_go_down_and_up_again(kernel):
                                                      "0007_create_goals",
                                                      "0008_add_exchange_rates",
                                                      "0009_create_web_logins",
-                                                     "0010_create_number_sequences"]
+                                                     "0010_create_number_sequences",
+                                                     "0011_grant_metrics_to_service_and_marketing"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
         assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
@@ -117,6 +126,7 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
                      ["core", "0008_add_exchange_rates", "applied"],
                      ["core", "0009_create_web_logins", "applied"],
                      ["core", "0010_create_number_sequences", "applied"],
+                     ["core", "0011_grant_metrics_to_service_and_marketing", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 

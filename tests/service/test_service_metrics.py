@@ -309,3 +309,15 @@ def test_hook_dashboard_widgets_of_the_service(kernel, helpers):
         ("Open tickets per queue", "table")]
     assert widgets[1].series[0].values == (1, 0, 0, 0)
     assert widgets[2].rows == (("general", 1, 0),)
+
+
+def test_a_client_does_not_set_the_business_seconds(api_client, kernel, helpers):
+    ticket = helpers.ticket(kernel)
+    url = f"/api/v1/service/tickets/{ticket.id}"
+    response = api_client.patch(url, json={"resolution_seconds": 60})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"resolution_seconds": [
+        f"set by the resolve or reopen action only (POST {url}/resolve)"]}
+    assert helpers.rows(kernel, Ticket)[0].resolution_seconds is None
+    shown = api_client.get(url).get_json()
+    assert (shown["first_response_seconds"], shown["resolution_seconds"]) == (None, None)

@@ -7,6 +7,6 @@ adds the pages to an app.
 
 from __future__ import annotations
 
-from .entries import NavEntry, Panel, SearchType, Series, Widget, public
+from .entries import NavEntry, Panel, SearchType, Series, Widget, public, signed_link
 
-__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series", "public"]
+__all__ = ["NavEntry", "SearchType", "Panel", "Widget", "Series", "public", "signed_link"]

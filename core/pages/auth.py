@@ -32,7 +32,8 @@ _KEY = "sid"
 def register(bp: Blueprint, kernel: Accord) -> None:
     @bp.before_request
     def who_is_asking() -> Any:
-        check_csrf()
+        if not _signed_link_view():
+            check_csrf()
         user = current_user(kernel)
         if user is None:
             if request.endpoint in PUBLIC or _public_view():
@@ -91,6 +92,13 @@ def _public_view() -> bool:
         return True  # a plugin's stylesheet or script: no secret, and its forms need it
     view = current_app.view_functions.get(endpoint)
     return bool(getattr(view, "accord_public", False))
+
+
+def _signed_link_view() -> bool:
+    """Whether the view asked for is marked ``accord.pages.signed_link``: its URL's
+    signed token stands in for the CSRF token."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "accord_signed_link", False))
 
 
 def _to_login() -> Any:

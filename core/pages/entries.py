@@ -24,6 +24,17 @@ def public(view: _VIEW) -> _VIEW:
     return view
 
 
+def signed_link(view: _VIEW) -> _VIEW:
+    """Mark a public view whose URL carries its own proof (a signed token the view
+    checks before anything else): answered without a login and without the CSRF check,
+    so a mail client's one-click unsubscribe (RFC 8058, a POST with no form token) works.
+    Only for views that verify their signed token and refuse (4xx, nothing written) a
+    missing, tampered or expired one: the token, not a session, is what allows the POST."""
+    setattr(view, "accord_public", True)
+    setattr(view, "accord_signed_link", True)
+    return view
+
+
 @dataclass(frozen=True)
 class NavEntry:
     """An entry of the navigation bar every page shows (``navigation_entries``).

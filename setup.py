@@ -16,6 +16,7 @@ ROOTS = {
     "accord_sales": "plugins/sales",
     "accord_competitors": "plugins/competitors",
     "accord_service": "plugins/service",
+    "accord_marketing": "plugins/marketing",
 }
 #: Folders of data, not code: shipped as package data (pyproject.toml).
 _SKIP = ["__pycache__", "*.__pycache__", "static", "static.*", "templates", "templates.*"]

@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only bulk|create_one|hooks|api|sales|service] [--rows N]
+"""``python -m bench [--quick] [--only bulk|create_one|hooks|api|sales|service|tiers] [--rows N]
 [--engines sqlite,postgres] [--profile]``
 
 Prints figures and ratios against raw baselines measured in the same run; asserts
@@ -35,9 +35,10 @@ def _parser() -> argparse.ArgumentParser:
                              "loads on 10,000 contacts (keyset: 100,000 rows), sales reports "
                              "on 20,000 opportunities instead of 200,000, create_one on "
                              "2,000 contacts instead of 10,000, service metrics on 50,000 tickets "
-                             "instead of 500,000")
+                             "instead of 500,000, tiers on 20,000 customers and 200,000 "
+                             "orders instead of 200,000 and 2,000,000")
     parser.add_argument("--only", choices=("bulk", "create_one", "hooks", "api", "sales",
-                                           "service"),
+                                           "service", "tiers"),
                         help="run one benchmark")
     parser.add_argument("--rows", type=int,
                         help="rows per bulk or create_one measurement (overrides --quick)")
@@ -223,6 +224,14 @@ def main(argv: list[str] | None = None) -> None:
         service.section(_engine_names(args),
                         service.QUICK_TICKETS if args.quick else service.TICKETS,
                         5 if args.quick else 7)
+    if args.only in (None, "tiers"):
+        if args.only is None:
+            print()
+        from . import bench_marketing_tiers as tiers
+
+        scale = 10 if args.quick else 1
+        tiers.section(_engine_names(args), tiers.CUSTOMERS // scale, tiers.ORDERS // scale,
+                      3 if args.quick else 5)
     print(f"\n(done in {time.perf_counter() - started:.0f} s)")
 
 

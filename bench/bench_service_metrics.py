@@ -68,16 +68,10 @@ class Measurement:
 def _kernel(url: str) -> Any:
     import accord_sales.hooks
     import accord_service.hooks
-    from accord.config import Config
-    from accord.kernel import Accord
-    from accord.services import Actor
-    from accord.services.plugins import enable
 
-    kernel = Accord(Config(database_url=url, discover_plugins=False),
-                    plugins=[accord_sales.hooks, accord_service.hooks]).start(upgrade=True)
-    for name in ("sales", "service"):
-        enable(kernel, name, actor=Actor.system("bench"))
-    return kernel
+    from .data import plugin_kernel
+
+    return plugin_kernel(url, accord_sales.hooks, accord_service.hooks)
 
 
 def _insert(kernel: Any, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-__all__ = ["contact_rows", "TIERS"]
+__all__ = ["contact_rows", "TIERS", "plugin_kernel"]
 
 TIERS = ("bronze", "silver", "gold", "platinum")
 
@@ -60,3 +60,19 @@ def raw_table(rows: list[dict[str, Any]], now: Any) -> tuple[list[str], list[lis
         values.extend(extra.values())
         out.append(values)
     return names, out
+
+
+def plugin_kernel(url: str, *plugins: Any) -> Any:
+    """A started kernel on ``url`` with these plugins' hooks modules loaded and enabled
+    (by their manifests' names), for a benchmark that measures a plugin's code."""
+    from accord.config import Config
+    from accord.kernel import Accord
+    from accord.services import Actor
+    from accord.services.plugins import enable
+
+    kernel = Accord(Config(database_url=url, discover_plugins=False),
+                    plugins=list(plugins)).start(upgrade=True)
+    for module in plugins:
+        enable(kernel, module.__name__.split(".")[0].removeprefix("accord_"),
+               actor=Actor.system("bench"))
+    return kernel

@@ -1,10 +1,10 @@
 """Customer facts: what the plugins know about each customer, as SQL a segment can join.
 
-A plugin declares its facts with ``register_customer_facts`` (the sales plugin: each
+A plugin declares its facts with ``register_customer_facts`` (a plugin that sells: each
 customer's total order value, number of orders, first and last order date, the products
-bought; the service plugin: what repairs cost to serve them). Another plugin (marketing's
-segments, tiers and profitability) filters and ranks customers by them without reading
-the declaring plugin's tables: it asks for the fact's query and joins it.
+bought; a dental clinic's: the visits of each patient). Another plugin (segments, value
+tiers, profitability) filters and ranks customers by them without reading the declaring
+plugin's tables: it asks for the fact's query and joins it.
 
 A fact's ``query(kernel, since)`` is a peewee SELECT with two columns, aliased
 ``customer`` (the id of an organization or a contact, by ``customer``) and ``value``: one
@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["CustomerFact", "FACT_KINDS", "CUSTOMERS", "customer_facts", "customer_fact"]
 
 #: What a fact's value is: a number (a Decimal: an amount in the base currency, a
-#: ratio), a whole number, a day, or ids of records (``record_type``'s).
-FACT_KINDS = ("number", "integer", "date", "ids")
+#: ratio), a whole number, a day, ids of records (``record_type``'s), or a short text
+#: (a code such as a value tier's letter).
+FACT_KINDS = ("number", "integer", "date", "ids", "text")
 #: The record types a fact can be about.
 CUSTOMERS = ("organization", "contact")
 

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import string
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 import marshmallow as ma
@@ -41,6 +40,7 @@ from accord.pages import NavEntry, SearchType, public, signed_link
 from accord.records import Lines, Permission, RecordAction, RecordType, Transitions, VerbField
 from accord.routes import ApiRoute
 from accord.schemas import InputSchema, OwnedRecordSchema
+from accord.signing import link_serializer
 
 from .channels import Channel
 from .models.campaigns import (CAMPAIGN_STATUSES, FUNNEL, MEMBER_STATUSES, RESPONSE_KINDS,
@@ -86,7 +86,6 @@ MERGE_FIELDS = ("first_name", "last_name", "full_name", "email", "title", "organ
 #: The tracked links, by purpose: the path under /marketing each is answered at.
 LINKS = {"open": "/marketing/track/open/{}", "click": "/marketing/track/click/{}",
          "respond": "/marketing/respond/{}", "unsubscribe": "/marketing/unsubscribe/{}"}
-_KEY = "accord_marketing.link_key"
 _BY = "Set by the {} action"
 
 
@@ -178,27 +177,15 @@ def campaign_types(kernel: Accord) -> list[str]:
 
 def segment_members(kernel: Accord, segment_id: int) -> list[int]:
     """The contact ids of a contact segment, from the segments part."""
-    from . import segments
+    from .segments import member_ids
 
-    member_ids: Callable[[Accord, int], list[int]] | None = getattr(
-        segments, "member_ids", None)
-    if member_ids is None:
-        raise Conflict("segments cannot be evaluated yet (accord_marketing.segments has no "
-                       "member_ids)")
     return list(member_ids(kernel, segment_id))
 
 
 # The signed links --------------------------------------------------------------------
 
 def _serializer(kernel: Accord, purpose: str) -> URLSafeSerializer:
-    key = kernel.config.secret_key
-    if not key:
-        key = kernel.stash.get(_KEY)
-        if key is None:
-            logger.warning("no secret_key is configured: campaign links will not survive a "
-                           "restart ('accord init' writes one into accord.toml)")
-            key = kernel.stash[_KEY] = secrets.token_urlsafe(32)
-    return URLSafeSerializer(key, salt=f"accord_marketing.campaign.{purpose}")
+    return link_serializer(kernel, f"accord_marketing.campaign.{purpose}")
 
 
 def token_of(kernel: Accord, purpose: str, member_id: int) -> str:

@@ -12,8 +12,6 @@ expires at once, whatever its token says. The writes (sending, answering) are in
 
 from __future__ import annotations
 
-import logging
-import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +24,7 @@ from accord.metrics import Metric, MetricPoint, MetricQuery, scoped
 from accord.pages import public
 from accord.records import Permission, TimelineItem
 from accord.schemas import InputSchema, OwnedRecordSchema
+from accord.signing import link_serializer
 
 from .models import SURVEY_KINDS, Survey
 
@@ -37,7 +36,6 @@ __all__ = ["Survey", "SURVEY", "SENT", "SEND", "ANSWER", "PERMISSIONS", "AGENT",
            "SurveyAnswerSchema", "SURVEY_METRICS", "add_survey_pages", "csat_figures",
            "nps_figure", "survey_items"]
 
-logger = logging.getLogger(__name__)
 
 SURVEY = "service.survey"
 #: The outbox topic of a survey to send (its payload carries the link).
@@ -58,7 +56,6 @@ PERMISSIONS = (
     Permission(ANSWER, "Record a customer's answer to a survey"))
 AGENT = (f"{SURVEY}.read", SEND, ANSWER)
 _SALT = "accord_service.survey"
-_KEY = "accord_service.survey_key"
 
 
 class BadLink(AccordError):
@@ -79,16 +76,7 @@ class SurveyClosed(Conflict):
 # The signed links -------------------------------------------------------------------
 
 def _serializer(kernel: Accord) -> URLSafeSerializer:
-    key = kernel.config.secret_key
-    if not key:
-        # Without a configured key, links hold while this process runs (as web
-        # sessions do): a warning, not a failed resolve.
-        key = kernel.stash.get(_KEY)
-        if key is None:
-            logger.warning("no secret_key is configured: survey links will not survive a "
-                           "restart ('accord init' writes one into accord.toml)")
-            key = kernel.stash[_KEY] = secrets.token_urlsafe(32)
-    return URLSafeSerializer(key, salt=_SALT)
+    return link_serializer(kernel, _SALT)
 
 
 def token_of(kernel: Accord, survey_id: int) -> str:

@@ -334,20 +334,20 @@ def test_item_24_init_enables_the_bundled_plugins_and_says_so(cli_runner, databa
     result = cli_runner("init")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "enabled plugins: sales, competitors, service ('accord plugins disable NAME' " \
-           "turns one off)" in lines
+    assert "enabled plugins: sales, competitors, marketing, service ('accord plugins " \
+           "disable NAME' turns one off)" in lines
     assert "installed, not enabled: acme_notes ('accord plugins enable NAME' turns one " \
            "on)" in lines
     text = Path("accord.toml").read_text(encoding="utf-8")
-    assert 'enabled = ["competitors", "sales", "service"]\n' in text
+    assert 'enabled = ["competitors", "marketing", "sales", "service"]\n' in text
     assert "# Installed from other packages, not enabled: acme_notes\n" in text
     assert _stored_states(make_kernel()) == {"sales": "enabled", "competitors": "enabled",
-                                             "service": "enabled"}
+                                             "marketing": "enabled", "service": "enabled"}
     # What the docs say is what happened.
     docs = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     row = next(line for line in docs.splitlines() if line.startswith("| `[plugins] enabled`"))
-    assert ("lists the plugins bundled with Accord (`competitors`, `sales`, `service`)"
-            in row)
+    assert ("lists the plugins bundled with Accord (`competitors`, `marketing`, `sales`, "
+            "`service`)" in row)
     assert "plugins installed from other packages are not enabled" in row
     again = cli_runner("init")
     assert "enabled plugins" not in again.output and "not enabled" not in again.output

@@ -53,7 +53,8 @@ def test_navigation_follows_the_plugins_enabled_in_another_process(page, make_us
 def test_entries_need_their_permission_and_a_page_names_the_one_missing(page, make_user):
     make_user("service", email="sam@example.com")
     log_in(page, "sam@example.com")
-    assert nav_labels(page) == ["Home", "Organizations", "Contacts"]  # no sales grant
+    # No sales grant; the dashboard, since agents read their team's metrics.
+    assert nav_labels(page) == ["Home", "Dashboard", "Organizations", "Contacts"]
     page.goto("/search?type=sales.opportunity")
     expect(page.get_by_role("heading", level=1)).to_have_text("You may not see this")
     expect(page.locator("main")).to_contain_text(
@@ -62,7 +63,8 @@ def test_entries_need_their_permission_and_a_page_names_the_one_missing(page, ma
     page.goto("/no/such/page")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(page.locator("main")).to_contain_text("There is no page at /no/such/page.")
-    assert nav_labels(page) == ["Home", "Organizations", "Contacts"]  # still logged in
+    assert nav_labels(page) == ["Home", "Dashboard", "Organizations",
+                                "Contacts"]  # still logged in
 
 
 def test_search_finds_contacts_and_deals_within_the_record_rules(new_context, make_user,

@@ -9,7 +9,9 @@ plugin's tables: it asks for the fact's query and joins it.
 A fact's ``query(kernel, since)`` is a peewee SELECT with two columns, aliased
 ``customer`` (the id of an organization or a contact, by ``customer``) and ``value``: one
 row per customer for a single value, one row per customer and value for ``kind ==
-"ids"`` (the products a customer bought). ``since`` (a date, or None for all time)
+"ids"`` (the products a customer bought), and for ``kind == "events"`` one row per
+event (an order, a deal won) whose ``value`` is its day, with a third column ``amount``
+(a number in the base currency, null when the event has none in it). ``since`` (a date, or None for all time)
 limits the fact to what happened from that day on (the orders of the last 12 months),
 for facts about events; a fact that is a state ignores it. Customers with no row have
 no such fact (no orders: no total). The
@@ -32,8 +34,10 @@ __all__ = ["CustomerFact", "FACT_KINDS", "CUSTOMERS", "customer_facts", "custome
 
 #: What a fact's value is: a number (a Decimal: an amount in the base currency, a
 #: ratio), a whole number, a day, ids of records (``record_type``'s), or a short text
-#: (a code such as a value tier's letter).
-FACT_KINDS = ("number", "integer", "date", "ids", "text")
+#: (a code such as a value tier's letter), or events (several dated rows per customer,
+#: each with an amount: the orders, the deals won), which retention, cohorts and
+#: attribution read and segments do not filter on.
+FACT_KINDS = ("number", "integer", "date", "ids", "text", "events")
 #: The record types a fact can be about.
 CUSTOMERS = ("organization", "contact")
 

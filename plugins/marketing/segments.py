@@ -141,8 +141,9 @@ def _own_fields(kernel: Accord, target: str) -> dict[str, RuleField]:
                               _OPS_OF_KIND.get(kind, _OPS_OF_KIND["text"]))
     out["tags"] = RuleField("tags", "Tags", "tags", "tags", _OPS_OF_KIND["tags"])
     for name, fact in customer_facts(kernel, target).items():
-        out[name] = RuleField(name, fact.label, fact.kind, "fact", _FACT_OPS.get(fact.kind, _FACT_OPS["text"]),
-                              fact)
+        if fact.kind in _FACT_OPS:  # events (orders, deals won) are not one value to test
+            out[name] = RuleField(name, fact.label, fact.kind, "fact", _FACT_OPS[fact.kind],
+                                  fact)
     return out
 
 

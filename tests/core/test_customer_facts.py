@@ -67,7 +67,7 @@ def test_a_fact_says_what_it_is_or_is_refused():
     with pytest.raises(ValueError) as caught:
         CustomerFact("x.y", "Y", "money", "organization", lambda k, since: None)
     assert str(caught.value) == ("customer fact x.y: kind 'money' is not one of number, "
-                                 "integer, date, ids, text")
+                                 "integer, date, ids, text, events")
     assert CustomerFact("x.y", "Y", "text", "contact", lambda k, since: None).kind == "text"
     with pytest.raises(ValueError):
         CustomerFact("x.y", "Y", "number", "team", lambda k, since: None)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 import accord_sales.hooks
+from accord_sales.services import move_opportunity
 from accord import services
 from accord.facts import customer_facts
 from accord.services import Actor
@@ -66,3 +67,44 @@ def test_what_each_customer_bought(kernel, helpers):
     assert _values(kernel, "organization", "sales.products_bought", since) == sorted(
         [(acme.id, seat.id), (acme.id, day.id)])
     assert _values(kernel, "contact", "sales.order_count", since) == {}
+
+
+def _events(kernel, customer, name, since=None):
+    fact = customer_facts(kernel, customer)[name]
+    assert fact.kind == "events"
+    with kernel.bound():
+        rows = list(fact.query(kernel, since).dicts())
+    return sorted((r["customer"], str(r["value"])[:10],
+                   None if r["amount"] is None else Decimal(str(r["amount"])))
+                  for r in rows)
+
+
+def test_orders_and_won_deals_are_events_with_their_day_and_amount(kernel, helpers):
+    acme = helpers.org(kernel, "Acme")
+    helpers.order(kernel, organization_id=acme.id, order_date=dt.date(2026, 1, 10),
+                  lines=[{"description": "Day", "quantity": "2", "unit_price": "100.00"}])
+    helpers.order(kernel, organization_id=acme.id, order_date=dt.date(2026, 4, 1),
+                  currency="USD", lines=[{"description": "Day", "quantity": "1", "unit_price": "90.00"}])
+    cancelled = helpers.order(kernel, organization_id=acme.id,
+                              order_date=dt.date(2026, 2, 1))
+    run_action(kernel, "sales.order", cancelled.id, "status", {"status": "cancelled"},
+               actor=SYSTEM)
+    assert _events(kernel, "organization", "sales.orders") == [
+        (acme.id, "2026-01-10", Decimal("200")), (acme.id, "2026-04-01", None)]
+    assert _events(kernel, "organization", "sales.orders", dt.date(2026, 2, 1)) == [
+        (acme.id, "2026-04-01", None)]
+
+    won = services.create(kernel, "sales.opportunity", {
+        "name": "Big", "organization_id": acme.id,
+        "amount": {"amount": "5000", "currency": "EUR"}}, actor=SYSTEM)
+    services.create(kernel, "sales.opportunity", {
+        "name": "Open", "organization_id": acme.id,
+        "amount": {"amount": "10", "currency": "EUR"}}, actor=SYSTEM)
+    move_opportunity(kernel, won.id, "Won", actor=SYSTEM)
+    closed = services.get(kernel, "sales.opportunity", won.id, actor=SYSTEM).closed_at
+    assert _events(kernel, "organization", "sales.won_deals") == [
+        (acme.id, closed.date().isoformat(), Decimal("5000"))]
+    assert _events(kernel, "organization", "sales.won_deals",
+                   closed.date() + dt.timedelta(days=1)) == []
+    assert _values(kernel, "organization", "sales.open_opportunities") == {acme.id: 1}
+    assert _values(kernel, "organization", "sales.opportunities") == {acme.id: 2}

@@ -306,6 +306,11 @@ class RecordAction:
     version=None)``): it does the work through the service layer and returns the
     record (or a JSON-ready dict) to answer with. A body field the handler does not
     take is refused when the plugin loads.
+
+    ``available_from`` names the values of the record type's ``transitions`` field
+    (its status) the action applies from (``("planned",)`` for a launch): the record
+    page offers the action only on a record in one of them. Empty: always offered. The
+    handler still refuses a record in another state with its own message.
     """
 
     record_type: str
@@ -314,6 +319,13 @@ class RecordAction:
     handler: Callable[..., Any]
     description: str = ""
     schema: type[ma.Schema] | None = None
+    available_from: tuple[str, ...] = ()
+
+    def offered(self, record_type: RecordType, record: Any) -> bool:
+        """Whether the record page offers the action on ``record``."""
+        if not self.available_from or record_type.transitions is None:
+            return True
+        return getattr(record, record_type.transitions.field, None) in self.available_from
 
 
 @dataclass(frozen=True)

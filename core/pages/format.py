@@ -9,7 +9,7 @@ from typing import Any, Callable
 from ..money import Money
 from ..services.search import title_of
 
-__all__ = ["FILTERS", "when", "shown", "sentence"]
+__all__ = ["FILTERS", "when", "shown", "sentence", "money"]
 
 
 def _parse(value: Any) -> dt.datetime | dt.date | None:
@@ -63,6 +63,12 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+def money(amount: Any, currency: str) -> str:
+    """An amount in ``currency`` as the pages show money: ``1,250.00 EUR`` (``amount |
+    money(currency)`` in a template); nothing for None."""
+    return "" if amount is None else shown({"amount": amount, "currency": currency})
+
+
 def _is_overdue(value: Any, today: dt.date) -> bool:
     moment = _parse(value)
     if isinstance(moment, dt.datetime):
@@ -90,4 +96,4 @@ def _details(item: dict[str, Any], search: Any) -> list[str]:
 FILTERS: dict[str, Callable[..., Any]] = {"when": when, "shown": shown,
                                           "title_of": lambda item, rt: title_of(rt, item),
                                           "overdue": _is_overdue, "details": _details,
-                                          "sentence": sentence}
+                                          "sentence": sentence, "money": money}

@@ -322,7 +322,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         _describe(kernel, rt, items)
         actions = []
         for action in actions_of(kernel, rt.name):
-            if not g.actor.can(action.permission):
+            if not g.actor.can(action.permission) or not action.offered(rt, record):
                 continue
             inputs = form_fields(action.schema()) if action.schema is not None else []
             entry = _Action(action, inputs)

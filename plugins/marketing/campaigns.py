@@ -473,11 +473,14 @@ ACTIONS = [
     RecordAction(CAMPAIGN, "launch", LAUNCH, _launch,
                  description="Launch a planned campaign: its segment's contacts become "
                              "members (each once; those who opted out never), and a sent "
-                             "type's messages go out through the job queue"),
+                             "type's messages go out through the job queue",
+                 available_from=("planned",)),
     RecordAction(CAMPAIGN, "complete", COMPLETE, _complete,
-                 description="Complete an active campaign: nothing more is sent"),
+                 description="Complete an active campaign: nothing more is sent",
+                 available_from=("active",)),
     RecordAction(CAMPAIGN, "cancel", CANCEL, _cancel,
-                 description="Cancel a planned or active campaign: nothing more is sent"),
+                 description="Cancel a planned or active campaign: nothing more is sent",
+                 available_from=("planned", "active")),
 ]
 NAV = [NavEntry("Campaigns", "/marketing/campaigns", f"{CAMPAIGN}.read", order=61)]
 SEARCH = [SearchType(CAMPAIGN, "Campaigns", ("type", "status"), order=61)]

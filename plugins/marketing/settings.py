@@ -40,8 +40,14 @@ class MarketingSettings(ma.Schema):
     #: A customer is "at risk" past this many times their usual purchase interval.
     at_risk_factor = fields.Decimal(load_default=Decimal("1.5"), as_string=True,
                                     validate=validate.Range(1, 100))
+    #: A customer who bought is "lost" after this many days without an order.
+    lost_after_days = fields.Integer(load_default=365, strict=True,
+                                     validate=validate.Range(1, 3650))
     attribution_model = fields.String(load_default="last_touch",
                                       validate=validate.OneOf(ATTRIBUTION_MODELS))
+    #: A campaign touch counts for a deal won at most this many days later.
+    attribution_window_days = fields.Integer(load_default=90, strict=True,
+                                             validate=validate.Range(1, 3650))
 
     # Campaigns -----------------------------------------------------------------------
     #: The types a campaign may have: the shipped ones, and a firm's own added to them

@@ -453,6 +453,7 @@ def tiers_page() -> Any:
     from flask import Response, current_app, g, render_template, request
 
     from accord.errors import ValidationError
+    from accord.rates import base_currency
 
     kernel = current_app.extensions["accord"]
     m = matrix(kernel, g.actor)
@@ -469,7 +470,8 @@ def tiers_page() -> Any:
     body = render_template("marketing/tiers.html", m=m, cells={c["tier"]: c for c in
                                                                 m["tiers"]},
                            chosen=chosen, listing=listing, problem=problem,
-                           no_facts=NO_FACTS, can_compute=g.actor.can(COMPUTE))
+                           no_facts=NO_FACTS, can_compute=g.actor.can(COMPUTE),
+                           base=base_currency(kernel))
     return Response(body, status=status)
 
 

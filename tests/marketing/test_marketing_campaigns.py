@@ -19,7 +19,8 @@ from accord.services.plugins import disable, enable, patch_settings
 from accord.web import create_app
 from accord_marketing.campaigns import member_of, merge_problem, render, token_of
 from accord_marketing.models.campaigns import Campaign, CampaignMember, CampaignResponse
-from accord_marketing.services.campaigns import (cancel_campaign, demo_campaign,
+from accord_marketing.services.campaigns import (cancel_campaign, complete_campaign,
+                                                 demo_campaign,
                                                  launch_campaign, plan, record_response)
 
 pytestmark = pytest.mark.plugins(accord_marketing.hooks)
@@ -175,6 +176,22 @@ def test_the_workflow_moves_by_its_actions_only(kernel, helpers, segment, make_a
     other = _campaign(kernel, name="Other")
     assert cancel_campaign(kernel, other.id, actor=SYSTEM).status == "cancelled"
     assert client.delete(f"{API}/{other.id}").status_code == 204
+
+
+def test_the_record_page_offers_only_the_actions_of_the_campaigns_status(
+        kernel, helpers, segment, make_page_client):
+    client = make_page_client("admin")
+    campaign = _campaign(kernel, segment_id=segment([]))
+
+    def offered():
+        html = client.get(f"/records/marketing.campaign/{campaign.id}").get_data(as_text=True)
+        return re.findall(rf"/records/marketing.campaign/{campaign.id}/actions/(\w+)", html)
+
+    assert offered() == ["launch", "cancel"]
+    launch_campaign(kernel, campaign.id, actor=SYSTEM)
+    assert offered() == ["complete", "cancel"]
+    complete_campaign(kernel, campaign.id, actor=SYSTEM)
+    assert offered() == []
 
 
 def test_the_marketing_role_works_campaigns_and_sales_reps_do_not(kernel, make_api_client):

@@ -56,7 +56,7 @@ def test_a_marketer_opens_the_matrix_and_a_cells_customers(web_kernel, new_conte
     page.get_by_role("link", name="Value tiers").click()
     expect(page.locator("h1")).to_have_text("Value tiers")
     expect(page.locator("#tier-E")).to_contain_text("1 customer")
-    expect(page.locator("#tier-E")).to_contain_text("Order value 18000.00")
+    expect(page.locator("#tier-E")).to_contain_text("Order value 18,000.00 EUR")
     expect(page.locator("#tier-A")).to_contain_text("1 customer")
     expect(page.locator("#movements")).to_contain_text("1 from A to E")
     assert serious_violations(page) == []

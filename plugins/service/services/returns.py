@@ -140,11 +140,13 @@ def close_return(kernel: Accord, return_id: int, *, actor: Actor,
 ACTIONS = [
     RecordAction(RETURN, "approve", APPROVE, approve_return, schema=ApproveSchema,
                  description="Approve the return, with its resolution and, for a refund or "
-                             "a credit, the amount (at most what was paid for the items)"),
+                             "a credit, the amount (at most what was paid for the items)",
+                 available_from=("requested",)),
     RecordAction(RETURN, "reject", REJECT, reject_return, schema=RejectSchema,
-                 description="Reject the return, saying why"),
+                 description="Reject the return, saying why", available_from=("requested",)),
     RecordAction(RETURN, "resolve", RESOLVE, resolve_return,
                  description="The approved return is settled (refunded, replaced, repaired "
-                             "or credited)"),
+                             "or credited)", available_from=("approved",)),
     RecordAction(RETURN, "close", RESOLVE, close_return,
-                 description="Close a resolved or rejected return for good")]
+                 description="Close a resolved or rejected return for good",
+                 available_from=("resolved", "rejected"))]

@@ -17,6 +17,7 @@ __all__ = [
     "PluginError",
     "PluginLoadError",
     "StaleVersion",
+    "TooManyRequests",
     "Conflict",
     "ValidationError",
     "flatten_messages", "describe_messages", "BadQuery",
@@ -137,6 +138,13 @@ class Conflict(AccordError):
     that others need (API: 409)."""
 
     status = 409
+
+
+class TooManyRequests(AccordError):
+    """The same thing asked too often in a short time, such as a public form sent again
+    and again (API and pages: 429)."""
+
+    status = 429
 
 
 class ConfigError(AccordError):

@@ -10,8 +10,10 @@ A fact's ``query(kernel, since)`` is a peewee SELECT with two columns, aliased
 ``customer`` (the id of an organization or a contact, by ``customer``) and ``value``: one
 row per customer for a single value, one row per customer and value for ``kind ==
 "ids"`` (the products a customer bought), and for ``kind == "events"`` one row per
-event (an order, a deal won) whose ``value`` is its day, with a third column ``amount``
-(a number in the base currency, null when the event has none in it). ``since`` (a date, or None for all time)
+event (an order, a deal won) whose ``value`` is its day, with two more columns:
+``amount`` (a number in the base currency, null when the event has none in it) and
+``ref`` (the id of the event's record, telling one event from another: a deal named
+under both its organization and its contact is one deal). ``since`` (a date, or None for all time)
 limits the fact to what happened from that day on (the orders of the last 12 months),
 for facts about events; a fact that is a state ignores it. Customers with no row have
 no such fact (no orders: no total). The

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request
 
-from accord.errors import NotFound, ValidationError
+from accord.errors import NotFound, TooManyRequests, ValidationError
 from accord.models import Contact
 from accord.money import format_amount
 from accord.pages import public, signed_link
@@ -53,6 +53,8 @@ class CampaignRow:
     cost: str
     members: int
     responses: int
+    response_rate: str
+    roi: str
 
 
 def _dates(campaign: Any) -> str:
@@ -85,13 +87,36 @@ def campaigns_page() -> Response:
                         .where(CampaignMember.campaign.in_(ids))
                         .group_by(CampaignMember.campaign).tuples())
             sizes: dict[int, int] = dict(per) if ids else {}
+            figures = _figures(kernel, found)
         rows = [CampaignRow(c.id, c.name, c.type, c.status, _dates(c),
                             _money_text(c.budget, c.budget_currency),
                             _money_text(c.actual_cost, c.actual_cost_currency),
-                            int(sizes.get(c.id, 0)), c.actual_responses) for c in found]
+                            int(sizes.get(c.id, 0)), c.actual_responses,
+                            *figures[c.id]) for c in found]
     body = render_template("marketing/campaigns.html", rows=rows, status=status,
                            statuses=CAMPAIGN_STATUSES, problem=problem)
     return Response(body, status=400 if problem else 200)
+
+
+def _percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def _figures(kernel: Any, found: list[Any]) -> dict[int, tuple[str, str]]:
+    """Per campaign listed: its response rate and ROI (the settings' model)."""
+    from .attribution import model_of
+    from .attribution_queries import attribute, funnel_counts, leads_of, results_of
+
+    if not found:
+        return {}
+    ids = [c.id for c in found]
+    counts, leads, credited = funnel_counts(ids), leads_of(ids), attribute(kernel)
+    model = model_of(kernel, None)
+    out = {}
+    for c in found:
+        r = results_of(kernel, c, model, credited, counts.get(c.id, {}), leads.get(c.id, 0))
+        out[c.id] = (_percent(r["response_rate"]), _percent(r["roi"]))
+    return out
 
 
 def campaign_page(campaign_id: int) -> Response:
@@ -108,6 +133,8 @@ def campaign_page(campaign_id: int) -> Response:
         ids = {r.contact_id for r in recent if r.contact_id}
         names = {c.id: " ".join(p for p in (c.first_name, c.last_name) if p)
                  for c in Contact.select().where(Contact.id.in_(ids))} if ids else {}
+        results = _results(kernel, campaign)
+    from .attribution import MODEL_LABELS, money_text
     top = max([count for _, count in steps] + [1])
     budget = Decimal(campaign.budget) if campaign.budget is not None else None
     cost = Decimal(campaign.actual_cost) if campaign.actual_cost is not None else None
@@ -120,9 +147,19 @@ def campaign_page(campaign_id: int) -> Response:
         bounced=counts.get("bounced", 0), unsubscribed=counts.get("unsubscribed", 0),
         budget=_money_text(campaign.budget, campaign.budget_currency),
         cost=_money_text(campaign.actual_cost, campaign.actual_cost_currency),
-        spent=spent, responses=recent, names=names,
+        spent=spent, responses=recent, names=names, results=results,
+        models=MODEL_LABELS, percent=_percent,
+        money=lambda v: money_text(v, results["currency"]),
         sent_type=channel_for(kernel, campaign.type) is not None)
     return Response(body)
+
+
+def _results(kernel: Any, campaign: Any) -> dict[str, Any]:
+    """The campaign's results under the settings' model (and every model)."""
+    from .attribution import model_of  # not at the top: attribution imports campaigns
+    from .attribution_queries import attribute, results_of
+
+    return results_of(kernel, campaign, model_of(kernel, None), attribute(kernel))
 
 
 _GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00"
@@ -185,6 +222,8 @@ def respond_page(token: str) -> Response:
             respond_by_link(kernel, token, message)
         except BadLink as exc:
             return _refused(exc.message)
+        except TooManyRequests as exc:
+            return _refused(exc.message, 429)
         except ValidationError as exc:
             problem = " ".join(" ".join(v) for v in exc.flat().values())
         else:

@@ -5,7 +5,8 @@ Each part (segments, campaigns, tiers) is a module declaring what it adds, by na
 ``PERMISSIONS``, ``AGENT`` (what the built-in marketing role holds), ``RULES`` (the
 record rules of those grants), ``ACTIONS``, ``NAV``, ``SEARCH``, ``JOBS``, ``METRICS``,
 ``FACTS`` (customer facts), ``api_routes()`` and ``add_pages(bp)`` (functions),
-``COMMANDS`` (click commands) and ``demo(kernel, actor)``. The hooks
+``COMMANDS`` (click commands), ``panels(kernel, actor, record_type, record)`` (panels on
+record pages) and ``demo(kernel, actor)``. The hooks
 below only add the parts' lists up. It requires no other plugin: segments and tiers
 are richer with the sales plugin's customer facts when it is enabled.
 """
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from accord.hooks import hookimpl
 from accord.records import RoleGrant
 
-from . import campaigns, segments, tiers
+from . import attribution, campaigns, retention, segments, tiers, value
 
 if TYPE_CHECKING:
     import click
@@ -28,13 +29,13 @@ if TYPE_CHECKING:
     from accord.jobs import Job
     from accord.kernel import Accord
     from accord.metrics import Metric
-    from accord.pages import NavEntry, SearchType
+    from accord.pages import NavEntry, Panel, SearchType
     from accord.records import Permission, RecordAction, RecordType
     from accord.routes import ApiRoute
     from accord.services import Actor
 
 #: The plugin's parts, in the order their declarations are listed.
-PARTS = (segments, campaigns, tiers)
+PARTS = (segments, campaigns, tiers, value, retention, attribution)
 
 
 def _all(name: str) -> list[Any]:
@@ -108,6 +109,14 @@ def register_pages() -> list[Blueprint]:
     from .pages import blueprint
 
     return [blueprint()]
+
+
+@hookimpl
+def record_panels(kernel: Accord, actor: Actor, record_type: str,
+                  record: dict[str, Any]) -> list[Panel]:
+    """The parts' panels on record pages (a customer's value and lifecycle stage)."""
+    return [panel for part in PARTS if hasattr(part, "panels")
+            for panel in part.panels(kernel, actor, record_type, record)]
 
 
 @hookimpl

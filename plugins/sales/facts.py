@@ -63,7 +63,7 @@ def _products(customer: str) -> Callable[[Accord, dt.date | None], Any]:
 
 
 def _orders(customer: str) -> Callable[[Accord, dt.date | None], Any]:
-    """One row per counted order: its day and net total (base currency, else null)."""
+    """One row per counted order: its day, net total (base currency, else null), id."""
     def query(kernel: Accord, since: dt.date | None) -> Any:
         column = getattr(Order, customer)
         where = [column.is_null(False), Order.status.in_(COUNTED)]
@@ -72,12 +72,12 @@ def _orders(customer: str) -> Callable[[Accord, dt.date | None], Any]:
         amount = peewee.Case(None, [(Order.currency == base_currency(kernel),
                                      Order.net_total)], None)
         return Order.select(column.alias("customer"), Order.order_date.alias("value"),
-                            amount.alias("amount")).where(*where)
+                            amount.alias("amount"), Order.id.alias("ref")).where(*where)
     return query
 
 
 def _won_deals(customer: str) -> Callable[[Accord, dt.date | None], Any]:
-    """One row per won opportunity: the day it closed and its amount (base currency)."""
+    """One row per won opportunity: the day it closed, its amount (base currency), id."""
     def query(kernel: Accord, since: dt.date | None) -> Any:
         column = getattr(Opportunity, customer)
         where = [column.is_null(False), stage_condition(kernel, "won"),
@@ -89,7 +89,8 @@ def _won_deals(customer: str) -> Callable[[Accord, dt.date | None], Any]:
                                      Opportunity.amount)], None)
         return Opportunity.select(column.alias("customer"),
                                   peewee.fn.DATE(Opportunity.closed_at).alias("value"),
-                                  amount.alias("amount")).where(*where)
+                                  amount.alias("amount"), Opportunity.id.alias("ref")
+                                  ).where(*where)
     return query
 
 

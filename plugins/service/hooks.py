@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import peewee
     from flask import Blueprint
 
+    from accord.facts import CustomerFact
     from accord.kernel import Accord
     from accord.metrics import MetricQuery
     from accord.pages import Widget
@@ -218,6 +219,15 @@ def record_panels(kernel: Accord, actor: Actor, record_type: str,
     from .panels import conversation
 
     return [conversation(kernel, actor, record)]
+
+
+@hookimpl
+def register_customer_facts() -> list[CustomerFact]:
+    """What serving each organization and contact cost: service.cost_to_serve
+    (accord_service.facts)."""
+    from .facts import customer_facts
+
+    return customer_facts()
 
 
 @hookimpl

@@ -290,6 +290,19 @@ def test_the_public_form_records_a_response(kernel, helpers, segment):
         assert CampaignMember.get_by_id(member.id).status == "responded"
 
 
+def test_the_public_form_takes_five_answers_an_hour_then_refuses(kernel, helpers, segment):
+    campaign, member, ann = _launched(kernel, helpers, segment)
+    client = _stranger(kernel)
+    path = f"/marketing/respond/{token_of(kernel, 'respond', member.id)}"
+    for n in range(5):
+        assert _post_form(client, path, message=f"Answer {n}").status_code == 200
+    refused = _post_form(client, path, message="One too many")
+    assert refused.status_code == 429
+    assert "sent too often in the last hour" in refused.get_data(as_text=True)
+    assert [r.message for r in helpers.rows(kernel, CampaignResponse)] == [
+        f"Answer {n}" for n in range(5)]
+
+
 def test_the_api_records_responses_of_members_only(kernel, helpers, segment,
                                                    make_api_client):
     campaign, member, ann = _launched(kernel, helpers, segment)

@@ -75,24 +75,27 @@ def _events(kernel, customer, name, since=None):
     with kernel.bound():
         rows = list(fact.query(kernel, since).dicts())
     return sorted((r["customer"], str(r["value"])[:10],
-                   None if r["amount"] is None else Decimal(str(r["amount"])))
+                   None if r["amount"] is None else Decimal(str(r["amount"])), r["ref"])
                   for r in rows)
 
 
 def test_orders_and_won_deals_are_events_with_their_day_and_amount(kernel, helpers):
     acme = helpers.org(kernel, "Acme")
-    helpers.order(kernel, organization_id=acme.id, order_date=dt.date(2026, 1, 10),
-                  lines=[{"description": "Day", "quantity": "2", "unit_price": "100.00"}])
-    helpers.order(kernel, organization_id=acme.id, order_date=dt.date(2026, 4, 1),
-                  currency="USD", lines=[{"description": "Day", "quantity": "1", "unit_price": "90.00"}])
+    first = helpers.order(kernel, organization_id=acme.id, order_date=dt.date(2026, 1, 10),
+                          lines=[{"description": "Day", "quantity": "2",
+                                  "unit_price": "100.00"}])
+    usd = helpers.order(kernel, organization_id=acme.id, order_date=dt.date(2026, 4, 1),
+                        currency="USD", lines=[{"description": "Day", "quantity": "1",
+                                                "unit_price": "90.00"}])
     cancelled = helpers.order(kernel, organization_id=acme.id,
                               order_date=dt.date(2026, 2, 1))
     run_action(kernel, "sales.order", cancelled.id, "status", {"status": "cancelled"},
                actor=SYSTEM)
     assert _events(kernel, "organization", "sales.orders") == [
-        (acme.id, "2026-01-10", Decimal("200")), (acme.id, "2026-04-01", None)]
+        (acme.id, "2026-01-10", Decimal("200"), first.id),
+        (acme.id, "2026-04-01", None, usd.id)]
     assert _events(kernel, "organization", "sales.orders", dt.date(2026, 2, 1)) == [
-        (acme.id, "2026-04-01", None)]
+        (acme.id, "2026-04-01", None, usd.id)]
 
     won = services.create(kernel, "sales.opportunity", {
         "name": "Big", "organization_id": acme.id,
@@ -103,7 +106,7 @@ def test_orders_and_won_deals_are_events_with_their_day_and_amount(kernel, helpe
     move_opportunity(kernel, won.id, "Won", actor=SYSTEM)
     closed = services.get(kernel, "sales.opportunity", won.id, actor=SYSTEM).closed_at
     assert _events(kernel, "organization", "sales.won_deals") == [
-        (acme.id, closed.date().isoformat(), Decimal("5000"))]
+        (acme.id, closed.date().isoformat(), Decimal("5000"), won.id)]
     assert _events(kernel, "organization", "sales.won_deals",
                    closed.date() + dt.timedelta(days=1)) == []
     assert _values(kernel, "organization", "sales.open_opportunities") == {acme.id: 1}

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from accord import services
 from accord.database import is_postgres
-from accord.errors import Conflict, NotFound, StaleVersion, ValidationError
+from accord.errors import Conflict, NotFound, StaleVersion, TooManyRequests, ValidationError
 from accord.models import Contact, Organization, utcnow
 from accord.money import Money
 from accord.services import Actor
@@ -488,8 +488,14 @@ def _respond(kernel: Accord, member: Any, *, kind: str, message: str | None,
             .order_by(CampaignResponse.id.desc()).get())
 
 
+#: The most answers one member's public form takes in an hour (the link is public:
+#: a bot replaying it must not fill the responses table).
+FORM_ANSWERS_PER_HOUR = 5
+
+
 def respond_by_link(kernel: Accord, token: str, message: str) -> Any:
-    """The member answered on the public form."""
+    """The member answered on the public form (at most ``FORM_ANSWERS_PER_HOUR`` times
+    an hour: more is refused, writing nothing)."""
     member_id = member_of(kernel, "respond", token)
     text = (message or "").strip()
     if len(text) > 10_000:
@@ -498,8 +504,15 @@ def respond_by_link(kernel: Accord, token: str, message: str) -> Any:
         member = _locked_member(kernel, member_id)
         if member is None:
             raise NotFound("this link's campaign is gone")
+        now = utcnow()
+        recent = (CampaignResponse.select()
+                  .where(CampaignResponse.member == member.id, CampaignResponse.kind == "form",
+                         CampaignResponse.at > now - dt.timedelta(hours=1)).count())
+        if recent >= FORM_ANSWERS_PER_HOUR:
+            raise TooManyRequests("this form was sent too often in the last hour; "
+                                  "try again later")
         return _respond(kernel, member, kind="form", message=text or None,
-                        create_lead=True, converted=False, at=utcnow())
+                        create_lead=True, converted=False, at=now)
 
 
 def record_response(kernel: Accord, campaign_id: int, contact_id: int, *, actor: Actor,
@@ -593,4 +606,24 @@ def demo_campaign(kernel: Accord, actor: Actor) -> Any:
                 _respond(kernel, member, kind="form", message="Please call me about the offer.",
                          create_lead=True, converted=number == 0,
                          at=at + dt.timedelta(hours=5))
-    return complete_campaign(kernel, campaign.id, actor=actor)
+    completed = complete_campaign(kernel, campaign.id, actor=actor)
+    # The converted member's deal, won today (sales enabled): revenue the campaign's touch
+    # earns. Through the opportunity record type and its move action only.
+    deals = "sales.opportunity"
+    if len(members) < 2 or deals not in kernel.records:
+        return completed
+    with kernel.bound():
+        buyer = Contact.get_by_id(members[0].contact_id)
+    deal: Any = services.create(kernel, deals, {
+        "name": "Spring newsletter: follow-up order",
+        **({"organization_id": buyer.organization_id} if buyer.organization_id
+           else {"contact_id": buyer.id}),
+        "amount": Money(Decimal("4800"), currency)}, actor=actor)
+    stages = (kernel.settings("sales").get("pipelines") or {}).get(deal.pipeline) or []
+    won = next((stage["name"] for stage in stages
+                if isinstance(stage, dict) and stage.get("kind") == "won"), "Won")
+    from accord.services.actions import run_action
+
+    run_action(kernel, deals, deal.id, "move",
+               {"stage": won, "win_reason": "Answered the spring newsletter"}, actor=actor)
+    return completed

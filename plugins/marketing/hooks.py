@@ -126,7 +126,7 @@ def register_commands() -> list[click.Command]:
     return marketing_commands()
 
 
-@hookimpl
+@hookimpl(trylast=True)  # tiers, values and attribution read the sales demo: it runs first
 def load_demo_data(kernel: Accord, actor: Actor) -> None:
     """Segments, a completed campaign with responses, tiers computed."""
     for part in PARTS:

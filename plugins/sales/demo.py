@@ -10,7 +10,7 @@ from accord import services
 from accord.models import Contact, Organization, Product, Team, User
 
 from .models import Opportunity
-from .rules import CONTRACT, LEAD, OPPORTUNITY, QUOTE
+from .rules import CONTRACT, LEAD, OPPORTUNITY, ORDER, QUOTE
 from .services import convert_lead, move_opportunity
 from .services.contracts import activate_contract, contract_renewals
 from .services.invoices import (invoice_contract_period, invoice_order, issue_invoice,
@@ -220,3 +220,38 @@ def _documents(kernel: Accord, actor: Actor, today: dt.date) -> None:
         "renewal_notice_days": 45}, actor=actor)
     activate_contract(kernel, monthly.id, actor=actor)
     contract_renewals(kernel, today)
+    _purchase_history(kernel, actor, today, orgs, skus)
+
+
+#: Earlier orders, so repeat buying, intervals, cohorts and value tiers have a history
+#: (Blue Harbor Dental is past its usual interval, Lumen Clinics due to buy):
+#: (customer, days ago, [(sku, quantity)]).
+HISTORY = [
+    ("Meridian Foods", 400, [("CRM-PRO", "40"), ("ONB-PKG", "1")]),
+    ("Meridian Foods", 310, [("TRN-DAY", "2")]),
+    ("Meridian Foods", 220, [("CRM-PRO", "80"), ("TRN-DAY", "1")]),
+    ("Meridian Foods", 130, [("CRM-PRO", "15")]),
+    ("Meridian Foods", 60, [("TRN-DAY", "1"), ("CRM-STD", "20")]),
+    ("Northwind Traders", 330, [("CRM-STD", "60"), ("ONB-PKG", "1")]),
+    ("Northwind Traders", 270, [("CRM-STD", "20")]),
+    ("Northwind Traders", 210, [("CRM-STD", "15"), ("TRN-DAY", "1")]),
+    ("Blue Harbor Dental", 330, [("CRM-STD", "8"), ("ONB-PKG", "1")]),
+    ("Blue Harbor Dental", 250, [("CRM-STD", "4")]),
+    ("Orbit Office Supply", 420, [("CRM-STD", "12"), ("TRN-DAY", "1")]),
+    ("Lumen Clinics", 200, [("CRM-PRO", "120"), ("ONB-PKG", "1"), ("SUP-PRM", "1")]),
+    ("Lumen Clinics", 110, [("CRM-PRO", "5")]),
+]
+
+
+def _purchase_history(kernel: Accord, actor: Actor, today: dt.date, orgs: dict[str, int],
+                      skus: dict[str, int]) -> None:
+    """Fulfilled orders of the last fourteen months (``HISTORY``)."""
+    for name, days_ago, lines in HISTORY:
+        if name not in orgs or not all(sku in skus for sku, _ in lines):
+            continue
+        order: Any = services.create(kernel, ORDER, {
+            "organization_id": orgs[name],
+            "order_date": (today - dt.timedelta(days=days_ago)).isoformat(),
+            "lines": [{"product_id": skus[sku], "quantity": qty, "tax_rate": "19"}
+                      for sku, qty in lines]}, actor=actor)
+        set_order_status(kernel, order.id, "fulfilled", note="Delivered", actor=actor)

@@ -96,8 +96,14 @@ def test_hook_load_demo_data_builds_a_pipeline_on_the_core_demo(sales, helpers):
         ("Onboarding package", 1, "draft"), ("Premium support", 1, "accepted"),
         ("Professional seats for purchasing", 1, "sent"), ("Training day", 1, "accepted"),
         ("Web shop integration", 1, "rejected"), ("Web shop integration", 2, "sent")]
-    assert sorted(o.status for o in helpers.rows(sales, Order)) == ["fulfilled",
-                                                             "partially_fulfilled"]
+    # The two accepted quotes' orders, then thirteen earlier fulfilled orders of five
+    # customers (the purchase history retention and the value tiers read).
+    assert sorted(o.status for o in helpers.rows(sales, Order)) == [
+        *["fulfilled"] * 14, "partially_fulfilled"]
+    history = {}
+    for order in helpers.rows(sales, Order):
+        history[order.organization_id] = history.get(order.organization_id, 0) + 1
+    assert sorted(history.values()) == [1, 2, 2, 4, 6]
     issued = helpers.rows(sales, Invoice, Invoice.issue_date)
     assert sorted(i.status for i in issued) == ["overdue", "paid", "paid"]
     numbers: dict[int, list[int]] = {}

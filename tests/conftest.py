@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,3 +14,26 @@ PLUGINS_FOLDER = Path(__file__).parent / "plugins_folder"
 @pytest.fixture
 def plugins_folder() -> str:
     return str(PLUGINS_FOLDER)
+
+
+#: The page tests: the browser tests (tests/web) and the page-client tests of each area
+#: (``test_pages.py``, ``test_*_pages.py``).
+_HERE = os.path.dirname(__file__)
+
+
+def _is_page_test(item: pytest.Item) -> bool:
+    path = str(item.path)
+    name = os.path.basename(path)
+    return (path.startswith(os.path.join(_HERE, "web") + os.sep)
+            or name == "test_pages.py" or name.endswith("_pages.py"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The page tests run on SQLite only: the pages are the same code whatever the
+    engine, and the services, API and plugin tests they call run on both (what touches
+    the engine is proved there). This keeps a whole CI run within its time."""
+    drop = [item for item in items if "[postgres" in item.nodeid and _is_page_test(item)]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        dropped = set(drop)
+        items[:] = [item for item in items if item not in dropped]

@@ -1,5 +1,5 @@
 """Browser tests of the pages: Debian's Chromium driven by Playwright against a live
-server, on SQLite (see ``pytest_collection_modifyitems`` below).
+server, on SQLite (see ``pytest_collection_modifyitems`` in tests/conftest.py).
 
 One browser and one server per test module (both take a second to start); each test
 gets its own kernel on a fresh database (the SDK's ``make_kernel``), served by
@@ -141,16 +141,3 @@ def make_user(web_kernel: Any) -> Callable[..., Any]:
         return user
 
     return factory
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The browser tests run on SQLite only: the pages are the same code whatever the
-    engine, and the services, API and plugin tests they call run on both (what touches
-    the engine is proved there). This keeps a whole CI run within its time."""
-    here = os.path.dirname(__file__)
-    drop = [item for item in items
-            if str(item.path).startswith(here) and "[postgres" in item.nodeid]
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        dropped = set(drop)
-        items[:] = [item for item in items if item not in dropped]

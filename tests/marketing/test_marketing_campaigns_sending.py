@@ -252,6 +252,12 @@ class TextMessages:
         self.sent = []
 
     def send(self, kernel, message):
+        # The provider is called outside any transaction: no lock is held meanwhile,
+        # and the member is leased so a second sender leaves it alone.
+        self.in_transaction = kernel.database.in_transaction()
+        with kernel.bound():
+            member = CampaignMember.get_by_id(message.member_id)
+        self.leased = (member.status, member.attempts, member.next_attempt_at is not None)
         if message.to == "+000":
             raise PermanentFailure("no such number")
         self.sent.append((message.to, message.subject, message.body.split("\n")[0]))
@@ -280,5 +286,6 @@ def test_hook_register_channels(make_kernel, helpers):
     report = send_due(kernel)
     assert (report.sent, report.bounced) == (1, 1)
     assert texts.sent == [("+4915100", "Offer", "Hi Ann: 10% off today")]
+    assert (texts.in_transaction, texts.leased) == (False, ("targeted", 1, True))
     member = _member(kernel, ann)
     assert (member.status, member.provider_id, member.address) == ("sent", "sms-1", "+4915100")

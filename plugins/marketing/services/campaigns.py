@@ -324,46 +324,65 @@ def compose(kernel: Accord, campaign: Any, member: Any, contact: Contact,
                    headers=headers)
 
 
+#: How long a sender holds a member it is sending to: another sender (a second worker)
+#: leaves the member alone meanwhile; past it, a sender that died mid-send is retried.
+SEND_LEASE = dt.timedelta(minutes=10)
+
+
+def _claim(kernel: Accord, campaign: Any, channel: Channel, member_id: int,
+           now: dt.datetime) -> Message | str:
+    """Take one member for sending (its attempt counted, the lease set), in a short
+    transaction: the message to send, or the outcome when there is none to send."""
+    with kernel.transaction():
+        member = _locked_member(kernel, member_id)
+        if member is None or member.status != "targeted" or member.sent_at is not None \
+                or (member.next_attempt_at is not None and member.next_attempt_at > now):
+            return "skipped"  # gone, sent, or being sent by another sender meanwhile
+        contact = Contact.get_or_none(Contact.id == member.contact_id)
+        if contact is None or getattr(contact, opt_out_field(channel)):
+            # Opted out since the launch: never sent to.
+            _set(member.id, status="unsubscribed", last_error="opted out before sending")
+            return "opted_out"
+        address = getattr(contact, channel.address_field, None)
+        if not address:
+            _set(member.id, status="bounced", bounced_at=now,
+                 last_error=f"the contact has no {channel.address_field}")
+            return "bounced"
+        _set(member.id, attempts=member.attempts + 1, next_attempt_at=now + SEND_LEASE,
+             address=str(address)[:254])
+        return compose(kernel, campaign, member, contact, str(address))
+
+
 def _send_one(kernel: Accord, campaign: Any, channel: Channel, member_id: int,
               now: dt.datetime, attempts: int) -> str:
-    """Send one member's message; the outcome (a SendReport field)."""
+    """Send one member's message; the outcome (a SendReport field). The member is
+    claimed in one short transaction, the message sent outside any (no lock is held
+    while the provider answers), and the outcome written in another."""
+    claimed = _claim(kernel, campaign, channel, member_id, now)
+    if isinstance(claimed, str):
+        return claimed
     try:
-        with kernel.transaction():
-            member = _locked_member(kernel, member_id)
-            if member is None or member.status != "targeted" or member.sent_at is not None:
-                return "skipped"  # gone, or sent by another sender meanwhile
-            contact = Contact.get_or_none(Contact.id == member.contact_id)
-            if contact is None or getattr(contact, opt_out_field(channel)):
-                # Opted out since the launch: never sent to.
-                _set(member.id, status="unsubscribed", last_error="opted out before sending")
-                return "opted_out"
-            address = getattr(contact, channel.address_field, None)
-            if not address:
-                _set(member.id, status="bounced", bounced_at=now,
-                     last_error=f"the contact has no {channel.address_field}")
-                return "bounced"
-            message = compose(kernel, campaign, member, contact, str(address))
-            provider_id = channel.send(kernel, message)
-            _set(member.id, status="sent", sent_at=now, provider_id=str(provider_id)[:200],
-                 address=str(address)[:254], attempts=member.attempts + 1, last_error=None,
-                 next_attempt_at=None)
-            return "sent"
+        provider_id = channel.send(kernel, claimed)
     except PermanentFailure as exc:
         with kernel.transaction():
             _set(member_id, status="bounced", bounced_at=now, last_error=str(exc)[:500],
-                 attempts=CampaignMember.attempts + 1)
+                 next_attempt_at=None)
         return "bounced"
     except (TemporaryFailure, OSError) as exc:
         with kernel.transaction():
             member = _locked_member(kernel, member_id)
-            tried = member.attempts + 1
+            tried = member.attempts
             if tried >= attempts:
-                _set(member_id, status="bounced", bounced_at=now, attempts=tried,
+                _set(member_id, status="bounced", bounced_at=now, next_attempt_at=None,
                      last_error=f"given up after {tried} attempts: {exc}"[:500])
                 return "failed"
-            _set(member_id, attempts=tried, last_error=str(exc)[:500],
+            _set(member_id, last_error=str(exc)[:500],
                  next_attempt_at=now + _MINUTE * 2 ** (tried - 1))
         return "retry"
+    with kernel.transaction():
+        _set(member_id, status="sent", sent_at=now, provider_id=str(provider_id)[:200],
+             last_error=None, next_attempt_at=None)
+    return "sent"
 
 
 def _set(member_id: int, **values: Any) -> None:

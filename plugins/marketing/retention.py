@@ -502,6 +502,46 @@ def _page_args(args: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     return loaded, problems
 
 
+def retention_curve(cohorts: list[dict[str, Any]], offsets: int) -> list[dict[str, Any]]:
+    """The cohorts' retention curve: for each month after the first order (1 ..
+    ``offsets - 1``), the share of the customers of the cohorts that have reached that
+    month who ordered in it (weighted by cohort size); months no cohort reached yet are
+    left out."""
+    points = []
+    for offset in range(1, offsets):
+        reached = kept = 0
+        for cohort in cohorts:
+            cell = cohort["cells"][offset] if offset < len(cohort["cells"]) else None
+            if cell is None or cell["retention"] is None or not cohort["customers"]:
+                continue
+            reached += cohort["customers"]
+            kept += cell["customers"]
+        if reached:
+            points.append({"offset": offset, "customers": reached,
+                           "retention": (Decimal(100 * kept) / reached).quantize(
+                               Decimal("0.01"))})
+    return points
+
+
+def _curve_svg(points: list[dict[str, Any]], offsets: int) -> dict[str, Any] | None:
+    """Where the curve's points fall in a 600 x 220 drawing (y: 0-100%)."""
+    if not points:
+        return None
+    width, height, pad, bottom = 600, 220, 40, 190
+    step = (width - 2 * pad) / max(1, offsets - 2)
+
+    def at(point: dict[str, Any]) -> tuple[float, float]:
+        x = pad + (point["offset"] - 1) * step
+        y = bottom - float(point["retention"]) / 100 * (bottom - 10)
+        return round(x, 1), round(y, 1)
+
+    dots = [(*at(p), p) for p in points]
+    return {"width": width, "height": height, "pad": pad, "bottom": bottom, "top": 10,
+            "right": width - pad, "dots": dots,
+            "line": " ".join(f"{x},{y}" for x, y, _ in dots),
+            "ticks": [(round(pad + (n - 1) * step, 1), n) for n in range(1, offsets)]}
+
+
 def retention_page() -> Any:
     from flask import Response, current_app, g, render_template, request
 
@@ -533,5 +573,6 @@ def retention_page() -> Any:
     body = render_template("marketing/retention.html", o=o, listing=listing, also=also,
                            products=bought_products(kernel, actor), chosen=loaded,
                            problems=problems, money=money, offsets=OFFSETS,
+                           curve=_curve_svg(retention_curve(o["cohorts"], OFFSETS), OFFSETS),
                            factor=kernel.settings("marketing")["at_risk_factor"])
     return Response(body, status=status)

@@ -328,3 +328,21 @@ def test_the_cli(shop, helpers, cli_runner):
     assert lines[4] == ("At risk: 0 customers; due to buy: 1 (past 1.5 times their usual "
                         "interval: at risk)")
     assert cli_runner("marketing", "retention", "--months", "0").exit_code == 2
+
+
+def test_the_retention_curve_weighs_the_cohorts_that_reached_each_month():
+    from accord_marketing.retention import retention_curve
+
+    def cell(customers, retention="1"):
+        return {"customers": customers, "retention": retention}
+
+    cohorts = [  # 4 customers: 2 ordered in month 1, 1 in month 2
+        {"customers": 4, "cells": [cell(4), cell(2), cell(1)]},
+        # 1 customer, month 1 reached (ordered), month 2 not yet
+        {"customers": 1, "cells": [cell(1), cell(1), cell(None, None)]},
+        {"customers": 0, "cells": [cell(0), cell(0), cell(0)]},  # no customers: left out
+    ]
+    assert retention_curve(cohorts, 3) == [
+        {"offset": 1, "customers": 5, "retention": Decimal("60.00")},
+        {"offset": 2, "customers": 4, "retention": Decimal("25.00")}]
+    assert retention_curve([{"customers": 1, "cells": [cell(1), cell(None, None)]}], 2) == []

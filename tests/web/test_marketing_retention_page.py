@@ -79,6 +79,8 @@ def test_a_marketer_reads_retention_and_follows_a_customer(web_kernel, new_conte
     expect(page.locator("#ret-counts")).to_contain_text("1 due to buy")
     expect(page.locator("#cohorts tbody tr")).to_have_count(12)
     expect(page.locator("#cohorts td[data-retention='100.00']").first).to_be_visible()
+    expect(page.locator("#retention-curve")).to_be_visible()
+    expect(page.locator("#retention-curve circle").first).to_be_visible()
     rows = page.locator("#due-list tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0).locator("td[data-label='Customer']")).to_have_text(

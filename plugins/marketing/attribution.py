@@ -23,10 +23,10 @@ import marshmallow as ma
 import peewee
 from marshmallow import fields
 
-from accord.errors import ValidationError
+from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.metrics import Metric, MetricPoint, month_of, scoped
 from accord.money import format_amount
-from accord.pages import NavEntry
+from accord.pages import NavEntry, Panel
 from accord.rates import base_currency
 from accord.routes import ApiRoute
 from accord.services.authz import require
@@ -35,7 +35,7 @@ from accord.services.authz import scoped as scoped_records
 from .attribution_queries import (Attribution, attribute, campaign_cost, funnel_counts,
                                   leads_of, percent, results_of, roi_of)
 from .campaigns import CAMPAIGN, _readable
-from .models.campaigns import Campaign, CampaignMember
+from .models.campaigns import Campaign, CampaignMember, CampaignResponse
 from .settings import ATTRIBUTION_MODELS
 
 if TYPE_CHECKING:
@@ -429,3 +429,35 @@ def roi_page() -> Any:
                            chosen=chosen, problem=problem,
                            money=lambda v: money_text(v, currency), money_in=money_text)
     return Response(body, status=422 if problem else 200)
+
+
+# The lead a response created ----------------------------------------------------------
+
+#: The record type of the leads a response creates (the sales plugin's, when enabled).
+LEAD = "sales.lead"
+_HOW = {"form": "answered the campaign's form", "api": "responded (recorded by the firm)",
+        "click": "clicked the campaign's link", "open": "opened the campaign's message"}
+
+
+def panels(kernel: Accord, actor: Actor, record_type: str, record: dict[str, Any]
+           ) -> list[Panel]:
+    """"Campaign" on the page of a lead a campaign response created: which campaign,
+    who responded and how (for readers of the campaign)."""
+    if record_type != LEAD or not actor.can(READ):
+        return []
+    R = CampaignResponse
+    with kernel.bound():
+        found = (R.select(R, Campaign.name, Campaign.id)
+                 .join(Campaign, on=(Campaign.id == R.campaign))
+                 .where(R.lead_id == int(record["id"])).order_by(R.at).limit(1)
+                 .objects().first())
+    if found is None:
+        return []
+    try:
+        _readable(kernel, found.campaign_id, actor)
+    except (NotFound, PermissionDenied):  # a campaign the reader may not see
+        return []
+    return [Panel("Campaign", columns=("Campaign", "Response", "When"),
+                  rows=((found.name, _HOW.get(found.kind, found.kind),
+                         found.at.strftime("%Y-%m-%d %H:%M UTC")),),
+                  links=(f"/marketing/campaigns/{found.campaign_id}",), order=15)]

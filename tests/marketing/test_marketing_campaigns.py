@@ -328,13 +328,25 @@ def test_the_api_records_responses_of_members_only(kernel, helpers, segment,
 
 
 @pytest.mark.plugins(accord_marketing.hooks, "sales")
-def test_a_response_creates_a_lead_in_sales(kernel, helpers, segment, make_api_client):
+def test_a_response_creates_a_lead_in_sales(kernel, helpers, segment, make_api_client,
+                                            make_page_client):
     campaign, member, ann = _launched(kernel, helpers, segment)
     response = record_response(kernel, campaign.id, ann.id, actor=SYSTEM, message="Hi")
     assert response.lead_id is not None
     lead = services.get(kernel, "sales.lead", response.lead_id)
     assert (lead.name, lead.email, lead.company, lead.source) == (
         "Ann Ames", "ann@example.com", "Acme Ltd", "campaign")
+    # The lead's page names its campaign, for those who may read campaigns.
+    html = make_page_client("admin").get(f"/records/sales.lead/{lead.id}").get_data(
+        as_text=True)
+    panel = re.search(r"<h2[^>]*>Campaign</h2>.*?</table>", html, re.S)
+    assert panel and f'href="/marketing/campaigns/{campaign.id}">Spring</a>' in panel[0]
+    assert "responded (recorded by the firm)" in panel[0]
+    from accord.services.authz import actor_for
+    from accord_marketing.attribution import panels
+
+    rep = actor_for(kernel, make_page_client("sales").user)
+    assert panels(kernel, rep, "sales.lead", {"id": lead.id}) == []
     with kernel.bound():
         assert CampaignMember.get_by_id(member.id).lead_id == lead.id
     # One lead per member: a second response makes none.

@@ -62,6 +62,7 @@ LAUNCH = f"{CAMPAIGN}.launch"
 COMPLETE = f"{CAMPAIGN}.complete"
 CANCEL = f"{CAMPAIGN}.cancel"
 RESPOND = f"{CAMPAIGN}.respond"
+DELIVER = f"{CAMPAIGN}.deliver"
 PERMISSIONS = [
     Permission(f"{CAMPAIGN}.read", "Read campaigns, their members and responses"),
     Permission(f"{CAMPAIGN}.write", "Plan campaigns and change them"),
@@ -70,10 +71,12 @@ PERMISSIONS = [
     Permission(COMPLETE, "Complete active campaigns"),
     Permission(CANCEL, "Cancel campaigns not completed"),
     Permission(RESPOND, "Record a member's response (and the lead it creates)"),
+    Permission(DELIVER, "Report what became of a sent message (a provider's delivery "
+                        "report)"),
 ]
 #: What the built-in marketing role holds of them.
 AGENT = (f"{CAMPAIGN}.read", f"{CAMPAIGN}.write", f"{CAMPAIGN}.delete", LAUNCH, COMPLETE,
-         CANCEL, RESPOND)
+         CANCEL, RESPOND, DELIVER)
 RULES = ((CAMPAIGN, "all"),)
 #: The workflow: each move by its action only.
 TRANSITIONS = {"planned": ("active", "cancelled"), "active": ("completed", "cancelled")}
@@ -556,8 +559,35 @@ def _post_response(kernel: Accord, id: int, *, actor: Actor, contact_id: int,
                            create_lead=create_lead, converted=converted)
 
 
+class DeliveryArgs(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    provider_id = fields.String(required=True, validate=ma.validate.Length(1, 200),
+                                metadata={"description": "The id the provider gave the "
+                                                         "message when it was sent"})
+    outcome = fields.String(required=True, validate=ma.validate.OneOf(("delivered",
+                                                                       "bounced")))
+    reason = fields.String(load_default=None, validate=ma.validate.Length(max=500))
+
+
+def _post_delivery(kernel: Accord, *, actor: Actor, provider_id: str, outcome: str,
+                   reason: str | None = None) -> Any:
+    from .services.campaigns import record_delivery
+
+    return record_delivery(kernel, provider_id, outcome, actor=actor, reason=reason)
+
+
 def api_routes() -> list[ApiRoute]:
     return [
+        ApiRoute("/marketing/deliveries", _post_delivery, DELIVER,
+                 "Report a message delivered or bounced", method="POST", args=DeliveryArgs,
+                 response=CampaignMemberSchema,
+                 description="A channel provider's delivery report (its webhook calls "
+                             "this with a token of a user holding "
+                             "marketing.campaign.deliver): the member whose message has "
+                             "that provider id is marked delivered, or bounced with the "
+                             "reason. An unknown provider id is a 404."),
         ApiRoute("/marketing/campaigns/<int:id>/members", list_members,
                  f"{CAMPAIGN}.read", "List a campaign's members", args=CampaignMembersArgs,
                  response=CampaignMembersAnswer,

@@ -289,3 +289,43 @@ def test_hook_register_channels(make_kernel, helpers):
     assert (texts.in_transaction, texts.leased) == (False, ("targeted", 1, True))
     member = _member(kernel, ann)
     assert (member.status, member.provider_id, member.address) == ("sent", "sms-1", "+4915100")
+
+
+def test_a_providers_delivery_reports_mark_members_delivered_or_bounced(
+        make_kernel, helpers, make_api_client):
+    texts = TextMessages()
+    kernel = make_kernel(plugins=[accord_marketing.hooks, texts],
+                         enable=["marketing", "texts"])
+    ann = helpers.contact(kernel, "Ames", first_name="Ann", mobile="+4915100")
+    bea = helpers.contact(kernel, "Berg", first_name="Bea", mobile="+4915102")
+    _active(kernel, helpers, ann, bea, type="sms", subject="Offer", body="Hi {first_name}")
+    assert send_due(kernel).sent == 2
+    ids = {_member(kernel, c).contact_id: _member(kernel, c).provider_id for c in (ann, bea)}
+    client = make_api_client("marketing", kernel=kernel)
+    answer = client.post("/api/v1/marketing/deliveries",
+                         json={"provider_id": ids[ann.id], "outcome": "delivered"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["status"] == "delivered"
+    answer = client.post("/api/v1/marketing/deliveries", json={
+        "provider_id": ids[bea.id], "outcome": "bounced", "reason": "550 no such user"})
+    assert answer.get_json()["status"] == "bounced"
+    a, b = _member(kernel, ann), _member(kernel, bea)
+    assert (a.status, a.delivered_at is not None) == ("delivered", True)
+    assert (b.status, b.bounced_at is not None, b.last_error) == (
+        "bounced", True, "550 no such user")
+    # A delivery report again changes nothing; bad reports are refused and write nothing.
+    first = a.delivered_at
+    client.post("/api/v1/marketing/deliveries",
+                json={"provider_id": ids[ann.id], "outcome": "delivered"})
+    assert _member(kernel, ann).delivered_at == first
+    answer = client.post("/api/v1/marketing/deliveries",
+                         json={"provider_id": "nope", "outcome": "delivered"})
+    assert answer.status_code == 404
+    assert "no message sent with the provider id 'nope'" in answer.get_json()["detail"]
+    answer = client.post("/api/v1/marketing/deliveries",
+                         json={"provider_id": ids[ann.id], "outcome": "lost"})
+    assert answer.status_code == 400 and "outcome" in answer.get_json()["errors"]
+    rep = make_api_client("sales", kernel=kernel)
+    assert rep.post("/api/v1/marketing/deliveries", json={
+        "provider_id": ids[ann.id], "outcome": "bounced"}).status_code == 403
+    assert _member(kernel, ann).status == "delivered"

@@ -70,7 +70,8 @@ class CampaignMember(BaseModel):
     attempts = peewee.IntegerField(default=0)
     next_attempt_at = UTCDateTimeField(null=True)
     last_error = peewee.CharField(max_length=500, null=True)
-    provider_id = peewee.CharField(max_length=200, null=True)
+    #: The id the channel's provider gave the message (its delivery reports name it).
+    provider_id = peewee.CharField(max_length=200, null=True, index=True)
     sent_at = UTCDateTimeField(null=True, index=True)
     delivered_at = UTCDateTimeField(null=True)
     opened_at = UTCDateTimeField(null=True)

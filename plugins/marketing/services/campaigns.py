@@ -31,7 +31,7 @@ from accord.money import Money
 from accord.services import Actor
 from accord.services.authz import require
 
-from ..campaigns import (CAMPAIGN, CANCEL, COMPLETE, LAUNCH, RESPOND, channel_for, member_of,
+from ..campaigns import (CAMPAIGN, CANCEL, COMPLETE, DELIVER, LAUNCH, RESPOND, channel_for, member_of,
                          opt_out_field, render, segment_members, tracking_url)
 from ..channels import Channel, Message, PermanentFailure, TemporaryFailure
 from ..models.campaigns import MEMBER_STATUSES, Campaign, CampaignMember, CampaignResponse
@@ -406,6 +406,39 @@ def advance(member: Any, step: str, at: dt.datetime) -> dict[str, Any]:
             if getattr(member, f"{earlier}_at") is None:
                 changes.setdefault(f"{earlier}_at", at)
     return changes
+
+
+#: What a provider's delivery report may say of a message.
+DELIVERY_OUTCOMES = ("delivered", "bounced")
+
+
+def record_delivery(kernel: Accord, provider_id: str, outcome: str, *, actor: Actor,
+                    reason: str | None = None, at: dt.datetime | None = None) -> Any:
+    """A channel's provider reports what became of a message it accepted (its webhook,
+    a delivery status notification): ``delivered`` (the member's delivered time, once)
+    or ``bounced`` (the member bounces, with the reason; a member who went further,
+    opening or clicking, keeps its status). The message is named by the id the
+    provider gave it; the member is answered."""
+    require(actor, DELIVER)
+    if outcome not in DELIVERY_OUTCOMES:
+        raise ValidationError({"outcome": [f"use one of {', '.join(DELIVERY_OUTCOMES)}"]})
+    moment = at or utcnow()
+    with kernel.transaction():
+        found = (CampaignMember.select(CampaignMember.id)
+                 .where(CampaignMember.provider_id == provider_id).first())
+        if found is None:
+            raise NotFound(f"no message sent with the provider id {provider_id!r}")
+        member = _locked_member(kernel, found.id)
+        if outcome == "delivered":
+            changes = advance(member, "delivered", moment)
+        else:
+            changes = {"bounced_at": member.bounced_at or moment,
+                       "last_error": (reason or "bounced (reported by the provider)")[:500]}
+            if member.status in ("sent", "delivered"):
+                changes["status"] = "bounced"
+        if changes:
+            _set(member.id, **changes)
+        return CampaignMember.get_by_id(member.id)
 
 
 def open_member(kernel: Accord, purpose: str, token: str) -> tuple[Any, Any]:

@@ -34,6 +34,7 @@ from accord.routes import ApiRoute
 from accord.services.authz import require
 
 from . import retention_queries as q
+from .paging import MAX_PAGE, PageArgs
 from .retention_queries import NO_FACTS
 from .tiers import _rule
 
@@ -54,8 +55,8 @@ READ = "marketing.retention.read"
 OFFSETS = 12
 #: The statuses of the purchase-interval list.
 STATUSES = ("due", "at_risk")
-#: The most customers one page of the list holds; the most products "also bought" names.
-MAX_PAGE, ALSO_BOUGHT = 500, 20
+#: The most products "also bought" names.
+ALSO_BOUGHT = 20
 
 PERMISSIONS = [Permission(READ, "See the repeat rate, cohorts, lifetime value and the "
                                 "customers due to buy or at risk")]
@@ -336,13 +337,7 @@ class RetentionAnswer(ma.Schema):
     cohorts = fields.List(fields.Nested(RetentionCohort))
 
 
-class RetentionDueArgs(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
-
-    limit = fields.Integer(load_default=50, strict=False,
-                           validate=ma.validate.Range(1, MAX_PAGE))
-    cursor = fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+class RetentionDueArgs(PageArgs):
     status = fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
 
 

@@ -34,6 +34,7 @@ from accord.routes import ApiRoute
 from accord.services.authz import require
 
 from .models.tiers import TIERS, TierAssignment, TierRun
+from .paging import MAX_PAGE, PageArgs
 from .services.tiers import COMPUTE, NO_FACTS, compute_tiers
 
 if TYPE_CHECKING:
@@ -51,8 +52,6 @@ READ = "marketing.tier.read"
 #: What each tier means.
 LABELS = {"A": "Prospects", "B": "Low value, few orders", "C": "High value, few orders",
           "D": "Low value, many orders", "E": "High value, many orders (key accounts)"}
-#: The most customers of a tier one page lists.
-MAX_PAGE = 500
 
 MODELS = [TierRun, TierAssignment]
 PERMISSIONS = [Permission(READ, "See the value tiers, their customers and RFM scores"),
@@ -319,13 +318,8 @@ class TierMatrixAnswer(ma.Schema):
     movements = fields.List(fields.Nested(TierMovement))
 
 
-class TierCustomersArgs(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
-
-    limit = fields.Integer(load_default=50, strict=False,
-                           validate=ma.validate.Range(1, MAX_PAGE))
-    cursor = fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+class TierCustomersArgs(PageArgs):
+    pass
 
 
 class TierCustomer(ma.Schema):

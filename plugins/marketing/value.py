@@ -39,6 +39,7 @@ from accord.records import Permission
 from accord.routes import ApiRoute
 from accord.services.authz import require
 
+from .paging import MAX_PAGE, PageArgs
 from .tiers import _rule
 from .value_queries import (STAGE_LABELS, STAGES, all_customers, customers_select,
                             money, notes_of, number_param, ranked, since_of, stage_text,
@@ -57,8 +58,6 @@ __all__ = ["READ", "PERMISSIONS", "AGENT", "NAV", "FACTS", "METRICS", "COMMANDS"
 
 #: The permission to see profitability, the Pareto figures and lifecycle stages.
 READ = "marketing.value.read"
-#: The most customers one page lists.
-MAX_PAGE = 500
 #: The longest period asked, in months (50 years); "all" is all time.
 MAX_MONTHS = 600
 #: How the customers are listed: the most profitable first, or the least.
@@ -302,13 +301,11 @@ class ValueArgs(ma.Schema):
     months = _months_field()
 
 
-class ValueCustomersArgs(ValueArgs):
+class ValueCustomersArgs(PageArgs):
+    months = _months_field()
     order = fields.String(load_default="most", validate=ma.validate.OneOf(ORDERS),
                           metadata={"description": "most: most profitable first; least"})
     stage = fields.String(load_default=None, validate=ma.validate.OneOf(STAGES))
-    limit = fields.Integer(load_default=50, strict=False,
-                           validate=ma.validate.Range(1, MAX_PAGE))
-    cursor = fields.String(load_default=None, validate=ma.validate.Length(max=2000))
 
 
 def _amount(description: str = "") -> fields.Decimal:

@@ -10,7 +10,7 @@ PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test typecheck bench install dev clean
+.PHONY: run test typecheck docs bench install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,17 @@ run: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The documentation site (mkdocs.yml) into site/ (git-ignored), strict: a broken link or
+# anchor, or a page left out of nav, fails. About 3 s, so `make test` builds it too.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+docs: $(STAMP)
+	$(MKDOCS)
+
 # One pytest worker per core (pytest-xdist); PYTEST_ARGS="-n 0 -k …" runs in one process.
 PYTEST_ARGS ?= -n auto
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/mypy
+	$(MKDOCS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -14,6 +17,29 @@ PLUGINS_FOLDER = Path(__file__).parent / "plugins_folder"
 @pytest.fixture
 def plugins_folder() -> str:
     return str(PLUGINS_FOLDER)
+
+
+@contextlib.contextmanager
+def _modules_restored(*packages: str) -> Iterator[None]:
+    """Forget the modules of ``packages`` a test imports (a copy of a plugin from a
+    temporary folder), and put back those imported before it (the real plugin that
+    another test module imported when collected)."""
+    def ours(module: str) -> bool:
+        return module.split(".")[0] in packages
+
+    before = {m: sys.modules[m] for m in list(sys.modules) if ours(m)}
+    try:
+        yield
+    finally:
+        for module in [m for m in sys.modules if ours(m)]:
+            del sys.modules[module]
+        sys.modules.update(before)
+
+
+@pytest.fixture
+def modules_restored() -> Any:
+    """``with modules_restored("acme_notes"): ...``: see ``_modules_restored``."""
+    return _modules_restored
 
 
 #: The page tests: the browser tests (tests/web) and the page-client tests of each area

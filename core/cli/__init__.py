@@ -23,6 +23,8 @@ CORE_COMMANDS = {
     "init": ("accord.cli.setup", "init", "Write accord.toml and create the database."),
     "serve": ("accord.cli.setup", "serve", "Serve the web app (development server)."),
     "plugins": ("accord.cli.plugins", "plugins", "List, enable, disable and purge plugins."),
+    "plugin": ("accord_sdk.cli", "plugin",
+               "Plugin authors: scaffold a plugin, write its next migration, check it."),
     "hooks": ("accord.cli.plugins", "hooks", "Hooks and the plugins that implement them."),
     "db": ("accord.cli.db", "db", "Migrations: status, upgrade, downgrade, drift check."),
     "fields": ("accord.cli.fields", "fields", "List, add and remove custom fields."),

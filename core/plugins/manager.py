@@ -19,6 +19,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from playhouse.migrations import Migration
 
+from .. import compat
 from ..errors import NotFound, PluginError, PluginLoadError
 from ..hooks import PROJECT, SPEC_MODULES
 from .discovery import Candidate
@@ -220,6 +221,7 @@ class PluginManager:
             plugin.failed_hook = exc.hook
             return
         plugin.module = module
+        compat.plugin_loaded(self.pm, plugin.name, module)  # deprecated hooks warn here
 
     # Load-time checks: each raises PluginLoadError naming the culprit ----------
 

@@ -1,7 +1,8 @@
 """The plugin's life: it is refused without sales, disabling it leaves sales working
 and its rows in place, enabling it again brings them back (and catches up with the
-deals closed meanwhile); its migration runs down and up and its tables match its
-models; intelligence notes appear on a competitor's timeline."""
+deals closed meanwhile); intelligence notes appear on a competitor's timeline. (Its
+migrations, tables and permissions are the conformance kit's:
+tests/sdk/test_sdk_conformance_shipped.py.)"""
 
 from __future__ import annotations
 
@@ -14,14 +15,12 @@ import accord_sales.hooks
 from accord import services
 from accord.errors import NotFound, PluginError
 from accord.services import Actor
-from accord.services.plugins import disable, enable, purge, purge_plan
+from accord.services.plugins import disable, enable, purge
 from accord_competitors.models import Involvement, Outcome
 from accord_competitors.services import observe_price
 from accord_sales.services import move_opportunity
 
 SYSTEM = Actor.system("test")
-TABLES = ["competitors_competitor", "competitors_involvement", "competitors_outcome",
-          "competitors_price", "competitors_product", "competitors_rivalry"]
 BOTH = (accord_sales.hooks, accord_competitors.hooks)
 
 
@@ -158,49 +157,6 @@ def test_a_close_seen_by_the_plugin_is_kept_as_it_was(contested, helpers):
     disable(kernel, "competitors", actor=SYSTEM)
     enable(kernel, "competitors", actor=SYSTEM)
     assert [(o.result, o.lost_to_id) for o in helpers.rows(kernel, Outcome)] == [("lost", rival.id)]
-
-
-@pytest.mark.plugins(*BOTH)
-def test_the_migration_goes_down_and_up_again(rivals, helpers):
-    helpers.competitor(rivals)
-    assert _tables(rivals) == TABLES
-    disable(rivals, "competitors", actor=SYSTEM)
-    with rivals.bound():
-        assert rivals.migrations.downgrade("competitors", 0) == [
-            "0001_create_competitor_tables"]
-    assert _tables(rivals) == []
-    with rivals.bound():
-        assert rivals.migrations.upgrade("competitors") == ["0001_create_competitor_tables"]
-    assert _tables(rivals) == TABLES
-    enable(rivals, "competitors", actor=SYSTEM)
-    # Ids are never reused: the table created again starts above the dropped one's.
-    assert services.create(rivals, "competitors.competitor", {"name": "Fresh"},
-                           actor=SYSTEM).id == 2
-
-
-def _tables(kernel):
-    with kernel.bound():
-        return sorted(t for t in kernel.database.get_tables() if t.startswith("competitors_"))
-
-
-@pytest.mark.plugins(*BOTH)
-def test_the_tables_match_the_models(rivals, cli):
-    result = cli("db", "check")
-    assert (result.exit_code, result.output) == (0, "the tables match the models\n")
-
-
-@pytest.mark.plugins(*BOTH)
-def test_the_plugin_declares_its_permissions_and_purge_sees_every_table(rivals, helpers):
-    assert {name for name, (plugin, _) in rivals.permissions.items()
-            if plugin == "competitors"} == {
-        f"competitors.{record}.{action}" for record in ("competitor", "product", "price",
-                                                        "involvement")
-        for action in ("read", "write", "delete")} | {
-        "competitors.product.observe_price", "competitors.product.compare_prices"}
-    helpers.link(rivals, helpers.opportunity(rivals), helpers.competitor(rivals))
-    assert purge_plan(rivals, "competitors").tables == {
-        "competitors_competitor": 1, "competitors_product": 0, "competitors_price": 0,
-        "competitors_involvement": 1, "competitors_rivalry": 0, "competitors_outcome": 0}
 
 
 @pytest.mark.plugins(*BOTH)

@@ -12,8 +12,13 @@ from accord.services.plugins import enable
 
 
 @pytest.fixture
-def installed_notes(monkeypatch, plugins_folder):
+def installed_notes(monkeypatch, plugins_folder, modules_restored):
     """acme_notes as if pip-installed: importable, and registered as an entry point."""
+    with modules_restored("acme_notes"):
+        yield from _installed(monkeypatch, plugins_folder)
+
+
+def _installed(monkeypatch, plugins_folder):
     monkeypatch.syspath_prepend(plugins_folder)
     point = importlib.metadata.EntryPoint(name="acme_notes", value="acme_notes.hooks",
                                           group="accord.plugins")
@@ -23,7 +28,6 @@ def installed_notes(monkeypatch, plugins_folder):
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     yield point
-    sys.modules.pop("acme_notes.hooks", None)
 
 
 def test_an_installed_plugin_is_discovered_and_its_migrations_run(make_kernel, installed_notes,
@@ -45,21 +49,20 @@ def test_discovery_can_be_switched_off(make_kernel, installed_notes):
     assert "acme_notes" not in kernel.plugins.plugins
 
 
-def test_a_plugins_folder_is_not_left_on_sys_path(make_kernel, plugins_folder, tmp_path):
+def test_a_plugins_folder_is_not_left_on_sys_path(make_kernel, plugins_folder, tmp_path,
+                                                  modules_restored):
     before = list(sys.path)
-    kernel = make_kernel(plugins_dir=plugins_folder)
-    assert "acme_notes" in kernel.plugins.plugins
-    assert sys.path == before
+    with modules_restored("acme_notes"):  # the folder's copy is forgotten after
+        kernel = make_kernel(plugins_dir=plugins_folder)
+        assert "acme_notes" in kernel.plugins.plugins
+        assert sys.path == before
     # Another kernel's folder with a plugin of the same name gets its own copy.
     other = tmp_path / "other"
     (other / "acme_notes").mkdir(parents=True)
     (other / "acme_notes" / "__init__.py").write_text(
         "from accord.plugins import PluginManifest\n"
         "MANIFEST = PluginManifest(name='acme_notes', version='9.0.0')\n")
-    try:
+    with modules_restored("acme_notes"):
         second = make_kernel(plugins_dir=str(other))
         assert second.plugins.get("acme_notes").version == "9.0.0"
         assert sys.path == before
-    finally:  # later tests import the folder's acme_notes again
-        for name in [n for n in sys.modules if n.split(".")[0] == "acme_notes"]:
-            del sys.modules[name]

@@ -52,7 +52,8 @@ def commands() -> list[tuple[str, ...]]:
         command = cli.get_command(ctx, name)
         paths.append((name,))
         if isinstance(command, click.Group):
-            paths += [(name, sub) for sub in sorted(command.commands)]
+            sub_ctx = click.Context(command, info_name=name, parent=ctx)
+            paths += [(name, sub) for sub in sorted(command.list_commands(sub_ctx))]
     return paths
 
 

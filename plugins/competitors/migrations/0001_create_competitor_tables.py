@@ -8,8 +8,8 @@ named by a plain integer column: no foreign key reaches into the sales plugin's 
 from peewee import *
 
 from accord.database import JSONField
-from accord.models.base import MoneyAmountField
-from accord.models.base import UTCDateTimeField
+from accord.models import MoneyAmountField
+from accord.models import UTCDateTimeField
 
 
 def up(migrator, db):

@@ -7,7 +7,7 @@ or organization by a plain integer (the segment's target says which).
 from peewee import *
 
 from accord.database import JSONField
-from accord.models.base import UTCDateTimeField
+from accord.models import UTCDateTimeField
 
 
 def up(migrator, db):

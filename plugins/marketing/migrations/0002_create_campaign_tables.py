@@ -7,7 +7,7 @@ targets is a plain id (the segments' table is another migration's).
 from peewee import *
 
 from accord.database import JSONField
-from accord.models.base import MoneyAmountField, UTCDateTimeField
+from accord.models import MoneyAmountField, UTCDateTimeField
 
 
 def up(migrator, db):

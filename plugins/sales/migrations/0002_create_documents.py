@@ -6,8 +6,8 @@ here are copies, never the live ones.
 """
 from peewee import *
 from accord.database import JSONField
-from accord.models.base import MoneyAmountField
-from accord.models.base import UTCDateTimeField
+from accord.models import MoneyAmountField
+from accord.models import UTCDateTimeField
 import decimal
 
 

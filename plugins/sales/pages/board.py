@@ -30,8 +30,7 @@ from accord import services
 from accord.errors import AccordError, NotFound, PermissionDenied, ValidationError
 from accord.metrics import round_money
 from accord.money import Money
-from accord.pages import Panel
-from accord.pages.format import sentence, shown, when
+from accord.pages import Panel, sentence, shown, when
 from accord.query import find
 from accord.rates import Converted, Totals
 from accord.services.actions import run_action

@@ -18,7 +18,7 @@ from flask import (Blueprint, Response, current_app, flash, g, redirect, render_
                    request, url_for)
 
 from accord.errors import ValidationError
-from accord.pages.format import sentence
+from accord.pages import sentence
 from accord.services.authz import require
 from accord.services.plugins import PLUGINS
 

@@ -5,7 +5,7 @@ tables they reference; never import the live models here.
 """
 from peewee import *
 
-from accord.models.base import UTCDateTimeField
+from accord.models import UTCDateTimeField
 
 
 def up(migrator, db):

@@ -7,7 +7,7 @@ they reference; never import the live models here.
 from peewee import *
 
 from accord.database import JSONField
-from accord.models.base import MoneyAmountField, UTCDateTimeField
+from accord.models import MoneyAmountField, UTCDateTimeField
 
 
 def up(migrator, db):

@@ -6,7 +6,7 @@ they reference; never import the live models here.
 from peewee import *
 
 from accord.database import JSONField
-from accord.models.base import UTCDateTimeField
+from accord.models import UTCDateTimeField
 
 
 def up(migrator, db):

@@ -11,7 +11,7 @@ the tables; the business-time functions are pure.
 from peewee import *
 
 from accord.database import JSONField
-from accord.models.base import UTCDateTimeField
+from accord.models import UTCDateTimeField
 
 
 def _calendar(db):

@@ -1,7 +1,7 @@
 """Create the note table (a frozen copy of the model)."""
 from peewee import *
 from accord.database import JSONField
-from accord.models.base import UTCDateTimeField
+from accord.models import UTCDateTimeField
 
 
 def up(migrator, db):

@@ -2,7 +2,7 @@
 tables it references."""
 from peewee import *
 from accord.database import JSONField
-from accord.models.base import MoneyAmountField, UTCDateTimeField
+from accord.models import MoneyAmountField, UTCDateTimeField
 
 
 def up(migrator, db):

@@ -438,10 +438,14 @@ def _import_problem(target: str, requires: Any, others: dict[str, tuple[str, set
 # Records -----------------------------------------------------------------------------
 
 def _value_for(name: str, fld: Any, refs: dict[str, int]) -> Any:
-    """A valid value of a required schema field, or raise LookupError."""
+    """A valid value of a required schema field (its ``metadata["example"]`` when the
+    schema gives one, as the OpenAPI document shows it), or raise LookupError."""
     from marshmallow import fields, validate
 
     from accord.money import MoneyField
+
+    if "example" in (getattr(fld, "metadata", None) or {}):
+        return fld.metadata["example"]
 
     for validator in getattr(fld, "validators", []):
         if isinstance(validator, validate.OneOf):

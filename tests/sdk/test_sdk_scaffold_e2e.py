@@ -102,6 +102,11 @@ def test_a_new_plugin_installs_enables_and_passes_its_own_tests(tmp_path, venv):
         "enabled dental_clinic\n")
     assert step("db check", [*accord, "db", "check"], site) == "the tables match the models\n"
     assert step("command", [*accord, "dental_clinic", "open"], site) == "No open items.\n"
+    # The conformance kit passes the package as generated (SQLite, --fast).
+    checked = step("plugin check", [*accord, "plugin", "check", "dental_clinic", "--fast"],
+                   site)
+    assert checked.splitlines()[-1] == "dental_clinic passes the conformance kit", checked
+    assert "FAILED" not in checked and "warning" not in checked, checked
 
     # The one-file local plugin, dropped into the site's plugins folder.
     step("new --minimal", [*accord, "plugin", "new", "clinic_tweaks", "--minimal", "--dir",

@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, cast
 
 import click
 
-from .conformance_checks import (Finding, Subject, check_hooks, check_imports,
+from .conformance_checks import (Finding, Subject, check_deprecations, check_hooks,
+                                 check_imports,
                                  check_manifest_versions, check_permissions, check_settings,
                                  failed, migration_load_error, plugin_files, plugin_tables,
                                  seed_records, warning)
@@ -56,8 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["CHECKS", "Line", "Report", "run_checks", "assert_conforms", "check_command"]
 
 #: The checks, in the order they run (the names ``--skip`` takes).
-CHECKS = ("manifest", "hooks", "permissions", "settings", "imports", "lifecycle", "openapi",
-          "migrations", "tests")
+CHECKS = ("manifest", "hooks", "permissions", "settings", "imports", "deprecations",
+          "lifecycle", "openapi", "migrations", "tests")
 _ACTOR_LABEL = "accord plugin check"
 _PASSWORD = "conformance kit password"
 
@@ -241,6 +242,12 @@ def _static_checks(report: Report, subject: Subject, skipped: set[str]) -> None:
             report.skip("imports", "the plugin cannot be imported")
         else:
             report.add("imports", check_imports(subject, module.__name__.split(".")[0]))
+    if "deprecations" not in skipped:
+        if module is None:
+            report.skip("deprecations", "the plugin cannot be imported")
+        else:
+            report.add("deprecations",
+                       check_deprecations(subject, module.__name__.split(".")[0]))
 
 
 def _enabled(subject: Subject, check: Any) -> list[Finding]:

@@ -435,6 +435,44 @@ def _import_problem(target: str, requires: Any, others: dict[str, tuple[str, set
     return None
 
 
+def check_deprecations(subject: Subject, package: str) -> list[Finding]:
+    """What the plugin uses that Accord deprecated (warnings: it works until the version
+    named) or no longer has (failures): hooks it implements, names it imports from the
+    public modules."""
+    from accord.compat import deprecation_of, hook_deprecations
+    from accord.public import is_public
+
+    out = [warning(f"{message} (see docs/compatibility.md)")
+           for message in hook_deprecations(subject.kernel.plugins.pm, subject.name)]
+    for path in subject.files:
+        module = _module_of(path, subject.root, package)
+        for line, imported, names in _imports(path, module):
+            if imported.split(".")[0] not in ("accord", "accord_sdk") \
+                    or not is_public(imported):
+                continue
+            try:
+                source = importlib.import_module(imported)
+            except ImportError:
+                out.append(failed(f"{subject.rel(path)}:{line} imports {imported}, which "
+                                  "this Accord does not have"))
+                continue
+            for name in names:
+                if name == "*" or _is_module(f"{imported}.{name}"):
+                    continue
+                try:
+                    found = getattr(source, name)
+                except AttributeError:
+                    out.append(failed(f"{subject.rel(path)}:{line} imports {name} from "
+                                      f"{imported}, which this Accord does not have (removed "
+                                      "after its deprecation? see docs/compatibility.md)"))
+                    continue
+                info = deprecation_of(found)
+                if info is not None:
+                    out.append(warning(f"{subject.rel(path)}:{line} imports {imported}.{name}"
+                                       f", {info.terms()}"))
+    return out
+
+
 # Records -----------------------------------------------------------------------------
 
 def _value_for(name: str, fld: Any, refs: dict[str, int]) -> Any:

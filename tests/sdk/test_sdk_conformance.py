@@ -152,3 +152,22 @@ def test_a_manifest_without_description_for_another_core_api_fails(database_url)
         "the plugin adds",
         "manifest: FAILED: __init__.py: MANIFEST core_api '>=2,<3' does not hold this core's "
         "API 1.0; target it (core_api='>=1,<2')"]
+
+
+@pytest.mark.sqlite_only
+def test_deprecated_names_warn_and_names_accord_no_longer_has_fail(database_url, monkeypatch):
+    import accord.money
+    from accord.compat import deprecated
+
+    # Nothing in Accord is deprecated today: the test deprecates a function of its own.
+    monkeypatch.setattr(accord.money, "old_format_amount", deprecated(
+        "1.0", "1.1", "accord.money.format_amount")(lambda amount: str(amount)),
+        raising=False)
+    report = _check("kit_deprecated", database_url, skip=list(LATER))
+    assert sorted(str(line) for line in report.lines if line.check == "deprecations") == [
+        "deprecations: FAILED: kit_deprecated/hooks.py:11 imports gone_in_this_version from "
+        "accord.records, which this Accord does not have (removed after its deprecation? "
+        "see docs/compatibility.md)",
+        "deprecations: warning: kit_deprecated/hooks.py:4 imports "
+        "accord.money.old_format_amount, deprecated since 1.0 and removed in 1.1: use "
+        "accord.money.format_amount"]

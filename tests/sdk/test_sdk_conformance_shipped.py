@@ -11,8 +11,8 @@ import pytest
 from accord_sdk.conformance import assert_conforms
 
 #: The checks every shipped plugin passes outright ("ok"), in the kit's order.
-CHECKS = ["manifest", "hooks", "permissions", "settings", "imports", "lifecycle", "openapi",
-          "migrations"]
+CHECKS = ["manifest", "hooks", "permissions", "settings", "imports", "deprecations",
+          "lifecycle", "openapi", "migrations"]
 
 
 @pytest.mark.parametrize("plugin", ["sales", "competitors", "service", "marketing"])

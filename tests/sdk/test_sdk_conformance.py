@@ -171,3 +171,25 @@ def test_deprecated_names_warn_and_names_accord_no_longer_has_fail(database_url,
         "deprecations: warning: kit_deprecated/hooks.py:4 imports "
         "accord.money.old_format_amount, deprecated since 1.0 and removed in 1.1: use "
         "accord.money.format_amount"]
+
+
+@pytest.mark.sqlite_only
+def test_run_tests_runs_the_plugins_own_tests_folder(database_url, tmp_path):
+    plugin = tmp_path / "plugins" / "kit_tested"
+    (plugin / "tests").mkdir(parents=True)
+    (plugin / "__init__.py").write_text(
+        "from accord.plugins import PluginManifest\n"
+        "MANIFEST = PluginManifest(name='kit_tested', version='1.0', description='Tested')\n")
+    (plugin / "hooks.py").write_text("from accord.hooks import hookimpl\n\n\n@hookimpl\n"
+                                     "def register_metrics():\n    return []\n")
+    own = plugin / "tests" / "test_kit_tested.py"
+    own.write_text("def test_it_adds_up():\n    assert 1 + 1 == 2\n")
+    options = dict(plugins_dir=str(tmp_path / "plugins"), database_urls=[database_url],
+                   discover=False, skip=list(LATER), run_tests=True)
+    report = run_checks("kit_tested", **options)
+    assert [str(line) for line in report.lines if line.check == "tests"] == ["tests: ok"]
+    own.write_text("def test_it_adds_up():\n    assert 1 + 1 == 3\n")
+    report = run_checks("kit_tested", **options)
+    [line] = [str(line) for line in report.lines if line.check == "tests"]
+    assert line.startswith(f"tests: FAILED: its tests in {plugin / 'tests'} fail (1 failed in "), line
+    assert line.endswith("); run pytest there"), line

@@ -129,6 +129,9 @@ class Metric:
     #: rate, an average) is held against the whole target. None: the unit decides
     #: (``count`` and ``currency`` add up; see accord.goals).
     adds_up: bool | None = None
+    #: For a broken-down metric: whether its smallest groups matter most (the emptiest
+    #: fields of a completeness figure), so a dashboard card lists those first.
+    smallest_first: bool = False
 
 
 def list_metrics(kernel: Accord) -> dict[str, tuple[str, Metric]]:
@@ -552,6 +555,18 @@ def _contact_frequency(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     return [MetricPoint(p, _ratio(Decimal(n) / customers / months)) for p, n in query.tuples()]
 
 
+def _completeness(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    from .quality import completeness
+
+    return completeness(kernel, mq)
+
+
+def _stale_records(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
+    from .quality import stale_records
+
+    return stale_records(kernel, mq)
+
+
 CORE_METRICS = (
     Metric("core.new_customers", "Organizations that became customers in the period",
            "count", _new_customers),
@@ -561,4 +576,12 @@ CORE_METRICS = (
     Metric("core.contact_frequency",
            "Activities per customer per month, over all current customers",
            "activities per customer per month", _contact_frequency),
+    Metric("core.completeness",
+           "Data quality: the share of each record type's records whose field holds a "
+           "value (custom fields included), as of today", "percent", _completeness,
+           group_by="field", adds_up=False, smallest_first=True),
+    Metric("core.stale_records",
+           "Data quality: records no one has changed since the range's first day, per "
+           "record type, as of today", "count", _stale_records, group_by="record_type",
+           adds_up=False),
 )

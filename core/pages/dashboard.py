@@ -37,7 +37,8 @@ __all__ = ["register", "Chart", "bar_chart", "Kpi", "WidgetBox", "plugin_widgets
 
 logger = logging.getLogger(__name__)
 
-#: Groups a broken-down metric's card lists (the largest first).
+#: Groups a broken-down metric's card lists (the largest first, or the smallest for a
+#: metric whose ``smallest_first`` says so).
 GROUPS_SHOWN = 5
 #: Goals a card lists (the latest periods first).
 GOALS_SHOWN = 3
@@ -238,7 +239,8 @@ def _fill(kernel: Accord, actor: Actor, card: Kpi, metric: Metric, query: Metric
     _, total = report(kernel, card.name, dataclasses.replace(query, by="total"), actor=actor)
     card.left_out = _left_out(total)
     if metric.group_by:
-        ranked = sorted(total, key=lambda p: (-p.value, p.group or ""))
+        sign = 1 if metric.smallest_first else -1
+        ranked = sorted(total, key=lambda p: (sign * p.value, p.group or ""))
         card.groups = [(p.group or "", show(p.value)) for p in ranked[:GROUPS_SHOWN]]
         card.more_groups = max(len(ranked) - GROUPS_SHOWN, 0)
         return

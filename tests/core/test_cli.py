@@ -247,7 +247,8 @@ def test_assign_and_transfer(cli, kernel, actor):
 def test_report_lists_and_computes_metrics(cli, kernel, actor):
     listing = cli("report")
     assert [r[0] for r in rows(listing.output)] == [
-        "core.active_customers", "core.contact_frequency", "core.new_customers"]
+        "core.active_customers", "core.completeness", "core.contact_frequency",
+        "core.new_customers", "core.stale_records"]
     services.bulk_create(kernel, "organization", [
         {"name": "A", "relationship": "customer"}, {"name": "B", "relationship": "customer"},
         {"name": "C", "relationship": "prospect"}], actor=actor)

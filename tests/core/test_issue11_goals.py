@@ -26,7 +26,7 @@ from accord.services.teams import add_member
 from accord_sdk.pytest_plugin import CliRunner
 
 SYSTEM = services.Actor.system("test")
-CORE_METRICS = "core.active_customers, core.contact_frequency, core.new_customers"
+CORE_METRICS = "core.active_customers, core.completeness, core.contact_frequency, core.new_customers, core.stale_records"
 
 
 # A plugin that declares metrics and nothing about goals --------------------------------

@@ -134,7 +134,8 @@ def test_unknown_metric_is_not_found(kernel):
     with pytest.raises(NotFound) as exc:
         compute(kernel, "sales.win_rate", MetricQuery(START, END))
     assert str(exc.value) == ("unknown metric 'sales.win_rate' (known: core.active_customers, "
-                              "core.contact_frequency, core.new_customers)")
+                              "core.completeness, core.contact_frequency, core.new_customers, "
+                              "core.stale_records)")
 
 
 @pytest.mark.parametrize("query, messages", [

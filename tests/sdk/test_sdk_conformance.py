@@ -107,6 +107,7 @@ def test_plugin_check_prints_a_line_per_check_and_exits_1_on_failure(cli_runner)
         "register_permissions",
         "settings: skipped: the plugin did not load",
         "imports: ok",
+        "deprecations: ok",
         "lifecycle: skipped: the plugin did not load",
         "migrations: skipped: the plugin did not load",
         "kit_no_permission: 1 check(s) failed", ""]))
@@ -118,7 +119,8 @@ def test_plugin_check_names_a_plugin_it_cannot_find(cli_runner):
     assert result.exit_code == 1
     assert result.output == (
         "Error: no plugin named 'dental' is installed or in the plugins folder (found: "
-        "kit_misspelled, kit_no_down, kit_no_permission, kit_private, kit_reach)\n")
+        "kit_deprecated, kit_misspelled, kit_no_down, kit_no_permission, kit_private, "
+        "kit_reach)\n")
 
 
 def test_the_public_api_is_the_documented_list():

@@ -40,6 +40,7 @@ from accord.rates import base_currency
 
 from .models.campaigns import CampaignMember, CampaignResponse
 from .settings import ATTRIBUTION_MODELS
+from .sqldays import day_value
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -115,16 +116,11 @@ def _joined(kernel: Accord, customer: str, fact: Any, window: int,
         query = query.join(Contact, on=(Contact.id == deals.c.customer))
     query = query.join(touches, peewee.JOIN.LEFT_OUTER, on=on)
     if start is not None:
-        query = query.where(deals.c.value >= day_text(kernel, start))
+        query = query.where(deals.c.value >= day_value(kernel, start))
     if end is not None:
-        query = query.where(deals.c.value <= day_text(kernel, end))
+        query = query.where(deals.c.value <= day_value(kernel, end))
     with kernel.bound():
         return list(query.tuples().execute(kernel.database))
-
-
-def day_text(kernel: Accord, day: dt.date) -> Any:
-    """A day as the engine compares it with a deal's day (a date; ISO text)."""
-    return day if is_postgres(kernel.database) else day.isoformat()
 
 
 def split(amount: Decimal, parts: int) -> list[Decimal]:

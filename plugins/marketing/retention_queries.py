@@ -28,6 +28,8 @@ from accord.metrics import MetricPoint, month_of, months_between, reading, round
 from accord.models import Contact, Organization
 from accord.rates import base_currency
 
+from .sqldays import day_value, days_between
+
 if TYPE_CHECKING:
     from accord.kernel import Accord
     from accord.metrics import MetricQuery
@@ -62,20 +64,6 @@ def month_index(kernel: Accord, expr: Any) -> Any:
                            + peewee.fn.date_part("month", expr), "INTEGER")
     return (peewee.Cast(peewee.fn.strftime("%Y", expr), "INTEGER") * 12
             + peewee.Cast(peewee.fn.strftime("%m", expr), "INTEGER"))
-
-
-def day_value(kernel: Accord, day: dt.date) -> Any:
-    """A day as the engine compares it with an order's day (a date; ISO text)."""
-    return day if _postgres(kernel) else day.isoformat()
-
-
-def days_between(kernel: Accord, later: Any, earlier: Any) -> Any:
-    """Whole days from ``earlier`` to ``later`` (date expressions or days)."""
-    if isinstance(later, dt.date):
-        later = peewee.Value(day_value(kernel, later))
-    if _postgres(kernel):
-        return later - earlier
-    return peewee.Cast(peewee.fn.julianday(later) - peewee.fn.julianday(earlier), "INTEGER")
 
 
 def scaled(kernel: Accord, amount: Any) -> Any:

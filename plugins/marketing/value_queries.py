@@ -43,6 +43,7 @@ from accord.rates import base_currency
 
 from .models.campaigns import Campaign, CampaignMember, CampaignResponse
 from .services.tiers import period_start
+from .sqldays import days_between
 
 if TYPE_CHECKING:
     from accord.kernel import Accord
@@ -135,13 +136,6 @@ def _responses(customer: str) -> Any:
             .join(Contact, on=(R.contact == Contact.id)).where(*where).group_by(owner))
 
 
-def _days(kernel: Accord, later: Any, earlier: Any) -> Any:
-    """Whole days from ``earlier`` to ``later`` (dates; 'YYYY-MM-DD' text on SQLite)."""
-    if is_postgres(kernel.database):
-        return later - earlier
-    return peewee.Cast(peewee.fn.julianday(later) - peewee.fn.julianday(earlier), "INTEGER")
-
-
 def customers_select(kernel: Accord, customer: str, *, since: dt.date | None,
                      today: dt.date | None = None, rule: Any = True,
                      as_fact: bool = False) -> Any:
@@ -178,10 +172,10 @@ def customers_select(kernel: Accord, customer: str, *, since: dt.date | None,
     responded = joined(_responses(customer).alias("v_responses"))
     settings = kernel.settings("marketing")
     orders = peewee.fn.COALESCE(count, 0) if count is not None else peewee.Value(0)
-    since_last = _days(kernel, peewee.Value(stamp), last) if last is not None else None
+    since_last = days_between(kernel, peewee.Value(stamp), last) if last is not None else None
     whens: list[tuple[Any, str]] = []
     if since_last is not None and first is not None:
-        span = _days(kernel, last, first)
+        span = days_between(kernel, last, first)
         whens += [((orders > 0) & (since_last > int(settings["lost_after_days"])), "lost"),
                   ((orders >= 2) & (since_last * (orders - 1)
                                     > float(settings["at_risk_factor"]) * span), "at_risk")]

@@ -19,6 +19,7 @@ from .models import (Activity, Contact, ContactInterest, Organization, Product, 
 from .records import Link, Permission, RecordType, TimelineItem, Write
 from .schemas import (ActivitySchema, ContactSchema, OrganizationSchema, ProductSchema,
                       TeamSchema, UserSchema)
+from .webhook_events import outbox_items  # noqa: F401 (a hook implementation)
 
 if TYPE_CHECKING:
     from .jobs import Job
@@ -41,7 +42,14 @@ def register_permissions() -> list[Permission]:
              Permission("admin.audit", "Read the audit trail"),
              Permission("core.metrics.read", "List and compute the metrics (KPIs) of the "
                                              "records one's record rules reach"),
-             Permission("admin.rates", "Set, fetch and delete exchange rates")]
+             Permission("admin.rates", "Set, fetch and delete exchange rates"),
+             Permission("admin.webhooks", "Manage webhook subscriptions and redeliver "
+                                          "their deliveries"),
+             Permission("admin.import", "Import records from CSV and XLSX files (each row "
+                                        "also needs its record type's write permission)"),
+             Permission("admin.merge", "Find duplicate contacts and organizations and "
+                                       "merge them"),
+             Permission("admin.anonymize", "Erase a person's personal data on request")]
     for record_type in CORE_TYPES:
         for action in ("read", "write", "delete"):
             perms.append(Permission(f"core.{record_type.name}.{action}",

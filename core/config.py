@@ -95,6 +95,22 @@ class _ConfigSchema(ma.Schema):
     # The currency every money metric is reported in (amounts in others are converted
     # with the exchange rates, accord.rates).
     base_currency = CurrencyField(load_default="EUR")
+    # [webhooks]: delivery settings; the defaults live in accord.services.webhooks_delivery.
+    webhooks = ma.fields.Nested(lambda: _WebhooksSchema(), load_default=dict)
+
+
+class _WebhooksSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    _seconds = ma.validate.Range(min=0.1, max=86400, error="give seconds from 0.1 to 86400")
+    allow_private = ma.fields.Boolean()  # deliver to private, loopback, link-local hosts
+    timeout_seconds = ma.fields.Float(validate=_seconds)
+    retry_base_seconds = ma.fields.Float(validate=_seconds)
+    retry_max_seconds = ma.fields.Float(validate=_seconds)
+    lease_seconds = ma.fields.Float(validate=_seconds)
+    max_attempts = ma.fields.Integer(strict=True, validate=ma.validate.Range(
+        min=1, max=100, error="give a number of attempts from 1 to 100"))
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,7 @@ class Config:
     organization_relationships: tuple[str, ...] = (
         "prospect", "customer", "partner", "reseller", "supplier")
     base_currency: str = "EUR"
+    webhooks: Mapping[str, Any] = field(default_factory=dict)
     path: str | None = None
 
     @classmethod

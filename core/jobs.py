@@ -201,6 +201,9 @@ def build_huey(kernel: Accord) -> Any:
     huey = _queue(kernel.config)
     for name in sorted(jobs):
         huey.periodic_task(schedules[name], name=name)(_task(kernel, name, jobs[name][0]))
+    from .services.importing_jobs import register_import_task
+
+    register_import_task(kernel, huey)  # uploads over the API run as import jobs
     return huey
 
 

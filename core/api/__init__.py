@@ -32,13 +32,19 @@ def register_api(app: Flask, kernel: Accord) -> None:
             authenticate(kernel)
         return None
 
-    from . import admin, metrics, openapi, rates, routes
+    from . import (admin, anonymize, exports, imports, merging, metrics, openapi, rates,
+                   routes, webhooks)
 
     openapi.register(bp, kernel)
     openapi.register_docs(app)
     admin.register(bp, kernel)
     metrics.register(bp, kernel)
     rates.register(bp, kernel)
+    webhooks.register(bp, kernel)
+    imports.register(bp, kernel)
+    exports.register(bp, kernel)
+    merging.register(bp, kernel)
+    anonymize.register(bp, kernel)
     routes.register(bp, kernel)
     crud.register(bp, kernel)
     problems.install(app)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, redirect, request
 
 from .. import services
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
 from ..services.actions import run_action
 from ..services.audit import record_history
 from ..services.reading import TIMELINE_LIMIT
@@ -78,16 +78,25 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         record_type = resolve(kernel, plugin, plural)
         actor = current_actor()
         if request.method == "GET":
-            record = services.get(kernel, record_type.name, record_id, actor=actor)
+            try:
+                record = services.get(kernel, record_type.name, record_id, actor=actor)
+            except NotFound:  # a merged record's old id leads to its winner
+                from ..services.merging import resolve as merged_into
+
+                winner = merged_into(kernel, record_type.name, record_id)
+                if winner is None:
+                    raise
+                return redirect(f"/api/v1/{path_of(record_type)}/{winner}", 301)
             return _read(kernel, record_type, record)
         if request.method == "DELETE":
             services.delete(kernel, record_type.name, record_id, actor=actor, version=if_match())
             return Response(status=204)
         data = json_object()
+        # 404 before 422 and 412: a record out of reach is not told apart from none.
+        services.get(kernel, record_type, record_id, actor=actor)
         if request.method == "PUT":
             _require_complete(kernel, record_type, data)
         version = if_match()
-        services.get(kernel, record_type, record_id, actor=actor)  # 404 before 412
         record = services.update(kernel, record_type.name, record_id, data, actor=actor,
                                  version=version)
         return _one(kernel, record_type, services.get(kernel, record_type, record.id,

@@ -22,6 +22,8 @@ from .. import __version__
 from ..money import MoneyField
 from ..query import OPERATORS
 from ..services.authz import PERSONAL_DATA, permission_for
+from .anonymize import anonymize_endpoints
+from .exports import document_export
 from .lists import DEFAULT_LIMIT, MAX_LIMIT
 from .openapi_admin import (ACTOR, ADMIN_SCHEMAS, CHANGE, CHANGES, NULLABLE_STRING, STRING,
                             AdminEndpoint, admin_endpoints, object_schema, ref)
@@ -117,6 +119,8 @@ def build_document(kernel: Accord) -> dict[str, Any]:
                      "description": _type_description(record_type)})
         _record_components(spec, converter, kernel, record_type)
         _record_paths(spec, kernel, record_type, tag_of[record_type.name])
+        document_export(spec, kernel, record_type, tag_of[record_type.name],
+                        _list_parameters(kernel, record_type))
     declared: set[tuple[str, str]] = set()
     for _, action in kernel.plugins.collect("register_actions"):
         key = (action.record_type, action.name)
@@ -127,6 +131,8 @@ def build_document(kernel: Accord) -> dict[str, Any]:
     for name, schema in ADMIN_SCHEMAS.items():
         spec.components.schema(name, component=schema)
     for endpoint in admin_endpoints():
+        _admin_path(spec, converter, endpoint)
+    for endpoint in anonymize_endpoints():
         _admin_path(spec, converter, endpoint)
     for route in plugin_routes(kernel, only=sorted(kernel.plugins.active)):
         _admin_path(spec, converter, _as_endpoint(route, tag_of))

@@ -138,10 +138,16 @@ def admin_endpoints() -> tuple[AdminEndpoint, ...]:
     from ..goals import PACES
     from .metrics import METRICS
     from .rates import RATES, RATES_READ, FetchBody, RateBody
+    from .merging import merge_endpoints
+    from .imports import import_endpoints
+    from .webhooks import webhook_endpoints
 
     plugin, field, role = (ref("schemas", n) for n in ("Plugin", "CustomField", "Role"))
     a = AdminEndpoint
     return (
+        *merge_endpoints(),
+        *import_endpoints(),
+        *webhook_endpoints(),
         a("get", "/health", "Health of the service and its database", "health", public=True,
           tag="system", response=object_schema({
               "status": {"type": "string", "enum": ["ok"]},

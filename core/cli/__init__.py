@@ -41,6 +41,17 @@ CORE_COMMANDS = {
     "goals": ("accord.cli.goals", "goals", "Set, list and remove goals (targets for metrics)."),
     "worker": ("accord.cli.jobs", "worker", "Run the plugins' jobs on their schedules."),
     "jobs": ("accord.cli.jobs", "jobs", "List the plugins' jobs and run one now."),
+    "webhooks": ("accord.cli.webhooks", "webhooks",
+                 "Webhook subscriptions, their deliveries, and redelivery."),
+    "import": ("accord.cli.importing", "import_", "Import records from a CSV or XLSX file."),
+    "export": ("accord.cli.exporting", "export", "Export a list of records to CSV or XLSX."),
+    "backup": ("accord.cli.backup", "backup", "Write the whole database to an archive."),
+    "restore": ("accord.cli.backup", "restore", "Restore an archive into an empty database."),
+    "duplicates": ("accord.cli.merging", "duplicates",
+                   "List likely duplicate contacts and organizations."),
+    "merge": ("accord.cli.merging", "merge", "Merge a duplicate record into another."),
+    "anonymize": ("accord.cli.anonymize", "anonymize",
+                  "Erase one person's personal data, or pseudonymize the whole database."),
 }
 
 

@@ -57,7 +57,8 @@ def upgrade(state: CliState) -> None:
 @click.option("--to", "to", type=int, required=True,
               help="Keep migrations up to this number; 0 reverts them all.")
 @click.option("--export", "export_to", metavar="FILE",
-              help="Write the owner's tables to this new JSON file first (required).")
+              help="Write the owner's tables to this new archive file (the backup's "
+                   "format) first (required).")
 @click.option("--yes", is_flag=True, help="Revert, after the export.")
 @pass_state
 def downgrade(state: CliState, owner: str, to: int, export_to: str | None, yes: bool) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from typing import TYPE_CHECKING
 
 import click
 
 from ._context import CliState, pass_state, table
+
+if TYPE_CHECKING:
+    from ..kernel import Accord
 
 
 @click.command()
@@ -21,7 +26,7 @@ def worker(state: CliState, workers: int) -> None:
     the database, or Redis when redis_url (ACCORD_REDIS_URL) is set. Run one worker
     per installation; plugins enabled or disabled later are picked up without a restart.
     SIGTERM (systemd, docker stop) stops it once the running jobs finish; Ctrl-C stops
-    it at once.
+    it at once. It also delivers the outbox to the webhook subscriptions.
     """
     from ..jobs import build_huey, installed_jobs, jobs_file
 
@@ -39,7 +44,25 @@ def worker(state: CliState, workers: int) -> None:
     # short by Ctrl-C is idempotent, so its next firing does what was left.
     consumer = huey.create_consumer(workers=workers, worker_type="thread",
                                     graceful_signal="TERM")
-    consumer.run()
+    stop, thread = _deliver_webhooks(kernel)
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+        thread.join(30)  # a post in progress ends within its timeout
+
+
+def _deliver_webhooks(kernel: Accord) -> tuple[threading.Event, threading.Thread]:
+    """Deliver the outbox to webhook subscriptions in a thread beside the jobs (a pass
+    every second when idle) until the returned event is set. Deliveries are claimed
+    with a lease, so several workers, or one killed and started again, lose none."""
+    from ..services.webhooks_delivery import run_deliveries
+
+    stop = threading.Event()
+    thread = threading.Thread(target=run_deliveries, args=(kernel, stop),
+                              name="accord-webhooks", daemon=True)
+    thread.start()
+    return stop, thread
 
 
 def _show_logs(level: str) -> None:

@@ -109,7 +109,8 @@ def disable(state: CliState, name: str, cascade: bool) -> None:
 @plugins.command("purge")
 @click.argument("name")
 @click.option("--export", "export_to", type=click.Path(dir_okay=False),
-              help="JSON file to write every row of the plugin to first (required).")
+              help="New archive file (the backup's format) to write every row of the "
+                   "plugin to first (required).")
 @click.option("--yes", is_flag=True, help="Confirm that the plugin's tables are dropped.")
 @click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
 @pass_state

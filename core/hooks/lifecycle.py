@@ -57,3 +57,31 @@ def validate_settings(kernel: Accord, plugin: str, settings: dict[str, Any],
     Since: 0.1
     Changed: 0.2: called on the plugin whose settings change only.
     """
+
+
+@hookspec
+def erase_personal_data(kernel: Accord, record_type: RecordType,
+                        ids: list[int]) -> list[Erasure]:
+    """Name the copies of some records' personal data a plugin keeps, so they go too.
+
+    Called: by ``accord.services.anonymize`` when a person's data is erased on request
+        (``accord anonymize contact ID``) and, for every record type, when a whole
+        database is pseudonymized (``accord anonymize --all``); inside its write
+        transaction, before any value is replaced. Read only: the core does the writes.
+    Args: record_type: the type of the records whose personal data goes (a contact);
+        ids: their ids.
+    Returns: a list of ``accord.services.anonymize.Erasure(record_type, ids, fields)``:
+        records of the plugin's own types holding a copy (a record that names the
+        person and repeats their email), whose ``fields`` the core replaces with
+        placeholders, scrubs from the audit trail and the outbox, and reports. A copy
+        in a table that is no record type gives ``replace``, the plugin's service
+        function the core calls in the transaction with the placeholder maker.
+        None or [] for no copy.
+    Order: every implementation runs; the items of all are erased.
+    Since: 0.2
+    """
+
+
+if TYPE_CHECKING:
+    from accord.records import RecordType
+    from accord.services.anonymize import Erasure

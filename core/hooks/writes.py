@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from accord.kernel import Accord
     from accord.records import OutboxItem, RecordType
     from accord.services.actors import Actor
+    from accord.services.merging import Moved
 
 
 @hookspec
@@ -76,14 +77,35 @@ def validate_delete(kernel: Accord, record_type: RecordType, records: list[peewe
 
 @hookspec
 def outbox_items(kernel: Accord, record_type: RecordType, action: str,
-                 records: list[dict[str, Any]]) -> list[OutboxItem]:
+                 records: list[dict[str, Any]], actor: Actor) -> list[OutboxItem]:
     """Queue messages that must reach another system because of this write.
 
     Called: for every write, inside the write transaction, after the rows are written;
         ``action`` is ``created``, ``updated`` or ``deleted`` and ``records`` hold
-        ``id`` plus the values written.
+        ``id`` plus the values written; ``actor`` is who wrote them.
     Returns: a list of OutboxItem (topic and JSON payload), stored in the same
         transaction and delivered later with retries; None or [] for nothing.
     Order: every implementation runs; the items of all are stored.
     Since: 0.1
+    Changed: 0.2: ``actor`` added; the core's own implementation writes the record
+        events webhook subscriptions ask for.
+    """
+
+
+@hookspec
+def merge_records(kernel: Accord, record_type: RecordType, winner_id: int,
+                  loser_id: int) -> list[Moved]:
+    """Move a plugin's rows that name a merged record's loser onto its winner.
+
+    Called: once per merge of two contacts or two organizations
+        (``accord.services.merging.merge``), inside the merge's transaction with both
+        records locked, after the core moved its own rows and before the loser is
+        deleted. Move with ``accord.services.merging.move_rows``, which keeps unique
+        indexes whole (a campaign membership of both: one is kept).
+    Returns: a list of ``accord.services.merging.Moved`` (kind, count), shown in the
+        merge's audit entry and answer; None or [] when nothing of the plugin named
+        the loser. Raise accord.errors.Conflict to refuse the merge.
+    Order: every running plugin's implementation runs; any foreign key left naming
+        the loser afterwards (a disabled plugin's table too) is moved by the core.
+    Since: 0.2
     """

@@ -12,6 +12,9 @@ from .goals import GOAL_DIRECTIONS, GOAL_SCOPES, Goal, GoalAlert
 from .system import (AuditEntry, CustomField, IdHighWater, KernelMeta, NumberSequence,
                      OutboxMessage, PluginState)
 from .web import LoginFailure, WebSession
+from .webhooks import DELIVERY_STATUSES, WebhookDelivery, WebhookSubscription
+from .merging import MergeRedirect
+from .imports import IMPORT_STATUSES, ImportJob, ImportMapping
 
 __all__ = [
     "BaseModel", "BaseRecord", "OwnedRecord", "MoneyAmountField", "UTCDateTimeField", "utcnow",
@@ -22,6 +25,9 @@ __all__ = [
     "ApiToken", "RolePermission", "RoleRule", "SCOPES", "JobRun", "JOB_STATUSES",
     "ExchangeRate", "Goal", "GoalAlert", "GOAL_SCOPES", "GOAL_DIRECTIONS",
     "WebSession", "LoginFailure",
+    "WebhookSubscription", "WebhookDelivery", "DELIVERY_STATUSES",
+    "MergeRedirect",
+    "ImportMapping", "ImportJob", "IMPORT_STATUSES",
 ]
 
 #: Every core table, in creation order.
@@ -30,4 +36,7 @@ CORE_MODELS = [
     Activity, Tag, Tagging, PluginState, KernelMeta, CustomField, AuditEntry, OutboxMessage,
     ApiToken, RolePermission, RoleRule, JobRun, IdHighWater, ExchangeRate, Goal, GoalAlert,
     WebSession, LoginFailure, NumberSequence,
+    WebhookSubscription, WebhookDelivery,
+    MergeRedirect,
+    ImportMapping, ImportJob,
 ]

@@ -5,16 +5,15 @@ record type like the API's lists.
 filters (``?x_tier=gold``, ``?amount__gte=1000``), ``q``, ``sort`` and keyset
 ``cursor``, with the reader's permission, record rule and masking — as a table whose
 columns ``?fields=`` chooses; ``/records/<type>.csv`` streams every record of the same
-query as CSV; ``POST /records/<type>/assign`` gives the ticked records to a user
-through ``accord.services.assignment.assign``.
+query as CSV (``.xlsx``: as a workbook) through ``accord.services.exporting``;
+``POST /records/<type>/assign`` gives the ticked records to a user through
+``accord.services.assignment.assign``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import marshmallow as ma
@@ -26,8 +25,9 @@ from ..models import Team, User
 from ..query import OPERATORS, sort_keys
 from ..services.assignment import assign, find_user
 from ..services.authz import permission_for, require
+from ..services.exporting import (FORMATS, MEDIA_TYPES, csv_cell, csv_lines, prepare,
+                                  xlsx_chunks)
 from ..services.lists import MAX_EXPAND, list_page
-from ..services.paging import MAX_LIMIT
 from ..services.reading import masked_fields
 from ..services.search import title_of
 from .errors import error_page
@@ -52,8 +52,6 @@ _PREFERRED = ("email", "phone", "organization_id", "stage", "amount", "status",
               "total", "role", "active")
 _DEFAULT_WIDTH = 5
 _HIDDEN = frozenset({"id", "version"})
-#: What a spreadsheet would run as a formula when a cell starts with it.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _OPERATOR_LABELS = {"": "is", "contains": "contains", "gte": "≥ (at least)",
                     "lte": "≤ (at most)", "gt": "> (more than)", "lt": "< (less than)",
                     "in": "is one of (a,b,…)", "isnull": "is empty (true/false)"}
@@ -74,8 +72,9 @@ class Column:
 def register(bp: Blueprint, kernel: Accord) -> None:
     @bp.get("/records/<type_name>")
     def record_list(type_name: str) -> Any:
-        if type_name.endswith(".csv"):
-            return _csv(kernel, kernel.records.get(type_name[:-4]))
+        for fmt in FORMATS:
+            if type_name.endswith(f".{fmt}"):
+                return _export(kernel, kernel.records.get(type_name[:-len(fmt) - 1]), fmt)
         rt = kernel.records.get(type_name)
         if any(request.args.get(name) for name in _FORM):
             return _add_filter(rt)
@@ -273,6 +272,7 @@ def _page(kernel: Accord, rt: RecordType) -> Response:
         q=request.args.get("q", ""), hidden=_kept(("q", "cursor")),
         column_hidden=_kept(("fields", "cursor")), filter_hidden=_kept(("cursor",)),
         csv_url=f"/records/{rt.name}.csv" + _args(cursor=None),
+        xlsx_url=f"/records/{rt.name}.xlsx" + _args(cursor=None),
         users=_assignees(kernel) if can_assign else [], can_assign=can_assign,
         can_create=can_create,
         back=request.full_path.rstrip("?"))
@@ -362,65 +362,23 @@ def _reason(exc: AccordError) -> str:
     return exc.message
 
 
-# CSV ------------------------------------------------------------------------------------
+# CSV and XLSX --------------------------------------------------------------------------
 
-def csv_cell(value: Any) -> str:
-    """A text value as a CSV cell a spreadsheet will not run: a cell starting with
-    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading quote."""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
-def _csv_values(item: dict[str, Any], column: Column) -> list[Any]:
-    value = item.get(column.key)
-    if column.money:
-        if isinstance(value, dict):
-            return [value.get("amount"), value.get("currency")]
-        return ["", ""]
-    if value is None:
-        return [""]
-    if isinstance(value, bool):
-        return ["true" if value else "false"]
-    if isinstance(value, (int, float)):
-        return [value]  # a number of the database: not a formula
-    if isinstance(value, list):
-        return [csv_cell(", ".join(str(v) for v in value))]
-    return [csv_cell(value)]
-
-
-def _csv(kernel: Accord, rt: RecordType) -> Response:
-    """Every record of the list's query, streamed page by page (the first page is read
-    before the answer starts, so a refusal is a whole error page)."""
+def _export(kernel: Accord, rt: RecordType, fmt: str) -> Response:
+    """Every record of the list's query with the columns shown, streamed through
+    ``accord.services.exporting`` (the first page is read before the answer starts, so
+    a refusal is a whole error page)."""
     available = columns_of(kernel, rt, g.actor)
+    args = request.args
     try:
-        columns = [available[k] for k in _chosen(rt, available)]
-        first = _query(kernel, rt, columns, cursor=None, limit=MAX_LIMIT)
+        chosen = _chosen(rt, available)
+        export = prepare(kernel, rt, actor=g.actor, filters=_filters(), q=args.get("q"),
+                         sort=args.getlist("sort"), fields=chosen, with_id=True)
     except ValidationError as exc:
         return error_page(400, "The list's parameters were refused",
                           "; ".join(_problem(exc)))
-    header = ["id"]
-    for column in columns:
-        header += [column.key, f"{column.key}_currency"] if column.money else [column.key]
-
-    def lines() -> Iterator[str]:
-        page = first
-        yield _line(header)
-        while True:
-            for item in page["items"]:
-                yield _line([item.get("id")] + [v for c in columns
-                                                 for v in _csv_values(item, c)])
-            if not page["next_cursor"]:
-                return
-            page = _query(kernel, rt, columns, cursor=page["next_cursor"], limit=MAX_LIMIT)
-
-    response = Response(stream_with_context(lines()), mimetype="text/csv")
+    body = csv_lines(export) if fmt == "csv" else xlsx_chunks(export)
+    response = Response(stream_with_context(body), mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{rt.name.replace(".", "-")}.csv"')
+        f'attachment; filename="{rt.name.replace(".", "-")}.{fmt}"')
     return response
-
-
-def _line(values: list[Any]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(values)
-    return out.getvalue()
-

@@ -412,8 +412,16 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         return back(rt, record.id)
 
     @bp.get("/records/<type_name>/<int:record_id>")
-    def record_page(type_name: str, record_id: int) -> Response:
-        rt, record = load(type_name, record_id)
+    def record_page(type_name: str, record_id: int) -> Any:
+        try:
+            rt, record = load(type_name, record_id)
+        except NotFound:  # a merged record's old id leads to its winner
+            from ..services.merging import resolve as merged_into
+
+            winner = merged_into(kernel, type_name, record_id)
+            if winner is None:
+                raise
+            return redirect(f"/records/{type_name}/{winner}", 301)
         return page(rt, record)
 
     @bp.post("/records/<type_name>/<int:record_id>")

@@ -201,7 +201,7 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
             raise StaleVersion(f"{type_name} {record_id} changed while being deleted")
         forget_tags(type_name, [record_id])
         write_audit(actor, "deleted", type_name, [(record_id, {k: [v, None] for k, v in before.items()})])
-        _outbox(kernel, record_type, "deleted", [{"id": record_id}])
+        _outbox(kernel, record_type, "deleted", [{"id": record_id}], actor)
     kernel.emit(signals.record_deleted, record_type=type_name, ids=[record_id],
                  actor=actor)
 
@@ -250,7 +250,7 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
             (rid, {k: [None, v] for k, v in values.items() if v is not None})
             for rid, values in zip(ids, shown)])
         _outbox(kernel, record_type, "created",
-                [{"id": rid, **values} for rid, values in zip(ids, shown)])
+                [{"id": rid, **values} for rid, values in zip(ids, shown)], actor)
     kernel.emit(signals.record_created, record_type=type_name, ids=ids, actor=actor)
     return ids
 
@@ -365,7 +365,7 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
             all_changes.append((record.id, diff))
             outbox_rows.append({"id": record.id, **{k: v[1] for k, v in diff.items()}})
         write_audit(actor, "updated", type_name, all_changes)
-        _outbox(kernel, record_type, "updated", outbox_rows)
+        _outbox(kernel, record_type, "updated", outbox_rows, actor)
     if changed_ids:
         kernel.emit(signals.record_updated, record_type=type_name, ids=changed_ids,
                      changes=[c for _, c in all_changes], actor=actor)
@@ -693,11 +693,12 @@ def _row_error(single: bool, index: int, field: str, message: str) -> None:
 
 
 def _outbox(kernel: Accord, record_type: RecordType, action: str,
-            records: list[dict[str, Any]]) -> None:
+            records: list[dict[str, Any]], actor: Actor) -> None:
     if not records:
         return
     enqueue(kernel, [item for batch in kernel.hooks.outbox_items(
-        kernel=kernel, record_type=record_type, action=action, records=records)
+        kernel=kernel, record_type=record_type, action=action, records=records,
+        actor=actor)
         for item in (batch or ())])
 
 

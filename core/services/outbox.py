@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..errors import AccordError
 from ..models import OutboxMessage
 from ..records import OutboxItem
+from .bulk_sql import CHUNK
 from .values import jsonable
 
 if TYPE_CHECKING:
@@ -48,5 +49,6 @@ def enqueue(kernel: Accord, items: Iterable[OutboxItem]) -> int:
     if not kernel.in_transaction():
         raise AccordError("enqueue outbox messages inside kernel.transaction(), with the "
                           "change they tell of")
-    OutboxMessage.insert_many(rows).execute()
+    for start in range(0, len(rows), CHUNK):  # a bulk write's events: bounded statements
+        OutboxMessage.insert_many(rows[start:start + CHUNK]).execute()
     return len(rows)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 
 import contextlib
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,8 +231,8 @@ def purge_plan(kernel: Accord, name: str, *, actor: Actor | None = None) -> Purg
 
 def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> PurgePlan:
     """Export every row of the plugin, and the activities, tags and audit entries of its
-    records, to a JSON file; then drop its tables (its migrations run backward), delete
-    those traces and mark it purged. Its tables, if created again, start their ids above
+    records, to a new archive (the backup's format); then drop its tables (its
+    migrations run backward), delete those traces and mark it purged. Its tables, if created again, start their ids above
     the highest they gave (``accord.ids``), so no id of a purged record names another."""
     plan = purge_plan(kernel, name, actor=actor)
     plugin = kernel.plugins.get(name)
@@ -273,26 +272,17 @@ def purge(kernel: Accord, name: str, *, export_to: str | Path, actor: Actor) -> 
 
 def _export(kernel: Accord, owner: str, version: str, models: list[type[peewee.Model]],
             export_to: str | Path, traces: list[str] | None = None) -> Path:
-    """Every row of ``models`` (those whose table exists) into a new JSON file; with
-    ``traces`` (record type names), also their activities, tags and audit entries."""
-    target = Path(export_to)
-    if target.exists():
-        raise ValidationError({"export": [f"{target} already exists; choose a new file"]})
-    with kernel.bound():
-        assert kernel.database is not None  # bound() has checked it
-        existing = set(kernel.database.get_tables())
-        dump: dict[str, Any] = {
-            "plugin": owner, "version": version, "exported_at": utcnow().isoformat(),
-            "tables": {m._meta.table_name: [jsonable(r) for r in m.select().dicts()]
-                       for m in models if m._meta.table_name in existing},
-        }
-        if traces is not None:
-            dump["traces"] = export_traces(traces)
-    try:
-        target.write_text(json.dumps(dump, indent=1, default=str), encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError({"export": [f"cannot write {target}: {exc.strerror}"]}) from None
-    return target
+    """Every row of ``models`` (those whose table exists) into a new archive of the
+    backup's format (``accord.services.backup``); with ``traces`` (record type names),
+    also their activities, tags and audit entries."""
+    from .backup import export_tables
+
+    found = None
+    if traces is not None:
+        with kernel.bound():
+            found = export_traces(traces)
+    return export_tables(kernel, owner, version, [m._meta.table_name for m in models],
+                         export_to, traces=found)
 
 
 @dataclass(frozen=True)
@@ -341,8 +331,8 @@ def downgrade_plan(kernel: Accord, owner: str, to: int, *, actor: Actor) -> Down
 
 def downgrade(kernel: Accord, owner: str, to: int, *, export_to: str | Path,
               actor: Actor) -> DowngradePlan:
-    """Export the owner's tables to a new JSON file, then revert its migrations above
-    ``to`` (see ``downgrade_plan`` for what is refused). Audited on the plugin."""
+    """Export the owner's tables to a new archive (the backup's format), then revert its
+    migrations above ``to`` (see ``downgrade_plan`` for what is refused). Audited on the plugin."""
     plan = downgrade_plan(kernel, owner, to, actor=actor)
     if not plan.migrations:
         return plan

@@ -18,6 +18,7 @@ from accord.records import (Link, Permission, RecordAction, RecordType, RoleGran
                             VerbField)
 
 from . import rules, services
+from .merging import merge_records  # noqa: F401 (customers merged: nothing of ours moves)
 from .models import (CompetingProduct, Competitor, Involvement, Outcome, PriceObservation,
                      Rivalry)
 from .reports import competitor_items, opportunity_items

@@ -19,6 +19,8 @@ from accord.hooks import hookimpl
 from accord.records import RoleGrant
 
 from . import attribution, campaigns, retention, segments, tiers, value
+from .merging import merge_records  # noqa: F401 (customers merged: their rows move)
+from .anonymizing import erase_personal_data  # noqa: F401 (a person erased: their addresses)
 
 if TYPE_CHECKING:
     import click

@@ -15,6 +15,8 @@ from .models import (Contract, Invoice, InvoiceLine, InvoiceSequence, Lead, Oppo
                      OrderLine, OrderStatusChange, Payment, Quote, QuoteLine, StageChange)
 from .reports import document_items, stage_change_items
 from .metrics import register_metrics  # noqa: F401
+from .anonymizing import erase_personal_data  # noqa: F401 (a person erased: their leads too)
+from .merging import merge_records  # noqa: F401 (customers merged: their records move)
 from .services import contracts, invoices, orders, quotes
 from .schemas import (AcceptSchema, ContractSchema, ConvertSchema, InvoiceSchema, IssueSchema,
                       LeadSchema, LineSchema, MoveSchema, OpportunitySchema, OrderSchema,

@@ -16,6 +16,7 @@ from . import repairs, returns, rules, services, surveys, warranties
 from .models import (Comment, InboundMessage, IntakeAttempt, RepairPart, Rotation, Ticket,
                      Warranty)
 from .metrics import register_metrics  # noqa: F401
+from .merging import merge_records  # noqa: F401 (customers merged: their records move)
 from .routing import route_ticket  # noqa: F401 (the plugin's own routing, trylast)
 from .timeline import timeline_items  # noqa: F401 (tickets on customers' timelines)
 from .schemas import CommentBodySchema, CommentSchema, TicketSchema, WarrantySchema

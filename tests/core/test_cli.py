@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from accord import services
+from accord.services.backup import read_archive_rows
 from accord.models import Organization, PluginState, User
 
 
@@ -149,8 +150,8 @@ def test_plugins_purge_needs_export_and_yes_and_dry_run_changes_nothing(project,
     assert done.output == ("exported 1 rows of 1 tables to notes.json\n"
                            "deleted from its records (exported too): 0 activities, "
                            "0 tag links, 0 tags, 1 audit entry\npurged acme_notes\n")
-    exported = json.loads(Path("notes.json").read_text(encoding="utf-8"))
-    assert [r["title"] for r in exported["tables"]["acme_notes_note"]] == ["Keep"]
+    exported = read_archive_rows("notes.json", "acme_notes_note")
+    assert [r["title"] for r in exported] == ["Keep"]
     assert "acme_notes_note" not in k.database.get_tables()
     with k.bound():
         assert PluginState.get_by_id("acme_notes").state == "purged"

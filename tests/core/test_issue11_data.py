@@ -4,12 +4,12 @@ only the tables that exist."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from accord import services
 from accord.errors import PluginError
+from accord.services.backup import read_archive_rows
 from accord.services.plugins import disable, downgrade, downgrade_plan, purge_plan
 from accord_sdk.pytest_plugin import CliRunner
 
@@ -61,8 +61,8 @@ def test_item_01_a_downgrade_shows_what_it_touches_and_needs_export_and_yes(note
     plan = downgrade(notes, "acme_notes", 0, export_to=export, actor=actor)
     assert plan.tables == {"acme_notes_note": 1}
     assert "acme_notes_note" not in _tables(notes)
-    saved = json.loads(export.read_text(encoding="utf-8"))
-    assert [row["title"] for row in saved["tables"]["acme_notes_note"]] == ["Call back"]
+    saved = read_archive_rows(export, "acme_notes_note")
+    assert [row["title"] for row in saved] == ["Call back"]
     # Purge's dry run after the downgrade lists no table that is gone.
     item_05 = purge_plan(notes, "acme_notes", actor=actor)
     assert item_05.tables == {}

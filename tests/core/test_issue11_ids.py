@@ -3,7 +3,6 @@ timeline, tags and audit to no newcomer), and demo data is all or nothing."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
@@ -16,6 +15,7 @@ from accord.database import sqlite_file
 from accord.models import Activity, AuditEntry, Organization, Tag, Tagging
 from accord.services import Actor
 from accord.services.audit import record_history
+from accord.services.backup import read_archive_rows
 from accord.services.plugins import disable, enable, purge, purge_plan
 from accord.services.tags import tag, tags_of
 from accord_sales.models import Opportunity
@@ -242,12 +242,12 @@ def test_item_03_purge_deletes_and_reports_the_history_of_its_records(kernel, tm
     assert done.output.splitlines()[1:] == [
         ("deleted from its records (exported too): 1 activity, 2 tag links, 1 tag, "
          "5 audit entries"), "purged competitors"]
-    saved = json.loads(export.read_text(encoding="utf-8"))
-    assert [a["subject"] for a in saved["traces"]["accord_activity"]] == [
-        "They cut prices by 20%"]
-    assert sorted(t["tag_name"] for t in saved["traces"]["accord_tagging"]) == [
-        "aggressive", "shared"]
-    assert len(saved["traces"]["accord_audit"]) == 5
+    def saved(table):
+        return read_archive_rows(export, table, owner="traces")
+
+    assert [a["subject"] for a in saved("accord_activity")] == ["They cut prices by 20%"]
+    assert sorted(t["tag_name"] for t in saved("accord_tagging")) == ["aggressive", "shared"]
+    assert len(saved("accord_audit")) == 5
     with kernel.bound():
         assert [a.subject for a in Activity.select()] == ["Unrelated call"]
         assert [t.name for t in Tag.select()] == ["shared"]

@@ -39,6 +39,13 @@ def test_core_migrations_go_down_and_up_again(kernel):
                            .where(RolePermission.role == "service",
                                   RolePermission.permission == "core.metrics.read"))
         assert service_metrics.count() == 1
+        assert kernel.migrations.downgrade("core", 13) == ["0014_create_merge_redirects"]
+        assert "accord_merge_redirect" not in kernel.database.get_tables()
+        assert kernel.migrations.downgrade("core", 12) == ["0013_create_imports"]
+        assert not {"accord_import", "accord_import_mapping"} & set(kernel.database.get_tables())
+        assert kernel.migrations.downgrade("core", 11) == ["0012_create_webhooks"]
+        assert not {"accord_webhook", "accord_webhook_delivery"} & set(
+            kernel.database.get_tables())
         assert kernel.migrations.downgrade("core", 10) == [
             "0011_grant_metrics_to_service_and_marketing"]
         assert service_metrics.count() == 0
@@ -65,7 +72,8 @@ def test_core_migrations_go_down_and_up_again(kernel):
                  "0004_grant_metrics_to_managers", "0005_move_plugin_grants_to_plugins",
                  "0006_never_reuse_ids", "0007_create_goals", "0008_add_exchange_rates",
                  "0009_create_web_logins", "0010_create_number_sequences",
-                 "0011_grant_metrics_to_service_and_marketing"))
+                 "0011_grant_metrics_to_service_and_marketing", "0012_create_webhooks",
+                 "0013_create_imports", "0014_create_merge_redirects"))
 
         assert kernel.migrations.upgrade("core") == ["0001_create_core_tables",
                                                      "0002_create_access_tables",
@@ -77,7 +85,10 @@ def test_core_migrations_go_down_and_up_again(kernel):
                                                      "0008_add_exchange_rates",
                                                      "0009_create_web_logins",
                                                      "0010_create_number_sequences",
-                                                     "0011_grant_metrics_to_service_and_marketing"]
+                                                     "0011_grant_metrics_to_service_and_marketing",
+                                                     "0012_create_webhooks",
+                                                     "0013_create_imports",
+                                                     "0014_create_merge_redirects"]
         assert core_tables <= set(kernel.database.get_tables())
         assert Role.select().count() == 6
         assert RolePermission.select().where(RolePermission.role == "admin").count() == 1
@@ -127,6 +138,9 @@ def test_db_status_lists_applied_and_pending_and_exits_1_when_pending(notes):
                      ["core", "0009_create_web_logins", "applied"],
                      ["core", "0010_create_number_sequences", "applied"],
                      ["core", "0011_grant_metrics_to_service_and_marketing", "applied"],
+                     ["core", "0012_create_webhooks", "applied"],
+                     ["core", "0013_create_imports", "applied"],
+                     ["core", "0014_create_merge_redirects", "applied"],
                      ["acme_notes", "0001_create_notes", "applied"],
                      ["acme_notes", "0002_add_priority", "applied"]]
 

@@ -3,7 +3,6 @@ its message and an untouched database, toggles seen by other processes, and hook
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -12,6 +11,7 @@ from accord.errors import NotFound, PluginError, ValidationError
 from accord.hooks import hookimpl
 from accord.models import AuditEntry, PluginState
 from accord.plugins import PluginManifest
+from accord.services.backup import read_archive_rows, read_manifest
 from accord.services.plugins import disable, enable, purge, purge_plan
 
 
@@ -160,9 +160,11 @@ def test_purge_exports_every_row_then_drops_the_tables(k, actor, tmp_path):
     export = tmp_path / "notes.json"
     plan = purge(k, "acme_notes", export_to=export, actor=actor)
     assert plan.tables == {"acme_notes_note": 2}
-    dumped = json.loads(export.read_text(encoding="utf-8"))
-    assert (dumped["plugin"], dumped["version"]) == ("acme_notes", "1.2.0")
-    rows = dumped["tables"]["acme_notes_note"]
+    # The export is an archive of the backup's format (accord.services.backup).
+    manifest = read_manifest(export)
+    assert (manifest["plugin"], manifest["owners"]["acme_notes"]["version"]) == (
+        "acme_notes", "1.2.0")
+    rows = read_archive_rows(export, "acme_notes_note")
     assert [(r["title"], r["priority"]) for r in rows] == [("Alpha", 1), ("Beta", 3)]
     assert "acme_notes_note" not in tables(k)
     assert "accord_migrations_acme_notes" not in tables(k)

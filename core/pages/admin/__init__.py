@@ -20,7 +20,7 @@ from ...services.authz import require
 from ...services.fields import FIELDS
 from ...services.plugins import PLUGINS
 from ...services.roles import USERS
-from . import audit, fields, people, plugins, roles
+from . import anonymize, audit, duplicates, fields, imports, people, plugins, roles, webhooks
 
 if TYPE_CHECKING:
     from ...kernel import Accord
@@ -33,7 +33,11 @@ SECTIONS = (("Plugins", "/admin/plugins", PLUGINS),
             ("Teams", "/admin/teams", USERS),
             ("Roles", "/admin/roles", USERS),
             ("Custom fields", "/admin/fields", FIELDS),
-            ("Audit log", "/admin/audit", AUDIT))
+            ("Audit log", "/admin/audit", AUDIT),
+            ("Webhooks", "/admin/webhooks", "admin.webhooks"),
+            ("Import", "/admin/import", "admin.import"),
+            ("Duplicates", "/admin/duplicates", "admin.merge"),
+            ("Erase personal data", "/admin/anonymize", "admin.anonymize"))
 
 
 def register(bp: Blueprint, kernel: Accord) -> None:
@@ -53,6 +57,10 @@ def register(bp: Blueprint, kernel: Accord) -> None:
     roles.register(bp, kernel)
     fields.register(bp, kernel)
     audit.register(bp, kernel)
+    webhooks.register(bp, kernel)
+    imports.register(bp, kernel)
+    duplicates.register(bp, kernel)
+    anonymize.register(bp, kernel)
 
 
 def _allowed() -> list[tuple[str, str, str]]:

@@ -4,7 +4,8 @@ disabling and purging through ``accord.services.plugins``.
 A toggle bumps the plugin-state counter, so every user's next page (in every worker)
 shows the navigation and pages of the plugins running then, without a restart. A
 purge shows the dry-run report first (``purge_plan``) and asks for the plugin's name
-typed again, then exports every row to a JSON file on the server and drops the tables.
+typed again, then exports every row to an archive file on the server (the backup's format) and
+drops the tables.
 """
 
 from __future__ import annotations
@@ -149,4 +150,4 @@ def _export_file(kernel: Accord, name: str) -> str:
     """A new file beside accord.toml (or in the working folder) for the export."""
     folder = Path(kernel.config.path).parent if kernel.config.path else Path.cwd()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return str(folder / f"accord-purge-{name}-{stamp}.json")
+    return str(folder / f"accord-purge-{name}-{stamp}.zip")

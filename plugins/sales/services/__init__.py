@@ -18,7 +18,9 @@ import peewee
 from accord import services
 from accord.errors import StaleVersion, ValidationError
 from accord.models import Contact, Organization, utcnow
+from accord.records import OutboxItem
 from accord.services.authz import require
+from accord.services.outbox import enqueue
 
 from ..models import Lead, Opportunity, StageChange
 from ..rules import LEAD, OPPORTUNITY
@@ -212,8 +214,9 @@ def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: 
                      version: int | None = None) -> Opportunity:
     """Move an opportunity to another stage of its pipeline, closing it when the stage
     is won or lost (other plugins may veto through ``validate_opportunity_close``).
-    Writes the change, its stage history row and audit entry in one transaction, then
-    sends ``sales.opportunity.stage_changed``. Returns the opportunity as stored."""
+    Writes the change, its stage history row, audit entry and the outbox message
+    ``sales.opportunity.stage_changed`` (for webhooks) in one transaction, then sends
+    the signal of that name. Returns the opportunity as stored."""
     require(actor, MOVE)
     reason = (loss_reason or "").strip() or None
     won_because = (win_reason or "").strip() or None
@@ -241,6 +244,11 @@ def move_opportunity(kernel: Accord, opportunity_id: int, stage: str, *, actor: 
         kernel.hooks.opportunity_moved(
             kernel=kernel, opportunity=services.get(kernel, OPPORTUNITY, current.id),
             from_stage=current.stage, to_stage=target, data=extra, actor=actor)
+        # For other systems (webhooks), in the move's transaction: kept with the move.
+        enqueue(kernel, [OutboxItem(opportunity_stage_changed.name, {
+            "opportunity_id": current.id, "pipeline": current.pipeline,
+            "from_stage": current.stage, "to_stage": target.name, "kind": target.kind,
+            "at": at, "actor": actor.label})])
         kernel.emit(opportunity_stage_changed, opportunity_id=current.id,
                     pipeline=current.pipeline, from_stage=current.stage, to_stage=target.name,
                     kind=target.kind, at=at, actor=actor)

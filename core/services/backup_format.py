@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -253,7 +254,11 @@ class ArchiveWriter:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        self._zip = zipfile.ZipFile(target, "x", zipfile.ZIP_STORED, allowZip64=True)
+        # Readable by its owner only, from its first byte: it holds password and token
+        # hashes and the webhooks' signing secrets. Refused when the file exists.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._zip = zipfile.ZipFile(os.fdopen(fd, "wb"), "w", zipfile.ZIP_STORED,
+                                    allowZip64=True)
 
     def table(self, name: str) -> TableWriter:
         member = f"tables/{name}.jsonl.gz"
@@ -262,13 +267,21 @@ class ArchiveWriter:
 
     def close(self, manifest: dict[str, Any]) -> None:
         self._zip.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=False))
-        self._zip.close()
+        self._finish()
 
     def abort(self) -> None:
         try:
-            self._zip.close()
+            self._finish()
         finally:
             self.target.unlink(missing_ok=True)
+
+    def _finish(self) -> None:
+        stream = self._zip.fp  # the file given to ZipFile, which it does not close
+        try:
+            self._zip.close()
+        finally:
+            if stream is not None:
+                stream.close()
 
 
 class TableWriter:

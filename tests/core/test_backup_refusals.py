@@ -163,6 +163,8 @@ def test_the_cli_backs_up_and_restores_with_exit_codes(kernel, cli, empty_url, t
         count = len(user_tables(kernel.database))
     assert done.output.startswith("backed up ")
     assert done.output.endswith(f" rows of {count} tables (core) to {target}\n")
+    # It holds password and token hashes and webhook secrets: its owner's only.
+    assert target.stat().st_mode & 0o777 == 0o600
     again = cli("backup", str(target))
     assert (again.exit_code, again.output) == (
         1, f"Error: invalid input:\n  file: {target} already exists; choose a new file\n")

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from ..kernel import Accord
     from ..records import RecordType
 
-__all__ = ["Moved", "MergeResult", "MergePreview", "FieldChoice", "merge", "preview", "move_rows", "resolve", "mergeable_fields",
-           "MERGE", "MERGEABLE"]
+__all__ = ["Moved", "MergeResult", "MergePreview", "FieldChoice", "merge", "preview",
+           "move_rows", "move_customer_rows", "resolve", "mergeable_fields", "MERGE",
+           "MERGEABLE"]
 
 #: The permission to merge records (beside write on their type).
 MERGE = "admin.merge"
@@ -325,6 +326,20 @@ def move_rows(kernel: Accord, column: peewee.Field, winner_id: int, loser_id: in
         changes.update({model.version: model.version + 1, model.updated_at: utcnow()})
     moved = model.update(changes).where(condition).execute()
     return int(moved) + len(folded)
+
+
+def move_customer_rows(kernel: Accord, record_type: RecordType, winner_id: int,
+                       loser_id: int, records: Sequence[tuple[str, Any]]) -> list[Moved]:
+    """A ``merge_records`` implementation's usual work: for a merged contact or
+    organization, point each model's ``contact`` or ``organization`` column at the
+    winner. ``records``: (kind, model) pairs, the kind as the audit entry counts it
+    ("orders"). Returns what moved (nothing for other record types)."""
+    if record_type.name not in ("contact", "organization"):
+        return []
+    moved = [Moved(kind, move_rows(kernel, getattr(model, record_type.name), winner_id,
+                                   loser_id))
+             for kind, model in records]
+    return [m for m in moved if m.count]
 
 
 def _move_all(kernel: Accord, record_type: RecordType, winner_id: int,

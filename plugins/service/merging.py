@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from accord.hooks import hookimpl
-from accord.services.merging import Moved, move_rows
+from accord.services.merging import Moved, move_customer_rows
 
 from .models import RepairOrder, Return, ServiceInvoice, Survey, Ticket, Warranty
 
@@ -24,9 +24,4 @@ CUSTOMER_RECORDS = (("tickets", Ticket), ("warranties", Warranty),
 @hookimpl
 def merge_records(kernel: Accord, record_type: RecordType, winner_id: int,
                   loser_id: int) -> list[Moved]:
-    if record_type.name not in ("contact", "organization"):
-        return []
-    moved = [Moved(kind, move_rows(kernel, getattr(model, record_type.name), winner_id,
-                                   loser_id))
-             for kind, model in CUSTOMER_RECORDS]
-    return [m for m in moved if m.count]
+    return move_customer_rows(kernel, record_type, winner_id, loser_id, CUSTOMER_RECORDS)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-import marshmallow as ma
 from flask import (Blueprint, Response, flash, g, redirect, render_template, request,
                    stream_with_context)
 
@@ -27,7 +26,7 @@ from ..services.assignment import assign, find_user
 from ..services.authz import permission_for, require
 from ..services.exporting import (FORMATS, MEDIA_TYPES, csv_cell, csv_lines, prepare,
                                   xlsx_chunks)
-from ..services.lists import MAX_EXPAND, list_page
+from ..services.lists import MAX_EXPAND, column_fields, list_page
 from ..services.reading import masked_fields
 from ..services.search import title_of
 from .errors import error_page
@@ -51,7 +50,6 @@ _PREFERRED = ("email", "phone", "organization_id", "stage", "amount", "status",
               "expected_close_date", "city", "website", "due_at", "kind", "number",
               "total", "role", "active")
 _DEFAULT_WIDTH = 5
-_HIDDEN = frozenset({"id", "version"})
 _OPERATOR_LABELS = {"": "is", "contains": "contains", "gte": "≥ (at least)",
                     "lte": "≤ (at most)", "gt": "> (more than)", "lt": "< (less than)",
                     "in": "is one of (a,b,…)", "isnull": "is empty (true/false)"}
@@ -160,23 +158,17 @@ def _add_filter(rt: RecordType) -> Any:
 
 def columns_of(kernel: Accord, rt: RecordType, actor: Actor) -> dict[str, Column]:
     """Every column the type's list can show, by key, in the schema's order."""
-    schema = kernel.schema(rt)
     custom = kernel.fields.of(rt.name)
     personal = masked_fields(kernel, rt, actor)
     # References to record types (a user's role is a reference to no record type).
     references = {f.object_id_name: f.name for f in rt.model._meta.refs
                   if kernel.records.for_model(f.rel_model) is not None}
     out: dict[str, Column] = {}
-    for name, field in schema.dump_fields.items():
-        key = field.data_key or name
-        if key in _HIDDEN or isinstance(field, ma.fields.Nested) or (
-                isinstance(field, ma.fields.List)
-                and isinstance(field.inner, ma.fields.Nested)):
-            continue
+    for key, field in column_fields(kernel, rt):
         defined = custom.get(key)
         label = (defined.label if defined is not None and defined.label
                  else key.removesuffix("_id").replace("_", " ").capitalize())
-        attribute = field.attribute or name
+        attribute = field.attribute or field.name
         reference = references.get(attribute) or references.get(key)
         out[key] = Column(key, label, key not in personal and _sorts(kernel, rt, key),
                           reference, key in rt.money_fields)

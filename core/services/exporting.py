@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, TYPE_CHECKING, Any, Iterator
 
-import marshmallow as ma
 
 from ..errors import BadQuery, ValidationError
 from .importing_map import LIST_SEPARATOR
-from .lists import MAX_FIELDS, list_page
+from .lists import MAX_FIELDS, column_fields, list_page
 from .paging import MAX_LIMIT
 
 if TYPE_CHECKING:
@@ -46,7 +45,6 @@ MEDIA_TYPES = {
 }
 #: What a spreadsheet would run as a formula when a cell starts with it.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_HIDDEN = frozenset({"id", "version"})
 #: Bytes read at a time when an XLSX file is streamed out.
 _CHUNK = 64 * 1024
 #: Characters XML 1.0, and so a workbook, cannot hold (openpyxl refuses them).
@@ -107,16 +105,8 @@ class Export:
 def export_columns(kernel: Accord, record_type: RecordType) -> list[ExportColumn]:
     """Every field a list of the type shows, custom fields included, in the schema's
     order (embedded objects and lists of them left out)."""
-    schema = kernel.schema(record_type)
-    out = []
-    for name, dumped in schema.dump_fields.items():
-        key = dumped.data_key or name
-        if key in _HIDDEN or isinstance(dumped, ma.fields.Nested) or (
-                isinstance(dumped, ma.fields.List)
-                and isinstance(dumped.inner, ma.fields.Nested)):
-            continue
-        out.append(ExportColumn(key, key in record_type.money_fields))
-    return out
+    return [ExportColumn(key, key in record_type.money_fields)
+            for key, _ in column_fields(kernel, record_type)]
 
 
 def writable_keys(kernel: Accord, record_type: RecordType) -> set[str]:

@@ -9,8 +9,9 @@ import dataclasses
 import datetime as dt
 import math
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
+import marshmallow as ma
 import peewee
 
 from ..customfields import FieldDef, from_json
@@ -28,11 +29,29 @@ if TYPE_CHECKING:
     from ..records import RecordType
     from .actors import Actor
 
-__all__ = ["list_page", "shape", "MAX_EXPAND", "MAX_FIELDS"]
+__all__ = ["list_page", "shape", "column_fields", "MAX_EXPAND", "MAX_FIELDS"]
 
 #: The most relations one page embeds, and field names ``?fields=`` may list.
 MAX_EXPAND = 10
 MAX_FIELDS = 200
+
+
+#: Dumped fields a list's columns never show: the id leads every row, the version is
+#: the ETag's.
+_NOT_COLUMNS = frozenset({"id", "version"})
+
+
+def column_fields(kernel: Accord, record_type: RecordType) -> Iterator[tuple[str, Any]]:
+    """(key, dumped field) of each field a list of the type can show as a column (and
+    an export writes), custom fields included, in the schema's order: the id, the
+    version and embedded objects (a document's lines) left out."""
+    for name, field in kernel.schema(record_type).dump_fields.items():
+        key = field.data_key or name
+        if key in _NOT_COLUMNS or isinstance(field, ma.fields.Nested) or (
+                isinstance(field, ma.fields.List)
+                and isinstance(field.inner, ma.fields.Nested)):
+            continue
+        yield key, field
 
 
 def list_page(kernel: Accord, record_type: RecordType | str, *, actor: Actor,

@@ -10,7 +10,7 @@ PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test typecheck docs bench install dev clean
+.PHONY: run test typecheck docs bench audit install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,17 @@ test: $(STAMP) $(CHROMIUM)
 	$(MKDOCS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark in bench/, then one table (figure, raw baseline of the same run, ratio,
+# target, met) written to bench/RESULTS.md with the machine facts; BENCH_ARGS=--quick
+# for a short run, --only NAME for one benchmark (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Known vulnerabilities (PyPI's advisory data, or OSV with AUDIT_ARGS="-s osv") of every
+# package installed in the virtualenv; Accord itself (editable) is skipped. It needs the
+# network: offline, every package is reported "could not be audited" (docs/security.md).
+audit: $(STAMP)
+	$(BIN)/pip-audit --skip-editable --progress-spinner off $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache build *.egg-info

@@ -33,6 +33,8 @@ ENV_KEYS = {
     "ACCORD_BASE_CURRENCY": "base_currency",
     "ACCORD_SECURE_COOKIES": "secure_cookies",
     "ACCORD_TRUSTED_PROXIES": "trusted_proxies",
+    "ACCORD_BUSY_TIMEOUT": "busy_timeout",
+    "ACCORD_SIGNAL_TIMEOUT": "signal_timeout",
 }
 
 
@@ -65,6 +67,14 @@ class _ConfigSchema(ma.Schema):
         load_default=0, strict=True,
         validate=ma.validate.Range(0, 10, error="give the number of proxies, 0 to 10"))
     enabled_plugins = ma.fields.List(ma.fields.String(), load_default=list)
+    # Seconds a write waits for SQLite's write lock (busy_timeout) and for a PostgreSQL
+    # connection to open before the request is answered 503 (accord.unavailable).
+    busy_timeout = ma.fields.Float(load_default=10.0, validate=ma.validate.Range(
+        min=0.1, max=300, error="give seconds from 0.1 to 300"))
+    # Seconds the caller waits for a signal's receivers before going on without the
+    # ones still running (logged as hung; accord.signals).
+    signal_timeout = ma.fields.Float(load_default=5.0, validate=ma.validate.Range(
+        min=0.01, max=300, error="give seconds from 0.01 to 300"))
     discover_plugins = ma.fields.Boolean(load_default=True)
     log_level = ma.fields.String(
         load_default="WARNING",
@@ -95,6 +105,10 @@ class _ConfigSchema(ma.Schema):
     # The currency every money metric is reported in (amounts in others are converted
     # with the exchange rates, accord.rates).
     base_currency = CurrencyField(load_default="EUR")
+    # The largest file an import takes over the API or the import page, in MiB (other
+    # requests stay at 1 MiB); the command line reads files of any size.
+    import_max_mb = ma.fields.Integer(load_default=200, strict=True, validate=ma.validate.Range(
+        min=1, max=10240, error="give megabytes from 1 to 10240"))
     # [webhooks]: delivery settings; the defaults live in accord.services.webhooks_delivery.
     webhooks = ma.fields.Nested(lambda: _WebhooksSchema(), load_default=dict)
 
@@ -123,6 +137,8 @@ class Config:
     secure_cookies: bool = False
     trusted_proxies: int = 0
     enabled_plugins: tuple[str, ...] = ()
+    busy_timeout: float = 10.0
+    signal_timeout: float = 5.0
     discover_plugins: bool = True
     log_level: str = "WARNING"
     redis_url: str | None = None
@@ -131,6 +147,7 @@ class Config:
     organization_relationships: tuple[str, ...] = (
         "prospect", "customer", "partner", "reseller", "supplier")
     base_currency: str = "EUR"
+    import_max_mb: int = 200
     webhooks: Mapping[str, Any] = field(default_factory=dict)
     path: str | None = None
 
@@ -179,6 +196,11 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise ConfigError(f"{var}: expected a number of proxies (0 to 10), got "
                                   f"{value!r}")
             value = int(value.strip())
+        elif key in ("busy_timeout", "signal_timeout"):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ConfigError(f"{var}: expected a number of seconds, got {value!r}") from None
         out[key] = value
     return out
 
@@ -225,9 +247,9 @@ def _flatten_file(data: dict[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(database, dict) or not isinstance(plugins, dict):
         raise ConfigError(f"{where}: [database] and [plugins] must be tables")
     for key, value in database.items():
-        if key != "url":
+        if key not in ("url", "busy_timeout"):
             raise ConfigError(f"{where}: database.{key}: unknown key")
-        out["database_url"] = value
+        out["database_url" if key == "url" else key] = value
     for key, value in plugins.items():
         target = {"enabled": "enabled_plugins", "dir": "plugins_dir",
                   "discover": "discover_plugins", "settings": "plugin_settings"}.get(key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from contextvars import ContextVar
 from typing import Any, Iterator
 from urllib.parse import urlparse
@@ -97,12 +98,34 @@ class _SqliteDatabase(PooledSqliteDatabase):  # type: ignore[misc]  # untyped pl
         return super().execute_sql(autoincrement(sql), params)
 
 
-def open_database(url: str) -> peewee.Database:
+class _HideParameters(logging.Filter):
+    """peewee logs every query at DEBUG as ``(sql, params)``; the values can be a
+    webhook's signing secret, a password hash or personal data, and DEBUG logs end up
+    in files and log services. The SQL is kept (it says what ran, and query counters
+    read it), the values become ``"(parameters hidden)"``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, tuple) and len(record.msg) == 2 and record.msg[1]:
+            record.msg = (record.msg[0], "(parameters hidden)")
+        return True
+
+
+def hide_query_parameters() -> None:
+    """Keep the values of queries out of peewee's DEBUG log (once per process)."""
+    target = logging.getLogger("peewee")
+    if not any(isinstance(f, _HideParameters) for f in target.filters):
+        target.addFilter(_HideParameters())
+
+
+def open_database(url: str, *, busy_timeout: float = 10.0) -> peewee.Database:
     """Open (lazily: no connection yet) the database a URL names.
 
     ``sqlite:///accord.db`` (WAL, foreign keys on) and ``postgresql://user@host/name``
-    (pooled) are supported.
+    (pooled) are supported. ``busy_timeout``: seconds a write waits for SQLite's write
+    lock, and a PostgreSQL connection may take to open (its ``connect_timeout``),
+    before failing with the error accord.unavailable answers 503.
     """
+    hide_query_parameters()
     parsed = urlparse(url)
     scheme = parsed.scheme
     database: peewee.Database  # playhouse.db_url is untyped
@@ -112,7 +135,8 @@ def open_database(url: str) -> peewee.Database:
                               "(e.g. sqlite:///accord.db)")
         # Pooled: a request returns its connection instead of closing it, so the next one
         # skips reconnecting and re-running the pragmas.
-        database = _SqliteDatabase(**parse(url), pragmas=dict(_SQLITE_PRAGMAS),
+        pragmas = {**dict(_SQLITE_PRAGMAS), "busy_timeout": int(busy_timeout * 1000)}
+        database = _SqliteDatabase(**parse(url), pragmas=pragmas,
                                    check_same_thread=False, max_connections=16,
                                    stale_timeout=300)
         database.register_function(_contains, CONTAINS_FUNCTION, 2, deterministic=True)
@@ -125,8 +149,11 @@ def open_database(url: str) -> peewee.Database:
             ) from None
         if "+pool" not in scheme:
             url = url.replace(f"{scheme}://", f"{scheme}+pool://", 1)
+        options: dict[str, Any] = {}
+        if "connect_timeout" not in url:
+            options["connect_timeout"] = max(1, round(busy_timeout))
         database = connect(url, max_connections=32, stale_timeout=300,
-                           field_types={"JSON": "JSONB"})
+                           field_types={"JSON": "JSONB"}, **options)
     else:
         raise ConfigError(
             f"database_url: unsupported scheme {scheme!r} in {masked_url(url)!r}; "

@@ -15,6 +15,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PluginError",
+    "PluginFailed",
     "PluginLoadError",
     "StaleVersion",
     "TooManyRequests",
@@ -172,3 +173,12 @@ class PluginError(AccordError):
 class PluginLoadError(PluginError):
     """A plugin that failed to import or register (a misspelled hook, wrong hook
     arguments). The plugin is marked failed with this message; the rest start."""
+
+
+class PluginFailed(PluginError):
+    """A plugin's hook raised an error of its own while serving a request: the write
+    (or read) is refused, nothing is changed, and the message names the plugin and the
+    hook, logged with its traceback. A 409 like every plugin error, as the project's
+    rule for a broken third-party plugin asks (a 4xx naming the culprit): the client
+    sent nothing wrong, but the request cannot be served in the installation's present
+    state, and an administrator changes that state by disabling the plugin."""

@@ -224,10 +224,15 @@ def _task(kernel: Accord, name: str, plugin: str) -> Callable[[], str | None]:
     def fire() -> str | None:
         # Plugins toggle without a restart: list_jobs syncs with the database, so a job
         # whose plugin was disabled since the worker started is no longer among them.
-        if name not in list_jobs(kernel):
-            logger.info("job %s skipped: the %s plugin is not running", name, plugin)
-            return None
-        return run_job(kernel, name).status
+        try:
+            if name not in list_jobs(kernel):
+                logger.info("job %s skipped: the %s plugin is not running", name, plugin)
+                return None
+            return run_job(kernel, name).status
+        finally:
+            # The consumer's threads live long: a connection that died (the database
+            # restarted) goes back to the pool, which replaces it at the next run.
+            kernel.release_connection()
 
     fire.__doc__ = f"Run the job {name} of the {plugin} plugin."
     return fire

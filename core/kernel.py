@@ -67,6 +67,9 @@ class Accord:
         self._settings: dict[str, dict[str, Any]] = {}
         self._local = threading.local()
         self._reloading = threading.RLock()
+        #: Sends this kernel's signals on a few threads, waiting signal_timeout at most.
+        self.signals = _signals.Dispatcher(self.config.signal_timeout,
+                                           cleanup=self.release_connection)
 
     # Life cycle -----------------------------------------------------------
 
@@ -82,7 +85,7 @@ class Accord:
         if not upgrade and path is not None and not os.path.exists(path):
             # Connecting would create an empty file: only init and db upgrade create one.
             raise ConfigError(f"no database at {path}; run 'accord init'")
-        self.database = open_database(url)
+        self.database = open_database(url, busy_timeout=self.config.busy_timeout)
         try:
             with self.bound():
                 self.database.connect(reuse_if_open=True)
@@ -113,6 +116,7 @@ class Accord:
 
     def close(self) -> None:
         """Release the database connections."""
+        self.signals.close()
         if self.database is not None and not self.database.is_closed():
             self.database.close()
         if isinstance(self.database, peewee.Database) and hasattr(self.database, "close_all"):
@@ -187,7 +191,7 @@ class Accord:
         if outermost:
             pending, self._local.pending = self._local.pending, []
             for signal, kwargs in pending:
-                _signals.send(signal, self, **kwargs)
+                self.signals.send(signal, self, **kwargs)
 
     def in_transaction(self) -> bool:
         """Whether this thread is inside ``transaction()``."""
@@ -212,7 +216,17 @@ class Accord:
         if getattr(self._local, "depth", 0):
             self._local.pending.append((signal, kwargs))
         else:
-            _signals.send(signal, self, **kwargs)
+            self.signals.send(signal, self, **kwargs)
+
+    def release_connection(self) -> None:
+        """Give this thread's database connection back to the pool (outside a
+        transaction). Long-lived threads (job and delivery loops, signal threads) call it
+        after each unit of work, as a web request does at its end: the pool checks a
+        connection when it lends it, so one that died meanwhile (the database restarted)
+        is replaced instead of failing every later pass."""
+        database = self.database
+        if database is not None and not database.is_closed() and not database.in_transaction():
+            database.close()
 
     def is_initialised(self) -> bool:
         from .models import KernelMeta

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from .api import register_api
 from .kernel import Accord
 from .pages.app import register_pages
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "UPLOADS"]
+
+#: The endpoints that take an import's file: up to ``import_max_mb``, not 1 MiB.
+UPLOADS = frozenset({"api.imports_create", "pages.admin_import_upload"})
 
 
 def create_app(kernel: Accord | None = None, **config: Any) -> Flask:
@@ -42,7 +45,14 @@ def create_app(kernel: Accord | None = None, **config: Any) -> Flask:
 
     @app.before_request
     def sync_kernel() -> None:
-        kernel.sync()
+        # The core's own assets need no database: the error page that says it is away
+        # keeps its style.
+        if request.endpoint != "static":
+            kernel.sync()
+        if request.endpoint in UPLOADS:
+            # An import's file may be large; every other request stays at 1 MiB. Set
+            # before anything reads the body (the pages' CSRF check reads the form).
+            request.max_content_length = kernel.config.import_max_mb * 1024 * 1024
 
     @app.teardown_appcontext
     def release_connection(exc: BaseException | None) -> None:

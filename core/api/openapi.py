@@ -44,7 +44,7 @@ PREFIX = "/api/v1"
 #: Problem responses, by status: the component name each is described under.
 PROBLEMS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
             409: "Conflict", 412: "PreconditionFailed", 415: "UnsupportedMediaType",
-            422: "UnprocessableContent"}
+            422: "UnprocessableContent", 429: "TooManyRequests"}
 
 #: What each kind of record operation can answer besides success (401 for all but
 #: public endpoints is added where operations are assembled).
@@ -113,21 +113,24 @@ def build_document(kernel: Accord) -> dict[str, Any]:
     _common_components(spec)
     record_types = sorted(kernel.records, key=lambda t: (t.plugin != "core", t.name))
     tag_of = _tags(record_types)
+    actions: dict[str, list[RecordAction]] = {}
+    for _, action in kernel.plugins.collect("register_actions"):
+        if action.record_type in kernel.records and action.name not in {
+                a.name for a in actions.get(action.record_type, [])}:
+            actions.setdefault(action.record_type, []).append(action)  # the first wins
     tags = []
     for record_type in record_types:
         tags.append({"name": tag_of[record_type.name],
                      "description": _type_description(record_type)})
         _record_components(spec, converter, kernel, record_type)
-        _record_paths(spec, kernel, record_type, tag_of[record_type.name])
+        _record_paths(spec, kernel, record_type, tag_of[record_type.name],
+                      actions.get(record_type.name, []))
         document_export(spec, kernel, record_type, tag_of[record_type.name],
                         _list_parameters(kernel, record_type))
-    declared: set[tuple[str, str]] = set()
-    for _, action in kernel.plugins.collect("register_actions"):
-        key = (action.record_type, action.name)
-        if action.record_type in kernel.records and key not in declared:
-            declared.add(key)  # the first declaration wins, as in the API
-            _action_path(spec, converter, kernel, kernel.records.get(action.record_type),
-                         action, tag_of[action.record_type])
+    for type_name, declared in actions.items():
+        for action in declared:  # the first declaration of a name wins, as in the API
+            _action_path(spec, converter, kernel, kernel.records.get(type_name), action,
+                         tag_of[type_name])
     for name, schema in ADMIN_SCHEMAS.items():
         spec.components.schema(name, component=schema)
     for endpoint in admin_endpoints():
@@ -211,6 +214,8 @@ def _common_components(spec: APISpec) -> None:
             PROBLEM_TYPE: {"schema": ref("schemas", "Problem")}}}
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"schema": STRING}}
+        if status == 429:  # too many wrong tokens from one address (accord.api.auth)
+            response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         components.response(name, response)
     # Entries are components of their own, so that generated clients name their classes
     # (HistoryEntry, Changes…) rather than HistoryItemsItem.
@@ -261,6 +266,7 @@ def _common_components(spec: APISpec) -> None:
 
 #: The tags of the operations that are not on records.
 _OTHER_TAGS = {"admin": "Administration (admins only)",
+               "imports": "Imports of CSV and XLSX files, run as jobs with their progress",
                "metrics": "The KPIs of the enabled plugins",
                "rates": "Exchange rates into the base currency of the money metrics",
                "system": "Health and this document (no token)"}
@@ -336,7 +342,7 @@ def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def _responses(kinds: tuple[int, ...], public: bool = False) -> dict[Any, Any]:
-    statuses = sorted(set(kinds) | (set() if public else {401}))
+    statuses = sorted(set(kinds) | (set() if public else {401, 429}))
     return {status: ref("responses", PROBLEMS[status]) for status in statuses}
 
 
@@ -350,7 +356,8 @@ def _one(name: str, description: str, *headers: str) -> dict[str, Any]:
             "content": {JSON: {"schema": ref("schemas", name)}}}
 
 
-def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: str) -> None:
+def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: str,
+                  actions: list[RecordAction]) -> None:
     name = _component(record_type)
     single = record_type.name.replace(".", "_")
     path = path_of(record_type)
@@ -382,7 +389,8 @@ def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: s
                                       "content": {JSON: {"schema": listed}}}}),
         "post": op(f"create_{single}", f"Create {label}", write, "create",
                    requestBody=_json_body(ref("schemas", f"{name}Input")),
-                   ok={201: _one(name, "Created", "Location")}),
+                   ok={201: {**_one(name, "Created", "Location"),
+                             "links": _links_to_record(record_type, actions)}}),
     })
     spec.path(path=f"{base}/{{id}}", parameters=item_id, operations={
         "get": op(f"get_{single}", f"Read {label}", read, "get",
@@ -413,6 +421,20 @@ def _record_paths(spec: APISpec, kernel: Accord, record_type: RecordType, tag: s
                                            "stage changes, documents…), newest first",
                             "content": {JSON: {"schema": ref("schemas", "Timeline")}}}}),
     })
+
+
+def _links_to_record(record_type: RecordType, actions: list[RecordAction]) -> dict[str, Any]:
+    """OpenAPI links from a create's answer to every operation on the record created
+    (read, change, replace, delete, history, timeline, its actions), its ``id`` taken
+    from the answer's body: clients (and stateful test tools) chain them."""
+    single = record_type.name.replace(".", "_")
+    targets = {"Get": f"get_{single}", "Update": f"update_{single}",
+               "Replace": f"replace_{single}", "Delete": f"delete_{single}",
+               "History": f"history_of_{single}", "Timeline": f"timeline_of_{single}"}
+    targets.update({f"Action_{action.name}": f"{action.name}_{single}"
+                    for action in actions})
+    return {name: {"operationId": op_id, "parameters": {"path.id": "$response.body#/id"}}
+            for name, op_id in targets.items()}
 
 
 def _read_parameters(record_type: RecordType) -> list[Any]:

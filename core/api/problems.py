@@ -14,6 +14,7 @@ from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import AccordError, BadQuery, ValidationError
+from ..unavailable import unavailable
 
 __all__ = ["problem", "ApiError", "install"]
 
@@ -25,7 +26,8 @@ TITLES = {
     400: "Bad request", 401: "Authentication required", 403: "Forbidden",
     404: "Not found", 405: "Method not allowed", 409: "Conflict",
     412: "Precondition failed", 413: "Request body too large",
-    415: "Unsupported media type", 422: "Invalid input", 500: "Internal error",
+    415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
+    500: "Internal error", 503: "Service unavailable",
 }
 
 
@@ -80,7 +82,7 @@ def install(app: Flask) -> None:
             return page(exc) if page is not None else exc
         status = exc.code or 500
         detail = {404: "no such resource", 405: "this method is not allowed here",
-                  413: "the request body is too large"}.get(status, exc.description or "")
+                  413: _too_large()}.get(status, exc.description or "")
         headers = {}
         allowed = getattr(exc, "valid_methods", None)
         if status == 405 and allowed:
@@ -102,6 +104,21 @@ def install(app: Flask) -> None:
         status = 422 if request.method in ("POST", "PUT", "PATCH") else 400
         return problem(status, "the request holds text that is not valid Unicode (a lone "
                                "surrogate such as \\ud800)")
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def database_away(exc: Exception) -> Any:
+        # The database unreachable or locked past the busy timeout (accord.unavailable):
+        # nothing was written, and the same request succeeds once it is back.
+        outage = unavailable(exc)
+        if outage is None:
+            return unexpected(exc)
+        if not request.path.startswith("/api/"):
+            page = app.extensions.get("accord.page_unavailable")
+            if page is not None:
+                return page(exc)
+        logger.warning("503 on %s: %s", request.path, str(exc).strip().splitlines()[0])
+        return problem(503, outage[0], headers={"Retry-After": str(outage[1])})
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(peewee.DataError)
@@ -126,3 +143,10 @@ def _sqlstate(exc: BaseException) -> str | None:
         if code:
             return str(code)
     return None
+
+
+def _too_large() -> str:
+    limit = request.max_content_length
+    if not limit:
+        return "the request body is too large"
+    return f"the request body is too large: this request takes at most {limit // 1048576} MiB"

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import AccordError, NotFound, PermissionDenied
+from ..unavailable import unavailable
 from .csrf import CsrfRefused
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 TITLES = {400: "The request was refused", 403: "You may not see this",
           404: "Not found", 405: "Not allowed here", 409: "Conflict",
           412: "Changed meanwhile", 413: "Too large", 422: "Not valid",
-          500: "Something went wrong"}
+          500: "Something went wrong", 503: "Try again in a moment"}
 
 
 def register(app: Flask, bp: Blueprint, kernel: Accord) -> None:
@@ -53,6 +54,13 @@ def register(app: Flask, bp: Blueprint, kernel: Accord) -> None:
     def http_error(exc: HTTPException) -> Response:
         return _http_page(kernel, exc)
 
+    @bp.errorhandler(peewee.OperationalError)
+    @bp.errorhandler(peewee.InterfaceError)
+    def database_away(exc: Exception) -> Response:
+        if unavailable(exc) is None:
+            return unexpected(exc)
+        return database_unavailable(exc)
+
     @bp.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         logger.exception("unexpected error on page %s", request.path)
@@ -61,6 +69,7 @@ def register(app: Flask, bp: Blueprint, kernel: Accord) -> None:
     # Outside any blueprint (an unknown path, a wrong method), the API's handler answers
     # paths under /api/ with problem documents and hands the others to the pages.
     app.extensions["accord.page_error"] = lambda exc: _http_page(kernel, exc)
+    app.extensions["accord.page_unavailable"] = database_unavailable
 
 
 def error_page(status: int, title: str, message: str) -> Response:
@@ -83,6 +92,17 @@ def apology() -> Response:
     return error_page(500, TITLES[500],
                       f"Sorry, the page could not be shown. The error was logged at {at}; "
                       "try again, and if it happens again, tell your administrator that time.")
+
+
+def database_unavailable(exc: BaseException) -> Response:
+    """The database unreachable or busy for now (accord.unavailable): 503 with a
+    Retry-After, drawn without asking the database anything."""
+    why, retry_after = unavailable(exc) or ("the database cannot be reached", 5)
+    logger.warning("503 on page %s: %s", request.path, str(exc).strip().splitlines()[0])
+    g.user = None
+    response = error_page(503, TITLES[503], f"Sorry, {why}.")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _http_page(kernel: Accord, exc: HTTPException) -> Response:

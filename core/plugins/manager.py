@@ -23,6 +23,7 @@ from .. import compat
 from ..errors import NotFound, PluginError, PluginLoadError
 from ..hooks import PROJECT, SPEC_MODULES
 from .discovery import Candidate
+from .guard import Guarded
 from .manifest import CORE_API_VERSION, PluginManifest, check_manifest
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ class Hooks:
             raise AttributeError(name)
         manager = self._manager
         callers = manager._callers
-        caller = manager.caller(name)
+        # A plugin's own error in its implementation is named (accord.plugins.guard).
+        caller = Guarded(manager.caller(name), name)
         # Kept only if the states did not change meanwhile (another thread sharing the
         # kernel may have reloaded them): a caller kept after ``_forget`` would call the
         # plugins of the states before, until the next change.

@@ -296,7 +296,12 @@ def _integer(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     text = str(value).strip()
-    return int(text) if _INT.match(text) else text
+    if not _INT.match(text):
+        return text
+    if len(text.lstrip("+-")) > 19:  # past 64 bits, and int() refuses 4,300 digits
+        raise CellError(f"a whole number of {len(text.lstrip('+-')):,} digits cannot be "
+                        "stored (at most 19 digits)")
+    return int(text)
 
 
 def _decimal(value: Any) -> Any:

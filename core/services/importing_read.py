@@ -117,13 +117,17 @@ def _open_csv(data: bytes | str, name: str) -> ImportFile:
 
 
 def _sniff(sample: str) -> str:
-    """The delimiter: the only one of , ; tab the header line holds (a comma when it
-    holds none), else what csv.Sniffer finds in the sample, else the commonest."""
+    """The delimiter: the only one of , ; tab the header line holds, else what
+    csv.Sniffer finds in the sample, else the commonest. A header holding none names one
+    column: then one the sample does not hold (a comma when it holds all three), so that
+    a cell's unquoted comma (a file written with semicolons) splits no row."""
     first = next((line for line in sample.splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in _DELIMITERS}
     present = [d for d, n in counts.items() if n]
-    if len(present) < 2:  # one column, or one kind of delimiter
-        return present[0] if present else ","
+    if not present:
+        return next((d for d in _DELIMITERS if d not in sample), ",")
+    if len(present) == 1:  # one kind of delimiter
+        return present[0]
     try:
         return csv.Sniffer().sniff(sample, delimiters="".join(_DELIMITERS)).delimiter
     except csv.Error:

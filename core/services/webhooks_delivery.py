@@ -347,5 +347,7 @@ def run_deliveries(kernel: Accord, stop: threading.Event, *, poll: float = 1.0) 
         except Exception:  # the worker boundary: keep delivering once the cause is gone
             logger.exception("webhook delivery pass failed")
             counts = {}
+        finally:
+            kernel.release_connection()  # a connection that died is not used again
         if not any(counts.values()):
             stop.wait(poll)

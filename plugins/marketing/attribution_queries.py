@@ -125,15 +125,18 @@ def _joined(kernel: Accord, customer: str, fact: Any, window: int,
 
 def split(amount: Decimal, parts: int) -> list[Decimal]:
     """``amount`` in ``parts`` equal shares to the cent, the leftover cents one each to
-    the first shares (and any part of a cent to the first), adding up to ``amount``."""
-    base = (amount / parts).quantize(_CENT, ROUND_DOWN)
+    the first shares (and any part of a cent to the first), adding up to ``amount``; a
+    negative amount (a refund) is split as the mirror of the positive one."""
+    whole = abs(amount)
+    base = (whole / parts).quantize(_CENT, ROUND_DOWN)
     shares = [base] * parts
-    left = amount - base * parts
+    left = whole - base * parts
     cents = int((left / _CENT).to_integral_value(ROUND_DOWN))
     for index in range(min(cents, parts)):
         shares[index] += _CENT
-    shares[0] += amount - sum(shares)
-    return shares
+    shares[0] += whole - sum(shares)
+    # Negated share by share; a zero share stays 0.00, never -0.00.
+    return shares if amount >= 0 else [-share if share else share for share in shares]
 
 
 @dataclass

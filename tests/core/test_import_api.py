@@ -192,3 +192,31 @@ def test_the_queued_job_runs_through_huey(kernel, api_client, monkeypatch):
     assert (shown["status"], shown["created"]) == ("done", 1)
     assert last_names(kernel) == ["Lovelace"]
     assert importing_jobs.TASK_NAME == "accord.import"
+
+
+def test_an_import_file_may_exceed_the_1_mib_of_other_requests_up_to_import_max_mb(
+        make_kernel, make_api_client):
+    # About 2 MiB: larger than any other request body may be.
+    rows = 40_000
+    big = "First Name,Last Name,Email\n" + "".join(
+        f"Person{i},Lastname{i:06d},person{i:06d}@example.com\n" for i in range(rows))
+    assert len(big) > 1.9 * 1024 * 1024
+    upload = {"type": "contact", "file": (io.BytesIO(big.encode()), "big.csv")}
+    taken = make_api_client().post("/api/v1/imports", data=dict(upload),
+                                   content_type="multipart/form-data")
+    assert taken.status_code == 202, taken.get_json()
+    assert taken.get_json()["total"] == rows
+    # Another request is still held to 1 MiB.
+    other = make_api_client().post("/api/v1/contacts", data=big,
+                                   content_type="application/json")
+    assert (other.status_code, other.get_json()["detail"]) == (
+        413, "the request body is too large: this request takes at most 1 MiB")
+
+    small = make_kernel(import_max_mb=1)  # the same database, a smaller limit
+    refused = make_api_client(kernel=small).post(
+        "/api/v1/imports", data={"type": "contact", "file": (io.BytesIO(big.encode()), "big.csv")},
+        content_type="multipart/form-data")
+    assert (refused.status_code, refused.get_json()["detail"]) == (
+        413, "the request body is too large: this request takes at most 1 MiB")
+    with small.bound():
+        assert [job.file_name for job in ImportJob.select()] == ["big.csv"]  # the first

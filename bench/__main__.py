@@ -41,7 +41,7 @@ API_TARGET = 0.7
 SALES_TARGET = 0.5
 #: The benchmarks, in the order they run.
 NAMES = ("startup", "bulk", "create_one", "dispatch", "hooks", "api", "rss", "sales",
-         "service", "tiers", "import", "load", "faults")
+         "service", "tiers", "import", "scale", "load", "faults")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -325,6 +325,15 @@ def _import(args: argparse.Namespace, results: Results) -> None:
                         source="#16", ratio_means="accord/raw speed"))
 
 
+def _scale(args: argparse.Namespace, results: Results) -> None:
+    from . import scale
+
+    size = 0.01 if args.quick else 0.1
+    for result in scale.generated(_engine_names(args), size, 3 if args.quick else 5):
+        for row in scale.table_rows(result):
+            results.add(Row(**row))
+
+
 def _checks(name: str, figure: str, code: int, details: str, results: Results) -> None:
     """A run of pass/fail checks as one row: its share of checks met (1 or less)."""
     results.add(Row(name, figure, "postgres", "all checks met" if code == 0 else
@@ -353,7 +362,7 @@ def _faults(args: argparse.Namespace, results: Results) -> None:
 SECTIONS = {"startup": _startup, "bulk": _bulk, "create_one": _create_one,
             "dispatch": _dispatch, "hooks": _hooks, "api": _api, "rss": _rss,
             "sales": _sales, "service": _service, "tiers": _tiers, "import": _import,
-            "load": _load, "faults": _faults}
+            "scale": _scale, "load": _load, "faults": _faults}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,6 +41,17 @@ READINGS = [
 ]
 
 CAUSES: dict[str, str] = {
+    "scale": (
+        "On the scale data (`accord demo --scale`, 0.01 with --quick, 0.1 in full; see "
+        "docs/scale.md). A metric's budget is 5× its raw query or the raw query + 5 ms, "
+        "whichever is larger; the table can show only the ratio, so at --quick sizes, where "
+        "a raw query takes well under a millisecond, the fixed cost of a metric call "
+        "(permission and record-rule check, building the query, about 1 ms) puts small "
+        "totals over 5× while inside the 5 ms floor. At 0.1 the gaps that remain are named "
+        "in docs/scale.md: service.return_rate_by_product reads every order of the range "
+        "through the services (the service plugin does not require sales, so it cannot "
+        "aggregate sales' order lines in SQL), and marketing.retention_rate and churn_rate "
+        "as totals run one slow statement on PostgreSQL (plan not analysed)."),
     "create_one/postgres": (
         "A service create runs 6 statements where raw `Contact.create` runs 1 (see the "
         "SQLite line: SAVEPOINT, the email uniqueness SELECT, the INSERT, the audit "

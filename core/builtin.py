@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .kernel import Accord
     from .metrics import Metric
     from .pages import NavEntry, Panel, SearchType
+    from .scale import ScaleRun
     from .services.actors import Actor
 
 @hookimpl
@@ -382,6 +383,13 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
     from .demo import core_demo
 
     core_demo(kernel, actor)
+
+
+@hookimpl(tryfirst=True)  # plugins' scale data builds on the core's records
+def load_scale_data(kernel: Accord, run: ScaleRun) -> None:
+    from .scale import core_scale
+
+    core_scale(kernel, run)
 
 
 CORE_TYPES = (

@@ -22,6 +22,8 @@ __all__ = ["main", "cli"]
 CORE_COMMANDS = {
     "init": ("accord.cli.setup", "init", "Write accord.toml and create the database."),
     "serve": ("accord.cli.setup", "serve", "Serve the web app (development server)."),
+    "demo": ("accord.cli.demo", "demo",
+             "Fill an empty database with demo data, or scale data (--scale N)."),
     "plugins": ("accord.cli.plugins", "plugins", "List, enable, disable and purge plugins."),
     "plugin": ("accord_sdk.cli", "plugin",
                "Plugin authors: scaffold a plugin, write its next migration, check it."),

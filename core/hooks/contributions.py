@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from accord.rates import Rate
     from accord.records import Permission, RecordAction, RoleGrant, TimelineItem
     from accord.routes import ApiRoute
+    from accord.scale import ScaleRun
     from accord.services.actors import Actor
 
 
@@ -160,6 +161,26 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
         can build on its organizations, contacts, users and products.
     Since: 0.1
     Changed: 0.2: one transaction for all plugins; a failure keeps no demo data.
+    """
+
+
+@hookspec
+def load_scale_data(kernel: Accord, actor: Actor, run: ScaleRun) -> None:
+    """Add a plugin's share of the scale data set (``accord demo --scale N``).
+
+    Called: once, on an empty database, after the core's part (users, teams, products,
+        organizations, contacts); inside one transaction with every other plugin's
+        part; only for enabled plugins (the others are skipped with a line saying so).
+    Args: run: an ``accord.scale.ScaleRun``: ``run.count(figure)`` scales a figure
+        given for scale 1, ``run.rng(part)`` is a seeded random generator (same seed,
+        same day: same data), ``run.write(type, rows, total, label)`` creates through
+        ``services.bulk_create`` in batches with a progress bar, ``run.update`` updates
+        through ``services.bulk_update`` with a verb, ``run.today`` is the day every
+        date counts back from.
+    Returns: None. An exception names the plugin (``PluginError``) and keeps nothing.
+    Order: every implementation runs; the core's runs first (tryfirst), so plugins
+        build on its users, organizations, contacts and products.
+    Since: 0.2
     """
 
 

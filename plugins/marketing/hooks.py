@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from accord.pages import NavEntry, Panel, SearchType
     from accord.records import Permission, RecordAction, RecordType
     from accord.routes import ApiRoute
+    from accord.scale import ScaleRun
     from accord.services import Actor
 
 #: The plugin's parts, in the order their declarations are listed.
@@ -135,3 +136,11 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
         demo = getattr(part, "demo", None)
         if demo is not None:
             demo(kernel, actor)
+
+
+@hookimpl
+def load_scale_data(kernel: Accord, run: ScaleRun) -> None:
+    """Segments and campaigns reaching them (accord_marketing.scale)."""
+    from .scale import marketing_scale
+
+    marketing_scale(kernel, run)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import peewee
 
     from accord.kernel import Accord
+    from accord.scale import ScaleRun
     from accord.services.actors import Actor
 
 #: Who sets each verb-owned field. (Jobs write too: ``expire``, ``overdue``, ``renewal``.)
@@ -231,6 +232,13 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
     from .demo import sales_demo
 
     sales_demo(kernel, actor)
+
+
+@hookimpl
+def load_scale_data(kernel: Accord, run: ScaleRun) -> None:
+    from .scale import sales_scale
+
+    sales_scale(kernel, run)
 
 
 @hookimpl

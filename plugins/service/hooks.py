@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from accord.facts import CustomerFact
     from accord.kernel import Accord
+    from accord.scale import ScaleRun
     from accord.metrics import MetricQuery
     from accord.pages import Widget
     from accord.routes import ApiRoute
@@ -263,3 +264,10 @@ def load_demo_data(kernel: Accord, actor: Actor) -> None:
     from .demo import service_demo
 
     service_demo(kernel, actor)
+
+
+@hookimpl
+def load_scale_data(kernel: Accord, run: ScaleRun) -> None:
+    from .scale import service_scale
+
+    service_scale(kernel, run)

@@ -15,7 +15,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import __main__ as harness
-from bench import api, dispatch, rss, sales, startup
+from bench import api, dispatch, faults, load, rss, sales, scale, startup
 from bench import bench_marketing_tiers as tiers
 from bench import bench_service_metrics as service
 from bench.table import Results, Row, write_results
@@ -39,6 +39,13 @@ def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(service, name, value)
     monkeypatch.setattr(tiers, "CUSTOMERS", 400)
     monkeypatch.setattr(tiers, "ORDERS", 1_000)
+    # The runs of whole installations (processes, Redis, minutes each) have their own
+    # tests (tests/core/test_faults_*.py, test_scale_*.py); here only their rows.
+    monkeypatch.setattr(load, "main", lambda argv: 0)
+    monkeypatch.setattr(faults, "main", lambda argv: 1)
+    monkeypatch.setattr(scale, "generated", lambda engines, size, repeats: [
+        scale.Result(engine, size, written_s=2.0, figures=[scale.Figure(
+            "contacts page 10,000 / page 1", 1.0, 1.0)]) for engine in engines])
 
 
 def test_bench_every_benchmark_lands_in_the_table_and_the_file(
@@ -71,6 +78,11 @@ def test_bench_every_benchmark_lands_in_the_table_and_the_file(
     assert cells["startup", "—"][7] == "≤ 0.5 (#17)"
     assert cells["dispatch", "sqlite"][7] == "< 5 % (#17)"
     assert cells["rss", "sqlite"][3].endswith(" MiB")
+    assert cells["load", "postgres"][3:] == ["all checks met", "—", "1.000", "checks met",
+                                             "≥ 1 (#17)", "met"]
+    assert cells["faults", "postgres"][3] == "a check not met (see bench/FAULTS.md)"
+    assert cells["faults", "postgres"][-1] == "NOT MET"
+    assert cells["scale", "sqlite"][1] == "accord demo --scale 0.01"
     # The machine facts and the run's mode.
     for fact in ("- CPU: ", "- RAM: ", "- Python: CPython", "- SQLite: 3.", "- PostgreSQL: ",
                  "- Date: 2", "- Git commit: ", "- Mode: --quick"):

@@ -45,6 +45,7 @@ PUBLIC_MODULES = frozenset({
     "accord.signing",
     "accord.dates",
     "accord.compat",
+    "accord.scale",
 })
 
 #: Packages whose every module is public (``accord.services.authz``), and ``accord_sdk``.

@@ -224,6 +224,7 @@ def test_item_08_core_migration_0008_grants_metrics_to_the_sales_role(kernel):
     with kernel.bound():
         assert held.count() == 1
         assert kernel.migrations.downgrade("core", 7) == [
+            "0014_create_merge_redirects", "0013_create_imports", "0012_create_webhooks",
             "0011_grant_metrics_to_service_and_marketing", "0010_create_number_sequences",
             "0009_create_web_logins", "0008_add_exchange_rates"]
         assert held.count() == 0
@@ -231,7 +232,10 @@ def test_item_08_core_migration_0008_grants_metrics_to_the_sales_role(kernel):
         assert kernel.migrations.upgrade("core") == ["0008_add_exchange_rates",
                                                      "0009_create_web_logins",
                                                      "0010_create_number_sequences",
-                                                     "0011_grant_metrics_to_service_and_marketing"]
+                                                     "0011_grant_metrics_to_service_and_marketing",
+                                                     "0012_create_webhooks",
+                                                     "0013_create_imports",
+                                                     "0014_create_merge_redirects"]
         assert held.count() == 1
         assert "accord_exchange_rate" in kernel.database.get_tables()
 

@@ -33,7 +33,7 @@ CAMPAIGNS = f"{PREFIX}/campaigns"
 #: campaigns: list, create, read, put, patch, delete, history, timeline, launch,
 #: complete, cancel, members, responses (list, record) (14); tiers: the matrix, a
 #: tier's customers, recompute (3).
-OPERATIONS = 37
+OPERATIONS = 39
 
 
 def _seed(kernel: Any) -> dict[str, int]:

@@ -75,8 +75,8 @@ def test_the_grants_go_with_the_plugin(kernel, actor, make_api_client):
 def test_the_actions_are_in_the_openapi_document(api_client):
     paths = api_client.get("/api/v1/openapi.json").get_json()["paths"]
     ours = {path for path in paths if path.startswith(TICKETS)}
-    assert ours == {TICKETS, f"{TICKETS}/{{id}}", f"{TICKETS}/{{id}}/history",
-                    f"{TICKETS}/{{id}}/timeline",
+    assert ours == {TICKETS, f"{TICKETS}/export", f"{TICKETS}/{{id}}",
+                    f"{TICKETS}/{{id}}/history", f"{TICKETS}/{{id}}/timeline",
                     *(f"{TICKETS}/{{id}}/{verb}" for verb in ("open", "wait", "resolve",
                                                               "close", "reopen", "comment"))}
     comment = paths[f"{TICKETS}/{{id}}/comment"]["post"]["requestBody"]

@@ -27,7 +27,7 @@ MAX_EXAMPLES = 10
 BUDGET = 120.0
 #: Tickets, warranties, repairs, service invoices, returns and surveys (CRUD and their
 #: actions), the inbound email, the warranty lookup and warranties from an order.
-OPERATIONS = 65
+OPERATIONS = 71
 SYSTEM = Actor.system("test")
 PREFIX = "/api/v1/service"
 

@@ -129,7 +129,8 @@ def test_the_public_api_is_the_documented_list():
         "accord.errors", "accord.facts", "accord.hooks", "accord.jobs", "accord.kernel",
         "accord.metrics", "accord.models", "accord.money", "accord.pages",
         "accord.pagination", "accord.plugins", "accord.query", "accord.rates", "accord.records",
-        "accord.routes", "accord.schemas", "accord.services", "accord.signing"]
+        "accord.routes", "accord.scale", "accord.schemas", "accord.services",
+        "accord.signing"]
     assert [name for name in (
         "accord", "accord.services", "accord.services.authz", "accord.pages", "accord_sdk",
         "accord_sdk.conformance", "accord.cli.db", "accord.models.base", "accord.pages.format",

@@ -117,6 +117,11 @@ class Write:
     existing: list[Any]
     actor: Actor
     verb: str | None = None
+    #: True for a single create, whose INSERT refuses a value a unique index already
+    #: holds by itself (``ON CONFLICT DO NOTHING``, no aborted transaction): a check
+    #: that only probes a unique index may skip its lookup then. On a conflict the
+    #: checks run again with it False, to word the error (naming the holder).
+    unique_by_insert: bool = False
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any], Any]]:
         """``(index, row, stored record or None)`` for each row."""

@@ -26,8 +26,12 @@ _STATEMENTS: dict[tuple[Any, ...], str | None] = {}
 
 def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
                  values: Sequence[Sequence[Any]], *,
-                 returning: peewee.Field | None = None) -> list[Any]:
-    """Insert value lists in statements of CHUNK rows; the RETURNING values, if asked.
+                 returning: peewee.Field | Sequence[peewee.Field] | None = None,
+                 skip_conflicts: bool = False) -> list[Any]:
+    """Insert value lists in statements of CHUNK rows; the RETURNING values, if asked:
+    one value per row for a field, the row's tuple of raw column values for a list.
+    ``skip_conflicts``: a row a unique index refuses is left out (``ON CONFLICT DO
+    NOTHING``, on both engines) instead of failing the statement, and returns nothing.
 
     The statement is the one ``model.insert_many(chunk, fields=fields)`` renders (its
     text depends only on the columns and the number of rows, so it is rendered once
@@ -39,9 +43,15 @@ def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
     converters: list[Callable[[Any], Any]] = [field.db_value for field in fields]
     Node = peewee.Node
     out: list[Any] = []
+    whole = False  # a tuple per row (a list of fields) rather than one value
+    targets: tuple[peewee.Field, ...] = ()
+    if isinstance(returning, peewee.Field):
+        targets = (returning,)
+    elif returning is not None:
+        targets, whole = tuple(returning), True
     for start in range(0, len(values), CHUNK):
         chunk = values[start:start + CHUNK]
-        sql = _statement(database, model, fields, len(chunk), returning)
+        sql = _statement(database, model, fields, len(chunk), targets, skip_conflicts)
         params: list[Any] = []
         if sql is not None:
             for row in chunk:
@@ -55,29 +65,35 @@ def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
                 params.extend(converted)
         if sql is None:
             query = model.insert_many(chunk, fields=fields)
-            if returning is not None:
-                out.extend(r[0] for r in query.returning(returning).tuples().execute())
-            else:
+            if skip_conflicts:
+                query = query.on_conflict("NOTHING")
+            if not targets:
                 query.execute()
-            continue
+                continue
+            # Run as SQL, so RETURNING gives raw column values like the path below.
+            sql, params = query.returning(*targets).sql()
         cursor = database.execute_sql(sql, params)
-        if returning is not None:
-            out.extend(r[0] for r in cursor.fetchall())
+        if targets:
+            rows = cursor.fetchall()
+            out.extend(rows if whole else [r[0] for r in rows])
     return out
 
 
 def _statement(database: Any, model: type[peewee.Model], fields: list[peewee.Field],
-               rows: int, returning: peewee.Field | None) -> str | None:
+               rows: int, returning: tuple[peewee.Field, ...],
+               skip_conflicts: bool = False) -> str | None:
     """The text of a ``rows``-row INSERT of ``fields`` (None: let peewee build it)."""
     target = getattr(database, "obj", database)  # the database behind the proxy
     key = (type(target), target.param, getattr(target, "quote", None), model,
            tuple(f.column_name for f in fields), rows,
-           None if returning is None else returning.column_name)
+           tuple(f.column_name for f in returning), skip_conflicts)
     if key in _STATEMENTS:
         return _STATEMENTS[key]
     query = model.insert_many([[None] * len(fields)], fields=fields)
-    if returning is not None:
-        query = query.returning(returning)
+    if returning:
+        query = query.returning(*returning)
+    if skip_conflicts:
+        query = query.on_conflict("NOTHING")
     one, _ = query.sql()
     group = "(" + ", ".join([target.param] * len(fields)) + ")"
     # One group of exactly these columns, or peewee added something: build with it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NoReturn, Sequence
 
 import marshmallow as ma
 import peewee
@@ -91,7 +91,7 @@ def _read_by_id(kernel: Accord, model: type[BaseRecord], record_id: int,
     key = (model, type(database), lock)
     cached = _BY_ID.get(key)
     if cached is None:
-        fields = list(model._meta.sorted_fields)
+        fields = _columns(model)
         query = model.select(*fields).where(model.id == 0)
         if lock:
             query = query.for_update()
@@ -127,30 +127,31 @@ def fetch_records(kernel: Accord, query: Any) -> list[BaseRecord]:
 
 def create(kernel: Accord, type_name: str, data: dict[str, Any], *, actor: Actor,
            verb: str | None = None) -> BaseRecord:
-    """Create one record; ValidationError names the fields that are wrong.
+    """Create one record and return it as stored (the row its INSERT returned: what a
+    read-back would give, without the extra statement); ValidationError names the
+    fields that are wrong.
 
     ``verb``: the plugin action writing (see ``accord.records.VerbField``); the fields
     that action owns may then be given, as Python values, beside the others, and the
     type's write permission is not asked (the action checked its own); the actor's
     record rule still applies."""
-    # The record is read back as the type it was written as: a toggle by another
-    # thread sharing the kernel after the commit does not turn the answer into a 404.
-    record_type = kernel.records.get(type_name)
-    ids = _create(kernel, type_name, [data], actor=actor, single=True, verb=verb)
-    return _get(kernel, record_type, ids[0])
+    _, records = _create(kernel, type_name, [data], actor=actor, single=True, verb=verb)
+    return records[0]
 
 
 def bulk_create(kernel: Accord, type_name: str, rows: Sequence[dict[str, Any]], *,
                 actor: Actor, verb: str | None = None) -> list[int]:
     """Create many records all-or-nothing; an error names each bad row and field."""
-    return _create(kernel, type_name, list(rows), actor=actor, single=False, verb=verb)
+    return _create(kernel, type_name, list(rows), actor=actor, single=False, verb=verb)[0]
 
 
 def update(kernel: Accord, type_name: str, record_id: int, data: dict[str, Any], *,
            actor: Actor, version: int | None = None, verb: str | None = None) -> BaseRecord:
     """Change some fields of a record. With ``version``, a stale version is refused.
     ``verb``: the plugin action writing, which may set the fields it owns."""
-    record_type = kernel.records.get(type_name)  # read back as written (see create)
+    # Read back as the type it was written as: a toggle by another thread sharing the
+    # kernel after the commit does not turn the answer into a 404.
+    record_type = kernel.records.get(type_name)
     _update(kernel, type_name, [(record_id, data, version)], actor=actor, single=True,
             verb=verb)
     return _get(kernel, record_type, record_id)
@@ -209,12 +210,13 @@ def delete(kernel: Accord, type_name: str, record_id: int, *, actor: Actor,
 # Creating ------------------------------------------------------------------
 
 def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, actor: Actor,
-            single: bool, verb: str | None = None) -> list[int]:
+            single: bool, verb: str | None = None) -> tuple[list[int], list[BaseRecord]]:
+    """The ids created, and for ``single`` the record as its INSERT returned it."""
     record_type = kernel.records.get(type_name)
     if verb is None:  # a verb's write is governed by the action's own permission
         require(actor, permission_for(record_type, "write"))
     if not raw_rows:
-        return []
+        return [], []
     existing: list[Any] = [None] * len(raw_rows)
     claimed: dict[int, dict[str, Any]] = {}
     rows = _load(kernel, record_type, raw_rows, existing, partial=False, single=single,
@@ -222,7 +224,9 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
     if claimed:
         with _rows_named(single):
             _check_claimed(kernel, record_type, claimed, existing, single)
-    write = Write(kernel, record_type, rows, existing, actor, verb)
+    # A single create's INSERT refuses a taken unique value itself (one statement
+    # fewer per create than probing first); see Write.unique_by_insert.
+    write = Write(kernel, record_type, rows, existing, actor, verb, unique_by_insert=single)
     with kernel.bound():
         if record_type.defaults is not None:
             record_type.defaults(write)
@@ -241,7 +245,9 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
             columns, custom = to_columns(kernel, record_type, row)
             columns.update(custom=custom, created_at=now, updated_at=now, version=1)
             inserts.append(columns)
-        ids = _insert(kernel, model, inserts, single)
+        ids, records = _insert(kernel, model, inserts, single)
+        if single and not ids:
+            _refuse_taken(write)
         if record_type.links:
             write_links(record_type, ids, links, replace=False)
         if record_type.lines:
@@ -252,11 +258,14 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
         _outbox(kernel, record_type, "created",
                 [{"id": rid, **values} for rid, values in zip(ids, shown)], actor)
     kernel.emit(signals.record_created, record_type=type_name, ids=ids, actor=actor)
-    return ids
+    return ids, records
 
 
 def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any]],
-            single: bool) -> list[int]:
+            single: bool) -> tuple[list[int], list[BaseRecord]]:
+    """The ids of the rows inserted; for ``single``, also the record, made from every
+    column the INSERT returned (the record as stored, with no read-back), or nothing
+    when a unique index holds one of its values already (the caller words why)."""
     # Rows of one batch may name different columns; fill the gaps with the defaults so
     # one multi-row INSERT serves them all.
     names = sorted({k for row in inserts for k in row})
@@ -276,12 +285,34 @@ def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any
         for name, field in zip(names, fields):
             if name not in row:
                 row[name] = field.default() if callable(field.default) else field.default
+    values = [[r[n] for n in names] for r in inserts]
     try:
-        ids = insert_rows(model, fields, [[r[n] for n in names] for r in inserts],
-                           returning=model.id)
+        if not single:
+            return insert_rows(model, fields, values, returning=model.id), []
+        columns = _columns(model)
+        returned = insert_rows(model, fields, values, returning=columns, skip_conflicts=True)
     except peewee.IntegrityError as exc:
         raise ValidationError(_integrity_message(exc)) from None
-    return ids
+    if not returned:
+        return [], []
+    record = _instance(model, columns, returned[0])
+    return [record.id], [record]
+
+
+def _refuse_taken(write: Write) -> NoReturn:
+    """A single create's INSERT found a unique value taken: run the checks that probe
+    unique indexes (the unique fields', the type's own rules) for their error, which
+    names the field and, where the actor may see it, the holder."""
+    write.unique_by_insert = False
+    _check_rows(write, single=True)
+    if write.record_type.validate is not None:
+        write.record_type.validate(write)
+    raise ValidationError({"_schema": [_CLASH]})
+
+
+def _columns(model: type[BaseRecord]) -> list[peewee.Field]:
+    """Every column of ``model``, in the order ``_instance`` reads a row."""
+    return list(model._meta.sorted_fields)
 
 
 def _field_named(model: type[BaseRecord], name: str) -> peewee.Field:
@@ -676,6 +707,8 @@ def _check_unique(write: Write, field: peewee.Field, single: bool) -> None:
         seen[value] = index
     if not seen:
         return
+    if write.unique_by_insert:  # the INSERT probes the field's unique index itself
+        return
     hidden = name in masked_fields(write.kernel, record_type, write.actor)
     owners = ids_by_key(record_type.model, field, list(seen))
     for value, index in seen.items():
@@ -716,4 +749,7 @@ def _integrity_message(exc: peewee.IntegrityError) -> dict[str, list[str]]:
         return {"_schema": ["the record refers to a record that does not exist"]}
     if "email" in lowered:
         return {"email": ["this email address is already used"]}
-    return {"_schema": ["the record clashes with a stored one (a unique value is taken)"]}
+    return {"_schema": [_CLASH]}
+
+
+_CLASH = "the record clashes with a stored one (a unique value is taken)"

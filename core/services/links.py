@@ -6,7 +6,7 @@ audited with the records' other changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, cast
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
 
@@ -72,21 +72,53 @@ def check_links(record_type: RecordType, values: list[dict[str, list[int]]], sin
 
 
 def links_of(record_type: RecordType, ids: list[int]) -> dict[int, dict[str, list[int]]]:
-    """The link values of records, one query per link field."""
+    """The link values of records, one query per link field (and CHUNK ids)."""
     out: dict[int, dict[str, list[int]]] = {i: {l.name: [] for l in record_type.links} for i in ids}
     for link in record_type.links:
-        source = getattr(link.through, link.source)
-        target = getattr(link.through, link.target)
+        through = link.through
+        database = through._meta.database
         for start in range(0, len(ids), CHUNK):
-            # DISTINCT: a link may read a table holding a pair twice (an order's
-            # products, from its lines).
-            query = (link.through.select(source, target).distinct()
-                     .where(source.in_(ids[start:start + CHUNK]), target.is_null(False))
-                     .order_by(source, target).tuples())
-            # tuples() rows; peewee-stubs type the query as yielding models.
-            for src, dst in cast("Iterable[tuple[int, int]]", query):
+            chunk = ids[start:start + CHUNK]
+            sql = _links_sql(through, link.source, link.target, len(chunk))
+            for src, dst in database.execute_sql(sql, chunk).fetchall():
                 out[src][link.name].append(dst)
     return out
+
+
+#: (table, source, target, ids, database class) -> the SQL of ``links_of``: every list
+#: page runs it, and rendering it cost more than running it.
+_LINKS_SQL: dict[tuple[Any, ...], str] = {}
+
+
+def _links_sql(through: Any, source_name: str, target_name: str, count: int) -> str:
+    target_db = getattr(through._meta.database, "obj", through._meta.database)
+    key = (through, source_name, target_name, count, type(target_db))
+    sql = _LINKS_SQL.get(key)
+    if sql is None:
+        source, target = getattr(through, source_name), getattr(through, target_name)
+        query = (through.select(source, target)
+                 .where(source.in_(list(range(count))), target.is_null(False))
+                 .order_by(source, target))
+        # DISTINCT where a table may hold a pair twice (an order's products, read from
+        # its lines); not where a unique index says it cannot (a contact's interests).
+        if not _unique_pair(through, source, target):
+            query = query.distinct()
+        sql, params = query.sql()
+        assert params == list(range(count)), params
+        if len(_LINKS_SQL) > 256:
+            _LINKS_SQL.clear()
+        _LINKS_SQL[key] = sql
+    return sql
+
+
+def _unique_pair(through: Any, source: Any, target: Any) -> bool:
+    """Whether a unique index of ``through`` is on exactly the two columns."""
+    pair = {source.name, target.name}
+    for fields, unique in through._meta.indexes:
+        if unique and isinstance(fields, (tuple, list)) and {
+                getattr(f, "name", f) for f in fields} == pair:
+            return True
+    return False
 
 
 def write_links(record_type: RecordType, ids: list[int], values: list[dict[str, list[int]]],

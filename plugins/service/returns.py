@@ -9,7 +9,8 @@ and imports nothing of the sales plugin): each item's ``unit_paid`` is at most w
 paid per unit on the line (its total with tax ÷ its quantity; the default when left
 out), the quantity returned is at most the line's less what other returns of the line
 (not rejected) take back, and the refund at most the line's total less the refunds
-other approved returns of the line granted. Without the sales plugin (or without an
+other approved returns of the line granted. (The return-rate metric sums the order
+lines in SQL, through the tables the record type declares: see ``_sold``.) Without the sales plugin (or without an
 order line: a warranty claim, a return of items named by hand) the items' ``unit_paid``
 are given and the cap is their sum.
 
@@ -29,10 +30,9 @@ from marshmallow import fields, validate
 
 from accord import services
 from accord.errors import BadQuery, Conflict, NotFound, PermissionDenied
-from accord.metrics import Metric, MetricPoint, MetricQuery, reaches, scoped
+from accord.metrics import Metric, MetricPoint, MetricQuery, exact_sum, month_of, scoped
 from accord.money import CurrencyField, format_amount, places_problem
 from accord.pages import Panel
-from accord.query import find
 from accord.records import Lines, Permission, RecordType, Transitions, VerbField
 from accord.schemas import Between, ExactDecimal, InputSchema, OwnedRecordSchema
 from accord.services.authz import require
@@ -684,20 +684,26 @@ def _return_rate(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
 
 def _sold(kernel: Accord, mq: MetricQuery) -> dict[tuple[str, int | None], Decimal]:
     """The quantities sold per period and product: the lines of the orders dated in the
-    range (not cancelled), read through ``accord.services`` under the reader's rule."""
-    orders = [o for o in find(kernel, ORDER, {"order_date__gte": mq.start,
-                                               "order_date__lte": mq.end})
-              if o.status != "cancelled"
-              and (mq.owner_id is None or o.owner_id == mq.owner_id)
-              and (mq.team_id is None or o.team_id == mq.team_id)
-              and reaches(mq, ORDER, o.owner_id, o.team_id)]
+    range (not cancelled) that the reader's rule reaches, summed in one grouped query.
+
+    The tables are the ones the record type ``sales.order`` declares (its model and
+    its ``lines`` model, from ``kernel.records``): nothing of the sales plugin is
+    imported, and the columns read are the documented ``product`` and ``quantity`` of
+    an order line. (Reading every order through the services took seconds at scale.)"""
+    order_type = kernel.records.get(ORDER)
+    order: Any = order_type.model
+    spec = next(lines for lines in order_type.lines if lines.name == "lines")
+    line: Any = spec.model
+    period = month_of(kernel, order.order_date, mq)
+    total, as_decimal = exact_sum(kernel, line.quantity)
+    query = (line.select(period, line.product, total)
+             .join(order, on=(getattr(line, spec.parent) == order.id))
+             .where(order.order_date >= mq.start, order.order_date <= mq.end,
+                    order.status != "cancelled")
+             .group_by(period, line.product))
     out: dict[tuple[str, int | None], Decimal] = {}
-    for start in range(0, len(orders), 200):
-        chunk = orders[start:start + 200]
-        for order, data in zip(chunk, services.dump_many(kernel, ORDER, chunk)):
-            for line in data.get("lines") or []:
-                key = (_period(order.order_date, mq), line.get("product_id"))
-                out[key] = out.get(key, Decimal(0)) + Decimal(line["quantity"])
+    for bucket, product, quantity in scoped(query, order, mq, record_type=ORDER).tuples():
+        out[(bucket, product)] = as_decimal(quantity)
     return out
 
 

@@ -408,3 +408,44 @@ def test_return_rate_with_sales_is_returned_over_sold(kernel):
     # Printer: 1 returned of 4 sold; scanner: none of 5.
     assert [(p.group, p.value) for p in points] == [
         ("Printer 100 (PR-100)", Decimal("25.00")), ("Scanner (SC-1)", Decimal("0.00"))]
+
+
+@SALES
+def test_return_rate_sums_the_sold_lines_per_month_within_the_readers_rule(kernel):
+    """Sold quantities are summed per month and product in SQL: exactly (a fractional
+    quantity), cancelled orders left out, and only the orders the reader's rule
+    reaches."""
+    from accord_sales.services.orders import set_order_status
+
+    printer = _product(kernel)
+    seller = services.create(kernel, "user", {"email": "seller@example.com",
+                                              "name": "Seller", "role": "sales"}, actor=SYSTEM)
+    org = _org(kernel)
+    march, april = dt.date(2026, 3, 10), dt.date(2026, 4, 2)
+    mine = _order(kernel, printer, quantity="1.5", organization_id=org.id, order_date=march,
+                  owner_id=seller.id)
+    _order(kernel, printer, quantity="2.5", organization_id=org.id, order_date=march)
+    _order(kernel, printer, quantity="4", organization_id=org.id, order_date=april,
+           owner_id=seller.id)
+    dropped = _order(kernel, printer, quantity="100", organization_id=org.id,
+                     order_date=april, owner_id=seller.id)
+    set_order_status(kernel, dropped.id, "cancelled", actor=SYSTEM)
+    services.create(kernel, RETURN, {"reason": "Jams", "order_id": mine.id, "order_line": 1,
+                                     "items": [{"quantity": "1"}]}, actor=SYSTEM)
+    with kernel.bound():  # the return was requested in March
+        Return.update(created_at=dt.datetime(2026, 3, 20, tzinfo=dt.timezone.utc)).execute()
+    query = MetricQuery(dt.date(2026, 3, 1), dt.date(2026, 4, 30), by="month")
+
+    points = compute(kernel, "service.return_rate_by_product", query)
+    # March: 1 of 4 sold (1.5 + 2.5); April: 0 of 4 (the cancelled 100 left out).
+    assert [(p.period, p.value) for p in points] == [
+        ("2026-03", Decimal("25.00")), ("2026-04", Decimal("0.00"))]
+
+    own = Actor(seller.id, seller.email, role="sales",
+                grants=("service.return.read", "sales.order.read"),
+                rules=(("sales.order", "own"), ("service.return", "all")))
+    points = compute(kernel, "service.return_rate_by_product",
+                     MetricQuery(query.start, query.end, by="month", reader=own))
+    # Only the seller's orders count: March 1 of 1.5 sold.
+    assert [(p.period, p.value) for p in points] == [
+        ("2026-03", Decimal("66.67")), ("2026-04", Decimal("0.00"))]

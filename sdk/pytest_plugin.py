@@ -1,9 +1,12 @@
 """Pytest fixtures for Accord and its plugins; Accord's own suite uses exactly these.
 
 - ``make_kernel(plugins=[...], enable=[...], **config)``: a started kernel on a fresh
-  database, with only the plugins named (objects, modules or installed names). A
-  plugin named in ``plugins`` or ``enable`` that fails to load raises its
-  ``PluginLoadError`` unless ``allow_failed=True`` (tests of broken plugins).
+  database, with only the plugins named (objects, modules or installed names);
+  ``enable_loaded=True`` enables every one that loaded. A plugin named in
+  ``plugins`` or ``enable`` that fails to load raises its ``PluginLoadError`` unless
+  ``allow_failed=True`` (tests of broken plugins). The database is an earlier test's
+  build for the same plugins and settings, reset (``accord_sdk._reuse``), unless the
+  test is marked ``fresh_database`` or takes ``monkeypatch``.
 - ``kernel``: ``make_kernel()`` with the plugins of ``@pytest.mark.plugins(...)``,
   all enabled (``@pytest.mark.plugins(..., allow_failed=True)`` keeps failed ones out).
 - ``actor``: the actor tests write as; ``cli``: runs ``accord`` against a kernel;
@@ -34,7 +37,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, cast
 
 import pytest
 
-from .databases import reset_postgres, worker_database
+from . import _reuse
+from .databases import worker_database
 
 if TYPE_CHECKING:
     from accord.models import User
@@ -47,6 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "`kernel` fixture loads and enables (objects, modules or "
                                        "installed names); one that fails to load fails the test")
     config.addinivalue_line("markers", "sqlite_only: run on SQLite only")
+    config.addinivalue_line("markers", "fresh_database: build the test's database from "
+                                       "scratch (no build of an earlier test reused)")
     config.addinivalue_line("markers", "postgres_only: run on PostgreSQL only")
 
 
@@ -84,9 +90,29 @@ def database_url(accord_engine: str, tmp_path: Path) -> str:
     if accord_engine == "postgres":
         url = worker_database(os.environ["ACCORD_TEST_DATABASE_URL"],
                               os.environ.get("PYTEST_XDIST_WORKER"))
-        reset_postgres(url)
+        _reuse.park_postgres(url)  # an empty public schema (the last one set aside)
         return url
     return f"sqlite:///{tmp_path / 'accord.db'}"
+
+
+def _prepared(url: str, key: tuple[Any, ...]) -> str:
+    """Put the build of ``key`` in place on the test's database: ``"restored"``; or
+    ``"build"`` (the database is empty: build it, then keep the build); or ``"leave"``
+    (the test wrote to it first: neither)."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if os.path.exists(path):
+            return "leave"
+        return "restored" if _reuse.restore_sqlite(path, key) else "build"
+    restored = _reuse.restore_postgres(url, key)
+    return "leave" if restored is None else "restored" if restored else "build"
+
+
+def _snapshot(url: str, key: tuple[Any, ...]) -> None:
+    if url.startswith("sqlite:///"):
+        _reuse.snapshot_sqlite(url[len("sqlite:///"):], key)
+    else:
+        _reuse.snapshot_postgres(url, key)
 
 
 def _resolve(plugin: Any) -> Any:
@@ -100,8 +126,14 @@ def _resolve(plugin: Any) -> Any:
 
 
 @pytest.fixture
-def make_kernel(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Build started kernels on the test's database; all are closed at teardown."""
+def make_kernel(database_url: str, tmp_path: Path,
+                request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """Build started kernels on the test's database; all are closed at teardown.
+
+    The first kernel of a test starts on the database an earlier test with the same
+    plugins, enabled plugins and settings built, reset to what that build left
+    (``accord_sdk._reuse``), unless the test is marked ``fresh_database`` or takes
+    ``monkeypatch``."""
     from accord.config import Config
     from accord.kernel import Accord
     from accord.plugins.manager import as_load_error
@@ -109,15 +141,27 @@ def make_kernel(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any
     from accord.services.plugins import enable as enable_plugin
 
     made: list[Accord] = []
+    reusable = (request.node.get_closest_marker("fresh_database") is None
+                and "monkeypatch" not in getattr(request.node, "_fixtureinfo").argnames)
 
     def factory(plugins: list[Any] | tuple[Any, ...] = (), enable: list[str] | None = None,
-                *, allow_failed: bool = False, **settings: Any) -> Accord:
+                *, allow_failed: bool = False, enable_loaded: bool = False,
+                **settings: Any) -> Accord:
+        """``enable_loaded``: also enable every plugin that loaded (the ``kernel``
+        fixture's way)."""
         settings.setdefault("database_url", database_url)
         settings.setdefault("discover_plugins", False)
-        kernel = Accord(Config(**settings), plugins=[_resolve(p) for p in plugins])
+        resolved = [_resolve(p) for p in plugins]
+        key = None
+        if reusable and not made and settings["database_url"] == database_url:
+            key = _reuse.setup_key(resolved, enable, enable_loaded, settings)
+        built = key is not None and _prepared(database_url, key) == "build"
+        kernel = Accord(Config(**settings), plugins=resolved)
         made.append(kernel)
         kernel.start(upgrade=True)
-        names = enable if enable is not None else []
+        names = list(enable) if enable is not None else []
+        if enable_loaded:
+            names += [n for n in kernel.plugins.plugins if not kernel.plugins.get(n).failed]
         if not allow_failed:
             # A plugin the test named that failed to load would otherwise surface later
             # as "unknown record type": fail with its load error instead. Plugins given
@@ -127,9 +171,11 @@ def make_kernel(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any
                 plugin = kernel.plugins.plugins.get(name)
                 if plugin is not None and plugin.failed:
                     raise as_load_error(plugin)
-        for name in names:
+        for name in dict.fromkeys(names):
             if kernel.plugins.get(name).stored_state != "enabled":
                 enable_plugin(kernel, name, actor=Actor.system("test"), with_deps=True)
+        if built and key is not None:
+            _snapshot(database_url, key)
         return kernel
 
     yield factory
@@ -142,16 +188,8 @@ def kernel(make_kernel: Callable[..., Any], request: pytest.FixtureRequest) -> A
     """A started kernel; ``@pytest.mark.plugins(...)`` names plugins to load and enable."""
     marker = request.node.get_closest_marker("plugins")
     plugins = list(marker.args) if marker else []
-    k = make_kernel(plugins=plugins,
-                    allow_failed=bool(marker and marker.kwargs.get("allow_failed", False)))
-    names = [n for n in k.plugins.plugins if not k.plugins.get(n).failed]
-    from accord.services import Actor
-    from accord.services.plugins import enable
-
-    for name in names:
-        if k.plugins.get(name).stored_state != "enabled":
-            enable(k, name, actor=Actor.system("test"), with_deps=True)
-    return k
+    return make_kernel(plugins=plugins, enable_loaded=True,
+                       allow_failed=bool(marker and marker.kwargs.get("allow_failed", False)))
 
 
 @pytest.fixture

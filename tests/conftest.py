@@ -54,11 +54,45 @@ def _is_page_test(item: pytest.Item) -> bool:
             or name == "test_pages.py" or name.endswith("_pages.py"))
 
 
+#: Test files of the layers above the engine, run on SQLite only: the documentation's
+#: examples, the SDK's tools, the plugin-author surface, the command line and other
+#: faces (argument errors, output), the OpenAPI document, settings validation, each
+#: plugin's own fuzzing (the whole document, every plugin's operations included, is
+#: fuzzed on both engines by tests/api/test_schemathesis.py and test_fuzz_stateful.py),
+#: brute-force throttles kept in memory. What they call is proved on both engines by the
+#: services', metrics', lists' and API tests.
+SQLITE_ONLY = tuple(os.path.join(_HERE, *path.split("/")) for path in (
+    "docs/", "surface/", "examples/",
+    "sdk/test_sdk_conformance.py", "sdk/test_sdk_conformance_shipped.py",
+    "sdk/test_sdk_scaffold.py", "sdk/test_sdk_scaffold_e2e.py",
+    "api/test_openapi.py", "api/test_records_api.py", "api/test_admin.py",
+    "api/test_permissions.py",
+    "sales/test_sales_schemathesis.py", "service/test_service_schemathesis.py",
+    "marketing/test_marketing_schemathesis.py",
+    "competitors/test_competitors_schemathesis.py",
+    "core/test_cli.py", "core/test_tokens_roles_cli.py", "core/test_import_cli.py",
+    "core/test_scale_cli.py", "service/test_service_ticket_cli.py",
+    "service/test_service_cli.py",
+    "core/test_webhooks_faces.py", "core/test_merge_faces.py", "core/test_issue11_faces.py",
+    "core/test_compat_deprecation.py", "core/test_load_checks.py", "core/test_hooks.py",
+    "core/test_discovery.py", "sales/test_sales_settings.py",
+    "security/test_security_bruteforce.py", "security/test_security_secrets.py",
+))
+
+
+def _sqlite_only(item: pytest.Item) -> bool:
+    path = str(item.path)
+    return _is_page_test(item) or any(
+        path == only or (only.endswith(os.sep) and path.startswith(only))
+        for only in SQLITE_ONLY)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The page tests run on SQLite only: the pages are the same code whatever the
-    engine, and the services, API and plugin tests they call run on both (what touches
-    the engine is proved there). This keeps a whole CI run within its time."""
-    drop = [item for item in items if "[postgres" in item.nodeid and _is_page_test(item)]
+    """The page tests, and the files of ``SQLITE_ONLY``, run on SQLite only: the pages
+    and those faces are the same code whatever the engine, and the services, API and
+    plugin tests they call run on both (what touches the engine is proved there). This
+    keeps a whole CI run within its time."""
+    drop = [item for item in items if "[postgres" in item.nodeid and _sqlite_only(item)]
     if drop:
         config.hook.pytest_deselected(items=drop)
         dropped = set(drop)

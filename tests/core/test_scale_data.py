@@ -180,3 +180,23 @@ def test_scale_skips_a_plugin_not_enabled(make_kernel):
     run = load_scale(kernel, 0.001, echo=said.append)
     assert said == ["scaler: skipped, the plugin is not enabled"]
     assert "scaler.organizations" not in run.counts
+
+
+def test_scale_data_leaves_the_planner_its_statistics(make_kernel):
+    """After the bulk load, ANALYZE: planned for empty tables, the first metrics on
+    PostgreSQL took seconds at scale 0.1."""
+    from accord.database import is_postgres
+
+    kernel = make_kernel()
+    run = load_scale(kernel, 0.001)
+    assert "statistics (ANALYZE)" in run.seconds
+    with kernel.bound():
+        if is_postgres(kernel.database):
+            analysed = kernel.database.execute_sql(
+                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'accord_contact'").fetchone()[0]
+        else:
+            analysed = kernel.database.execute_sql(
+                "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'accord_contact'"
+            ).fetchone()[0] > 0
+    assert analysed

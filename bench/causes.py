@@ -53,8 +53,10 @@ CAUSES: dict[str, str] = {
         "demo --scale` ends with ANALYZE) and from the return rate reading every order "
         "through the services (now one grouped query)."),
     "create_one/postgres": (
-        "0.42 and 0.43 in two full runs of 2026-12-07 (10,000 creates, machine quiet), "
-        "with 4 statements per create where raw `Contact.create` runs 1: SAVEPOINT, the "
+        "0.42 and 0.43 in two full runs of 2026-12-07 (10,000 creates, machine quiet) "
+        "and 0.55 in the --quick run of the table (2,000 creates; the rate does not fall "
+        "within a run: 1,450 a second over each 2,000 of 10,000), so not reliably met; "
+        "4 statements per create where raw `Contact.create` runs 1: SAVEPOINT, the "
         "INSERT (RETURNING every column: the record is returned without a read-back; a "
         "taken email is refused inside it by ON CONFLICT DO NOTHING, without a probe "
         "first), the audit INSERT, RELEASE. Of a create's 1.0 ms the four loopback round "

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import inspect
 import os
 import re
 from dataclasses import dataclass, field
@@ -141,8 +142,9 @@ def make_kernel(database_url: str, tmp_path: Path,
     from accord.services.plugins import enable as enable_plugin
 
     made: list[Accord] = []
-    reusable = (request.node.get_closest_marker("fresh_database") is None
-                and "monkeypatch" not in getattr(request.node, "_fixtureinfo").argnames)
+    function = getattr(request.node, "function", None)
+    reusable = (request.node.get_closest_marker("fresh_database") is None and not (
+        function is not None and "monkeypatch" in inspect.signature(function).parameters))
 
     def factory(plugins: list[Any] | tuple[Any, ...] = (), enable: list[str] | None = None,
                 *, allow_failed: bool = False, enable_loaded: bool = False,

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
@@ -45,6 +46,10 @@ GOALS_SHOWN = 3
 _PACE_WORDS = {"not_started": "not started", "on_track": "on track", "behind": "behind",
                "met": "met", "missed": "missed", "unknown": "unknown"}
 _NARROWEST = {"own": 0, "team": 1, "all": 2}
+#: Cards computed at the same time. A metric mostly waits on its queries, during which
+#: both engines' drivers let other threads run, so the page of fifty metrics takes a
+#: fraction of the sum of their times (at scale 0.1 on SQLite: 4.6 s one by one).
+CARD_THREADS = 4
 
 
 # Charts -----------------------------------------------------------------------------
@@ -213,20 +218,26 @@ def kpis(kernel: Accord, actor: Actor, query: MetricQuery,
     metrics = catalog(kernel, actor=actor)
     goals = _goals(kernel, actor, query, today)
     base = base_currency(kernel)
-    out = []
-    for name, (plugin, metric) in sorted(metrics.items(),
-                                         key=lambda i: (i[1][0] != "core", i[1][0], i[0])):
+
+    def card_of(item: tuple[str, tuple[str, Metric]]) -> Kpi | None:
+        name, (plugin, metric) = item
         card = Kpi(name, plugin, metric.description)
         try:
-            _fill(kernel, actor, card, metric, query, base)
+            with kernel.bound():
+                _fill(kernel, actor, card, metric, query, base)
         except PermissionDenied:
-            continue  # the reader may not read what the metric counts: no card
+            return None  # the reader may not read what the metric counts: no card
         except AccordError as exc:
             card.problem = exc.message
+        finally:
+            kernel.release_connection()  # this thread's, back to the pool
         mine = goals.get(name, [])
         card.goals, card.more_goals = mine[:GOALS_SHOWN], max(len(mine) - GOALS_SHOWN, 0)
-        out.append(card)
-    return out
+        return card
+
+    ordered = sorted(metrics.items(), key=lambda i: (i[1][0] != "core", i[1][0], i[0]))
+    with ThreadPoolExecutor(CARD_THREADS, thread_name_prefix="accord-dashboard") as pool:
+        return [card for card in pool.map(card_of, ordered) if card is not None]
 
 
 def _fill(kernel: Accord, actor: Actor, card: Kpi, metric: Metric, query: MetricQuery,

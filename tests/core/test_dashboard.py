@@ -274,3 +274,35 @@ def test_money_without_an_exchange_rate_is_named_on_the_card(sales_kernel, log_i
     widget = _widget(body, "Pipeline by stage: new_business")
     assert _row(widget, "Prospecting") == ["1,000.00 EUR"]
     assert "Not included, for want of an exchange rate: 500.00 USD." in widget
+
+
+def test_cards_are_computed_side_by_side_in_order_and_give_their_connections_back(
+        sales_kernel, log_in):
+    """The cards' metrics run on a few threads at once; the cards keep their order and
+    every thread gives its database connection back to the pool."""
+    from accord.pages import dashboard
+
+    admin = _user(sales_kernel, "ada@example.com", "admin")
+    _deal(sales_kernel, "Alpha", admin, "1000.00")
+    client = log_in(admin)
+    threads = []
+    original = dashboard._fill
+
+    def recording(*args, **kwargs):
+        import threading
+
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    dashboard._fill = recording
+    try:
+        first = list(_cards(_page(client)))
+        for _ in range(3):
+            assert list(_cards(_page(client))) == first
+    finally:
+        dashboard._fill = original
+    assert first[0].startswith("core.") and len(first) > dashboard.CARD_THREADS
+    assert {name.rsplit("_", 1)[0] for name in threads} == {"accord-dashboard"}
+    assert len(set(threads)) > 1
+    pool = sales_kernel.database
+    assert len(getattr(pool, "_in_use", {})) <= 1  # this thread's, at most

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from accord import services
 from accord_sdk.pytest_plugin import CliRunner as AccordRunner
-from accord_sdk.scaffold import TEMPLATES, new_command
+from accord_sdk.scaffold import TEMPLATES
 
 PACKAGE_FILES = [
     "README.md",
@@ -31,7 +31,12 @@ PACKAGE_FILES = [
 
 
 def new(*args):
-    return CliRunner().invoke(new_command, list(args), catch_exceptions=False)
+    # Through the root command, as a user runs it: invoking the command object on its
+    # own made click keep a help option of its own, and `accord plugin new --help`
+    # then read differently for the rest of the process (tests/docs/cli_reference.py).
+    from accord.cli import cli
+
+    return CliRunner().invoke(cli, ["plugin", "new", *args], catch_exceptions=False)
 
 
 def files_under(folder):

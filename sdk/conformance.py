@@ -464,7 +464,12 @@ def _migrations(subject: Subject) -> list[Finding]:
     except AccordError as exc:
         return [failed(f"migrations of {name}: {exc}")]
     enable(kernel, name, actor=actor)
-    result = CliRunner().invoke(db_check, [], obj=CliState(_kernel=kernel))
+    # With the root command's context settings: click keeps the help option a command
+    # is first run with, and `accord db check --help` must read as it does for a user.
+    from accord.cli import cli
+
+    result = CliRunner().invoke(db_check, [], obj=CliState(_kernel=kernel),
+                                **cli.context_settings)
     if result.exit_code != 0:
         drift = " ".join(line.strip() for line in result.output.splitlines()[1:])
         out.append(failed(f"after up, down and up again the tables differ from the models: "

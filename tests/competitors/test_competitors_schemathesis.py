@@ -24,7 +24,7 @@ from accord_competitors.services import observe_price
 from accord_sdk.openapi_check import exercise_operations
 
 pytestmark = pytest.mark.plugins(accord_sales.hooks, accord_competitors.hooks)
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 5
 BUDGET = 90.0
 SYSTEM = Actor.system("test")
 PREFIX = "/api/v1/competitors"

@@ -23,7 +23,7 @@ from accord_marketing.services.campaigns import launch_campaign, record_response
 from accord_sdk.openapi_check import exercise_operations
 
 pytestmark = pytest.mark.plugins(accord_marketing.hooks)
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 5
 BUDGET = 180.0
 SYSTEM = Actor.system("test")
 PREFIX = "/api/v1/marketing"

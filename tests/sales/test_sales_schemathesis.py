@@ -22,7 +22,7 @@ from accord_sales.services import convert_lead
 from accord_sdk.openapi_check import exercise_operations
 
 pytestmark = pytest.mark.plugins(accord_sales.hooks)
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 5
 BUDGET = 120.0
 SYSTEM = Actor.system("test")
 

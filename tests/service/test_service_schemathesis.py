@@ -23,7 +23,7 @@ from accord_service.services import comment_ticket, resolve_ticket
 from accord_service.services.repairs import complete_repair, start_repair
 
 pytestmark = pytest.mark.plugins(accord_service.hooks)
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 5
 BUDGET = 120.0
 #: Tickets, warranties, repairs, service invoices, returns and surveys (CRUD and their
 #: actions), the inbound email, the warranty lookup and warranties from an order.

@@ -302,8 +302,11 @@ def test_races_an_enable_whose_plugin_enabled_fails_leaves_the_states_as_they_we
 # Plugin toggles beside writers -------------------------------------------------------
 
 #: The writers and the togglers run side by side at least MIN_SECONDS, until every
-#: kind of write got through at least once, at most MAX_SECONDS (a busy machine).
-MIN_SECONDS, MAX_SECONDS = 3.0, 15.0
+#: kind of write got through at least once, at most MAX_SECONDS (a busy machine). The
+#: togglers stop after TOGGLE_SECONDS and both plugins are enabled again, so that on a
+#: slow machine, where a plugin may have been off at every try, each kind still gets
+#: its turn.
+MIN_SECONDS, TOGGLE_SECONDS, MAX_SECONDS = 3.0, 6.0, 20.0
 #: The kinds of write the writers make.
 KINDS = {"deal", "link", "win", "rival", "contact"}
 #: A toggler's pause after switching a plugin off, and after switching it on.
@@ -332,6 +335,9 @@ class Race:
         if elapsed > MAX_SECONDS or elapsed > MIN_SECONDS and self.through >= KINDS:
             self.stopped.set()
         return not self.stopped.is_set()
+
+    def toggling(self) -> bool:
+        return self.on() and time.monotonic() - self.start < TOGGLE_SECONDS
 
 
 def _writes(race: Race, call: Any, index: int, org_id: int,
@@ -375,7 +381,7 @@ def _toggles(race: Race, flips: list[tuple[Callable[[], Any], float]],
     refusal (another toggle came first) is noted, anything else fails the test. Returns
     the flips done."""
     done = 0
-    while race.on():
+    while race.toggling():
         for flip, pause in flips:
             try:
                 flip()
@@ -432,8 +438,16 @@ def test_races_toggles_beside_writers_keep_states_and_rows_consistent(make_kerne
             (lambda: disable(flipping, "competitors", actor=SYSTEM), SHORT),
             (lambda: enable(flipping, "competitors", actor=SYSTEM), LONG)], refused)
 
-    others = [threading.Thread(target=watch), threading.Thread(target=toggle_cascading),
-              threading.Thread(target=toggle_competitors)]
+    togglers = [threading.Thread(target=toggle_cascading),
+                threading.Thread(target=toggle_competitors)]
+
+    def settle() -> None:  # the togglers are done: both plugins on again
+        for t in togglers:
+            t.join()
+        if not race.stopped.is_set():
+            enable(cascading, "competitors", actor=SYSTEM, with_deps=True)
+
+    others = [threading.Thread(target=watch), *togglers, threading.Thread(target=settle)]
     for t in others:
         t.start()
     try:

@@ -111,12 +111,13 @@ def _create_one(args: argparse.Namespace, results: Results) -> None:
     engine_list, notes = create_one.engines(_engine_names(args))
     print(f"Create one by one: {count:,} contacts (custom field x_tier) in one transaction; "
           "service = accord.services.create, raw = Contact.create")
-    print(f"  statements per create counted in a separate pass on {sample:,} rows "
-          f"(BEGIN/COMMIT excluded); target ≥ {CREATE_ONE_TARGET}")
+    print(f"  calls to the database per create counted in a separate pass on {sample:,} "
+          "rows (BEGIN/COMMIT excluded; on PostgreSQL a call is one round trip and may "
+          f"carry several statements); target ≥ {CREATE_ONE_TARGET}")
     for note in notes:
         print(f"  note: {note}")
     header = (f"  {'engine':<9}{'raw rows/s':>12}{'service rows/s':>16}{'service/raw':>13}"
-              f"{'raw stmts':>11}{'service stmts':>15}")
+              f"{'raw calls':>11}{'service calls':>15}")
     print(header)
     print("  " + "-" * (len(header) - 2))
     kinds: list[str] = []
@@ -127,14 +128,14 @@ def _create_one(args: argparse.Namespace, results: Results) -> None:
               f"{m.raw_statements:>11.2f}{m.service_statements:>15.2f}{flag}", flush=True)
         results.add(Row("create_one", f"services.create x {count:,}, one transaction",
                         m.engine, f"{m.service_rate:,.0f} rows/s "
-                        f"({m.service_statements:.1f} stmts/create)",
+                        f"({m.service_statements:.1f} calls/create)",
                         f"{m.raw_rate:,.0f} rows/s ({m.raw_statements:.1f})", m.ratio,
                         CREATE_ONE_TARGET, source="#17", ratio_means="accord/raw speed"))
         kinds.append(f"  {m.engine}: " + ", ".join(f"{k} {v:g}" for k, v in m.kinds.items()))
 
     create_one.run(engine_list, count, report, sample=sample)
     if kinds:
-        print("  service statements per create by kind:")
+        print("  service calls per create by their first statement:")
         for line in kinds:
             print(f"  {line}")
 

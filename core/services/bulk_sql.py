@@ -27,7 +27,8 @@ _STATEMENTS: dict[tuple[Any, ...], str | None] = {}
 def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
                  values: Sequence[Sequence[Any]], *,
                  returning: peewee.Field | Sequence[peewee.Field] | None = None,
-                 skip_conflicts: bool = False) -> list[Any]:
+                 skip_conflicts: bool = False,
+                 along: tuple[str, Sequence[Any]] | None = None) -> list[Any]:
     """Insert value lists in statements of CHUNK rows; the RETURNING values, if asked:
     one value per row for a field, the row's tuple of raw column values for a list.
     ``skip_conflicts``: a row a unique index refuses is left out (``ON CONFLICT DO
@@ -38,6 +39,12 @@ def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
     and reused) and every value goes through its field's ``db_value`` as peewee
     does; what is saved is peewee's building of a node per value, its main cost
     for thousands of rows. A value that is an SQL expression takes peewee's path.
+
+    ``along`` (PostgreSQL, with ``returning``): ``(sql, params)`` of a statement that
+    reads the inserted rows from ``written`` and goes in the same statement, as a
+    data-modifying WITH (``WITH written AS (INSERT ...), along AS (sql) SELECT * FROM
+    written``): one round trip for both, and nothing written along a row a conflict
+    skipped.
     """
     database = model._meta.database
     converters: list[Callable[[Any], Any]] = [field.db_value for field in fields]
@@ -72,6 +79,9 @@ def insert_rows(model: type[peewee.Model], fields: list[peewee.Field],
                 continue
             # Run as SQL, so RETURNING gives raw column values like the path below.
             sql, params = query.returning(*targets).sql()
+        if along is not None:
+            sql = f"WITH written AS ({sql}), along AS ({along[0]}) SELECT * FROM written"
+            params = [*params, *along[1]]
         cursor = database.execute_sql(sql, params)
         if targets:
             rows = cursor.fetchall()

@@ -20,7 +20,7 @@ from ..database import is_postgres
 from ..errors import Conflict, NotFound, StaleVersion, ValidationError, flatten_messages
 from ..models import BaseRecord, utcnow
 from .actors import Actor
-from .audit import write_audit
+from .audit import audit_along, write_audit
 from .authz import check_ownership, permission_for, require, scoped
 from .bulk_sql import CHUNK, ids_by_key, insert_rows
 from .lines import pop_lines, write_lines
@@ -245,24 +245,33 @@ def _create(kernel: Accord, type_name: str, raw_rows: list[dict[str, Any]], *, a
             columns, custom = to_columns(kernel, record_type, row)
             columns.update(custom=custom, created_at=now, updated_at=now, version=1)
             inserts.append(columns)
-        ids, records = _insert(kernel, model, inserts, single)
+        # PostgreSQL: a single create's audit row goes in its INSERT's statement.
+        along = audit_along(actor, "created", type_name, _created(shown[0])) \
+            if single and is_postgres(kernel.database) else None
+        ids, records = _insert(kernel, model, inserts, single, along)
         if single and not ids:
             _refuse_taken(write)
         if record_type.links:
             write_links(record_type, ids, links, replace=False)
         if record_type.lines:
             write_lines(record_type, ids, links, replace=False)
-        write_audit(actor, "created", type_name, [
-            (rid, {k: [None, v] for k, v in values.items() if v is not None})
-            for rid, values in zip(ids, shown)])
+        if along is None:
+            write_audit(actor, "created", type_name,
+                        [(rid, _created(values)) for rid, values in zip(ids, shown)])
         _outbox(kernel, record_type, "created",
                 [{"id": rid, **values} for rid, values in zip(ids, shown)], actor)
     kernel.emit(signals.record_created, record_type=type_name, ids=ids, actor=actor)
     return ids, records
 
 
+def _created(values: dict[str, Any]) -> dict[str, list[Any]]:
+    """A created record's audit changes: ``[None, value]`` per field given."""
+    return {k: [None, v] for k, v in values.items() if v is not None}
+
+
 def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any]],
-            single: bool) -> tuple[list[int], list[BaseRecord]]:
+            single: bool, along: tuple[str, list[Any]] | None = None
+            ) -> tuple[list[int], list[BaseRecord]]:
     """The ids of the rows inserted; for ``single``, also the record, made from every
     column the INSERT returned (the record as stored, with no read-back), or nothing
     when a unique index holds one of its values already (the caller words why)."""
@@ -290,7 +299,8 @@ def _insert(kernel: Accord, model: type[BaseRecord], inserts: list[dict[str, Any
         if not single:
             return insert_rows(model, fields, values, returning=model.id), []
         columns = _columns(model)
-        returned = insert_rows(model, fields, values, returning=columns, skip_conflicts=True)
+        returned = insert_rows(model, fields, values, returning=columns, skip_conflicts=True,
+                               along=along)
     except peewee.IntegrityError as exc:
         raise ValidationError(_integrity_message(exc)) from None
     if not returned:

@@ -4,11 +4,13 @@ probe first, no aborted transaction), yet the record and the errors are the same
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import pytest
 
 from accord import services
+from accord.database import is_postgres
 from accord.errors import ValidationError
 from accord.models import AuditEntry, Contact, Product, User
 from accord.services.fields import add_field
@@ -42,36 +44,73 @@ def test_a_contact_with_custom_fields_comes_back_as_stored(kernel, actor):
     assert shown == _dump(kernel, "contact", services.get(kernel, "contact", created.id))
 
 
-def _statements(kernel, body):
-    """The SQL statements ``body`` runs, by first word (and table for INSERTs)."""
-    seen: list[str] = []
-    database = kernel.database
-    original = database.execute_sql
+def _messages(body, texts=None):
+    """What ``body`` sends to the server, a list per message (several statements may go
+    in one), each statement by its first word (and table for INSERTs); each message's
+    text is added to ``texts``."""
+    sent: list[list[str]] = []
 
-    def execute_sql(sql, *args, **kwargs):
-        words = sql.split()
-        seen.append(words[0].upper() + (f" {words[2].strip(chr(34))}"
-                                        if words[0].upper() == "INSERT" else ""))
-        return original(sql, *args, **kwargs)
+    class Listen(logging.Handler):
+        def emit(self, record):
+            if isinstance(record.msg, tuple):
+                sent.append([_word(sql) for sql in record.msg[0].split("; ")])
+                if texts is not None:
+                    texts.append(record.msg[0])
 
-    database.execute_sql = execute_sql
+    peewee_log = logging.getLogger("peewee")
+    handler, level = Listen(), peewee_log.level
+    peewee_log.addHandler(handler)
+    peewee_log.setLevel(logging.DEBUG)
     try:
         body()
     finally:
-        del database.execute_sql
-    return seen
+        peewee_log.removeHandler(handler)
+        peewee_log.setLevel(level)
+    return sent
 
 
-def test_a_single_create_runs_four_statements_in_a_callers_transaction(kernel, actor):
+def _word(sql):
+    words = sql.split()
+    return words[0].upper() + (f" {words[2].strip(chr(34))}" if words[0].upper() == "INSERT"
+                               else "")
+
+
+def test_a_single_create_in_a_callers_transaction_costs_one_round_trip_on_postgresql(
+        kernel, actor):
     # The first write of a kernel reads what it caches (the webhook subscriptions).
     services.create(kernel, "contact", {"last_name": "Kent"}, actor=actor)
-    with kernel.transaction():
-        seen = _statements(kernel, lambda: services.create(
-            kernel, "contact", {"last_name": "Lane", "email": "lois@planet.example"},
-            actor=actor))
 
-    assert seen == ["SAVEPOINT", "INSERT accord_contact", "INSERT accord_audit",
-                    "RELEASE"]
+    def create():
+        with kernel.transaction():
+            services.create(kernel, "contact", {"last_name": "Lane",
+                                                "email": "lois@planet.example"}, actor=actor)
+            sent.extend(_messages(lambda: services.create(
+                kernel, "contact", {"last_name": "Olsen"}, actor=actor), sent_sql))
+
+    sent: list[list[str]] = []
+    sent_sql: list[str] = []
+    create()
+    if is_postgres(kernel.database):
+        # SAVEPOINT goes with the INSERT, and the audit row in the INSERT's statement;
+        # RELEASE waits for the next statement, and the previous create's RELEASE went
+        # with this one's SAVEPOINT.
+        assert sent == [["RELEASE", "SAVEPOINT", "WITH"]]
+        assert sent_sql[0].split("; ")[-1].startswith(
+            'WITH written AS (INSERT INTO "accord_contact" ')
+        assert 'along AS (INSERT INTO "accord_audit" ' in sent_sql[0]
+    else:
+        assert sent == [["SAVEPOINT"], ["INSERT accord_contact"], ["INSERT accord_audit"],
+                        ["RELEASE"]]
+    with kernel.bound():
+        assert [c.last_name for c in Contact.select().order_by(Contact.id)] == [
+            "Kent", "Lane", "Olsen"]
+        entries = AuditEntry.select().where(AuditEntry.action == "created").order_by(
+            AuditEntry.id)
+        assert [(e.record_type, e.record_id, e.changes, e.actor_id) for e in entries] == [
+            ("contact", c.id, {"last_name": [None, c.last_name], "call_opt_out": [None, False],
+                               "email_opt_out": [None, False]}
+             | ({"email": [None, c.email]} if c.email else {}), actor.user_id)
+            for c in Contact.select().order_by(Contact.id)]
 
 
 @pytest.mark.parametrize("type_name, first, second, field, message", [

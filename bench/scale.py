@@ -12,9 +12,11 @@ empty database, or measures one that ``accord demo --scale`` filled (``--url``);
   budget: at most 5x its raw query or its raw query + 5 ms, whichever is more (the
   fixed cost of building a metric's query); those without a raw query are listed as
   such, with a budget of 1 s;
-- the dashboard page (``GET /dashboard``, Flask test client, an admin logged in),
-  against the sum of the metric computations above (its cards show every metric);
-  budget: at most 1.5x that sum, and 3 s at scale 0.1.
+- the dashboard page (``GET /dashboard``, Flask test client, an admin logged in):
+  with every card computed on the visit, against the sum of the metric computations
+  above (its cards show every metric), budget at most 1.5x that sum; then as a user
+  meets it, the first visit (cards not ready within ``CARDS_WAIT`` shown as being
+  computed) and a later one (slow cards kept), budget 3 s each.
 
 SQLite: a new file in a temporary folder. PostgreSQL: ACCORD_BENCH_DATABASE_URL, else
 the database ``accord_bench_scale`` of the default server, emptied first. Prints a
@@ -299,21 +301,56 @@ def measure(engine: str, url: str, scale: float, *, generate: bool, repeats: int
         result.figures.append(_keyset(kernel, client, token, result.contacts))
         result.figures.extend(_metrics(kernel, repeats))
 
-        def dashboard() -> None:
-            answer = client.get("/dashboard")
-            if answer.status_code != 200:
-                raise RuntimeError(f"/dashboard answered {answer.status_code}")
-        page = _median_ms(dashboard, repeats)
-        # Its baseline: the metrics it shows (a card each, total and by month),
-        # computed directly in this run.
-        shown = sum(f.ms for f in result.figures if f.what.endswith(("(total)", "(month)")))
-        result.figures.append(Figure(
-            "dashboard page (admin) / its metrics", page, shown, f"<= {PAGE_RATIO:g}x",
-            page <= PAGE_RATIO * shown,
-            f"{'within' if page <= PAGE_BUDGET_MS else 'over'} {PAGE_BUDGET_MS / 1000:g} s"))
+        result.figures.extend(_dashboard(kernel, client, result.figures, repeats))
     finally:
         kernel.close()
     return result
+
+
+def _dashboard(kernel: Any, client: Any, figures: list[Figure],
+               repeats: int) -> list[Figure]:
+    """The dashboard page with every card computed on the visit (against the metrics it
+    shows, computed directly above), then as a user meets it: the first visit (the page
+    waits at most ``CARDS_WAIT`` for its cards), and a later one (the slow cards kept)."""
+    from accord.pages import dashboard as page
+
+    def visit() -> str:
+        answer = client.get("/dashboard")
+        if answer.status_code != 200:
+            raise RuntimeError(f"/dashboard answered {answer.status_code}")
+        return str(answer.get_data(as_text=True))
+
+    saved = page.CARDS_WAIT, page.CARD_KEEP
+    page.CARDS_WAIT, page.CARD_KEEP = 3600.0, 0.0  # every card computed, none kept
+    try:
+        whole = _median_ms(visit, repeats)
+    finally:
+        page.CARDS_WAIT, page.CARD_KEEP = saved
+    # Its baseline: the metrics it shows (a card each, total and by month).
+    shown = sum(f.ms for f in figures if f.what.endswith(("(total)", "(month)")))
+    out = [Figure("dashboard page, every card computed (admin) / its metrics", whole, shown,
+                  f"<= {PAGE_RATIO:g}x", whole <= PAGE_RATIO * shown,
+                  f"{'within' if whole <= PAGE_BUDGET_MS else 'over'} "
+                  f"{PAGE_BUDGET_MS / 1000:g} s")]
+    page.forget_cards(kernel)
+    started = time.perf_counter()
+    body = visit()
+    first = (time.perf_counter() - started) * 1000
+    pending = body.count("Being computed")
+    while "Being computed" in body and time.perf_counter() - started < 3600:
+        time.sleep(1)
+        body = visit()
+    ready = time.perf_counter() - started
+    later = _median_ms(visit, repeats)
+    kept = body.count("kpi-asof")
+    out.append(Figure("dashboard page, first visit", first, budget=f"<= {PAGE_BUDGET_MS:g} ms",
+                      ok=first <= PAGE_BUDGET_MS,
+                      note=f"{pending} cards still being computed; all there after "
+                           f"{ready:.1f} s"))
+    out.append(Figure("dashboard page, a later visit", later,
+                      budget=f"<= {PAGE_BUDGET_MS:g} ms", ok=later <= PAGE_BUDGET_MS,
+                      note=f"{kept} slow cards kept"))
+    return out
 
 
 def table_rows(result: Result) -> list[dict[str, Any]]:

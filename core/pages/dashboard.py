@@ -5,6 +5,14 @@ Every figure comes from ``accord.metrics.report`` (the reader's record rules app
 over the range and the owner/team filter of the query string, so a bookmarked page
 shows the same filters again. Bar charts are drawn on the server as inline SVG, with
 their figures in a table beside them for whoever cannot see the bars.
+
+On a big firm's data a metric can take seconds: the page waits for its cards at most
+``CARDS_WAIT`` seconds; a card not ready by then says it is being computed while the
+computing goes on, and the key figures reload themselves until it is there. A card
+that took ``SLOW_CARD`` seconds or more is kept for ``CARD_KEEP`` seconds, per reader
+(their permissions, rules and teams) and filters, and shown with the time it was
+computed; ``?refresh=1`` computes the reader's cards again. Cards quicker than that are
+computed on every visit, so a small firm's figures are always the latest.
 """
 
 from __future__ import annotations
@@ -13,12 +21,15 @@ import dataclasses
 import datetime as dt
 import logging
 import math
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, g, render_template, request, url_for
 
 from ..errors import AccordError, PermissionDenied, ValidationError
 from ..metrics import (Metric, MetricPoint, MetricQuery, catalog, default_range,
@@ -34,7 +45,7 @@ if TYPE_CHECKING:
     from ..services.actors import Actor
 
 __all__ = ["register", "Chart", "bar_chart", "Kpi", "WidgetBox", "plugin_widgets",
-           "format_value"]
+           "format_value", "forget_cards"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +61,11 @@ _NARROWEST = {"own": 0, "team": 1, "all": 2}
 #: both engines' drivers let other threads run, so the page of fifty metrics takes a
 #: fraction of the sum of their times (at scale 0.1 on SQLite: 4.6 s one by one).
 CARD_THREADS = 4
+#: Seconds the page waits for its cards (see the module's docstring).
+CARDS_WAIT = 2.5
+#: Seconds of computing from which a card is kept, and seconds it is kept.
+SLOW_CARD = 1.0
+CARD_KEEP = 300.0
 
 
 # Charts -----------------------------------------------------------------------------
@@ -203,6 +219,16 @@ class Kpi:
     goals: list[GoalLine] = field(default_factory=list)
     more_goals: int = 0
     problem: str | None = None
+    #: Still being computed when the page was answered.
+    pending: bool = False
+    #: When its figures were computed, and how many seconds that took.
+    computed_at: dt.datetime | None = None
+    seconds: float = 0.0
+
+    @property
+    def kept(self) -> bool:
+        """Whether its figures are from an earlier visit (they took long to compute)."""
+        return self.seconds >= SLOW_CARD
 
     @property
     def label(self) -> str:
@@ -211,33 +237,104 @@ class Kpi:
         return words[:1].upper() + words[1:]
 
 
-def kpis(kernel: Accord, actor: Actor, query: MetricQuery,
-         today: dt.date) -> list[Kpi]:
+def kpis(kernel: Accord, actor: Actor, query: MetricQuery, today: dt.date, *,
+         refresh: bool = False) -> list[Kpi]:
     """A card per metric of the running plugins that ``actor`` may compute (one whose
-    record types they may not read is left out), core first, then by plugin and name."""
+    record types they may not read is left out), core first, then by plugin and name.
+    A card not computed within ``CARDS_WAIT`` seconds comes back ``pending``; a kept
+    card is shown again (``refresh``: computed anew)."""
     metrics = catalog(kernel, actor=actor)
     goals = _goals(kernel, actor, query, today)
     base = base_currency(kernel)
-
-    def card_of(item: tuple[str, tuple[str, Metric]]) -> Kpi | None:
-        name, (plugin, metric) = item
-        card = Kpi(name, plugin, metric.description)
-        try:
-            with kernel.bound():
-                _fill(kernel, actor, card, metric, query, base)
-        except PermissionDenied:
-            return None  # the reader may not read what the metric counts: no card
-        except AccordError as exc:
-            card.problem = exc.message
-        finally:
-            kernel.release_connection()  # this thread's, back to the pool
+    ordered = sorted(metrics.items(), key=lambda i: (i[1][0] != "core", i[1][0], i[0]))
+    futures = [_card(kernel, (actor, query, base, name), refresh,
+                     lambda name=name, plugin=plugin, metric=metric: _computed(
+                         kernel, actor, query, base, Kpi(name, plugin, metric.description),
+                         metric))
+               for name, (plugin, metric) in ordered]
+    wait(futures, timeout=CARDS_WAIT)
+    cards = []
+    for (name, (plugin, metric)), future in zip(ordered, futures):
+        if not future.done():
+            card: Kpi | None = Kpi(name, plugin, metric.description, pending=True)
+        else:
+            card = future.result()
+            if card is None:
+                continue  # the reader may not read what the metric counts: no card
+            card = dataclasses.replace(card)  # this visit's copy, with this visit's goals
+        assert card is not None
         mine = goals.get(name, [])
         card.goals, card.more_goals = mine[:GOALS_SHOWN], max(len(mine) - GOALS_SHOWN, 0)
-        return card
+        cards.append(card)
+    return cards
 
-    ordered = sorted(metrics.items(), key=lambda i: (i[1][0] != "core", i[1][0], i[0]))
-    with ThreadPoolExecutor(CARD_THREADS, thread_name_prefix="accord-dashboard") as pool:
-        return [card for card in pool.map(card_of, ordered) if card is not None]
+
+def _computed(kernel: Accord, actor: Actor, query: MetricQuery, base: str, card: Kpi,
+              metric: Metric) -> Kpi | None:
+    started = time.monotonic()
+    try:
+        with kernel.bound():
+            _fill(kernel, actor, card, metric, query, base)
+    except PermissionDenied:
+        return None
+    except AccordError as exc:
+        card.problem = exc.message
+    finally:
+        kernel.release_connection()  # this thread's, back to the pool
+    card.seconds = time.monotonic() - started
+    card.computed_at = dt.datetime.now(dt.timezone.utc)
+    return card
+
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+#: Per kernel, the cards being computed or kept: (actor, query, base currency, metric
+#: name) -> its computing.
+_cards: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Future[Kpi | None]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _card(kernel: Accord, key: tuple[Any, ...], refresh: bool,
+          compute: Any) -> Future[Kpi | None]:
+    """The card's computing under way or kept (unless ``refresh``), else a new one."""
+    global _pool
+    with _lock:
+        cards = _cards.setdefault(kernel, {})
+        known = cards.get(key)
+        if known is not None and (not known.done() or not refresh and _kept(known)):
+            return known
+        for stale in [k for k, f in cards.items() if f.done() and not _kept(f)]:
+            del cards[stale]
+        if _pool is None:
+            _pool = ThreadPoolExecutor(CARD_THREADS, thread_name_prefix="accord-dashboard")
+        future: Future[Kpi | None] = _pool.submit(compute)
+        cards[key] = future
+
+    def forget_if_quick(done: Future[Kpi | None]) -> None:
+        if not _kept(done):
+            with _lock:
+                if cards.get(key) is done:
+                    del cards[key]
+
+    future.add_done_callback(forget_if_quick)
+    return future
+
+
+def forget_cards(kernel: Accord) -> None:
+    """Drop the kernel's kept cards (those being computed finish, unkept)."""
+    with _lock:
+        _cards.pop(kernel, None)
+
+
+def _kept(future: Future[Kpi | None]) -> bool:
+    """Whether a finished card is one to show again: it took long, not long ago."""
+    if future.exception() is not None:
+        return False
+    card = future.result()
+    return (card is not None and card.computed_at is not None
+            and card.seconds >= SLOW_CARD
+            and (dt.datetime.now(dt.timezone.utc) - card.computed_at).total_seconds()
+            < CARD_KEEP)
 
 
 def _fill(kernel: Accord, actor: Actor, card: Kpi, metric: Metric, query: MetricQuery,
@@ -465,9 +562,14 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         actor = g.actor
         catalog(kernel, actor=actor)  # core.metrics.read, or the 403 page naming it
         filters, query = read_filters(kernel, actor, today)
-        cards = kpis(kernel, actor, query, today)
+        cards = kpis(kernel, actor, query, today, refresh=request.args.get("refresh") == "1")
+        filters_args: dict[str, Any] = {k: v for k, v in request.args.items()
+                                        if k != "refresh"}
         boxes = plugin_widgets(kernel, actor, query)
         body = render_template("dashboard.html", filters=filters, query=query, cards=cards,
                                boxes=boxes, base=base_currency(kernel),
+                               keep_minutes=round(CARD_KEEP / 60),
+                               again=url_for("pages.dashboard", **filters_args, refresh="1"),
+                               reload=url_for("pages.dashboard", **filters_args),
                                months=len(months_between(query.start, query.end)))
         return Response(body, status=400 if filters.problems else 200)

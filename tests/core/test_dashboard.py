@@ -15,7 +15,7 @@ import pytest
 from accord import services
 from accord.errors import ValidationError
 from accord.hooks import hookimpl
-from accord.metrics import MetricQuery, catalog, default_range, report
+from accord.metrics import Metric, MetricPoint, MetricQuery, catalog, default_range, report
 from accord.pages import Series, Widget
 from accord.pages.dashboard import bar_chart, format_value
 from accord.plugins import PluginManifest
@@ -306,3 +306,112 @@ def test_cards_are_computed_side_by_side_in_order_and_give_their_connections_bac
     assert len(set(threads)) > 1
     pool = sales_kernel.database
     assert len(getattr(pool, "_in_use", {})) <= 1  # this thread's, at most
+
+
+# Slow cards ---------------------------------------------------------------------------
+
+class Slowpoke:
+    """A plugin whose one metric (contacts, in all) waits for ``gate`` and then takes
+    ``pause`` seconds, like a metric over a big firm's data."""
+
+    MANIFEST = PluginManifest(name="slowpoke", version="1.0")
+
+    def __init__(self):
+        import threading
+
+        self.gate = threading.Event()
+        self.pause = 0.0
+        self.runs = 0
+
+    @hookimpl
+    def register_metrics(self):
+        return [Metric("slowpoke.contacts", "Contacts, slowly", "count", self._contacts)]
+
+    def _contacts(self, kernel, query):
+        import time
+
+        from accord.models import Contact
+
+        self.runs += 1
+        assert self.gate.wait(10), "the test never opened the gate"
+        time.sleep(self.pause)
+        return [MetricPoint(query.by if query.by == "total" else p, D(Contact.select().count()))
+                for p in (["total"] if query.by == "total" else [TODAY.strftime("%Y-%m")])]
+
+
+@pytest.fixture
+def slowpoke(make_kernel, make_page_client):
+    plugin = Slowpoke()
+    kernel = make_kernel(plugins=[plugin], enable=["slowpoke"])
+    admin = _user(kernel, "ada@example.com", "admin")
+    return plugin, kernel, make_page_client(user=admin, kernel=kernel)
+
+
+def _contact(kernel, name):
+    services.create(kernel, "contact", {"last_name": name}, actor=SYSTEM)
+
+
+def _figure(card):
+    return re.search(r'<p class="kpi-figure">([^<]*)<', card)[1]
+
+
+def test_a_card_not_ready_in_time_says_so_and_the_figures_reload_until_it_is(
+        slowpoke, monkeypatch):
+    from accord.pages import dashboard
+
+    plugin, kernel, client = slowpoke
+    monkeypatch.setattr(dashboard, "CARDS_WAIT", 0.2)
+    _contact(kernel, "Kent")
+
+    body = _page(client)
+    card = _cards(body)["slowpoke.contacts"]
+    assert "Being computed…" in card and "kpi-figure" not in card
+    assert "1 figure is still being computed; it appears here when ready" in body
+    assert 'hx-get="/dashboard" hx-trigger="load delay:3s" hx-select="#key-figures"' in body
+    assert _figure(_cards(body)["core.new_customers"])  # the other cards are there
+    body = _page(client)  # asked again while it computes: not computed twice
+    assert "Being computed…" in _cards(body)["slowpoke.contacts"]
+    assert plugin.runs == 1
+
+    plugin.gate.set()
+    for _ in range(50):
+        body = _page(client)
+        if "Being computed" not in body:
+            break
+    assert _figure(_cards(body)["slowpoke.contacts"]) == "1"
+    assert "still being computed" not in body and "hx-get" not in body.split(
+        'id="key-figures"')[1].split(">")[0]
+
+
+def test_a_slow_card_is_kept_with_its_time_and_computed_again_on_asking(
+        slowpoke, make_page_client, monkeypatch):
+    from accord.pages import dashboard
+
+    plugin, kernel, client = slowpoke
+    monkeypatch.setattr(dashboard, "SLOW_CARD", 0.2)
+    plugin.gate.set()
+    plugin.pause = 0.25
+    _contact(kernel, "Kent")
+
+    body = _page(client)
+    card = _cards(body)["slowpoke.contacts"]
+    assert _figure(card) == "1" and "As of " in card and "s to compute)" in card
+    assert "As of" not in _cards(body)["core.new_customers"]  # quick: never kept
+    assert "Figures that take long to compute are kept for 5 minutes" in body
+    runs = plugin.runs
+
+    _contact(kernel, "Lane")
+    body = _page(client)
+    assert _figure(_cards(body)["slowpoke.contacts"]) == "1"  # kept
+    assert plugin.runs == runs
+    # Another reader has figures of their own.
+    other = make_page_client(user=_user(kernel, "bo@example.com", "admin"), kernel=kernel)
+    assert _figure(_cards(_page(other))["slowpoke.contacts"]) == "2"
+
+    body = _page(client, "/dashboard?refresh=1")
+    assert _figure(_cards(body)["slowpoke.contacts"]) == "2"
+    assert 'href="/dashboard?refresh=1"' in body
+
+    monkeypatch.setattr(dashboard, "CARD_KEEP", 0.0)  # kept no longer
+    _contact(kernel, "Olsen")
+    assert _figure(_cards(_page(client))["slowpoke.contacts"]) == "3"

@@ -578,6 +578,8 @@ def _admin_path(spec: APISpec, converter: _Converter, endpoint: AdminEndpoint) -
                                                                            "OK")}
     if endpoint.response is not None:
         ok["content"] = {JSON: {"schema": converter.schema(endpoint.response)}}
+    if endpoint.links:
+        ok["links"] = endpoint.links
     operation["responses"] = {endpoint.status: ok,
                               **_responses(endpoint.errors, public=endpoint.public)}
     spec.path(path=f"{PREFIX}{endpoint.path}",

@@ -11,7 +11,8 @@ from typing import Any
 
 from ..config import FIELD_KINDS
 
-__all__ = ["AdminEndpoint", "ADMIN_SCHEMAS", "admin_endpoints", "object_schema", "ref",
+__all__ = ["AdminEndpoint", "ADMIN_SCHEMAS", "admin_endpoints", "links_to", "object_schema",
+           "ref",
            "STRING", "NULLABLE_STRING", "ACTOR", "CHANGE", "CHANGES"]
 
 
@@ -39,6 +40,16 @@ class AdminEndpoint:
     public: bool = False
     tag: str = "admin"
     description: str = ""
+    #: OpenAPI links from the success answer to operations on what it made (see
+    #: ``links_to``): clients, and stateful test tools, chain them.
+    links: dict[str, Any] | None = None
+
+
+def links_to(parameters: dict[str, str], **operations: str) -> dict[str, Any]:
+    """``{Name: {"operationId": ..., "parameters": parameters}}`` per ``Name=operation``;
+    the parameters are runtime expressions (``"$response.body#/id"``)."""
+    return {name: {"operationId": op_id, "parameters": parameters}
+            for name, op_id in operations.items()}
 
 
 def object_schema(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -188,7 +199,10 @@ def admin_endpoints() -> tuple[AdminEndpoint, ...]:
           parameters=(_query("record_type", "Only this record type's fields"),),
           response=object_schema({"items": {"type": "array", "items": field}}), errors=(400,)),
         a("post", "/custom_fields", "Define a custom field", "add_custom_field", FIELDS,
-          body=FieldBody, response=field, status=201, errors=(415, 422)),
+          body=FieldBody, response=field, status=201, errors=(415, 422),
+          links=links_to({"path.record_type": "$response.body#/record_type",
+                          "path.name": "$response.body#/name"},
+                         Remove="remove_custom_field")),
         a("delete", "/custom_fields/{record_type}/{name}", "Remove a custom field",
           "remove_custom_field", FIELDS, status=204, errors=(404, 422),
           description="Stored values stay in the records; defining the field again "
@@ -196,7 +210,9 @@ def admin_endpoints() -> tuple[AdminEndpoint, ...]:
         a("get", "/roles", "List the roles", "list_roles", USERS,
           response=object_schema({"items": {"type": "array", "items": role}})),
         a("post", "/roles", "Add a role", "add_role", USERS, body=RoleBody, response=role,
-          status=201, errors=(415, 422)),
+          status=201, errors=(415, 422),
+          links=links_to({"path.name": "$response.body#/name"}, Get="get_role",
+                         Update="update_role", Delete="delete_role")),
         a("get", "/roles/{name}", "Read a role", "get_role", USERS, response=role,
           errors=(404,)),
         a("patch", "/roles/{name}", "Change a role", "update_role", USERS, body=RoleChanges,
@@ -221,7 +237,8 @@ def admin_endpoints() -> tuple[AdminEndpoint, ...]:
           body=TokenBody, status=201, errors=(415, 422), response={"allOf": [
               ref("schemas", "Token"), object_schema({"token": {
                   "type": "string", "description": "The secret; shown this once only"}},
-                  required=["token"])]}),
+                  required=["token"])]},
+          links=links_to({"path.token_id": "$response.body#/id"}, Revoke="revoke_token")),
         a("delete", "/tokens/{token_id}", "Revoke an API token", "revoke_token", status=204,
           errors=(403, 404), description=f"Your own, or anyone's with `{USERS}`."),
         a("get", "/teams/{team_id}/members", "The members of a team", "list_team_members",
@@ -233,7 +250,12 @@ def admin_endpoints() -> tuple[AdminEndpoint, ...]:
               "added": {"type": "boolean", "description": "false: a member already"},
               "items": {"type": "array", "items": ref("schemas", "User")}},
               required=["added", "items"]),
-          description="Audited as a change of the team's `members`, like a PATCH."),
+          description="Audited as a change of the team's `members`, like a PATCH.",
+          links={**links_to({"path.team_id": "$request.path.team_id"},
+                            Members="list_team_members"),
+                 **links_to({"path.team_id": "$request.path.team_id",
+                             "path.user_id": "$request.body#/user_id"},
+                            Remove="remove_team_member")}),
         a("delete", "/teams/{team_id}/members/{user_id}", "Take a member out of a team",
           "remove_team_member", USERS, status=204, errors=(404, 409),
           description="409 for the team's manager, who stays a member; 404 for a user who "

@@ -83,7 +83,7 @@ def register(bp: Blueprint, kernel: Accord) -> None:
 
 def webhook_endpoints() -> tuple[Any, ...]:
     """The webhook routes as the OpenAPI document shows them."""
-    from .openapi_admin import NULLABLE_STRING, STRING, AdminEndpoint, object_schema
+    from .openapi_admin import NULLABLE_STRING, STRING, AdminEndpoint, links_to, object_schema
 
     when = {"type": "string", "format": "date-time"}
     events = {"type": "array", "items": STRING, "minItems": 1, "description": (
@@ -129,7 +129,10 @@ def webhook_endpoints() -> tuple[Any, ...]:
         a("post", "/webhooks", "Subscribe a URL to events", "add_webhook", WEBHOOKS,
           body=body, response=created, status=201, errors=(403, 415, 422),
           description="The answer holds the secret, the only time it is shown. See "
-                      "docs/webhooks.md for the payloads and the signature."),
+                      "docs/webhooks.md for the payloads and the signature.",
+          links=links_to({"path.subscription_id": "$response.body#/id"}, Get="get_webhook",
+                         Update="update_webhook", Delete="remove_webhook",
+                         Test="test_webhook")),
         a("get", "/webhooks/{subscription_id}", "Read a webhook subscription",
           "get_webhook", WEBHOOKS, response=subscription, errors=(403, 404)),
         a("patch", "/webhooks/{subscription_id}", "Change a webhook subscription",

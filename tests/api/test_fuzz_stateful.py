@@ -2,7 +2,8 @@
 
 Every create operation's answer links to the operations on the record it created
 (read, change, replace, delete, history, timeline and its actions, the ``id`` taken
-from the answer's body). Schemathesis's state machine follows those links only (its
+from the answer's body), and so do the admin endpoints that make something (a role, a
+custom field, a token, a team's member, a webhook subscription). Schemathesis's state machine follows those links only (its
 own guesses at links are switched off): it creates a record with a generated body,
 then reads, changes, acts on and deletes *that* record in generated orders, so the
 item operations are reached with ids that exist, in states only a sequence reaches
@@ -58,14 +59,31 @@ def test_every_create_operation_links_to_the_operations_on_its_record(api_client
         "Get": "get_contact", "Update": "update_contact", "Replace": "replace_contact",
         "Delete": "delete_contact", "History": "history_of_contact",
         "Timeline": "timeline_of_contact", "Action_send_nps_survey": "send_nps_survey_contact"}
+    linked: dict[str, set[str]] = {}
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            links = operation.get("responses", {}).get("201", {}).get("links", {}) \
-                if isinstance(operation, dict) else {}
-            for name, link in links.items():
-                assert link["operationId"] in operations, (method, path, name)
-                _, target = operations[link["operationId"]]
-                assert target.startswith(path + "/{id}"), (path, target)
+            if not isinstance(operation, dict):
+                continue
+            for status, answer in operation.get("responses", {}).items():
+                for name, link in answer.get("links", {}).items():
+                    assert status.startswith("2"), (method, path, status)
+                    assert link["operationId"] in operations, (method, path, name)
+                    _, target = operations[link["operationId"]]
+                    # On what the operation made: below its path, or its path itself.
+                    assert target == path or target.startswith(path + "/{"), (path, target)
+                    # Every path parameter of the target is given, and only those.
+                    wanted = {p[1:-1] for p in target.split("/") if p.startswith("{")}
+                    assert {k.removeprefix("path.") for k in link["parameters"]} == wanted, (
+                        path, name)
+                    linked.setdefault(operation["operationId"], set()).add(
+                        link["operationId"])
+    # The admin endpoints that make something link to what works on it.
+    assert linked["add_role"] == {"get_role", "update_role", "delete_role"}
+    assert linked["add_custom_field"] == {"remove_custom_field"}
+    assert linked["create_token"] == {"revoke_token"}
+    assert linked["add_team_member"] == {"list_team_members", "remove_team_member"}
+    assert linked["add_webhook"] == {"get_webhook", "update_webhook", "remove_webhook",
+                                     "test_webhook"}
 
 
 @pytest.mark.plugins(*PLUGINS)
@@ -81,6 +99,7 @@ def test_chains_of_linked_requests_answer_as_the_document_says(
     deadline = time.monotonic() + BUDGET
     failures: list[str] = []
     statuses: Counter[str] = Counter()
+    reached: Counter[str] = Counter()
 
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Any) -> None:
@@ -95,6 +114,7 @@ def test_chains_of_linked_requests_answer_as_the_document_says(
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None,
                               **kwargs: Any) -> None:
             statuses[f"{case.method.upper()} {response.status_code}"] += 1
+            reached[f"{case.method.upper()} {case.path}"] += 1
             try:
                 case.validate_response(response, checks=CHECKS, headers=auth)
             except (Exception, BaseExceptionGroup) as exc:
@@ -125,7 +145,7 @@ def test_chains_of_linked_requests_answer_as_the_document_says(
             break
 
     print(f"stateful: {runs} run(s), {sum(statuses.values())} steps, "
-          f"{dict(sorted(statuses.items()))}")
+          f"{dict(sorted(statuses.items()))}; reached {dict(sorted(reached.items()))}")
     linked = sum(n for key, n in statuses.items()
                  if key.split()[0] in ("GET", "PATCH", "PUT", "DELETE") and key.endswith("200"))
     assert linked, f"no linked request reached a record it created: {dict(statuses)}"

@@ -100,3 +100,42 @@ def test_dashboard_at_desktop_and_phone_width(page, new_context, make_user, web_
     expect(phone.locator("#dash-owner-error")).to_have_text(
         f"There is no user {sam.id} whose records you may read.")
     assert no_horizontal_scroll(phone)
+
+
+def test_a_card_computed_late_appears_without_a_reload(page, make_user, web_kernel,
+                                                       monkeypatch):
+    """A card not ready within the page's wait says so; the key figures reload
+    themselves (htmx) and show it once computed, the rest of the page left alone."""
+    import threading
+
+    from accord.pages import dashboard
+
+    gate = threading.Event()
+    original = dashboard._fill
+
+    def held(kernel, actor, card, *args, **kwargs):
+        if card.name == "sales.win_rate":
+            gate.wait(30)
+        return original(kernel, actor, card, *args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "_fill", held)
+    monkeypatch.setattr(dashboard, "CARDS_WAIT", 0.3)
+    rita = make_user("sales", email="rita@example.com", name="Rita Rep")
+    make_user("admin", email="ada@example.com")
+    _deal(web_kernel, "Rita won", rita, "3000.00", stage="Won")
+
+    log_in(page, "ada@example.com")
+    page.goto("/dashboard?owner=" + str(rita.id))
+    card = page.locator("section.kpi", has_text="sales.win_rate")
+    expect(card).to_contain_text("Being computed…")
+    expect(page.get_by_role("status")).to_contain_text("1 figure is still being computed")
+    assert serious_violations(page) == []
+    screenshot(page, "dashboard-card-being-computed")
+    url = page.url
+
+    gate.set()
+    expect(card).to_contain_text("100 %", timeout=15_000)
+    expect(card).not_to_contain_text("Being computed")
+    expect(page.get_by_role("status")).to_have_count(0)
+    assert page.url == url  # the figures came in place; the page was not left
+    expect(page.get_by_label("Owner")).to_have_value(str(rita.id))

@@ -110,8 +110,8 @@ class _PostgresDatabase(PooledPostgresqlDatabase):  # type: ignore[misc]  # unty
     connection) and go with the next statement, in the same message: psycopg2 sends a
     string of statements as one simple query, which the server runs in order, and the
     cursor holds the last one's rows. A create inside a caller's transaction thus costs
-    two round trips (its INSERT and its audit row), not four; a savepoint or a
-    transaction inside which nothing ran costs none. When the statement carrying them
+    one round trip (its INSERT, which writes its audit row too), not four; a savepoint
+    or a transaction inside which nothing ran costs none. When the statement carrying them
     fails, the ones before it have run, so ROLLBACK TO SAVEPOINT finds its savepoint.
     A rollback drops the queue; COMMIT goes with what is left of it. Anything that
     takes the cursor or the connection itself gets the queue sent first."""
@@ -134,16 +134,17 @@ class _PostgresDatabase(PooledPostgresqlDatabase):  # type: ignore[misc]  # unty
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         return super().execute_sql(self._take_queue(sql), params)
 
-    def cursor(self, named_cursor: Any = None) -> Any:
+    def _send_queue(self) -> None:
         queued = self._take_queue()
         if queued:
             super().execute_sql(queued)
+
+    def cursor(self, named_cursor: Any = None) -> Any:
+        self._send_queue()
         return super().cursor(named_cursor)
 
     def connection(self) -> Any:
-        queued = self._take_queue()
-        if queued:
-            super().execute_sql(queued)
+        self._send_queue()
         return super().connection()
 
     def begin(self, isolation_level: Any = None) -> None:
@@ -155,12 +156,6 @@ class _PostgresDatabase(PooledPostgresqlDatabase):  # type: ignore[misc]  # unty
                              + self._adapter.isolation_level_str(level) if level
                              else "BEGIN"]
 
-    def _ran_nothing(self) -> bool:
-        queue = self._queued()
-        began = bool(queue) and queue[0].startswith("BEGIN")
-        queue.clear()
-        return began
-
     def commit(self) -> None:
         queued = self._take_queue("COMMIT")
         assert queued is not None
@@ -170,7 +165,10 @@ class _PostgresDatabase(PooledPostgresqlDatabase):  # type: ignore[misc]  # unty
             super().cursor().execute(queued)
 
     def rollback(self) -> None:
-        if not self._ran_nothing():
+        queue = self._queued()
+        ran_nothing = bool(queue) and queue[0].startswith("BEGIN")
+        queue.clear()
+        if not ran_nothing:
             super().rollback()
 
     def close(self) -> bool:

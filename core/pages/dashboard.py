@@ -247,12 +247,16 @@ def kpis(kernel: Accord, actor: Actor, query: MetricQuery, today: dt.date, *,
     goals = _goals(kernel, actor, query, today)
     base = base_currency(kernel)
     ordered = sorted(metrics.items(), key=lambda i: (i[1][0] != "core", i[1][0], i[0]))
-    futures = [_card(kernel, (actor, query, base, name), refresh,
+    # This visit's threads: another reader's slow cards never hold this one's up. What
+    # is not done when the wait ends goes on after the answer, then the threads end.
+    pool = ThreadPoolExecutor(CARD_THREADS, thread_name_prefix="accord-dashboard")
+    futures = [_card(kernel, (actor, query, base, name), refresh, pool,
                      lambda name=name, plugin=plugin, metric=metric: _computed(
                          kernel, actor, query, base, Kpi(name, plugin, metric.description),
                          metric))
                for name, (plugin, metric) in ordered]
     wait(futures, timeout=CARDS_WAIT)
+    pool.shutdown(wait=False)
     cards = []
     for (name, (plugin, metric)), future in zip(ordered, futures):
         if not future.done():
@@ -287,17 +291,16 @@ def _computed(kernel: Accord, actor: Actor, query: MetricQuery, base: str, card:
 
 
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
 #: Per kernel, the cards being computed or kept: (actor, query, base currency, metric
 #: name) -> its computing.
 _cards: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Future[Kpi | None]]] = \
     weakref.WeakKeyDictionary()
 
 
-def _card(kernel: Accord, key: tuple[Any, ...], refresh: bool,
+def _card(kernel: Accord, key: tuple[Any, ...], refresh: bool, pool: ThreadPoolExecutor,
           compute: Any) -> Future[Kpi | None]:
-    """The card's computing under way or kept (unless ``refresh``), else a new one."""
-    global _pool
+    """The card's computing under way or kept (unless ``refresh``), else a new one on
+    ``pool``."""
     with _lock:
         cards = _cards.setdefault(kernel, {})
         known = cards.get(key)
@@ -305,9 +308,7 @@ def _card(kernel: Accord, key: tuple[Any, ...], refresh: bool,
             return known
         for stale in [k for k, f in cards.items() if f.done() and not _kept(f)]:
             del cards[stale]
-        if _pool is None:
-            _pool = ThreadPoolExecutor(CARD_THREADS, thread_name_prefix="accord-dashboard")
-        future: Future[Kpi | None] = _pool.submit(compute)
+        future: Future[Kpi | None] = pool.submit(compute)
         cards[key] = future
 
     def forget_if_quick(done: Future[Kpi | None]) -> None:

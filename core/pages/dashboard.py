@@ -27,7 +27,7 @@ import weakref
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from flask import Blueprint, Response, g, render_template, request, url_for
 
@@ -238,11 +238,13 @@ class Kpi:
 
 
 def kpis(kernel: Accord, actor: Actor, query: MetricQuery, today: dt.date, *,
-         refresh: bool = False) -> list[Kpi]:
+         refresh: bool = False, meanwhile: Callable[[], Any] | None = None) -> list[Kpi]:
     """A card per metric of the running plugins that ``actor`` may compute (one whose
     record types they may not read is left out), core first, then by plugin and name.
     A card not computed within ``CARDS_WAIT`` seconds comes back ``pending``; a kept
-    card is shown again (``refresh``: computed anew)."""
+    card is shown again (``refresh``: computed anew). ``meanwhile`` runs on this
+    thread while the cards compute (the page draws the widgets then), within the
+    wait."""
     metrics = catalog(kernel, actor=actor)
     goals = _goals(kernel, actor, query, today)
     base = base_currency(kernel)
@@ -255,8 +257,13 @@ def kpis(kernel: Accord, actor: Actor, query: MetricQuery, today: dt.date, *,
                          kernel, actor, query, base, Kpi(name, plugin, metric.description),
                          metric))
                for name, (plugin, metric) in ordered]
-    wait(futures, timeout=CARDS_WAIT)
-    pool.shutdown(wait=False)
+    deadline = time.monotonic() + CARDS_WAIT
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        wait(futures, timeout=max(deadline - time.monotonic(), 0.0))
+    finally:
+        pool.shutdown(wait=False)
     cards = []
     for (name, (plugin, metric)), future in zip(ordered, futures):
         if not future.done():
@@ -563,10 +570,11 @@ def register(bp: Blueprint, kernel: Accord) -> None:
         actor = g.actor
         catalog(kernel, actor=actor)  # core.metrics.read, or the 403 page naming it
         filters, query = read_filters(kernel, actor, today)
-        cards = kpis(kernel, actor, query, today, refresh=request.args.get("refresh") == "1")
+        boxes: list[WidgetBox] = []
+        cards = kpis(kernel, actor, query, today, refresh=request.args.get("refresh") == "1",
+                     meanwhile=lambda: boxes.extend(plugin_widgets(kernel, actor, query)))
         filters_args: dict[str, Any] = {k: v for k, v in request.args.items()
                                         if k != "refresh"}
-        boxes = plugin_widgets(kernel, actor, query)
         body = render_template("dashboard.html", filters=filters, query=query, cards=cards,
                                boxes=boxes, base=base_currency(kernel),
                                keep_minutes=round(CARD_KEEP / 60),

@@ -114,9 +114,8 @@ def test_a_closed_connection_leaves_nothing_queued_for_the_next(database):
     assert _values(database) == [1, 2]
 
 
+@pytest.mark.postgres_only
 def test_postgresql_sends_a_transactions_bookkeeping_with_its_statements(database, sent):
-    if not is_postgres(database):
-        pytest.skip("SQLite makes no round trips")
     with database.atomic():
         with database.atomic():
             pass  # nothing ran: nothing sent

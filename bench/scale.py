@@ -384,9 +384,10 @@ def _bar(label: str, total: int) -> Any:
 def render(results: list[Result], markdown: bool) -> str:
     lines = []
     for r in results:
-        head = (f"{r.engine}, scale {r.scale:g} ({r.contacts:,} contacts)"
-                + (f": written in {r.written_s:.0f} s" if r.written_s is not None else
-                   ": measured on an existing database"))
+        # A database measured as found has the size it has: its contacts say it.
+        head = (f"{r.engine}, scale {r.scale:g} ({r.contacts:,} contacts): written in "
+                f"{r.written_s:.0f} s" if r.written_s is not None else
+                f"{r.engine}, {r.contacts:,} contacts: measured on an existing database")
         lines.append(f"### {head}" if markdown else head)
         if r.steps:
             lines.append("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in r.steps.items()))

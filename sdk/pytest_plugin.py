@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from accord.models import User
 
 ENGINE_FIXTURE = "accord_engine"
-#: Seconds the dashboard waits for its cards under test (``CARDS_WAIT`` is 2.5 s).
+#: Seconds the dashboard waits for its cards under test (``CARDS_WAIT`` is 1.5 s).
 TEST_CARDS_WAIT = 60.0
 
 

@@ -253,6 +253,7 @@ def kpis(kernel: Accord, actor: Actor, query: MetricQuery, today: dt.date, *,
     # This visit's threads: another reader's slow cards never hold this one's up. What
     # is not done when the wait ends goes on after the answer, then the threads end.
     pool = ThreadPoolExecutor(CARD_THREADS, thread_name_prefix="accord-dashboard")
+    _drop_expired(kernel)
     futures = [_card(kernel, (actor, query, base, name), refresh, pool,
                      lambda name=name, plugin=plugin, metric=metric: _computed(
                          kernel, actor, query, base, Kpi(name, plugin, metric.description),
@@ -312,8 +313,6 @@ def _card(kernel: Accord, key: tuple[Any, ...], refresh: bool, pool: ThreadPoolE
         known = cards.get(key)
         if known is not None and (not known.done() or not refresh and _kept(known)):
             return known
-        for stale in [k for k, f in cards.items() if f.done() and not _kept(f)]:
-            del cards[stale]
         future: Future[Kpi | None] = pool.submit(compute)
         cards[key] = future
 
@@ -327,6 +326,14 @@ def _card(kernel: Accord, key: tuple[Any, ...], refresh: bool, pool: ThreadPoolE
     return future
 
 
+def _drop_expired(kernel: Accord) -> None:
+    """Drop the kernel's kept cards whose time is up (once a visit)."""
+    with _lock:
+        cards = _cards.get(kernel, {})
+        for stale in [k for k, f in cards.items() if f.done() and not _kept(f)]:
+            del cards[stale]
+
+
 def forget_cards(kernel: Accord) -> None:
     """Drop the kernel's kept cards (those being computed finish, unkept)."""
     with _lock:
@@ -338,8 +345,7 @@ def _kept(future: Future[Kpi | None]) -> bool:
     if future.exception() is not None:
         return False
     card = future.result()
-    return (card is not None and card.computed_at is not None
-            and card.seconds >= SLOW_CARD
+    return (card is not None and card.kept and card.computed_at is not None
             and (dt.datetime.now(dt.timezone.utc) - card.computed_at).total_seconds()
             < CARD_KEEP)
 

@@ -44,10 +44,12 @@ def write_audit(actor: Actor, action: str, record_type: str,
         for record_id, changes in entries])
 
 
-#: The audit row of a record read from ``written`` (see ``audit_along``).
+#: The audit row of a record read from ``written`` (see ``audit_along``): the
+#: record's id in place of ``record_id``, the other values given.
 _ALONG = ('INSERT INTO "{table}" ({columns}) SELECT %s, %s, %s, %s, %s, "id", %s '
           'FROM written').format(table=AuditEntry._meta.table_name,
                                  columns=", ".join(f'"{f.column_name}"' for f in _FIELDS))
+_ALONG_FIELDS = [f for f in _FIELDS if f is not AuditEntry.record_id]
 
 
 def audit_along(actor: Actor, action: str, record_type: str,
@@ -57,8 +59,7 @@ def audit_along(actor: Actor, action: str, record_type: str,
     PostgreSQL only): the row exists exactly when the record does, one round trip
     fewer."""
     values = (utcnow(), actor.user_id, actor.label, action, record_type, changes)
-    fields = [f for f in _FIELDS if f is not AuditEntry.record_id]
-    return _ALONG, [field.db_value(value) for field, value in zip(fields, values)]
+    return _ALONG, [field.db_value(value) for field, value in zip(_ALONG_FIELDS, values)]
 
 
 @dataclass(frozen=True)

@@ -236,18 +236,21 @@ class Accord:
 
     # Keeping every process in step -----------------------------------------
 
-    def sync(self) -> None:
+    def sync(self, seen: dict[str, int] | None = None) -> None:
         """Pick up plugin toggles and field changes made by any process: one cheap
-        read of two counters, and a reload only when one moved."""
+        read of two counters, and a reload only when one moved. ``seen``: the counters
+        (the rows of ``accord_meta``) as a caller read them in a statement of its own
+        (the API's token lookup), so that nothing is read here unless one moved."""
         if not self.started:
             raise AccordError("the kernel is not started; call start() first")
         with self.bound():
-            self._refresh()
+            self._refresh(seen=seen)
 
-    def _refresh(self, force: bool = False) -> None:
+    def _refresh(self, force: bool = False, seen: dict[str, int] | None = None) -> None:
         # Asked on every request and service call: a fixed statement, never re-rendered.
         assert self.database is not None
-        seen = dict(self.database.execute_sql(_COUNTERS_SQL).fetchall())
+        if seen is None:
+            seen = dict(self.database.execute_sql(_COUNTERS_SQL).fetchall())
         if not force and seen == self._seen:
             return
         # Threads sharing this kernel (a threaded web worker) reload one at a time, and

@@ -17,10 +17,16 @@ from .auth import authenticate
 if TYPE_CHECKING:
     from ..kernel import Accord
 
-__all__ = ["register_api", "PUBLIC"]
+__all__ = ["register_api", "PUBLIC", "authenticated"]
 
 #: Endpoints answered without a token.
 PUBLIC = {"api.health", "api.openapi"}
+
+
+def authenticated(endpoint: str | None) -> bool:
+    """Whether a request to ``endpoint`` is authenticated by its token: the token's
+    lookup syncs the kernel too, in the same statement (``actor_for_token``)."""
+    return endpoint is not None and endpoint.startswith("api.") and endpoint not in PUBLIC
 
 
 def register_api(app: Flask, kernel: Accord) -> None:
@@ -28,7 +34,7 @@ def register_api(app: Flask, kernel: Accord) -> None:
 
     @bp.before_request
     def require_token() -> Any:
-        if request.endpoint not in PUBLIC:
+        if authenticated(request.endpoint):
             authenticate(kernel)
         return None
 

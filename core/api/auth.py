@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Callable
 
 from flask import current_app, g, request
 
-from ..services.authz import actor_for
-from ..services.tokens import user_for_token
+from ..services.tokens import actor_for_token
 from .problems import ApiError
 
 if TYPE_CHECKING:
@@ -108,12 +107,12 @@ def authenticate(kernel: Accord) -> None:
     if wait:
         raise ApiError(429, f"too many wrong API tokens from this address; try again in "
                             f"{wait} s", Retry_After=str(wait))
-    user = user_for_token(kernel, token.strip())
-    if user is None:
+    actor = actor_for_token(kernel, token.strip())
+    if actor is None:
         throttle.failed(client)
         raise ApiError(401, "the token is unknown, revoked, or its user is deactivated",
                        WWW_Authenticate='Bearer realm="accord", error="invalid_token"')
-    g.actor = actor_for(kernel, user)
+    g.actor = actor
 
 
 def current_actor() -> Actor:

@@ -8,20 +8,21 @@ updates and deletes, so no count or cursor leaks other records.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import peewee
 
 from ..errors import PermissionDenied
-from ..models import RolePermission, RoleRule, TeamMember, User
+from ..models import RolePermission, RoleRule, TeamMember
 from ..rolegrants import effective_grants, effective_rules
 from .actors import Actor
 
 if TYPE_CHECKING:
     from ..kernel import Accord
+    from ..models import User
     from ..records import RecordType
 
-__all__ = ["actor_for", "permission_for", "require", "scoped", "rule_condition",
+__all__ = ["actor_for", "actor_of_rows", "actor_parts", "union_all", "permission_for", "require", "scoped", "rule_condition",
            "check_ownership", "PERSONAL_DATA"]
 
 #: Who holds this sees personal data unmasked.
@@ -31,36 +32,74 @@ PERSONAL_DATA = "core.personal_data.read"
 def actor_for(kernel: Accord, user: User) -> Actor:
     """The restricted actor of a user: role grants, record rules, teams, teammates.
 
-    One query (it runs on every API request): the grants (and withheld grants) and
+    One query (it runs on every page request): the grants (and withheld grants) and
     rules of the role, the user's teams and their members, as rows tagged by kind.
     What plugins give the role is in memory (``kernel.role_grants``) and merged here.
     """
+    with kernel.bound():
+        assert kernel.database is not None  # bound() has checked it
+        rows = kernel.database.execute_sql(
+            _actor_sql(kernel), (user.role_id, user.role_id, user.id, user.id)).fetchall()
+    return actor_of_rows(kernel, user.id, user.email, user.role_id, rows)
+
+
+def actor_of_rows(kernel: Accord, user_id: int, email: str, role: str,
+                  rows: Iterable[Sequence[Any]]) -> Actor:
+    """The actor from the rows of ``actor_parts`` (kind, text, scope, number, ...);
+    rows of other kinds are skipped."""
     grants: list[str] = []
     withheld: set[str] = set()
     rules: list[tuple[str, str]] = []
     teams: set[int] = set()
-    mates: set[int] = {user.id}
-    with kernel.bound():
-        assert kernel.database is not None  # bound() has checked it
-        cursor = kernel.database.execute_sql(
-            _actor_sql(kernel), (user.role_id, user.role_id, user.id, user.id))
-        for kind, text, scope, number in cursor.fetchall():
-            if kind == "p":
-                grants.append(text)
-            elif kind == "w":
-                withheld.add(text)
-            elif kind == "r":
-                rules.append((text, scope))
-            elif kind == "t":
-                teams.add(number)
-            else:
-                mates.add(number)
-    contributed = kernel.role_grants.get(user.role_id)
+    mates: set[int] = {user_id}
+    for kind, text, scope, number, *_ in rows:
+        if kind == "p":
+            grants.append(text)
+        elif kind == "w":
+            withheld.add(text)
+        elif kind == "r":
+            rules.append((text, scope))
+        elif kind == "t":
+            teams.add(number)
+        elif kind == "m":
+            mates.add(number)
+    contributed = kernel.role_grants.get(role)
     rules = effective_rules(rules, contributed)
     rules.sort(key=lambda rule: (rule[0].count("*"), -len(rule[0]), rule[0]))
-    return Actor(user.id, user.email, role=user.role_id,
+    return Actor(user_id, email, role=role,
                  grants=effective_grants(grants, withheld, contributed),
                  rules=tuple(rules), team_ids=frozenset(teams), teammate_ids=frozenset(mates))
+
+
+def actor_parts(role: Any, user: Any, *extra: Any) -> list[Any]:
+    """The SELECTs (to be joined by UNION ALL) of the rows ``actor_of_rows`` reads, for
+    the role ``role`` and the user ``user`` (values or subqueries): kind, text, scope,
+    number, then the ``extra`` columns (typed NULLs), so a caller can add rows of its
+    own with more columns."""
+    none = peewee.SQL("NULL")
+    # Typed: PostgreSQL resolves a chain of UNIONs pair by pair.
+    no_id = peewee.SQL("CAST(NULL AS INTEGER)")
+    mine = TeamMember.select(TeamMember.team).where(TeamMember.user == user)
+    mate = TeamMember.alias()
+    # A withheld row is a grant a plugin gives that an admin revoked: kind 'w'.
+    kind = peewee.Case(None, [(RolePermission.withheld, peewee.SQL("'w'"))],
+                       peewee.SQL("'p'"))
+    return [RolePermission.select(kind, RolePermission.permission, none, no_id, *extra)
+            .where(RolePermission.role == role),
+            RoleRule.select(peewee.SQL("'r'"), RoleRule.record_type, RoleRule.scope, no_id,
+                            *extra).where(RoleRule.role == role),
+            TeamMember.select(peewee.SQL("'t'"), none, none, TeamMember.team, *extra)
+            .where(TeamMember.user == user),
+            mate.select(peewee.SQL("'m'"), none, none, mate.user, *extra)
+            .where(mate.team.in_(mine))]
+
+
+def union_all(parts: list[Any]) -> Any:
+    """SELECTs joined by UNION ALL, flat (SQLite takes no parenthesised member)."""
+    query = parts[0]
+    for part in parts[1:]:
+        query = query + part
+    return query
 
 
 #: The SQL of actor_for, per database class: rendering it costs more than running it.
@@ -70,23 +109,7 @@ _ACTOR_SQL: dict[type, str] = {}
 def _actor_sql(kernel: Accord) -> str:
     sql = _ACTOR_SQL.get(type(kernel.database))
     if sql is None:
-        none = peewee.SQL("NULL")
-        # Typed: PostgreSQL resolves a chain of UNIONs pair by pair.
-        no_id = peewee.SQL("CAST(NULL AS INTEGER)")
-        mine = TeamMember.select(TeamMember.team).where(TeamMember.user == 0)
-        mate = TeamMember.alias()
-        # A withheld row is a grant a plugin gives that an admin revoked: kind 'w'.
-        kind = peewee.Case(None, [(RolePermission.withheld, peewee.SQL("'w'"))],
-                           peewee.SQL("'p'"))
-        query = (RolePermission.select(kind, RolePermission.permission, none, no_id)
-                 .where(RolePermission.role == "")
-                 + RoleRule.select(peewee.SQL("'r'"), RoleRule.record_type, RoleRule.scope, no_id)
-                 .where(RoleRule.role == "")
-                 + TeamMember.select(peewee.SQL("'t'"), none, none, TeamMember.team)
-                 .where(TeamMember.user == 0)
-                 + mate.select(peewee.SQL("'m'"), none, none, mate.user)
-                 .where(mate.team.in_(mine)))
-        sql, params = query.sql()
+        sql, params = union_all(actor_parts("", 0)).sql()
         assert params == ["", "", 0, 0], params
         _ACTOR_SQL[type(kernel.database)] = sql
     return sql

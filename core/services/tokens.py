@@ -12,20 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import peewee
 
 from ..errors import NotFound, ValidationError
-from ..models import ApiToken, User, utcnow
+from ..models import ApiToken, KernelMeta, User, utcnow
 from .actors import Actor
 from .audit import write_audit
-from .authz import require
+from .authz import actor_of_rows, actor_parts, require, union_all
 from .paging import DEFAULT_LIMIT, MAX_ID, Page, newest_first
 from .roles import USERS
 
 if TYPE_CHECKING:
     from ..kernel import Accord
 
-__all__ = ["create_token", "list_tokens", "revoke_token", "user_for_token", "PREFIX"]
+__all__ = ["create_token", "list_tokens", "revoke_token", "actor_for_token", "PREFIX"]
 
 PREFIX = "acc_"
 #: last_used_at is written at most this often per token.
@@ -91,20 +93,30 @@ def revoke_token(kernel: Accord, token_id: int, *, actor: Actor) -> ApiToken:
     return row
 
 
-def user_for_token(kernel: Accord, token: str) -> User | None:
-    """The active user a live token belongs to, else None; notes when it was used."""
+def actor_for_token(kernel: Accord, token: str) -> Actor | None:
+    """The actor of a live token of an active user, else None; notes when it was used.
+
+    It runs on every API request, as one statement: the token's user, the role's grants
+    and rules, the user's teams and teammates (``authz.actor_parts``), and the kernel's
+    counters, from which the kernel is synced first (``kernel.sync(seen)``: a plugin
+    toggled in another process is running, or gone, for this request)."""
     if not token.startswith(PREFIX) or len(token) > 200:
+        kernel.sync()
         return None
     with kernel.bound():
-        user = next(iter(User.raw(_lookup_sql(kernel), _digest(token))), None)
-        if user is None or not user.active:
+        assert kernel.database is not None  # bound() has checked it
+        rows = kernel.database.execute_sql(_lookup_sql(kernel), (_digest(token),)).fetchall()
+        kernel.sync({key: value for kind, key, _, value, *_ in rows if kind == "s"})
+        found = next((row for row in rows if row[0] == "u"), None)
+        if found is None:
             return None
-        last_used = ApiToken.last_used_at.python_value(user.token_last_used_at)
+        _, email, role, user_id, token_id, used = found
+        last_used = ApiToken.last_used_at.python_value(used)
         now = utcnow()
         if last_used is None or now - last_used > TOUCH_EVERY:
             # A bookkeeping timestamp, not a change of data: no audit entry.
-            ApiToken.update(last_used_at=now).where(ApiToken.id == user.token_id).execute()
-        return user  # type: ignore[no-any-return]
+            ApiToken.update(last_used_at=now).where(ApiToken.id == token_id).execute()
+    return actor_of_rows(kernel, user_id, email, role, rows)
 
 
 #: The SQL of the token lookup, per database class: rendering it costs more than
@@ -113,14 +125,28 @@ _LOOKUP_SQL: dict[type, str] = {}
 
 
 def _lookup_sql(kernel: Accord) -> str:
-    """The user of a live token (by hash), with the token's id and last use."""
+    """Rows tagged by kind: ``u`` the user of a live token (by hash) with the token's id
+    and last use, ``s`` the kernel's counters, then the actor's rows."""
     sql = _LOOKUP_SQL.get(type(kernel.database))
     if sql is None:
-        query = (User.select(User, ApiToken.id.alias("token_id"),
-                             ApiToken.last_used_at.alias("token_last_used_at"))
-                 .join(ApiToken, on=(ApiToken.user == User.id))
-                 .where(ApiToken.token_hash == "", ApiToken.revoked_at.is_null()))
-        sql, params = query.sql()
+        who = (User.select(User.id.alias("user_id"), User.email, User.role.alias("role_id"),
+                           ApiToken.id.alias("token_id"), ApiToken.last_used_at.alias("used"))
+               .join(ApiToken, on=(ApiToken.user == User.id))
+               .where(ApiToken.token_hash == "", ApiToken.revoked_at.is_null(),
+                      User.active == peewee.SQL("TRUE"))
+               .cte("who"))
+        # Typed NULLs: PostgreSQL resolves a chain of UNIONs pair by pair.
+        no_id, no_stamp = (peewee.SQL("CAST(NULL AS INTEGER)"),
+                           peewee.SQL("CAST(NULL AS TIMESTAMP)"))
+        def of_who(*columns: Any) -> Any:  # not CTE.select_from: it adds a WITH of its own
+            return peewee.Select([who], list(columns))
+
+        parts = [of_who(peewee.SQL("'u'"), who.c.email, who.c.role_id, who.c.user_id,
+                        who.c.token_id, who.c.used),
+                 KernelMeta.select(peewee.SQL("'s'"), KernelMeta.key, peewee.SQL("NULL"),
+                                   KernelMeta.value, no_id, no_stamp),
+                 *actor_parts(of_who(who.c.role_id), of_who(who.c.user_id), no_id, no_stamp)]
+        sql, params = union_all(parts).with_cte(who).bind(kernel.database).sql()
         assert params == [""], params
         _LOOKUP_SQL[type(kernel.database)] = sql
     return sql

@@ -476,3 +476,22 @@ def test_fields_keeps_the_relations_asked_to_expand(contacts, api_client):
     assert items and all(set(item) == {"id", "last_name", "organization"} for item in items)
     assert any(item["organization"] for item in items)
     assert all(item["organization"]["id"] for item in items if item["organization"])
+
+
+def test_a_list_request_reads_its_token_actor_and_counters_in_one_statement(
+        contacts, api_client, count_queries):
+    api_client.get("/api/v1/contacts?limit=1")  # the token's first use is noted once
+    with count_queries() as counter:
+        response = api_client.get("/api/v1/contacts?limit=5")
+    assert len(response.get_json()["items"]) == 5
+    statements = [record.msg[0] for record in counter.get_queries()]
+    # One statement before the page: the token's user, its role's grants and rules, its
+    # teams, and the counters the kernel syncs from (a toggle elsewhere is seen); then
+    # the page and its contacts' products of interest.
+    assert len(statements) == 3, statements
+    lookup = statements[0]
+    for table in ("accord_api_token", "accord_meta", "accord_role_permission",
+                  "accord_role_rule", "accord_team_member"):
+        assert f'"{table}"' in lookup, table
+    assert statements[1].startswith("SELECT") and '"accord_contact"' in statements[1]
+    assert '"contact_id" IN' in statements[2]

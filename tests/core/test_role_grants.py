@@ -114,6 +114,21 @@ def test_hook_register_role_grants(acme, make_api_client, actor):
 
 
 @pytest.mark.plugins(ACME)
+def test_a_grant_of_a_plugin_another_process_toggles_holds_from_the_next_request(
+        acme, make_kernel, make_api_client, actor):
+    # The token's lookup reads the kernel's counters in its own statement: the kernel is
+    # synced before the actor is built, so the plugin's grant comes and goes with it.
+    seller = make_api_client("sales")
+    other = make_kernel([ACME])
+    disable(other, "acme", actor=actor)
+    assert "acme" in problem(seller.get("/api/v1/acme/gadgets"), 404)["detail"]
+    enable(other, "acme", actor=actor)
+    assert gadget_names(seller) == ["Sprocket"]
+    roles.revoke(other, "sales", ["acme.*"], actor=SYSTEM)
+    assert "acme.gadget.read" in problem(seller.get("/api/v1/acme/gadgets"), 403)["detail"]
+
+
+@pytest.mark.plugins(ACME)
 def test_a_revoked_plugin_grant_stays_revoked_across_a_restart(acme, make_kernel,
                                                                make_api_client):
     seller = make_api_client("sales")

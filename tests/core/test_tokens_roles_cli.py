@@ -9,7 +9,7 @@ import re
 from accord import services
 from accord.models import ApiToken, AuditEntry, Role, RolePermission, RoleRule, User
 from accord.services.passwords import check_password
-from accord.services.tokens import user_for_token
+from accord.services.tokens import actor_for_token
 
 
 def add_user(kernel, actor, email, role="sales"):
@@ -66,13 +66,13 @@ def test_tokens_create_prints_it_once_and_stores_only_its_hash(cli, kernel, acto
 def test_tokens_list_shows_last_use_and_revoke_stops_the_token(cli, kernel, actor):
     add_user(kernel, actor, "ann@example.com")
     token = cli("tokens", "create", "ann@example.com").output.splitlines()[1]
-    assert user_for_token(kernel, token).email == "ann@example.com"
+    assert actor_for_token(kernel, token).label == "ann@example.com"
     with kernel.bound():
         assert ApiToken.get().last_used_at is not None
     assert rows(cli("tokens", "list").output)[0][5] != "-"
     result = cli("tokens", "revoke", "1")
     assert (result.exit_code, result.output) == (0, "revoked token 1 (cli)\n")
-    assert user_for_token(kernel, token) is None
+    assert actor_for_token(kernel, token) is None
     with kernel.bound():
         assert ApiToken.get().revoked_at is not None
         assert AuditEntry.select().where(AuditEntry.action == "token_revoked").count() == 1
@@ -235,7 +235,7 @@ def test_users_deactivate_refuses_the_last_active_admin(cli, kernel, actor):
     result = cli("users", "deactivate", "ann@example.com")
     assert (result.exit_code, result.output) == (
         0, "deactivated ann@example.com; their tokens no longer work\n")
-    assert user_for_token(kernel, token) is None
+    assert actor_for_token(kernel, token) is None
     with kernel.bound():
         assert User.get(User.email == "ann@example.com").active is False
         entry = AuditEntry.select().where(AuditEntry.record_type == "user").order_by(

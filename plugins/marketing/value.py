@@ -42,8 +42,8 @@ from accord.services.authz import require
 from .paging import MAX_PAGE, PageArgs
 from .tiers import _rule
 from .value_queries import (STAGE_LABELS, STAGES, all_customers, customers_select,
-                            money, notes_of, number_param, ranked, since_of, stage_text,
-                            summary_figures)
+                            money, notes_of, number_param, ranked, since_of, stage_counts,
+                            stage_text, summary_figures, top20_share)
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -264,16 +264,14 @@ def _period(mq: MetricQuery) -> str:
 def _distribution(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     """Customers per lifecycle stage as of today (a state: shown in the range's last
     month, or as the total)."""
-    figures = summary_figures(kernel, _metric_rules(kernel, mq), since=None)
-    return [MetricPoint(_period(mq), Decimal(n), group=stage)
-            for stage, n in figures["stages"].items()]
+    counts = stage_counts(kernel, _metric_rules(kernel, mq))
+    return [MetricPoint(_period(mq), Decimal(n), group=stage) for stage, n in counts.items()]
 
 
 def _top20(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     """The share of the total profit (orders from the range's first day on) the most
     profitable 20% of the customers bring."""
-    figures = summary_figures(kernel, _metric_rules(kernel, mq), since=mq.start)
-    share = figures["top20"]["share"]
+    share = top20_share(kernel, _metric_rules(kernel, mq), since=mq.start)
     return [MetricPoint(_period(mq), share)] if share is not None else []
 
 

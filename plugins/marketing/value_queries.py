@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGES", "STAGE_LABELS", "NO_SALES", "NO_SERVICE", "CURVE_POINTS", "since_of",
            "customers_select", "all_customers", "notes_of", "money", "number_param",
-           "summary_figures", "stage_text", "RESPONDED"]
+           "summary_figures", "stage_counts", "top20_share", "stage_text", "RESPONDED"]
 
 #: The lifecycle stages, from the least engaged to the lost.
 STAGES = ("target", "prospect", "open_opportunity", "new", "repeat", "at_risk", "lost")
@@ -69,6 +69,7 @@ CURVE_POINTS = 20
 RESPONDED = ("form", "api")
 
 _PROFIT = ("revenue", "cost_to_serve", "campaign_cost", "profit")
+_STAGE_COLUMNS = ("stage", "orders", "first_order", "last_order", "days_since")
 
 
 def money(value: Any) -> Decimal:
@@ -138,15 +139,15 @@ def _responses(customer: str) -> Any:
 
 def customers_select(kernel: Accord, customer: str, *, since: dt.date | None,
                      today: dt.date | None = None, rule: Any = True,
-                     as_fact: bool = False) -> Any:
+                     as_fact: bool = False, stage: bool = True) -> Any:
     """One row per customer of type ``customer`` whose ``rule`` holds (True: all;
     False: none; else a condition on the model): ``customer_type``, ``customer`` (id),
     ``name``, ``revenue``, ``cost_to_serve``, ``campaign_cost``, ``profit`` (from
     ``since`` on, None: all time), and the lifecycle ``stage`` as of ``today`` with the
     figures it rests on (``orders``, ``first_order``, ``last_order``, ``days_since``).
-    ``as_fact``: only ``customer`` and the stage as ``value`` (the fact of segments)."""
+    ``as_fact``: only ``customer`` and the stage as ``value`` (the fact of segments);
+    ``stage=False``: the profit columns without the stage's (and without its joins)."""
     today = today or utcnow().date()
-    postgres = is_postgres(kernel.database)
     model: Any = Organization if customer == "organization" else Contact
     facts = customer_facts(kernel, customer)
     joins: list[Any] = []
@@ -163,6 +164,35 @@ def customers_select(kernel: Accord, customer: str, *, since: dt.date | None,
         joins.append(sub)
         return sub.c.value
 
+    stage_columns = (_stage_columns(kernel, customer, today, fact, joined)
+                     if stage or as_fact else [])
+    if customer == "organization":
+        name: Any = Organization.name
+    else:
+        name = peewee.fn.TRIM(peewee.fn.COALESCE(Contact.first_name, "").concat(" ")
+                              .concat(Contact.last_name))
+    if as_fact:
+        query = model.select(model.id.alias("customer"), stage_columns[0].alias("value"))
+        return _joined(query, model, customer, joins, rule)
+    columns = [peewee.Value(customer).alias("customer_type"), model.id.alias("customer"),
+               name.alias("name")]
+    revenue = fact("sales.order_total", "v_revenue", since)
+    cost = fact("service.cost_to_serve", "v_cost", since)
+    campaigns = joined(_campaign_cost(kernel, customer, since).alias("v_campaigns"))
+    amounts = [peewee.fn.COALESCE(c, 0) if c is not None else peewee.Value(0)
+               for c in (revenue, cost, campaigns)]
+    profit = amounts[0] - amounts[1] - amounts[2]
+    columns += [a.alias(n) for a, n in zip(amounts + [profit], _PROFIT)]
+    if stage:
+        columns += [c.alias(n) for c, n in zip(stage_columns, _STAGE_COLUMNS)]
+    return _joined(model.select(*columns), model, customer, joins, rule)
+
+
+def _stage_columns(kernel: Accord, customer: str, today: dt.date, fact: Any, joined: Any
+                   ) -> list[Any]:
+    """The lifecycle stage and the figures it rests on (``_STAGE_COLUMNS``), from the
+    facts ``fact`` joins and the campaign answers ``joined`` joins."""
+    postgres = is_postgres(kernel.database)
     stamp: Any = today if postgres else today.isoformat()
     count = fact("sales.order_count", "v_orders", None)
     first = fact("sales.first_order_date", "v_first", None)
@@ -187,29 +217,10 @@ def customers_select(kernel: Accord, customer: str, *, since: dt.date | None,
         interested = interested | (peewee.fn.COALESCE(opportunities, 0) > 0)
     whens.append((interested, "prospect"))
     stage = peewee.Case(None, whens, "target")
-    if customer == "organization":
-        name: Any = Organization.name
-    else:
-        name = peewee.fn.TRIM(peewee.fn.COALESCE(Contact.first_name, "").concat(" ")
-                              .concat(Contact.last_name))
-    if as_fact:
-        query = model.select(model.id.alias("customer"), stage.alias("value"))
-        return _joined(query, model, customer, joins, rule)
     nothing = peewee.Value(None)
-    columns = [peewee.Value(customer).alias("customer_type"), model.id.alias("customer"),
-               name.alias("name")]
-    revenue = fact("sales.order_total", "v_revenue", since)
-    cost = fact("service.cost_to_serve", "v_cost", since)
-    campaigns = joined(_campaign_cost(kernel, customer, since).alias("v_campaigns"))
-    amounts = [peewee.fn.COALESCE(c, 0) if c is not None else peewee.Value(0)
-               for c in (revenue, cost, campaigns)]
-    profit = amounts[0] - amounts[1] - amounts[2]
-    columns += [a.alias(n) for a, n in zip(amounts + [profit], _PROFIT)]
-    columns += [stage.alias("stage"), orders.alias("orders"),
-                (first if first is not None else nothing).alias("first_order"),
-                (last if last is not None else nothing).alias("last_order"),
-                (since_last if since_last is not None else nothing).alias("days_since")]
-    return _joined(model.select(*columns), model, customer, joins, rule)
+    return [stage, orders, first if first is not None else nothing,
+            last if last is not None else nothing,
+            since_last if since_last is not None else nothing]
 
 
 def _joined(query: Any, model: Any, customer: str, joins: list[Any], rule: Any) -> Any:
@@ -224,13 +235,53 @@ def _joined(query: Any, model: Any, customer: str, joins: list[Any], rule: Any) 
 
 
 def all_customers(kernel: Accord, rules: dict[str, Any], *, since: dt.date | None,
-                  today: dt.date | None = None) -> Any:
+                  today: dt.date | None = None, stage: bool = True,
+                  as_fact: bool = False) -> Any:
     """Both customer types' rows as one derived table ``v`` (UNION ALL); ``rules`` by
-    customer type as for ``customers_select``."""
+    customer type, ``stage`` and ``as_fact`` as for ``customers_select``."""
     parts = [customers_select(kernel, customer, since=since, today=today,
-                              rule=rules[customer])
+                              rule=rules[customer], stage=stage, as_fact=as_fact)
              for customer in ("organization", "contact")]
     return (parts[0] + parts[1]).alias("v")
+
+
+def stage_counts(kernel: Accord, rules: dict[str, Any], *,
+                 today: dt.date | None = None) -> dict[str, int]:
+    """The customers per lifecycle stage (every stage, 0 when none): one grouped query
+    over the stages alone, without the profit's facts."""
+    u = all_customers(kernel, rules, since=None, today=today, as_fact=True)
+    counts = {s: 0 for s in STAGES}
+    rows: Any = (peewee.Select([u], [u.c.value, peewee.fn.COUNT(peewee.SQL("*"))])
+                 .group_by(u.c.value).bind(kernel.database).tuples())
+    with kernel.bound():
+        counts.update({stage: int(n) for stage, n in rows})
+    return counts
+
+
+def top20_share(kernel: Accord, rules: dict[str, Any], *, since: dt.date | None,
+                today: dt.date | None = None) -> Decimal | None:
+    """The share (percent) of the total profit the most profitable 20% of the customers
+    bring, as ``summary_figures`` gives it, None when the total is not positive: one
+    query over the profits alone (no stage), each row ranked with the running sum, the
+    count and the total beside it, keeping the row at the 20% rank."""
+    u = all_customers(kernel, rules, since=since, today=today, stage=False)
+    order = _ranking(u)
+    inner = peewee.Select([u], [
+        peewee.fn.ROW_NUMBER().over(order_by=order).alias("rank"),
+        peewee.fn.SUM(u.c.profit).over(order_by=order, frame_type=peewee.Window.ROWS,
+                                       start=peewee.Window.preceding()).alias("cumulative"),
+        peewee.fn.COUNT(peewee.SQL("*")).over().alias("n"),
+        peewee.fn.SUM(u.c.profit).over().alias("total")]).alias("r")
+    # The 20% rank is ceil(n / 5): the first rank r with 5r >= n.
+    picked: Any = (peewee.Select([inner], [inner.c.cumulative, inner.c.total])
+                   .where(inner.c.rank * 5 >= inner.c.n, inner.c.rank * 5 < inner.c.n + 5)
+                   .bind(kernel.database).tuples())
+    with kernel.bound():
+        found = next(iter(picked), None)
+    if found is None:
+        return None
+    top, total = (Decimal(str(value or 0)) for value in found)
+    return _share(top, total)
 
 
 def _ranking(u: Any, *, most: bool = True) -> list[Any]:

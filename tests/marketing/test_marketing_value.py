@@ -18,6 +18,7 @@ from accord.services import Actor
 from accord.services.plugins import disable
 from accord_marketing.services.campaigns import launch_campaign, record_response
 from accord_marketing.value import customer_value, value_customers, value_summary
+from accord_marketing.value_queries import since_of, stage_counts, top20_share
 from accord_service.services.repairs import complete_repair, start_repair
 
 SYSTEM = Actor.system("test")
@@ -247,3 +248,34 @@ def test_a_lost_opportunity_makes_a_prospect_an_open_one_on_a_contact_too(world_
     solo_row = customer_value(world_kernel, SYSTEM, "contact", solo.id, today=TODAY)
     assert (solo_row["stage"], solo_row["stage_text"]) == (
         "open_opportunity", "No order yet, an opportunity is open.")
+
+
+def _metric_figures(kernel, months):
+    """What the metrics compute (their own queries) beside what the summary shows."""
+    rules = {"organization": True, "contact": True}
+    s = value_summary(kernel, SYSTEM, months, today=TODAY)
+    return ((stage_counts(kernel, rules, today=TODAY),
+             top20_share(kernel, rules, since=since_of(months, TODAY), today=TODAY)),
+            ({x["stage"]: x["count"] for x in s["stages"]}, s["top20_share"]))
+
+
+def test_the_metrics_own_queries_give_the_summarys_figures(world_kernel, helpers):
+    mine, summary = _metric_figures(world_kernel, 12)
+    assert mine == summary and mine[1] is None  # no customers: no share
+    orgs, _ = world(world_kernel, helpers)
+    for months in (12, 1, None):
+        mine, summary = _metric_figures(world_kernel, months)
+        assert mine == summary, months
+    assert mine[1] == D("91.36")  # all time: 4760.00 of 5210.00 (Alpha and Gamma)
+    # Ten customers: the top 20% are exactly 2 (ceil(10 / 5)); eleven: 3.
+    helpers.org(world_kernel, "Eta")
+    helpers.org(world_kernel, "Theta")
+    mine, summary = _metric_figures(world_kernel, 12)
+    assert mine == summary and summary[1] == D("107.26")  # 4730.00 of 4410.00
+    helpers.org(world_kernel, "Iota")
+    _order(world_kernel, "2026-06-01", "100.00", organization_id=orgs["Delta"])
+    mine, summary = _metric_figures(world_kernel, 12)
+    assert mine == summary and summary[1] == D("107.10")  # 4830.00 of 4510.00
+    disable(world_kernel, "sales", actor=SYSTEM)  # the total is not positive
+    mine, summary = _metric_figures(world_kernel, 12)
+    assert mine == summary and mine[1] is None

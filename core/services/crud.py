@@ -26,6 +26,7 @@ from .bulk_sql import CHUNK, ids_by_key, insert_rows
 from .lines import pop_lines, write_lines
 from .links import check_links, pop_links, write_links
 from .reading import dump, masked_fields
+from .rows import fetch_records, instance as _instance
 from .tags import forget_tags
 from .outbox import enqueue
 from .values import column_values, jsonable, jsonable_row, to_columns
@@ -101,28 +102,6 @@ def _read_by_id(kernel: Accord, model: type[BaseRecord], record_id: int,
     sql, fields = cached
     row = database.execute_sql(sql, (record_id,)).fetchone()  # type: ignore[union-attr]
     return None if row is None else _instance(model, fields, row)
-
-
-def _instance(model: type[BaseRecord], fields: list[peewee.Field], row: Any) -> Any:
-    record: Any = model(__no_default__=1)
-    record.__data__ = {field.name: None if value is None else field.python_value(value)
-                       for field, value in zip(fields, row)}
-    record._dirty.clear()
-    return record
-
-
-def fetch_records(kernel: Accord, query: Any) -> list[BaseRecord]:
-    """The records a select of one model's own columns finds, made instances directly
-    from the rows (a list page reads fifty rows of twenty columns: peewee's general
-    row machinery was a fifth of its time). Any other query is run as usual."""
-    model = query.model
-    fields = list(query._returning)
-    if not all(isinstance(f, peewee.Field) and f.model is model for f in fields):
-        return list(query)
-    sql, params = query.sql()
-    assert kernel.database is not None
-    return [_instance(model, fields, row)
-            for row in kernel.database.execute_sql(sql, params).fetchall()]
 
 
 def create(kernel: Accord, type_name: str, data: dict[str, Any], *, actor: Actor,

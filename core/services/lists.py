@@ -20,7 +20,7 @@ from ..errors import BadQuery, PermissionDenied, ValidationError
 from ..pagination import after_cursor, cursor_of, decode_cursor
 from ..query import SortKey, build_query, number_problem, order_by, sort_keys, text_problem
 from .authz import PERSONAL_DATA, permission_for, scoped
-from .crud import fetch_records
+from .rows import fetch_records
 from .paging import parse_limit
 from .reading import dump_many, masked_fields
 

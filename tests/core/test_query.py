@@ -202,3 +202,40 @@ def test_secrets_cannot_be_filtered_on(kernel, actor):
     with pytest.raises(ValidationError) as exc:
         find(kernel, "user", {"password_hash__isnull": True})
     assert exc.value.messages == {"password_hash__isnull": ["user has no field 'password_hash'"]}
+
+
+@pytest.mark.parametrize("filters, q, sort", [
+    ({}, None, []),
+    ({"city": "Hamburg", "size__gte": 40}, None, ["-size"]),
+    ({"x_tier": "gold", "x_markets__contains": "de"}, "north", ["name"]),
+    ({"relationship__in": "customer,prospect", "industry__isnull": "false"}, "o", ["-x_seats"]),
+])
+def test_a_list_pages_sql_is_peewees_own_with_the_columns_rendered_once(
+        kernel, orgs, make_api_client, filters, q, sort):
+    # fetch_records renders a page's columns as one text (rows.records_sql): the SQL
+    # must be the very statement peewee renders, whatever the filters, search, record
+    # rule, sort and cursor add (subqueries and joins take aliases after the table's).
+    from accord.models import Organization
+    from accord.pagination import after_cursor, cursor_of
+    from accord.query import build_query, order_by, sort_keys
+    from accord.services.authz import actor_for
+    from accord.services.lists import _sort_value
+    from accord.services.rows import fetch_records, records_sql
+
+    rt = kernel.records.get("organization")
+    seller = make_api_client("sales").user
+    with kernel.bound():
+        reader = actor_for(kernel, seller)
+        keys = sort_keys(kernel, rt, sort)
+        for actor in (None, reader):
+            query = build_query(kernel, rt, filters, q=q, actor=actor)
+            query = query.order_by(*order_by(rt, keys)).limit(3)
+            assert records_sql(query) == query.sql()
+            first = Organization.select().order_by(Organization.id).first()
+            values = {k.name: _sort_value(kernel, k, first) for k in keys}
+            later = after_cursor(query, rt.model, keys, cursor_of(first, keys, values))
+            assert records_sql(later) == later.sql()
+            assert [r.name for r in fetch_records(kernel, query)] == [r.name for r in query]
+        assert records_sql(Organization.select(Organization.id, Organization.name)) == (
+            Organization.select(Organization.id, Organization.name).sql())
+        assert records_sql(Organization.select(Organization.name.alias("n"))) is None

@@ -5,7 +5,7 @@ creates of ``crud``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
 
 import peewee
 
@@ -13,17 +13,48 @@ if TYPE_CHECKING:
     from ..kernel import Accord
     from ..models import BaseRecord
 
-__all__ = ["instance", "fetch_records", "records_sql"]
+__all__ = ["instance", "instances", "fetch_records", "records_sql"]
 
 
-def instance(model: type[BaseRecord], fields: list[peewee.Field], row: Any) -> Any:
-    """A record of ``model`` from a row holding ``fields`` in order, converted as peewee
-    would, with nothing marked changed."""
-    record: Any = model(__no_default__=1)
-    record.__data__ = {field.name: None if value is None else field.python_value(value)
-                       for field, value in zip(fields, row)}
-    record._dirty.clear()
-    return record
+#: The field classes whose ``python_value`` of a value of the listed types is the
+#: value itself (peewee's ``adapt``), whatever the engine.
+_PLAIN: dict[type, tuple[type, ...]] = {
+    peewee.CharField: (str,), peewee.TextField: (str,), peewee.IntegerField: (int,),
+    peewee.BigIntegerField: (int,), peewee.AutoField: (int,), peewee.BooleanField: (bool,),
+    peewee.ForeignKeyField: (int,)}
+
+
+def _plan(fields: Sequence[peewee.Field]) -> list[tuple[str, Any, tuple[type, ...]]]:
+    """(name, converter, types passed as they are) per field."""
+    plan = []
+    for field in fields:
+        plain = _PLAIN.get(type(field), ())
+        if isinstance(field, peewee.ForeignKeyField) and (
+                type(field.rel_field) not in (peewee.AutoField, peewee.IntegerField)):
+            plain = ()  # a key to a text column, or another kind
+        plan.append((field.name, field.python_value, plain))
+    return plan
+
+
+def instances(model: type[BaseRecord], fields: Sequence[peewee.Field],
+              rows: Iterable[Sequence[Any]]) -> list[Any]:
+    """Records of ``model`` from rows holding ``fields`` in order, each value converted
+    as peewee would (a value the field would keep as it is, kept without the call),
+    with nothing marked changed."""
+    plan = _plan(fields)
+    out = []
+    for row in rows:
+        record: Any = model(__no_default__=1)
+        record.__data__ = {name: value if value is None or type(value) in plain
+                           else convert(value)
+                           for (name, convert, plain), value in zip(plan, row)}
+        out.append(record)
+    return out
+
+
+def instance(model: type[BaseRecord], fields: Sequence[peewee.Field], row: Any) -> Any:
+    """A record of ``model`` from a row holding ``fields`` in order (see ``instances``)."""
+    return instances(model, fields, [row])[0]
 
 
 class _Selection(peewee.Node):
@@ -59,9 +90,8 @@ def fetch_records(kernel: Accord, query: Any) -> list[BaseRecord]:
         return list(query)
     sql, params = rendered
     assert kernel.database is not None
-    fields = list(query._returning)
-    return [instance(query.model, fields, row)
-            for row in kernel.database.execute_sql(sql, params).fetchall()]
+    return instances(query.model, query._returning,
+                     kernel.database.execute_sql(sql, params).fetchall())
 
 
 def records_sql(query: Any) -> tuple[str, list[Any]] | None:

@@ -645,14 +645,19 @@ def _period(moment: dt.date | dt.datetime, mq: MetricQuery) -> str:
     return "total" if mq.by == "total" else f"{moment.year:04d}-{moment.month:02d}"
 
 
-def _product_label(kernel: Accord, product_id: int | None) -> str:
-    if product_id is None:
-        return "(no product)"
-    try:
-        product: Any = services.get(kernel, "product", product_id)
-    except NotFound:
-        return f"product {product_id}"
-    return f"{product.name} ({product.sku})" if getattr(product, "sku", None) else product.name
+def _product_labels(kernel: Accord, ids: set[int | None]) -> dict[int | None, str]:
+    """Each product's label ("Fuser (PT-1)", or its name without a SKU) in one query;
+    "(no product)" for None and "product N" for one that is gone."""
+    model: Any = kernel.records.get("product").model
+    wanted = sorted(i for i in ids if i is not None)
+    labels: dict[int | None, str] = {None: "(no product)"}
+    labels.update({i: f"product {i}" for i in wanted})
+    with kernel.bound():
+        for at in range(0, len(wanted), 500):
+            for ident, name, sku in (model.select(model.id, model.name, model.sku)
+                                     .where(model.id.in_(wanted[at:at + 500])).tuples()):
+                labels[ident] = f"{name} ({sku})" if sku else name
+    return labels
 
 
 def _return_rate(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
@@ -669,16 +674,18 @@ def _return_rate(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
         key = (_period(created, mq), product)
         returned[key] = returned.get(key, Decimal(0)) + Decimal(quantity)
     if not sales_running(kernel):
+        labels = _product_labels(kernel, {product for _, product in returned})
         return [MetricPoint(period, quantity.normalize() if quantity == quantity.to_integral()
-                            else quantity, _product_label(kernel, product))
+                            else quantity, labels[product])
                 for (period, product), quantity in returned.items()]
     sold = _sold(kernel, mq)
+    labels = _product_labels(kernel, {product for _, product in sold})
     out = []
     for key in sorted(set(returned) | set(sold), key=lambda k: (k[0], k[1] or 0)):
         if not sold.get(key):
             continue  # nothing sold in the period: no rate
         rate = (returned.get(key, Decimal(0)) * 100 / sold[key]).quantize(Decimal("0.01"))
-        out.append(MetricPoint(key[0], rate, _product_label(kernel, key[1])))
+        out.append(MetricPoint(key[0], rate, labels[key[1]]))
     return out
 
 

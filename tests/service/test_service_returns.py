@@ -449,3 +449,33 @@ def test_return_rate_sums_the_sold_lines_per_month_within_the_readers_rule(kerne
     # Only the seller's orders count: March 1 of 1.5 sold.
     assert [(p.period, p.value) for p in points] == [
         ("2026-03", Decimal("66.67")), ("2026-04", Decimal("0.00"))]
+
+
+@SALES
+def test_return_rate_labels_its_products_in_one_query_whatever_their_number(
+        kernel, count_queries):
+    org = _org(kernel)
+    query = MetricQuery(dt.date(2026, 1, 1), dt.date(2026, 6, 30), by="month")
+
+    def statements() -> int:
+        with count_queries() as counter:
+            points = compute(kernel, "service.return_rate_by_product", query)
+        return int(counter.count), len(points)
+
+    products = [_product(kernel, f"PR-{n}", f"Printer {n}") for n in range(2)]
+    for month in range(1, 7):
+        for product in products:
+            _order(kernel, product, quantity="2", organization_id=org.id,
+                   order_date=dt.date(2026, month, 5))
+    few, points = statements()
+    assert points == 12
+    products = [_product(kernel, f"SC-{n}", f"Scanner {n}") for n in range(4)]
+    for month in range(1, 7):
+        for product in products:
+            _order(kernel, product, quantity="1", organization_id=org.id,
+                   order_date=dt.date(2026, month, 5))
+    many, points = statements()
+    assert (many, points) == (few, 36)
+    labels = {p.group for p in compute(kernel, "service.return_rate_by_product", query)}
+    assert labels == {f"Printer {n} (PR-{n})" for n in range(2)} | {
+        f"Scanner {n} (SC-{n})" for n in range(4)}

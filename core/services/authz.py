@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from ..models import User
     from ..records import RecordType
 
-__all__ = ["actor_for", "actor_of_rows", "actor_parts", "union_all", "permission_for", "require", "scoped", "rule_condition",
-           "check_ownership", "PERSONAL_DATA"]
+__all__ = ["actor_for", "actor_of_rows", "actor_parts", "union_all", "permission_for",
+           "require", "scoped", "rule_condition", "check_ownership", "PERSONAL_DATA"]
 
 #: Who holds this sees personal data unmasked.
 PERSONAL_DATA = "core.personal_data.read"

@@ -256,21 +256,20 @@ def _retained(kernel: Accord, mq: MetricQuery) -> dict[str, tuple[int, int]]:
     if ev is None:
         return {}
     start = day_value(kernel, mq.start)
+    # One statement: each customer's first order day (a CTE, computed once), counted
+    # by whether it is before the range and by its month ('n' rows), beside the
+    # customers of each period who ordered again in it ('a' rows).
     firsts = (peewee.Select([ev], [ev.c.ctype, ev.c.customer,
                                    peewee.fn.MIN(ev.c.day).alias("first_day")])
-              .group_by(ev.c.ctype, ev.c.customer).alias("retention_first"))
+              .group_by(ev.c.ctype, ev.c.customer).cte("retention_first"))
     before = firsts.c.first_day < start
     first_month = month_index(kernel, firsts.c.first_day)
-    counted: Any = (peewee.Select([firsts], [before, first_month,
-                                             peewee.fn.COUNT(peewee.SQL("*"))])
-                    .where(firsts.c.first_day <= day_value(kernel, mq.end))
-                    .group_by(before, first_month).bind(kernel.database).tuples())
-    earlier, new = 0, dict[int, int]()
-    for was_before, month, n in counted:
-        if was_before:
-            earlier += int(n)
-        else:
-            new[int(month)] = new.get(int(month), 0) + int(n)
+    no_text, no_number = peewee.SQL("CAST(NULL AS TEXT)"), peewee.SQL("CAST(NULL AS INTEGER)")
+    was_before = peewee.Case(None, [(before, 1)], 0)
+    counted = (peewee.Select([firsts], [peewee.SQL("'n'"), no_text, was_before, first_month,
+                                        peewee.fn.COUNT(peewee.SQL("*"))])
+               .where(firsts.c.first_day <= day_value(kernel, mq.end))
+               .group_by(was_before, first_month))
     bucket = month_of(kernel, ev.c.day, mq)
     customer_of_period = before
     if mq.by == "month":
@@ -280,9 +279,18 @@ def _retained(kernel: Accord, mq: MetricQuery) -> dict[str, tuple[int, int]]:
                              & (firsts.c.customer == ev.c.customer)))
            .where(*_in_range(kernel, ev, mq), customer_of_period)
            .group_by(bucket, ev.c.ctype, ev.c.customer).alias("retention_again"))
-    again: Any = (peewee.Select([per], [per.c.period, peewee.fn.COUNT(peewee.SQL("*"))])
-                  .group_by(per.c.period).bind(kernel.database).tuples())
-    bought = {p: int(n) for p, n in again}
+    again = peewee.Select([per], [peewee.SQL("'a'"), per.c.period, no_number, no_number,
+                                  peewee.fn.COUNT(peewee.SQL("*"))]).group_by(per.c.period)
+    rows: Any = (counted + again).with_cte(firsts).bind(kernel.database).tuples()
+    earlier, new, bought = 0, dict[int, int](), dict[str, int]()
+    with kernel.bound():
+        for kind, period, earlier_one, month, n in rows:
+            if kind == "a":
+                bought[period] = int(n)
+            elif earlier_one:
+                earlier += int(n)
+            else:
+                new[int(month)] = new.get(int(month), 0) + int(n)
     out = {}
     if mq.by == "total":
         periods = {"total": earlier}

@@ -54,6 +54,12 @@ DEEP_PAGE = 10_000
 # Raw SQL baselines: the same question asked straight of the tables. ``{month}`` is the
 # engine's month of a column, ``{p}`` its parameter mark; two parameters, the first day
 # and the day after the last. "by" is the month grouping or nothing (total).
+_AGAIN = (
+    "SELECT COUNT(*) FROM (SELECT {by} o.organization_id FROM sales_order o JOIN (SELECT "
+    "organization_id, MIN(order_date) AS first_day FROM sales_order WHERE organization_id IS "
+    "NOT NULL AND status <> 'cancelled' GROUP BY organization_id) f ON f.organization_id = "
+    "o.organization_id WHERE o.order_date >= {p} AND o.order_date < {p} AND o.status <> "
+    "'cancelled' AND f.first_day < o.order_date {group}, o.organization_id) AS t")
 RAW: dict[str, str] = {
     "core.new_customers": "SELECT {by} COUNT(*) FROM accord_organization "
                           "WHERE customer_since >= {p} AND customer_since < {p} {group}",
@@ -87,9 +93,55 @@ RAW: dict[str, str] = {
         "SELECT (SELECT COUNT(*) FROM service_ticket WHERE category = 'complaint' AND "
         "received_at >= {p} AND received_at < {p}), (SELECT COUNT(*) FROM sales_order "
         "WHERE order_date >= {p} AND order_date < {p} AND status <> 'cancelled')"),
+    # The sold side (the returns are a few hundred rows beside a million lines).
+    "service.return_rate_by_product": (
+        "SELECT {by} l.product_id, SUM(l.quantity) FROM sales_order_line l JOIN sales_order o "
+        "ON o.id = l.order_id WHERE o.order_date >= {p} AND o.order_date < {p} AND "
+        "o.status <> 'cancelled' {group}, l.product_id"),
+    # Each customer's first order day, and who ordered again after it in the period.
+    "marketing.retention_rate": _AGAIN,
+    "marketing.churn_rate": _AGAIN,
+    # Each customer's profit over the period (revenue - cost to serve - campaign
+    # share, of every campaign where the metric counts those started in the period),
+    # ranked: the top 20%'s share of the total.
+    "marketing.top20_profit_share": (
+        "SELECT SUM(CASE WHEN rn * 5 < n + 5 THEN profit ELSE 0 END) * 100.0 / "
+        "NULLIF(SUM(profit), 0) FROM (SELECT profit, ROW_NUMBER() OVER (ORDER BY profit DESC, "
+        "id) AS rn, COUNT(*) OVER () AS n FROM (SELECT g.id, COALESCE(r.value, 0) - "
+        "COALESCE(s.value, 0) - COALESCE(c.value, 0) AS profit FROM accord_organization g "
+        "LEFT JOIN (SELECT organization_id, SUM(net_total) AS value FROM sales_order WHERE "
+        "order_date >= {p} AND order_date < {p} AND status <> 'cancelled' GROUP BY "
+        "organization_id) r ON r.organization_id = g.id LEFT JOIN (SELECT organization_id, "
+        "SUM(parts_total + labour_total) AS value FROM service_repair WHERE status = 'done' "
+        "GROUP BY organization_id) s ON s.organization_id = g.id LEFT JOIN (SELECT "
+        "ct.organization_id, SUM(cp.actual_cost * 1.0 / z.n) AS value FROM "
+        "marketing_campaign_member m JOIN marketing_campaign cp ON cp.id = m.campaign_id "
+        "JOIN (SELECT campaign_id, COUNT(*) AS n FROM marketing_campaign_member GROUP BY "
+        "campaign_id) z ON z.campaign_id = cp.id JOIN accord_contact ct ON ct.id = "
+        "m.contact_id WHERE cp.actual_cost IS NOT NULL GROUP BY ct.organization_id) c ON "
+        "c.organization_id = g.id) AS v) AS w"),
 }
 #: Raw queries that take their two parameters twice.
 TWICE = {"service.complaints_per_100_orders"}
+#: Raw queries of a state as of today (no period, no parameters), per engine: {days}
+#: is the engine's days from the second column to the first.
+STATE: dict[str, str] = {
+    "marketing.lifecycle_distribution": (
+        "SELECT stage, COUNT(*) FROM (SELECT CASE WHEN o.n > 0 AND {since_last} > 365 THEN "
+        "'lost' WHEN o.n >= 2 AND {since_last} * (o.n - 1) > 1.5 * {span} THEN 'at_risk' "
+        "WHEN o.n >= 2 THEN 'repeat' WHEN o.n = 1 THEN 'new' WHEN p.open > 0 THEN "
+        "'open_opportunity' WHEN p.n > 0 OR x.n > 0 THEN 'prospect' ELSE 'target' END AS "
+        "stage FROM accord_organization g LEFT JOIN (SELECT organization_id, COUNT(*) AS n, "
+        "MIN(order_date) AS first_day, MAX(order_date) AS last_day FROM sales_order WHERE "
+        "status <> 'cancelled' AND organization_id IS NOT NULL GROUP BY organization_id) o "
+        "ON o.organization_id = g.id LEFT JOIN (SELECT organization_id, COUNT(*) AS n, "
+        "SUM(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END) AS open "
+        "FROM sales_opportunity WHERE organization_id IS NOT NULL GROUP BY organization_id) "
+        "p ON p.organization_id = g.id LEFT JOIN (SELECT ct.organization_id, COUNT(*) AS n "
+        "FROM marketing_campaign_response r JOIN accord_contact ct ON ct.id = r.contact_id "
+        "WHERE r.kind IN ('form', 'api') GROUP BY ct.organization_id) x ON "
+        "x.organization_id = g.id) AS t GROUP BY stage"),
+}
 
 
 @dataclass
@@ -235,6 +287,13 @@ def _month_sql(kernel: Any, column: str) -> str:
 def _raw_sql(kernel: Any, name: str, by: str) -> str:
     from accord.database import is_postgres
 
+    if name in STATE:
+        if is_postgres(kernel.database):
+            since_last, span = "(CURRENT_DATE - o.last_day)", "(o.last_day - o.first_day)"
+        else:
+            since_last = "(julianday('now') - julianday(o.last_day))"
+            span = "(julianday(o.last_day) - julianday(o.first_day))"
+        return STATE[name].format(since_last=since_last, span=span)
     template = RAW[name]
     mark = "%s" if is_postgres(kernel.database) else "?"
     if by == "month":
@@ -265,9 +324,9 @@ def _metrics(kernel: Any, repeats: int) -> list[Figure]:
                 continue
             figure = Figure(f"{name} ({by})", ms,
                             budget=f"<= {METRIC_BUDGET:g}x or +{METRIC_FLOOR_MS:g} ms")
-            if name in RAW:
+            if name in RAW or name in STATE:
                 sql = _raw_sql(kernel, name, by)
-                args = params * 2 if name in TWICE else params
+                args = [] if name in STATE else params * 2 if name in TWICE else params
 
                 def raw() -> None:
                     with kernel.bound():

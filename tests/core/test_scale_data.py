@@ -200,3 +200,36 @@ def test_scale_data_leaves_the_planner_its_statistics(make_kernel):
                 "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'accord_contact'"
             ).fetchone()[0] > 0
     assert analysed
+
+
+@pytest.mark.plugins(*PLUGINS)
+def test_the_raw_baselines_of_bench_scale_ask_the_metrics_questions(kernel):
+    # bench/scale.py judges metrics against raw SQL asking the same question: each
+    # runs on this engine, and those of a single figure give the metric's figure.
+    from accord.database import is_postgres
+    from accord.metrics import MetricQuery, compute
+    from bench.scale import RAW, STATE, TWICE, _raw_sql
+
+    load_scale(kernel, 0.001)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    start = today - dt.timedelta(days=364)
+    params = [start, today + dt.timedelta(days=1)]
+    if not is_postgres(kernel.database):
+        params = [p.isoformat() for p in params]
+
+    def raw(name, by="total"):
+        args = [] if name in STATE else params * 2 if name in TWICE else params
+        with kernel.bound():
+            return kernel.database.execute_sql(_raw_sql(kernel, name, by), args).fetchall()
+
+    for name in sorted({*RAW, *STATE}):
+        for by in ("total", "month"):
+            assert raw(name, by), (name, by)
+    total = MetricQuery(start, today, by="total")
+    stages = {p.group: int(p.value)
+              for p in compute(kernel, "marketing.lifecycle_distribution", total) if p.value}
+    assert stages == {stage: n for stage, n in raw("marketing.lifecycle_distribution")}
+    assert len(stages) >= 3
+    # The raw counts every campaign's cost, the metric those started in the period.
+    share = compute(kernel, "marketing.top20_profit_share", total)[0].value
+    assert abs(share - Decimal(str(raw("marketing.top20_profit_share")[0][0]))) < 1

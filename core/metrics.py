@@ -505,7 +505,8 @@ def _new_customers(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     from .models import Organization as O
 
     bucket = month_of(kernel, O.customer_since, mq)
-    query = (O.select(bucket.alias("period"), peewee.fn.COUNT(O.id))
+    # COUNT(*), not of the ids: PostgreSQL then counts from the index alone.
+    query = (O.select(bucket.alias("period"), peewee.fn.COUNT(peewee.SQL("*")))
              .where(O.customer_since >= mq.start, O.customer_since <= mq.end)
              .group_by(bucket))
     return [MetricPoint(p, Decimal(n)) for p, n in scoped(query, O, mq).tuples()]

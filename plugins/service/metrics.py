@@ -84,7 +84,8 @@ def _per_hundred(count: int, base: Decimal) -> Decimal:
 def _volume(kernel: Accord, mq: MetricQuery) -> list[MetricPoint]:
     T = Ticket
     bucket = month_of(kernel, T.received_at, mq)
-    query = (T.select(bucket.alias("period"), peewee.fn.COUNT(T.id))
+    # COUNT(*), not of the ids: PostgreSQL then counts from the index alone.
+    query = (T.select(bucket.alias("period"), peewee.fn.COUNT(peewee.SQL("*")))
              .where(_in_range(T.received_at, mq)).group_by(bucket))
     return [MetricPoint(p, Decimal(n)) for p, n in scoped(query, T, mq).tuples()]
 

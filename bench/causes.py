@@ -49,10 +49,11 @@ CAUSES: dict[str, str] = {
         "(permission and record-rule check, building the query, about 1 ms) puts small "
         "totals over 5× while inside the 5 ms floor. At 0.1 every figure met its budget on "
         "both engines on 2026-12-07 (the dashboard page with every card computed 2.8 s on "
-        "SQLite, 1.2 s on PostgreSQL), and at N=1 on PostgreSQL every metric with a raw "
-        "query did (docs/scale.md); the seconds-long metrics of the day before came from tables never analysed after the bulk load (now `accord "
-        "demo --scale` ends with ANALYZE) and from the return rate reading every order "
-        "through the services (now one grouped query)."),
+        "SQLite, 1.2 s on PostgreSQL). At N=1 on PostgreSQL (1,000,000 contacts, 2026-12-07) "
+        "every metric met its budget: the fifteen with a raw query within 0.86× to 3.0× of "
+        "it (the lifecycle distribution, the top 20%'s profit share, the retention and "
+        "churn rates and the return rate by product now have one), the 36 others under "
+        "their 1 s; the dashboard's first visit 2.3 s, a later one 2.1 s (docs/scale.md)."),
     "create_one/postgres": (
         "Met: 0.67 and 0.68 in two full runs of 2026-12-07 (10,000 creates, machine "
         "quiet), from 0.42–0.45 the same morning. A create inside a caller's transaction "
@@ -75,20 +76,19 @@ CAUSES: dict[str, str] = {
         "included) about a third, the savepoint pair about a tenth, the four hooks about "
         "5 %."),
     "api/postgres": (
-        "0.64, 0.69 and 0.72 in three quick runs of 2026-12-07 on a quiet machine, up "
-        "from 0.41–0.45 once a page's products of interest were read with a statement "
-        "rendered once per page size and without DISTINCT (the unique index on the pair "
-        "rules out doubles): that query was a fifth of the request. Around the line now. "
-        "A request runs 5 queries where raw runs 2: the kernel sync (`SELECT key, value "
-        "FROM accord_meta`, before every request so a plugin toggled in another worker is "
-        "seen), the token's user, the role's permissions and record rules (one UNION "
-        "query), then the page and the products of interest, which raw runs too; each is "
-        "a loopback round trip on PostgreSQL (on SQLite they are in-process, and the "
-        "target is met there). Of the rest: peewee building the page's query (filters, "
-        "record rule, keyset) about a quarter of the request, marshmallow's dump about a "
-        "fifth. Raw writes the same SQL once per process and dumps tuples. Caching the "
-        "role's grants per worker (invalidated by the sync's counters, read anyway) "
-        "would take one round trip off."),
+        "Met on a quiet machine: 0.77 in a full run (100,000 contacts) and 0.80 and 0.72 in "
+        "two quick runs of 2026-12-07 (0.64 to 0.76 the day before, 0.41–0.45 before a "
+        "page's products of interest were read with a statement rendered once per page "
+        "size). A request now runs 3 statements where raw runs 2: one before the page "
+        "(the token's user, the role's grants and record rules, the user's teams and the "
+        "counters the kernel syncs from, one `WITH … UNION ALL` query, where three ran "
+        "before), then the page and its products of interest, as raw; each is a loopback "
+        "round trip on PostgreSQL (on SQLite they are in-process, and the target is met "
+        "there by far). The page's columns are rendered as one text per alias, and values "
+        "its field keeps as they are skip peewee's conversion. Of the rest: marshmallow's "
+        "dump about a third of the request's Python, building the page's query (filters, "
+        "record rule, keyset) a tenth. Raw writes the same SQL once per process and dumps "
+        "tuples. Both sides pay the pool's check-out ping (`SELECT 1`)."),
     "sales": (
         "Around the line, and it moves between runs: `sales.pipeline_value` measured 0.32 "
         "to 0.68 on PostgreSQL and 0.51 to 0.62 on SQLite in four runs of 2026-12-07, the "

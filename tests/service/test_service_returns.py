@@ -457,24 +457,20 @@ def test_return_rate_labels_its_products_in_one_query_whatever_their_number(
     org = _org(kernel)
     query = MetricQuery(dt.date(2026, 1, 1), dt.date(2026, 6, 30), by="month")
 
-    def statements() -> int:
+    def sold_monthly(sku: str, name: str, count: int) -> int:
+        """``count`` new products, each sold every month; then the metric's statements."""
+        for n in range(count):
+            product = _product(kernel, f"{sku}-{n}", f"{name} {n}")
+            for month in range(1, 7):
+                _order(kernel, product, quantity="2", organization_id=org.id,
+                       order_date=dt.date(2026, month, 5))
         with count_queries() as counter:
             points = compute(kernel, "service.return_rate_by_product", query)
         return int(counter.count), len(points)
 
-    products = [_product(kernel, f"PR-{n}", f"Printer {n}") for n in range(2)]
-    for month in range(1, 7):
-        for product in products:
-            _order(kernel, product, quantity="2", organization_id=org.id,
-                   order_date=dt.date(2026, month, 5))
-    few, points = statements()
+    few, points = sold_monthly("PR", "Printer", 2)
     assert points == 12
-    products = [_product(kernel, f"SC-{n}", f"Scanner {n}") for n in range(4)]
-    for month in range(1, 7):
-        for product in products:
-            _order(kernel, product, quantity="1", organization_id=org.id,
-                   order_date=dt.date(2026, month, 5))
-    many, points = statements()
+    many, points = sold_monthly("SC", "Scanner", 4)
     assert (many, points) == (few, 36)
     labels = {p.group for p in compute(kernel, "service.return_rate_by_product", query)}
     assert labels == {f"Printer {n} (PR-{n})" for n in range(2)} | {

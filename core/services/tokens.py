@@ -138,6 +138,7 @@ def _lookup_sql(kernel: Accord) -> str:
         # Typed NULLs: PostgreSQL resolves a chain of UNIONs pair by pair.
         no_id, no_stamp = (peewee.SQL("CAST(NULL AS INTEGER)"),
                            peewee.SQL("CAST(NULL AS TIMESTAMP)"))
+
         def of_who(*columns: Any) -> Any:  # not CTE.select_from: it adds a WITH of its own
             return peewee.Select([who], list(columns))
 

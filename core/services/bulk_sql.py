@@ -6,12 +6,13 @@ Only the service layer calls these (inside its transactions).
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 import peewee
 
-__all__ = ["insert_rows", "ids_by_key", "CHUNK"]
+__all__ = ["insert_rows", "update_rows", "ids_by_key", "CHUNK"]
 
 #: Rows per statement (SQLite allows 32,766 variables in one statement).
 CHUNK = 500
@@ -112,6 +113,95 @@ def _statement(database: Any, model: type[peewee.Model], fields: list[peewee.Fie
         _STATEMENTS.clear()
     _STATEMENTS[key] = sql
     return sql
+
+
+#: Values per UPDATE statement (SQLite allows 32,766 variables in one statement).
+_UPDATE_VALUES = 30_000
+
+
+def update_rows(model: type[peewee.Model],
+                changes: Sequence[tuple[int, int, dict[peewee.Field, Any]]]) -> list[int] | None:
+    """Set each ``(id, version, {field: value})`` row's columns, and its version one up,
+    where its id and version still hold: set-based, one ``WITH v(...) AS (VALUES ...)
+    UPDATE ... FROM v ... RETURNING id`` per chunk of rows setting the same columns
+    (one UPDATE a row cost a round trip and peewee's building each). Returns the ids
+    updated (a row another writer changed meanwhile is not among them); None when
+    the values or the engine need peewee's own UPDATE a row (an SQL expression among
+    the values; SQLite before 3.35, without UPDATE FROM and RETURNING). ``version``
+    is set by the statement: leave it out of the columns."""
+    database = model._meta.database
+    target = getattr(database, "obj", database)  # the database behind the proxy
+    if isinstance(target, peewee.SqliteDatabase) and sqlite3.sqlite_version_info < (3, 35):
+        return None
+    groups: dict[tuple[peewee.Field, ...], list[tuple[int, int, list[Any]]]] = {}
+    for ident, version, columns in changes:
+        fields = tuple(columns)
+        values = [field.db_value(value) for field, value in columns.items()]
+        if any(isinstance(v, peewee.Node) for v in (*columns.values(), *values)):
+            return None
+        groups.setdefault(fields, []).append((ident, version, values))
+    out: list[int] = []
+    for fields, rows in groups.items():
+        size = max(1, _UPDATE_VALUES // (len(fields) + 2))
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
+            sql = _update_statement(target, model, fields, len(chunk))
+            params = [v for ident, version, values in chunk for v in (ident, version, *values)]
+            out.extend(row[0] for row in database.execute_sql(sql, params).fetchall())
+    return out
+
+
+#: UPDATE statements by (engine, table, columns, rows), built once.
+_UPDATES: dict[tuple[Any, ...], str] = {}
+
+
+def _update_statement(database: Any, model: type[peewee.Model],
+                      fields: tuple[peewee.Field, ...], rows: int) -> str:
+    """The text of ``update_rows``'s statement for ``rows`` rows setting ``fields``."""
+    key = (type(database), database.param, model, tuple(f.column_name for f in fields), rows)
+    sql = _UPDATES.get(key)
+    if sql is None:
+        if len(_UPDATES) > 256:
+            _UPDATES.clear()
+        sql = _UPDATES[key] = _render_update(database, model, fields, rows)
+    return sql
+
+
+def _render_update(database: Any, model: type[peewee.Model],
+                   fields: tuple[peewee.Field, ...], rows: int) -> str:
+    ctx = database.get_sql_context()
+    quote = ctx.state.quote or '""'
+
+    def q(name: str) -> str:
+        return name.replace(quote[0], quote).join(quote)
+
+    table = q(model._meta.table_name)
+    pk, version = model._meta.primary_key, model._meta.fields["version"]
+    mark = database.param
+    postgres = isinstance(database, peewee.PostgresqlDatabase)
+
+    def typed(field: peewee.Field) -> str:
+        if not postgres:
+            return mark
+        if isinstance(field, peewee.AutoField) or field is version:
+            return f"CAST({mark} AS BIGINT)"  # an id's column type is SERIAL, not a type
+        c = database.get_sql_context()
+        return f"CAST({mark} AS {c.sql(field.ddl_datatype(c)).query()[0]})"
+
+    # Typed in the first row: PostgreSQL takes each column's type from it.
+    first = "(" + ", ".join(typed(f) for f in (pk, version, *fields)) + ")"
+    other = "(" + ", ".join([mark] * (len(fields) + 2)) + ")"
+    names = ", ".join(q(n) for n in ("v_id", "v_version", *(f"v_{f.column_name}"
+                                                              for f in fields)))
+    sets = ", ".join(f"{q(f.column_name)} = changed.{q('v_' + f.column_name)}"
+                     for f in fields)
+    where = (f"{table}.{q(pk.column_name)} = changed.{q('v_id')} AND "
+             f"{table}.{q(version.column_name)} = changed.{q('v_version')}")
+    return (f"WITH changed({names}) AS (VALUES "
+            f"{', '.join([first] + [other] * (rows - 1))}) "
+            f"UPDATE {table} SET {sets}, {q(version.column_name)} = "
+            f"{table}.{q(version.column_name)} + 1 FROM changed WHERE {where} "
+            f"RETURNING {table}.{q(pk.column_name)}")
 
 
 #: (model, id of the key expression, database class) -> (the key, kept alive so its id

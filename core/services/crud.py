@@ -22,7 +22,7 @@ from ..models import BaseRecord, utcnow
 from .actors import Actor
 from .audit import audit_along, write_audit
 from .authz import check_ownership, permission_for, require, scoped
-from .bulk_sql import CHUNK, ids_by_key, insert_rows
+from .bulk_sql import CHUNK, ids_by_key, insert_rows, update_rows
 from .lines import pop_lines, write_lines
 from .links import check_links, pop_links, write_links
 from .reading import dump, masked_fields
@@ -357,6 +357,7 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
                 link_changes.setdefault(record_id, {}).update(changed)
         now = utcnow()
         outbox_rows = []
+        writes: list[tuple[BaseRecord, dict[peewee.Field, Any]]] = []
         names = record_type.data_keys
         for record, row in zip(existing, rows):
             before = column_values(kernel, record_type, record, list(row))
@@ -370,26 +371,43 @@ def _update(kernel: Accord, type_name: str, items: list[tuple[int, dict[str, Any
                                          {k: v for k, v in row.items() if k in changed})
             if custom:
                 columns["custom"] = {**(record.custom or {}), **custom}
-            columns.update(updated_at=now, version=model.version + 1)
-            query = model.update({_field_named(model, k): v for k, v in columns.items()}).where(
-                model.id == record.id,
-                                                model.version == record.version)
-            try:
-                changed_rows = query.execute()
-            except peewee.IntegrityError as exc:
-                raise ValidationError(_integrity_message(exc)) from None
-            if changed_rows != 1:
-                raise StaleVersion(f"{type_name} {record.id} was changed by someone else; "
-                                   "reload it and try again")
+            columns["updated_at"] = now
+            writes.append((record, {_field_named(model, k): v for k, v in columns.items()}))
             changed_ids.append(record.id)
             all_changes.append((record.id, diff))
             outbox_rows.append({"id": record.id, **{k: v[1] for k, v in diff.items()}})
+        _write_updates(type_name, model, writes)
         write_audit(actor, "updated", type_name, all_changes)
         _outbox(kernel, record_type, "updated", outbox_rows, actor)
     if changed_ids:
         kernel.emit(signals.record_updated, record_type=type_name, ids=changed_ids,
                      changes=[c for _, c in all_changes], actor=actor)
     return changed_ids
+
+
+def _write_updates(type_name: str, model: type[BaseRecord],
+                   writes: list[tuple[BaseRecord, dict[peewee.Field, Any]]]) -> None:
+    """Write each record's changed columns where its version still holds (its version
+    one up): several set-based (``bulk_sql.update_rows``), one through peewee. A row
+    another writer changed meanwhile is a StaleVersion naming it; a constraint the
+    checks did not catch, a ValidationError naming the field."""
+    try:
+        done = update_rows(model, [(record.id, record.version, columns)
+                                   for record, columns in writes]) if len(writes) > 1 else None
+        if done is None:
+            done = []
+            for record, columns in writes:
+                query = model.update({**columns, model.version: model.version + 1}).where(
+                    model.id == record.id, model.version == record.version)
+                if query.execute() == 1:
+                    done.append(record.id)
+    except peewee.IntegrityError as exc:
+        raise ValidationError(_integrity_message(exc)) from None
+    updated = set(done)
+    for record, _ in writes:
+        if record.id not in updated:
+            raise StaleVersion(f"{type_name} {record.id} was changed by someone else; "
+                               "reload it and try again")
 
 
 def _fetch(record_type: RecordType, ids: list[int], actor: Actor) -> Iterable[BaseRecord]:

@@ -176,8 +176,9 @@ def _render_update(database: Any, model: type[peewee.Model],
         return name.replace(quote[0], quote).join(quote)
 
     table = q(model._meta.table_name)
-    pk, version = model._meta.primary_key, model._meta.fields["version"]
-    mark = database.param
+    pk: peewee.Field = model._meta.primary_key  # type: ignore[assignment]
+    version: peewee.Field = model._meta.fields["version"]
+    mark: str = database.param
     postgres = isinstance(database, peewee.PostgresqlDatabase)
 
     def typed(field: peewee.Field) -> str:

@@ -194,14 +194,15 @@ def _render_update(database: Any, model: type[peewee.Model],
     other = "(" + ", ".join([mark] * (len(fields) + 2)) + ")"
     names = ", ".join(q(n) for n in ("v_id", "v_version", *(f"v_{f.column_name}"
                                                               for f in fields)))
-    sets = ", ".join(f"{q(f.column_name)} = changed.{q('v_' + f.column_name)}"
+    rows_of = "accord_changed_rows"  # the CTE: a name no table takes
+    sets = ", ".join(f"{q(f.column_name)} = {rows_of}.{q('v_' + f.column_name)}"
                      for f in fields)
-    where = (f"{table}.{q(pk.column_name)} = changed.{q('v_id')} AND "
-             f"{table}.{q(version.column_name)} = changed.{q('v_version')}")
-    return (f"WITH changed({names}) AS (VALUES "
+    where = (f"{table}.{q(pk.column_name)} = {rows_of}.{q('v_id')} AND "
+             f"{table}.{q(version.column_name)} = {rows_of}.{q('v_version')}")
+    return (f"WITH {rows_of}({names}) AS (VALUES "
             f"{', '.join([first] + [other] * (rows - 1))}) "
             f"UPDATE {table} SET {sets}, {q(version.column_name)} = "
-            f"{table}.{q(version.column_name)} + 1 FROM changed WHERE {where} "
+            f"{table}.{q(version.column_name)} + 1 FROM {rows_of} WHERE {where} "
             f"RETURNING {table}.{q(pk.column_name)}")
 
 

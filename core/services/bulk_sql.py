@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import peewee
 
-__all__ = ["insert_rows", "update_rows", "ids_by_key", "CHUNK"]
+__all__ = ["insert_rows", "update_rows", "ids_by_key", "quoted", "CHUNK"]
 
 #: Rows per statement (SQLite allows 32,766 variables in one statement).
 CHUNK = 500
@@ -122,8 +122,9 @@ _UPDATE_VALUES = 30_000
 def update_rows(model: type[peewee.Model],
                 changes: Sequence[tuple[int, int, dict[peewee.Field, Any]]]) -> list[int] | None:
     """Set each ``(id, version, {field: value})`` row's columns, and its version one up,
-    where its id and version still hold: set-based, one ``WITH v(...) AS (VALUES ...)
-    UPDATE ... FROM v ... RETURNING id`` per chunk of rows setting the same columns
+    where its id and version still hold: set-based, one ``WITH accord_changed_rows(...)
+    AS (VALUES ...) UPDATE ... FROM accord_changed_rows ... RETURNING id`` per chunk of
+    rows setting the same columns
     (one UPDATE a row cost a round trip and peewee's building each). Returns the ids
     updated (a row another writer changed meanwhile is not among them); None when
     the values or the engine need peewee's own UPDATE a row (an SQL expression among
@@ -151,6 +152,12 @@ def update_rows(model: type[peewee.Model],
     return out
 
 
+def quoted(name: str, quotes: str) -> str:
+    """An identifier quoted as peewee's ``Entity`` quotes it (``quotes``: the engine's
+    pair, its own quote character doubled inside)."""
+    return name.replace(quotes[0], quotes).join(quotes)
+
+
 #: UPDATE statements by (engine, table, columns, rows), built once.
 _UPDATES: dict[tuple[Any, ...], str] = {}
 
@@ -169,11 +176,10 @@ def _update_statement(database: Any, model: type[peewee.Model],
 
 def _render_update(database: Any, model: type[peewee.Model],
                    fields: tuple[peewee.Field, ...], rows: int) -> str:
-    ctx = database.get_sql_context()
-    quote = ctx.state.quote or '""'
+    quotes = database.get_sql_context().state.quote or '""'
 
     def q(name: str) -> str:
-        return name.replace(quote[0], quote).join(quote)
+        return quoted(name, quotes)
 
     table = q(model._meta.table_name)
     pk: peewee.Field = model._meta.primary_key  # type: ignore[assignment]

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
 
 import peewee
 
+from .bulk_sql import quoted
+
 if TYPE_CHECKING:
     from ..kernel import Accord
     from ..models import BaseRecord
@@ -74,10 +76,9 @@ class _Selection(peewee.Node):
         key = (self.fields, alias, quotes)
         text = self._TEXT.get(key)
         if text is None:
-            def quoted(name: str) -> str:
-                return name.replace(quotes[0], quotes).join(quotes)
             text = self._TEXT[key] = ", ".join(
-                f"{quoted(alias)}.{quoted(f.column_name)}" for f in self.fields)
+                f"{quoted(alias, quotes)}.{quoted(f.column_name, quotes)}"
+                for f in self.fields)
         return ctx.literal(text)
 
 

@@ -264,14 +264,8 @@ def top20_share(kernel: Accord, rules: dict[str, Any], *, since: dt.date | None,
     bring, as ``summary_figures`` gives it, None when the total is not positive: one
     query over the profits alone (no stage), each row ranked with the running sum, the
     count and the total beside it, keeping the row at the 20% rank."""
-    u = all_customers(kernel, rules, since=since, today=today, stage=False)
-    order = _ranking(u)
-    inner = peewee.Select([u], [
-        peewee.fn.ROW_NUMBER().over(order_by=order).alias("rank"),
-        peewee.fn.SUM(u.c.profit).over(order_by=order, frame_type=peewee.Window.ROWS,
-                                       start=peewee.Window.preceding()).alias("cumulative"),
-        peewee.fn.COUNT(peewee.SQL("*")).over().alias("n"),
-        peewee.fn.SUM(u.c.profit).over().alias("total")]).alias("r")
+    inner = ranked(all_customers(kernel, rules, since=since, today=today, stage=False),
+                   totals=True)
     # The 20% rank is ceil(n / 5): the first rank r with 5r >= n.
     picked: Any = (peewee.Select([inner], [inner.c.cumulative, inner.c.total])
                    .where(inner.c.rank * 5 >= inner.c.n, inner.c.rank * 5 < inner.c.n + 5)
@@ -289,16 +283,20 @@ def _ranking(u: Any, *, most: bool = True) -> list[Any]:
     return [first, u.c.customer_type, u.c.customer]
 
 
-def ranked(u: Any) -> Any:
+def ranked(u: Any, *, totals: bool = False) -> Any:
     """The rows of ``u`` with their ``rank`` (1: the most profitable; ties by type and
-    id) and ``cumulative`` profit down to them, as derived table ``r``."""
+    id) and ``cumulative`` profit down to them, as derived table ``r``; ``totals``:
+    with the number of rows ``n`` and their ``total`` profit beside each."""
     order = _ranking(u)
     rank = peewee.fn.ROW_NUMBER().over(order_by=order)
     running = peewee.fn.SUM(u.c.profit).over(order_by=order,
                                              frame_type=peewee.Window.ROWS,
                                              start=peewee.Window.preceding())
-    return peewee.Select([u], [peewee.SQL("v.*"), rank.alias("rank"),
-                               running.alias("cumulative")]).alias("r")
+    columns = [peewee.SQL("v.*"), rank.alias("rank"), running.alias("cumulative")]
+    if totals:
+        columns += [peewee.fn.COUNT(peewee.SQL("*")).over().alias("n"),
+                    peewee.fn.SUM(u.c.profit).over().alias("total")]
+    return peewee.Select([u], columns).alias("r")
 
 
 def _share(part: Decimal, total: Decimal) -> Decimal | None:
